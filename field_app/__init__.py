@@ -1,0 +1,111 @@
+"""Lắng Nghe: the Flask application, in the field or the central role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import build_config
+from .extensions import babel, csrf, db, migrate
+
+HERE = Path(__file__).resolve().parent
+MIGRATIONS_DIR = HERE / "migrations"
+
+
+def asset_dir(name: str) -> Path:
+    """Return the templates/ or static/ folder, in a wheel or a checkout.
+
+    A wheel ships them inside the package; a checkout (and an editable
+    install) keeps them at the repository root.
+    """
+    for candidate in (HERE / name, HERE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise RuntimeError(f"{name}/ not found next to {HERE}; reinstall langnghe")
+
+
+def select_locale() -> str:
+    """Return the user's chosen language; Vietnamese unless they chose English."""
+    from flask import current_app
+
+    chosen = request.cookies.get("lang")
+    return chosen if chosen in current_app.config["LANGUAGES"] else "vi"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Use WAL, enforce foreign keys and wait on locks, for every SQLite connection."""
+    import sqlite3
+
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    # WAL with synchronous=FULL: a power cut on battery loses no committed opinion.
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application; `config` overrides the defaults (ROLE, DATA_DIR…)."""
+    app = Flask(
+        __name__,
+        template_folder=str(asset_dir("templates")),
+        static_folder=str(asset_dir("static")),
+    )
+    app.config.update(build_config(config))
+    app.json.ensure_ascii = False  # Vietnamese stays readable UTF-8 on the wire.
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(HERE / "translations"),
+    )
+
+    from . import models  # noqa: F401  (register every model on the metadata)
+    from .api import bp as api_bp
+    from .areas.views import bp as areas_bp
+    from .attachments.views import bp as attachments_bp
+    from .errors import register_error_handlers
+    from .forums.views import bp as forums_bp
+    from .opinions.views import bp as opinions_bp
+    from .pwa.views import bp as pwa_bp
+    from .template_helpers import register_template_helpers
+
+    app.register_blueprint(areas_bp)
+    app.register_blueprint(forums_bp)
+    app.register_blueprint(opinions_bp)
+    app.register_blueprint(attachments_bp)
+    app.register_blueprint(pwa_bp)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)  # JSON only: a cross-site form cannot send application/json.
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale())}
+
+    @app.before_request
+    def require_setup():
+        """Send every page to set-up until the commune is chosen."""
+        from .areas.logic import current_commune
+
+        if request.endpoint in (None, "static") or request.blueprint in ("api", "pwa"):
+            return None
+        if request.endpoint.startswith("areas.setup") or request.endpoint == "pwa.language":
+            return None
+        if current_commune() is None:
+            return redirect(url_for("areas.setup_commune"))
+        return None
+
+    return app

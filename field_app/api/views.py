@@ -1,0 +1,1 @@
+"""JSON API views (filled in by the API work)."""

@@ -1,0 +1,1 @@
+"""Areas: province, commune (from the official 2025 list) and villages."""

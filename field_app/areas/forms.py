@@ -1,0 +1,27 @@
+"""Set-up and village forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Optional
+
+from ..labels import VILLAGE_KIND_LABELS, choices
+
+
+class CommuneForm(FlaskForm):
+    commune = HiddenField(validators=[InputRequired()])
+
+
+class VillageForm(FlaskForm):
+    name = StringField(_l("Tên bản/thôn"), validators=[InputRequired()])
+    kind = SelectField(_l("Loại"), choices=[])
+    households = IntegerField(_l("Số hộ"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices(VILLAGE_KIND_LABELS)
+
+
+class VillageCsvForm(FlaskForm):
+    file = FileField(_l("Tệp CSV"), validators=[FileRequired()])

@@ -1,0 +1,276 @@
+"""Choose the commune, keep its villages; plain functions, no request needed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+import vietnam_provinces as vp
+from flask_babel import gettext as _
+
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..text import fold, nfc
+from .models import VILLAGE_KINDS, Commune, Village
+
+# Folded name prefixes that tell a village's kind when no kind is given.
+KIND_PREFIXES = (
+    ("tieu khu", "tieu_khu"),
+    ("to dan pho", "to_dan_pho"),
+    ("tdp", "to_dan_pho"),
+    ("ban", "ban"),
+    ("thon", "thon"),
+    ("ap", "ap"),
+)
+MAX_HOUSEHOLDS = 100_000
+
+
+def provinces() -> list[vp.Province]:
+    """Return the 34 provinces after the 2025 reform, by name."""
+    return sorted(vp.Province.iter_all(), key=lambda p: fold(p.name))
+
+
+def _bare_name(name: str) -> str:
+    """Return the folded name without its type word: "Xã Mường La" -> "muong la"."""
+    folded = fold(name)
+    for prefix in ("thanh pho ", "dac khu ", "phuong ", "xa "):
+        if folded.startswith(prefix):
+            return folded[len(prefix):]
+    return folded
+
+
+def search_communes(query: str, province_code: int | None = None, limit: int = 30) -> list:
+    """Return communes whose name matches `query`, diacritics ignored, best first.
+
+    "muong la" ranks "Xã Mường La" before "Xã Mường Lai" and never after
+    "Chiềng La": a whole-name match beats a prefix, a prefix beats a part.
+    """
+    wanted = fold(query)
+    ranked = []
+    for ward in vp.Ward.iter_all():
+        if province_code is not None and int(ward.province_code) != province_code:
+            continue
+        bare = _bare_name(ward.name)
+        if not wanted:
+            rank = 3
+        elif bare == wanted:
+            rank = 0
+        elif bare.startswith(wanted + " ") or bare.startswith(wanted):
+            rank = 1
+        elif all(word in bare.split() for word in wanted.split()):
+            rank = 2
+        elif wanted in fold(ward.name):
+            rank = 3
+        else:
+            continue
+        ranked.append((rank, bare, ward))
+    ranked.sort(key=lambda item: (item[0], item[1]))
+    return [ward for _rank, _bare, ward in ranked[:limit]]
+
+
+def current_commune() -> Commune | None:
+    """Return the commune this installation serves, or None before set-up."""
+    return db.session.execute(db.select(Commune).limit(1)).scalar_one_or_none()
+
+
+def choose_commune(ward_code: int) -> Commune:
+    """Record the commune this laptop serves (first-run set-up)."""
+    try:
+        ward = vp.Ward.from_code(ward_code)
+    except (ValueError, KeyError, TypeError):
+        ward = None
+    if ward is None:
+        raise ValidationFailed(_("Không có xã/phường này trong danh mục."),
+                               {"commune": _("Hãy chọn xã/phường trong danh sách.")})
+    existing = current_commune()
+    if existing is not None:
+        if existing.code == int(ward.code):
+            return existing
+        if existing.villages:
+            raise ValidationFailed(_("Máy này đã được cài đặt cho %(name)s.", name=existing.name))
+        db.session.delete(existing)
+        db.session.flush()
+    province = vp.Province.from_code(ward.province_code)
+    commune = Commune(code=int(ward.code), name=ward.name,
+                      province_code=int(province.code), province_name=province.name)
+    db.session.add(commune)
+    db.session.flush()
+    return commune
+
+
+def guess_kind(name: str) -> str:
+    """Return the village kind its name starts with, "ban" if none."""
+    folded = fold(name)
+    for prefix, kind in KIND_PREFIXES:
+        if folded == prefix or folded.startswith(prefix + " "):
+            return kind
+    return "ban"
+
+
+def _parse_households(raw, errors: dict, key: str = "households") -> int | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        value = int(str(raw).strip())
+    except ValueError:
+        errors[key] = _("Số hộ phải là số nguyên.")
+        return None
+    if not 0 <= value <= MAX_HOUSEHOLDS:
+        errors[key] = _("Số hộ phải từ 0 đến %(max)d.", max=MAX_HOUSEHOLDS)
+        return None
+    return value
+
+
+def check_village(commune: Commune, name: str | None, kind: str | None, households,
+                  village: Village | None = None) -> dict:
+    """Return the cleaned village fields; raise ValidationFailed on bad input."""
+    errors: dict[str, str] = {}
+    name = nfc(name) or ""
+    if not name:
+        errors["name"] = _("Hãy nhập tên bản/thôn.")
+    elif len(name) > 120:
+        errors["name"] = _("Tên quá dài (tối đa 120 ký tự).")
+    kind = kind or guess_kind(name)
+    if kind not in VILLAGE_KINDS:
+        errors["kind"] = _("Loại đơn vị không hợp lệ.")
+    count = _parse_households(households, errors)
+    if name and "name" not in errors:
+        clash = db.session.execute(
+            db.select(Village).where(Village.commune_code == commune.code,
+                                     Village.name_folded == fold(name))
+        ).scalar_one_or_none()
+        if clash is not None and clash is not village:
+            errors["name"] = _("Đã có %(name)s trong danh sách.", name=clash.name)
+    if errors:
+        raise ValidationFailed(_("Thông tin bản/thôn chưa hợp lệ."), errors)
+    return {"name": name, "name_folded": fold(name), "kind": kind, "households": count}
+
+
+def add_village(commune: Commune, name: str | None, kind: str | None = None,
+                households=None, village_id=None) -> Village:
+    """Add a village to the commune."""
+    fields = check_village(commune, name, kind, households)
+    village = Village(commune_code=commune.code, **fields)
+    if village_id is not None:
+        village.id = village_id
+    db.session.add(village)
+    db.session.flush()
+    return village
+
+
+def update_village(village: Village, name: str | None, kind: str | None, households) -> Village:
+    """Change a village's name, kind or households."""
+    fields = check_village(village.commune, name, kind, households, village=village)
+    for key, value in fields.items():
+        setattr(village, key, value)
+    db.session.flush()
+    return village
+
+
+@dataclass
+class ImportResult:
+    added: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+HEADER_ALIASES = {
+    "name": ("name", "ten", "ten ban", "ten thon", "ten ban/thon", "ban/thon"),
+    "kind": ("kind", "loai", "loai don vi"),
+    "households": ("households", "so ho", "ho"),
+}
+
+
+def _header_map(row: list[str]) -> dict[str, int] | None:
+    """Map our column names to positions if `row` is a header row."""
+    mapping = {}
+    for index, cell in enumerate(row):
+        for key, aliases in HEADER_ALIASES.items():
+            if fold(cell) in aliases:
+                mapping[key] = index
+    return mapping if "name" in mapping else None
+
+
+def import_villages_csv(commune: Commune, data: bytes | str) -> ImportResult:
+    """Import villages from CSV (name[, kind][, households]); all or nothing.
+
+    A header row is optional. Villages already listed are skipped, not
+    doubled. Any bad row rejects the whole file with each line's problem.
+    """
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed(
+                _("Tệp CSV phải ở dạng UTF-8 (trong Excel: Lưu thành \"CSV UTF-8\").")
+            ) from None
+    else:
+        text = data
+    sample = text[:2048]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    if not rows:
+        raise ValidationFailed(_("Tệp CSV không có dòng nào."))
+    columns = _header_map(rows[0])
+    start = 1
+    if columns is None:
+        columns, start = {"name": 0, "households": 1}, 0
+    kind_names = {fold(k): k for k in VILLAGE_KINDS}
+    result, errors, seen = ImportResult(), {}, set()
+    pending = []
+    for line_no, row in enumerate(rows[start:], start=start + 1):
+        def cell(key, row=row):
+            index = columns.get(key)
+            return row[index].strip() if index is not None and index < len(row) else ""
+
+        name = nfc(cell("name"))
+        folded = fold(name)
+        if folded in seen:
+            result.skipped.append(name)
+            continue
+        raw_kind = cell("kind")
+        kind = kind_names.get(fold(raw_kind).replace(" ", "_")) if raw_kind else None
+        if raw_kind and kind is None:
+            errors[f"line {line_no}"] = _("Dòng %(n)d: loại \"%(kind)s\" không hợp lệ.",
+                                          n=line_no, kind=raw_kind)
+            continue
+        try:
+            fields = check_village(commune, name, kind, cell("households"))
+        except ValidationFailed as exc:
+            if "name" in exc.details and name and fold(name) in _existing_names(commune):
+                result.skipped.append(name)
+                continue
+            problems = "; ".join(exc.details.values())
+            errors[f"line {line_no}"] = _("Dòng %(n)d: %(problems)s", n=line_no,
+                                          problems=problems)
+            continue
+        seen.add(folded)
+        pending.append(fields)
+    if errors:
+        raise ValidationFailed(_("Chưa nhập tệp: có %(n)d dòng lỗi, hãy sửa rồi nhập lại.",
+                                 n=len(errors)), errors)
+    for fields in pending:
+        db.session.add(Village(commune_code=commune.code, **fields))
+        result.added.append(fields["name"])
+    db.session.flush()
+    return result
+
+
+def _existing_names(commune: Commune) -> set[str]:
+    return set(db.session.execute(
+        db.select(Village.name_folded).where(Village.commune_code == commune.code)
+    ).scalars())
+
+
+def villages(commune: Commune | None = None) -> list[Village]:
+    """Return the commune's villages by name."""
+    commune = commune or current_commune()
+    if commune is None:
+        return []
+    return list(db.session.execute(
+        db.select(Village).where(Village.commune_code == commune.code)
+        .order_by(Village.name_folded)
+    ).scalars())

@@ -1,0 +1,52 @@
+"""The commune this laptop serves and its villages."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import RecordMixin
+
+VILLAGE_KINDS = ("ban", "thon", "tieu_khu", "ap", "to_dan_pho")
+
+
+class Commune(db.Model):
+    """A commune (xã, phường, đặc khu) from the official list, once chosen."""
+
+    __tablename__ = "commune"
+
+    code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    province_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    province_name: Mapped[str] = mapped_column(String(120), nullable=False)
+
+    villages: Mapped[list[Village]] = relationship(
+        back_populates="commune", order_by="Village.name_folded"
+    )
+
+
+class Village(RecordMixin, db.Model):
+    """A village (bản, thôn, tiểu khu, ấp, tổ dân phố) of a commune."""
+
+    __tablename__ = "village"
+    __table_args__ = (UniqueConstraint("commune_code", "name_folded"),)
+
+    commune_code: Mapped[int] = mapped_column(ForeignKey("commune.code"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="ban")
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    # Folded name: "Bản Nà Lò" and "ban na lo" are the same village.
+    name_folded: Mapped[str] = mapped_column(String(120), nullable=False)
+    households: Mapped[int | None] = mapped_column(Integer)
+
+    commune: Mapped[Commune] = relationship(back_populates="villages")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def village_by_id(village_id: uuid.UUID) -> Village | None:
+    """Return the village with this id, or None."""
+    return db.session.get(Village, village_id)

@@ -1,0 +1,1 @@
+"""Attachments: photos and scans, stored content-addressed under the data folder."""

@@ -1,0 +1,9 @@
+"""Attachment upload form."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("Ảnh hoặc bản scan (JPEG, PNG, WebP, PDF)"), validators=[FileRequired()])

@@ -1,0 +1,151 @@
+"""Store photos and scans content-addressed; make thumbnails."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..text import nfc
+from .models import Attachment
+
+CHUNK = 64 * 1024
+THUMB_SIZE = (320, 320)
+
+# The first bytes decide the type: a browser's Content-Type is not trusted.
+SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"%PDF-", "application/pdf"),
+)
+
+
+def sniff_type(head: bytes) -> str | None:
+    """Return the MIME type the file's first bytes show, or None."""
+    for magic, mime in SIGNATURES:
+        if head.startswith(magic):
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def blob_path(data_dir: Path, sha256: str) -> Path:
+    """Return where the file with this SHA-256 lives under the data folder."""
+    return data_dir / "attachments" / sha256[:2] / sha256
+
+
+def store_blob(data_dir: Path, stream: BinaryIO, max_bytes: int) -> tuple[str, int, str]:
+    """Copy `stream` into the store; return (sha256, size, mime type).
+
+    Written to a temporary file and renamed, so a cut-off upload never
+    leaves a half file under a valid hash.
+    """
+    store = data_dir / "attachments"
+    store.mkdir(parents=True, exist_ok=True)
+    digest, size, head = hashlib.sha256(), 0, b""
+    fd, tmp_name = tempfile.mkstemp(dir=store, suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            while chunk := stream.read(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise ValidationFailed(
+                        _("Tệp quá lớn: tối đa %(mb)d MB.", mb=max_bytes // (1024 * 1024)),
+                        {"file": _("Tệp quá lớn.")})
+                if len(head) < 16:
+                    head += chunk[:16]
+                digest.update(chunk)
+                out.write(chunk)
+        if size == 0:
+            raise ValidationFailed(_("Tệp rỗng."), {"file": _("Tệp rỗng.")})
+        mime = sniff_type(head)
+        if mime is None:
+            raise ValidationFailed(_("Chỉ nhận ảnh JPEG, PNG, WebP hoặc tệp PDF."),
+                                   {"file": _("Loại tệp không được hỗ trợ.")})
+        sha = digest.hexdigest()
+        final = blob_path(data_dir, sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            tmp.unlink()
+        else:
+            os.replace(tmp, final)
+        return sha, size, mime
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def attach(data_dir: Path, stream: BinaryIO, filename: str | None, max_bytes: int, *,
+           forum=None, opinion=None, attachment_id=None) -> Attachment:
+    """Store a file and attach it to a forum or an opinion (not both)."""
+    if (forum is None) == (opinion is None):
+        raise ValidationFailed(_("Tệp phải gắn với một hội nghị hoặc một ý kiến."))
+    if attachment_id is not None:
+        existing = db.session.get(Attachment, attachment_id)
+        if existing is not None:
+            return existing
+    sha, size, mime = store_blob(data_dir, stream, max_bytes)
+    name = (nfc(Path(filename or "").name) or sha[:12])[:200]
+    attachment = Attachment(sha256=sha, size=size, mime_type=mime, filename=name,
+                            forum_id=forum.id if forum else None,
+                            opinion_id=opinion.id if opinion else None)
+    if attachment_id is not None:
+        attachment.id = attachment_id
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def get_attachment(attachment_id) -> Attachment:
+    """Return the attachment or raise NotFound."""
+    from ..forums.logic import _as_uuid
+
+    key = _as_uuid(attachment_id)
+    attachment = db.session.get(Attachment, key) if key else None
+    if attachment is None:
+        raise NotFound(_("Không tìm thấy tệp đính kèm."))
+    return attachment
+
+
+def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:
+    """Return a small JPEG of an image attachment, made once and kept."""
+    if not attachment.mime_type.startswith("image/"):
+        return None
+    thumb = data_dir / "thumbnails" / f"{attachment.sha256}.jpg"
+    if thumb.exists():
+        return thumb
+    from PIL import Image, ImageOps
+
+    thumb.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with Image.open(blob_path(data_dir, attachment.sha256)) as image:
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail(THUMB_SIZE)
+            image.convert("RGB").save(thumb, "JPEG", quality=80)
+    except (OSError, ValueError):
+        return None
+    return thumb
+
+
+def attachments_of(forum=None, opinion=None) -> list[Attachment]:
+    """Return the attachments of a forum or an opinion, oldest first."""
+    query = db.select(Attachment).order_by(Attachment.created_at)
+    if forum is not None:
+        query = query.where(Attachment.forum_id == forum.id)
+    else:
+        query = query.where(Attachment.opinion_id == opinion.id)
+    return list(db.session.execute(query).scalars())
+
+
+def remove_attachment(attachment: Attachment) -> None:
+    """Detach a file; the blob stays if another record still points at it."""
+    db.session.delete(attachment)
+    db.session.flush()

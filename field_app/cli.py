@@ -1,0 +1,121 @@
+"""The `langnghe` command: run the field app, back up and restore."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import backup as backups
+from .config import default_data_dir
+
+
+def _make_app(data: Path | None, role: str = "field"):
+    from . import create_app
+
+    config = {"ROLE": role}
+    if data is not None:
+        config["DATA_DIR"] = data
+    return create_app(config)
+
+
+def upgrade_database(app) -> Path | None:
+    """Bring the database schema up to date, backing it up first if it exists.
+
+    Laptops run old versions for months: a new version upgrades their
+    database in place, and the copy taken first makes that reversible.
+    """
+    from flask_migrate import upgrade
+    from sqlalchemy import inspect
+
+    from .extensions import db
+
+    saved = None
+    with app.app_context():
+        database = backups.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+        if database.exists() and inspect(db.engine).has_table("alembic_version"):
+            current = db.session.execute(db.text("SELECT version_num FROM alembic_version"))\
+                .scalar()
+            from alembic.script import ScriptDirectory
+
+            script = ScriptDirectory(str(app.extensions["migrate"].directory))
+            if current != script.get_current_head():
+                saved = backups.backup(database, app.config["DATA_DIR"] / "backups"
+                                       / f"before-upgrade-{current}.sqlite3")
+        upgrade(directory=app.extensions["migrate"].directory)
+    return saved
+
+
+@click.group()
+def main() -> None:
+    """Lắng Nghe: record village forums offline and sync them to the commune."""
+
+
+DATA_OPTION = click.option(
+    "--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Data folder (database, attachments, backups). Default: per-user data folder "
+         "or $LANGNGHE_DATA.")
+
+
+@main.command()
+@click.option("--port", default=8080, show_default=True, help="Port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; the laptop only by default.")
+@click.option("--threads", default=4, show_default=True, help="Waitress worker threads.")
+@DATA_OPTION
+def field(port: int, host: str, threads: int, data: Path | None) -> None:
+    """Serve the field app on this laptop (http://127.0.0.1:8080)."""
+    import waitress
+
+    app = _make_app(data)
+    saved = upgrade_database(app)
+    if saved:
+        click.echo(f"Database upgraded; the previous version is saved in {saved}")
+    click.echo(f"Lắng Nghe (field) — data in {app.config['DATA_DIR']}")
+    click.echo(f"Open http://{host}:{port}/ in the browser. Ctrl+C stops.")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe")
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@DATA_OPTION
+def backup_command(path: Path, data: Path | None) -> None:
+    """Copy the database to PATH (a file, or a folder to put a dated file in)."""
+    database = (data or default_data_dir()) / "langnghe.sqlite3"
+    try:
+        target = backups.backup(database, path)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Backed up to {target}")
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@DATA_OPTION
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(path: Path, data: Path | None, yes: bool) -> None:
+    """Replace the database with the backup at PATH (stop the app first)."""
+    data_dir = data or default_data_dir()
+    database = data_dir / "langnghe.sqlite3"
+    if not yes and not click.confirm(f"Replace {database} with {path}?", default=False):
+        raise click.Abort()
+    try:
+        safety = backups.restore(database, path, data_dir / "backups")
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Restored from {path}. The replaced database is saved in {safety}")
+    app = _make_app(data_dir)
+    upgrade_database(app)
+
+
+@main.command("upgrade-db")
+@DATA_OPTION
+def upgrade_db(data: Path | None) -> None:
+    """Upgrade the database schema in place (done by `langnghe field` too)."""
+    saved = upgrade_database(_make_app(data))
+    click.echo("Database is up to date." + (f" Previous version saved in {saved}" if saved else ""))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""One error shape for the whole JSON API, and HTML error pages elsewhere.
+
+Every API error answers::
+
+    {"status": 422, "code": "validation_failed",
+     "message": "<readable, Vietnamese by default>", "details": {...}}
+
+`code` is stable: clients branch on it; `message` is for the person.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+
+class AppError(Exception):
+    """An error a user can act on; carries its HTTP status and stable code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class ValidationFailed(AppError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class Locked(AppError):
+    """The forum is finalised: changes go through an amendment."""
+
+    status = 409
+    code = "forum_finalised"
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def _http_message(status: int) -> str:
+    messages = {
+        400: _("Yêu cầu không hợp lệ."),
+        404: _("Không tìm thấy trang hoặc bản ghi này."),
+        405: _("Phương thức này không được hỗ trợ ở đây."),
+        413: _("Tệp hoặc dữ liệu gửi lên quá lớn."),
+        415: _("Định dạng dữ liệu không được hỗ trợ; hãy gửi JSON."),
+    }
+    return messages.get(status, _("Đã có lỗi xảy ra; hãy thử lại."))
+
+
+def wants_json() -> bool:
+    """Tell whether this request should get a JSON error, by its path."""
+    return request.path.startswith("/api/")
+
+
+def error_body(status: int, code: str, message: str, details: dict | None = None):
+    return jsonify(status=status, code=code, message=message, details=details or {}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Answer JSON under /api/ and an HTML page elsewhere, for every error.
+
+    Registered on the app, not a blueprint: blueprint handlers never see a
+    404 or 405 for a URL that matched no route.
+    """
+
+    @app.errorhandler(AppError)
+    def handle_app_error(exc: AppError):
+        if wants_json():
+            return error_body(exc.status, exc.code, exc.message, exc.details)
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        status = exc.code or 500
+        if exc.name == "Bad Request" and "CSRF" in (exc.description or ""):
+            message = _("Phiên làm việc đã hết hạn; hãy tải lại trang và gửi lại.")
+            code = "csrf_failed"
+        else:
+            message = _http_message(status)
+            code = HTTP_CODES.get(status, "http_error")
+        if wants_json():
+            return error_body(status, code, message)
+        return render_template("error.html", status=status, message=message), status

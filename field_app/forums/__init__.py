@@ -1,0 +1,1 @@
+"""Forums: the meetings where citizens speak, their minutes and amendments."""

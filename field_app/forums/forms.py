@@ -1,0 +1,53 @@
+"""Forum, decision and amendment forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from ..labels import FORUM_KIND_LABELS, choices
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class ForumForm(FlaskForm):
+    kind = SelectField(_l("Loại hội nghị"), choices=[])
+    village_id = SelectField(_l("Bản/thôn"), choices=[], validators=[InputRequired()])
+    title = StringField(_l("Tiêu đề (nếu có)"), validators=[Optional()])
+    started_at = DateTimeLocalField(_l("Bắt đầu"), format=DATETIME_FORMATS,
+                                    validators=[InputRequired()])
+    ended_at = DateTimeLocalField(_l("Kết thúc"), format=DATETIME_FORMATS,
+                                  validators=[Optional()])
+    venue = StringField(_l("Địa điểm"), validators=[Optional()])
+    chair = StringField(_l("Chủ trì"), validators=[Optional()])
+    secretary = StringField(_l("Thư ký"), validators=[Optional()])
+    officials_present = TextAreaField(_l("Cán bộ xã dự (mỗi người một dòng)"),
+                                      validators=[Optional()])
+    attendance_total = IntegerField(_l("Tổng số người dự"), validators=[Optional()])
+    attendance_women = IntegerField(_l("Số nữ"), validators=[Optional()])
+    attendance_ethnic_minority = IntegerField(_l("Số người dân tộc thiểu số"),
+                                              validators=[Optional()])
+    households_represented = IntegerField(_l("Số hộ có đại diện"), validators=[Optional()])
+    agenda = TextAreaField(_l("Chương trình hội nghị"), validators=[Optional()])
+    summary = TextAreaField(_l("Tóm tắt, kết luận"), validators=[Optional()])
+
+    def __init__(self, *args, villages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = choices(FORUM_KIND_LABELS)
+        self.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
+
+
+class AmendForumForm(ForumForm):
+    reason = TextAreaField(_l("Lý do đính chính"), validators=[InputRequired()])
+    author = StringField(_l("Người đính chính"), validators=[InputRequired()])
+
+
+class DecisionForm(FlaskForm):
+    text = TextAreaField(_l("Nội dung quyết định"), validators=[InputRequired()])
+    votes_for = IntegerField(_l("Tán thành"), validators=[Optional()])
+    votes_against = IntegerField(_l("Không tán thành"), validators=[Optional()])
+    votes_abstain = IntegerField(_l("Không biểu quyết"), validators=[Optional()])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs CSRF protection (finalise, delete)."""

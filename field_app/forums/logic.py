@@ -1,0 +1,268 @@
+"""Create, edit, finalise and amend forums; plain functions, no request needed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext as _
+
+from ..areas.models import Village
+from ..errors import Locked, NotFound, ValidationFailed
+from ..extensions import db
+from ..models_base import utcnow
+from ..text import nfc
+from .models import FORUM_KINDS, Amendment, Decision, Forum
+
+TEXT_FIELDS = ("title", "venue", "chair", "secretary", "officials_present", "agenda", "summary")
+COUNT_FIELDS = ("attendance_total", "attendance_women", "attendance_ethnic_minority",
+                "households_represented")
+FORUM_FIELDS = ("kind", "village_id", "started_at", "ended_at", *TEXT_FIELDS, *COUNT_FIELDS)
+MAX_COUNT = 100_000
+
+
+def check_counts(values: dict[str, Any], fields: tuple[str, ...], errors: dict) -> None:
+    """Put an error in `errors` for each count that is negative or absurd."""
+    for name in fields:
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int):
+            errors[name] = _("Phải là số nguyên.")
+        elif not 0 <= value <= MAX_COUNT:
+            errors[name] = _("Phải từ 0 đến %(max)d.", max=MAX_COUNT)
+
+
+def check_attendance(values: dict[str, Any], village: Village | None) -> dict[str, str]:
+    """Return the attendance figures that do not add up, by field.
+
+    Women and ethnic-minority attendees are part of the total; households
+    represented cannot exceed the village's households.
+    """
+    errors: dict[str, str] = {}
+    check_counts(values, COUNT_FIELDS, errors)
+    total = values.get("attendance_total")
+    if total is not None and "attendance_total" not in errors:
+        for name in ("attendance_women", "attendance_ethnic_minority"):
+            part = values.get(name)
+            if part is not None and name not in errors and part > total:
+                errors[name] = _("Không được lớn hơn tổng số người dự (%(total)d).", total=total)
+    households = values.get("households_represented")
+    if (households is not None and "households_represented" not in errors
+            and village is not None and village.households is not None
+            and households > village.households):
+        errors["households_represented"] = _(
+            "Không được lớn hơn số hộ của %(village)s (%(n)d hộ).",
+            village=village.name, n=village.households)
+    return errors
+
+
+def check_forum(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the forum fields cleaned (NFC text); raise ValidationFailed if bad."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    kind = data.get("kind") or "listening"
+    if kind not in FORUM_KINDS:
+        errors["kind"] = _("Loại hội nghị không hợp lệ.")
+    clean["kind"] = kind
+    village = None
+    village_id = data.get("village_id")
+    if village_id:
+        village = db.session.get(Village, _as_uuid(village_id))
+    if village is None:
+        errors["village_id"] = _("Hãy chọn bản/thôn.")
+    clean["village_id"] = village.id if village else None
+    started, ended = data.get("started_at"), data.get("ended_at")
+    if not isinstance(started, datetime):
+        errors["started_at"] = _("Hãy nhập ngày giờ bắt đầu.")
+    if ended is not None and isinstance(started, datetime) and ended < started:
+        errors["ended_at"] = _("Giờ kết thúc phải sau giờ bắt đầu.")
+    clean["started_at"], clean["ended_at"] = started, ended
+    for name in TEXT_FIELDS:
+        clean[name] = nfc(data.get(name)) or None
+    for name in ("title", "venue", "chair", "secretary"):
+        limit = 200 if name in ("title", "venue") else 120
+        if clean[name] and len(clean[name]) > limit:
+            errors[name] = _("Quá dài (tối đa %(n)d ký tự).", n=limit)
+    for name in COUNT_FIELDS:
+        clean[name] = data.get(name)
+    errors.update(check_attendance(clean, village))
+    if errors:
+        raise ValidationFailed(_("Thông tin hội nghị chưa hợp lệ; hãy sửa các ô được đánh dấu."),
+                               errors)
+    return clean
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def get_forum(forum_id) -> Forum:
+    """Return the forum with this id or raise NotFound."""
+    forum = db.session.get(Forum, _as_uuid(forum_id)) if _as_uuid(forum_id) else None
+    if forum is None:
+        raise NotFound(_("Không tìm thấy hội nghị này."))
+    return forum
+
+
+def create_forum(data: dict[str, Any], forum_id: uuid.UUID | None = None) -> Forum:
+    """Create a draft forum; a repeated `forum_id` returns the stored one."""
+    if forum_id is not None:
+        existing = db.session.get(Forum, forum_id)
+        if existing is not None:
+            return existing
+    forum = Forum(**check_forum(data), status="draft")
+    if forum_id is not None:
+        forum.id = forum_id
+    db.session.add(forum)
+    db.session.flush()
+    return forum
+
+
+def ensure_draft(forum: Forum) -> None:
+    """Refuse a plain change to a finalised forum."""
+    if forum.is_finalised:
+        raise Locked(_("Biên bản đã chốt; mọi thay đổi phải ghi thành đính chính "
+                       "(có lý do và người sửa)."))
+
+
+def update_forum(forum: Forum, data: dict[str, Any]) -> Forum:
+    """Change a draft forum."""
+    ensure_draft(forum)
+    for key, value in check_forum(data).items():
+        setattr(forum, key, value)
+    db.session.flush()
+    return forum
+
+
+def check_amendment(reason: str | None, author: str | None) -> tuple[str, str]:
+    """Return reason and author cleaned; both are required for an amendment."""
+    errors = {}
+    reason, author = nfc(reason) or "", nfc(author) or ""
+    if not reason:
+        errors["reason"] = _("Hãy ghi lý do đính chính.")
+    if not author:
+        errors["author"] = _("Hãy ghi tên người đính chính.")
+    if errors:
+        raise ValidationFailed(_("Đính chính cần lý do và người sửa."), errors)
+    return reason, author
+
+
+def _as_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def record_amendment(forum: Forum, target, target_kind: str, changes: dict[str, Any],
+                     reason: str, author: str) -> list[Amendment]:
+    """Apply `changes` to `target`, keeping each old value in an amendment row."""
+    rows = []
+    for name, new in changes.items():
+        old = getattr(target, name)
+        if old == new:
+            continue
+        rows.append(Amendment(forum=forum, target=target_kind, target_id=target.id, field=name,
+                              old_value=_as_text(old), new_value=_as_text(new),
+                              reason=reason, author=author))
+        setattr(target, name, new)
+    if not rows:
+        raise ValidationFailed(_("Không có gì thay đổi so với biên bản đã chốt."))
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def amend_forum(forum: Forum, data: dict[str, Any], reason: str | None,
+                author: str | None) -> list[Amendment]:
+    """Change a finalised forum, recording reason, author, time and old values."""
+    if not forum.is_finalised:
+        raise ValidationFailed(_("Hội nghị chưa chốt biên bản: hãy sửa trực tiếp."))
+    reason, author = check_amendment(reason, author)
+    return record_amendment(forum, forum, "forum", check_forum(data), reason, author)
+
+
+def finalise_forum(forum: Forum) -> Forum:
+    """Lock the minutes; they need a chair, a secretary and the attendance."""
+    ensure_draft(forum)
+    missing = {}
+    if not forum.chair:
+        missing["chair"] = _("Cần ghi người chủ trì.")
+    if not forum.secretary:
+        missing["secretary"] = _("Cần ghi thư ký.")
+    if forum.attendance_total is None:
+        missing["attendance_total"] = _("Cần ghi tổng số người dự.")
+    if missing:
+        raise ValidationFailed(_("Chưa thể chốt biên bản: còn thiếu thông tin."), missing)
+    forum.status = "finalised"
+    forum.finalised_at = utcnow()
+    if forum.ended_at is None:
+        forum.ended_at = max(utcnow(), forum.started_at)
+    db.session.flush()
+    return forum
+
+
+def add_decision(forum: Forum, text: str | None, votes_for=None, votes_against=None,
+                 votes_abstain=None) -> Decision:
+    """Add a decision with its hand-vote counts to a draft forum."""
+    ensure_draft(forum)
+    errors: dict[str, str] = {}
+    text = nfc(text) or ""
+    if not text:
+        errors["text"] = _("Hãy ghi nội dung quyết định.")
+    votes = {"votes_for": votes_for, "votes_against": votes_against,
+             "votes_abstain": votes_abstain}
+    check_counts(votes, tuple(votes), errors)
+    cast = sum(v for v in votes.values() if isinstance(v, int) and not isinstance(v, bool))
+    if (not errors and forum.attendance_total is not None and cast > forum.attendance_total):
+        errors["votes_for"] = _("Tổng số phiếu (%(cast)d) vượt số người dự (%(total)d).",
+                                cast=cast, total=forum.attendance_total)
+    if errors:
+        raise ValidationFailed(_("Quyết định chưa hợp lệ."), errors)
+    decision = Decision(forum=forum, text=text, position=len(forum.decisions) + 1, **votes)
+    db.session.add(decision)
+    db.session.flush()
+    return decision
+
+
+def remove_decision(forum: Forum, decision_id) -> None:
+    """Remove a decision from a draft forum."""
+    ensure_draft(forum)
+    decision = db.session.get(Decision, _as_uuid(decision_id))
+    if decision is None or decision.forum_id != forum.id:
+        raise NotFound(_("Không tìm thấy quyết định này."))
+    forum.decisions.remove(decision)
+    db.session.flush()
+
+
+def decision_passed(forum: Forum, decision: Decision) -> bool | None:
+    """Tell whether a decision passed: more than half of those voting.
+
+    Village meetings pass with more than half of the household
+    representatives present (Luật Thực hiện dân chủ ở cơ sở 2022); without
+    that figure, more than half of the attendees.
+    """
+    if decision.votes_for is None:
+        return None
+    base = forum.households_represented or forum.attendance_total
+    if not base:
+        return None
+    return decision.votes_for * 2 > base
+
+
+def list_forums(village_id=None, status: str | None = None) -> list[Forum]:
+    """Return forums, newest first, optionally of one village or status."""
+    query = db.select(Forum).order_by(Forum.started_at.desc())
+    if village_id:
+        query = query.where(Forum.village_id == _as_uuid(village_id))
+    if status in ("draft", "finalised"):
+        query = query.where(Forum.status == status)
+    return list(db.session.execute(query).scalars())

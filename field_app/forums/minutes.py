@@ -1,0 +1,1 @@
+"""The minutes (biên bản) of a forum: one model, printed as HTML or DOCX."""

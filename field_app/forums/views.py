@@ -1,0 +1,172 @@
+"""Forum pages: list, create, edit or amend, finalise, minutes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask import (Blueprint, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _
+
+from ..areas.logic import current_commune, villages
+from ..attachments.forms import AttachmentForm
+from ..attachments.logic import attachments_of
+from ..backup import automatic_backup, sqlite_path
+from ..errors import ValidationFailed
+from ..extensions import db
+from ..forms import form_data, show_errors
+from ..opinions.forms import OpinionForm
+from ..opinions.logic import categories, forum_opinions
+from . import logic, minutes
+from .forms import AmendForumForm, ConfirmForm, DecisionForm, ForumForm
+
+bp = Blueprint("forums", __name__)
+
+
+@bp.get("/")
+def index():
+    """List forums, newest first."""
+    village_id = request.args.get("village") or None
+    return render_template("forums/index.html",
+                           forums=logic.list_forums(village_id, request.args.get("status")),
+                           villages=villages(), village_id=village_id,
+                           commune=current_commune())
+
+
+@bp.route("/forums/new", methods=["GET", "POST"])
+def new():
+    """Create a forum before the meeting starts."""
+    form = ForumForm(villages=villages())
+    if request.method == "GET":
+        form.village_id.data = request.args.get("village")
+        form.started_at.data = datetime.now().replace(second=0, microsecond=0)
+    if form.validate_on_submit():
+        try:
+            forum = logic.create_forum(form_data(form, logic.FORUM_FIELDS))
+        except ValidationFailed as exc:
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã tạo hội nghị. Ghi ý kiến ở ô bên dưới."), "success")
+            return redirect(url_for("forums.show", forum_id=forum.id) + "#quick")
+    return render_template("forums/edit.html", form=form, forum=None)
+
+
+def opinion_form(forum, **kwargs) -> OpinionForm:
+    """Return the quick-entry form for a forum's opinions."""
+    return OpinionForm(villages=villages(), categories=categories(), prefix="op", **kwargs)
+
+
+@bp.get("/forums/<uuid:forum_id>")
+def show(forum_id):
+    """Show a forum: details, quick entry, opinions, decisions, attachments."""
+    forum = logic.get_forum(forum_id)
+    form = opinion_form(forum, formdata=None)
+    form.channel.data = "forum"
+    form.needs_follow_up.data = True
+    # The previous speaker's kind and category stay chosen: one less key to press.
+    form.kind.data = request.args.get("kind") or "opinion"
+    form.category_code.data = request.args.get("category") or None
+    form.client_id.data = str(uuid.uuid4())
+    return render_forum(forum, form)
+
+
+def render_forum(forum, form, decision_form=None, attachment_form=None, status=200):
+    return render_template(
+        "forums/show.html", forum=forum, form=form, opinions=forum_opinions(forum),
+        decision_form=decision_form or DecisionForm(prefix="d", formdata=None),
+        attachment_form=attachment_form or AttachmentForm(formdata=None),
+        attachments=attachments_of(forum=forum), confirm=ConfirmForm(),
+        passed=lambda d: logic.decision_passed(forum, d)), status
+
+
+@bp.route("/forums/<uuid:forum_id>/edit", methods=["GET", "POST"])
+def edit(forum_id):
+    """Edit a draft forum, or amend a finalised one with reason and author."""
+    forum = logic.get_forum(forum_id)
+    form_class = AmendForumForm if forum.is_finalised else ForumForm
+    form = form_class(obj=forum, villages=villages())
+    if request.method == "GET":
+        form.village_id.data = str(forum.village_id)
+    if form.validate_on_submit():
+        data = form_data(form, logic.FORUM_FIELDS)
+        try:
+            if forum.is_finalised:
+                logic.amend_forum(forum, data, form.reason.data, form.author.data)
+            else:
+                logic.update_forum(forum, data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Đã ghi đính chính.") if forum.is_finalised else _("Đã lưu."), "success")
+            return redirect(url_for("forums.show", forum_id=forum.id))
+    return render_template("forums/edit.html", form=form, forum=forum)
+
+
+@bp.post("/forums/<uuid:forum_id>/finalise")
+def finalise(forum_id):
+    """Lock the minutes and take an automatic backup."""
+    forum = logic.get_forum(forum_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            logic.finalise_forum(forum)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            flash(exc.message + " " + " ".join(exc.details.values()), "error")
+            return redirect(url_for("forums.edit", forum_id=forum.id))
+        db.session.commit()
+        uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        if uri.startswith("sqlite:///"):
+            automatic_backup(sqlite_path(uri), current_app.config["DATA_DIR"] / "backups",
+                             f"finalised-{forum.id}")
+        flash(_("Đã chốt biên bản và sao lưu dữ liệu. Hãy in biên bản để ký."), "success")
+    return redirect(url_for("forums.show", forum_id=forum.id))
+
+
+@bp.post("/forums/<uuid:forum_id>/decisions")
+def add_decision(forum_id):
+    """Add a decision voted on at the meeting."""
+    forum = logic.get_forum(forum_id)
+    form = DecisionForm(prefix="d")
+    if form.validate_on_submit():
+        try:
+            logic.add_decision(forum, form.text.data, form.votes_for.data,
+                               form.votes_against.data, form.votes_abstain.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            show_errors(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for("forums.show", forum_id=forum.id) + "#decisions")
+    return render_forum(forum, opinion_form(forum, formdata=None), decision_form=form,
+                        status=422)
+
+
+@bp.post("/forums/<uuid:forum_id>/decisions/<uuid:decision_id>/delete")
+def delete_decision(forum_id, decision_id):
+    """Remove a decision from a draft forum."""
+    forum = logic.get_forum(forum_id)
+    if ConfirmForm().validate_on_submit():
+        logic.remove_decision(forum, decision_id)
+        db.session.commit()
+    return redirect(url_for("forums.show", forum_id=forum.id) + "#decisions")
+
+
+@bp.get("/forums/<uuid:forum_id>/minutes")
+def minutes_html(forum_id):
+    """Show the minutes ready to print."""
+    forum = logic.get_forum(forum_id)
+    return render_template("forums/minutes.html", m=minutes.build(forum))
+
+
+@bp.get("/forums/<uuid:forum_id>/minutes.docx")
+def minutes_docx(forum_id):
+    """Download the minutes as a Word document."""
+    forum = logic.get_forum(forum_id)
+    content = minutes.render_docx(minutes.build(forum))
+    return send_file(content, as_attachment=True, download_name=minutes.filename(forum),
+                     mimetype="application/vnd.openxmlformats-officedocument."
+                              "wordprocessingml.document")

@@ -1,0 +1,88 @@
+"""Readable names for the coded values, translated (Vietnamese by default)."""
+
+from flask_babel import lazy_gettext as _l
+
+VILLAGE_KIND_LABELS = {
+    "ban": _l("Bản"),
+    "thon": _l("Thôn"),
+    "tieu_khu": _l("Tiểu khu"),
+    "ap": _l("Ấp"),
+    "to_dan_pho": _l("Tổ dân phố"),
+}
+FORUM_KIND_LABELS = {
+    "listening": _l("Hội nghị \"Chính quyền lắng nghe ý kiến Nhân dân\""),
+    "chairman_dialogue": _l("Chủ tịch UBND xã đối thoại với Nhân dân"),
+    "saturday": _l("\"Ngày thứ Bảy về với Nhân dân\""),
+    "tea_coffee": _l("\"Trà đá, cà phê cùng chính quyền\""),
+    "village_meeting": _l("Hội nghị thôn, bản"),
+    "voters": _l("Tiếp xúc cử tri"),
+    "other": _l("Khác"),
+}
+FORUM_STATUS_LABELS = {"draft": _l("Đang ghi"), "finalised": _l("Đã chốt biên bản")}
+OPINION_KIND_LABELS = {
+    "opinion": _l("Ý kiến"),
+    "petition": _l("Kiến nghị"),
+    "feedback": _l("Phản ánh"),
+    "complaint": _l("Khiếu nại"),
+    "denunciation": _l("Tố cáo"),
+}
+CHANNEL_LABELS = {
+    "forum": _l("Tại hội nghị"),
+    "mttq": _l("Qua MTTQ"),
+    "mailbox": _l("Hòm thư góp ý"),
+    "direct": _l("Trực tiếp"),
+    "phone": _l("Điện thoại"),
+    "zalo": _l("Zalo"),
+    "other": _l("Khác"),
+}
+SOURCE_ORG_LABELS = {
+    "farmers_union": _l("Hội Nông dân"),
+    "womens_union": _l("Hội Liên hiệp Phụ nữ"),
+    "youth_union": _l("Đoàn Thanh niên"),
+    "veterans": _l("Hội Cựu chiến binh"),
+    "citizen": _l("Công dân"),
+}
+LEVEL_LABELS = {
+    "village": _l("Thôn, bản"),
+    "commune": _l("Xã"),
+    "province": _l("Tỉnh"),
+    "central": _l("Trung ương"),
+    "sector": _l("Cơ quan ngành dọc"),
+}
+GENDER_LABELS = {"female": _l("Nữ"), "male": _l("Nam"), "other": _l("Khác")}
+FIELD_LABELS = {
+    "kind": _l("Loại"),
+    "village_id": _l("Bản/thôn"),
+    "title": _l("Tiêu đề"),
+    "started_at": _l("Bắt đầu"),
+    "ended_at": _l("Kết thúc"),
+    "venue": _l("Địa điểm"),
+    "chair": _l("Chủ trì"),
+    "secretary": _l("Thư ký"),
+    "officials_present": _l("Cán bộ xã dự"),
+    "attendance_total": _l("Tổng số người dự"),
+    "attendance_women": _l("Số nữ"),
+    "attendance_ethnic_minority": _l("Số người dân tộc thiểu số"),
+    "households_represented": _l("Số hộ có đại diện"),
+    "agenda": _l("Chương trình"),
+    "summary": _l("Tóm tắt, kết luận"),
+    "channel": _l("Kênh tiếp nhận"),
+    "source_org": _l("Tổ chức chuyển đến"),
+    "anonymous": _l("Giấu tên"),
+    "raiser_name": _l("Người nêu"),
+    "raiser_gender": _l("Giới tính"),
+    "raiser_phone": _l("Điện thoại"),
+    "on_behalf_households": _l("Thay mặt số hộ"),
+    "category_code": _l("Lĩnh vực"),
+    "content": _l("Nội dung"),
+    "level": _l("Cấp giải quyết"),
+    "answered_on_spot": _l("Đã trả lời tại chỗ"),
+    "spot_answer_by": _l("Người trả lời"),
+    "spot_answer": _l("Nội dung trả lời"),
+    "needs_follow_up": _l("Cần theo dõi giải quyết"),
+}
+
+
+def choices(labels: dict) -> list[tuple[str, str]]:
+    """Return (code, label) pairs for a select box."""
+    return [(code, str(label)) for code, label in labels.items()]

@@ -1,0 +1,249 @@
+"""Record, edit, list and search opinions; plain functions, no request needed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func
+
+from ..areas.models import Village
+from ..errors import NotFound, ValidationFailed
+from ..extensions import db
+from ..forums.logic import _as_uuid, check_amendment, ensure_draft, record_amendment
+from ..forums.models import Forum
+from ..text import fold, nfc
+from .models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS, Category, Opinion
+
+PHONE = re.compile(r"^\+?[0-9 .\-]{8,20}$")
+MAX_CONTENT = 10_000
+OPINION_FIELDS = (
+    "kind", "channel", "source_org", "village_id", "anonymous", "raiser_name", "raiser_gender",
+    "raiser_phone", "on_behalf_households", "category_code", "content", "level",
+    "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up",
+)
+
+
+def categories(active_only: bool = True) -> list[Category]:
+    """Return the categories (lĩnh vực) in display order."""
+    query = db.select(Category).order_by(Category.position, Category.name)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    return list(db.session.execute(query).scalars())
+
+
+def add_category(name: str | None) -> Category:
+    """Add a category to the configurable list; its code is its folded name."""
+    name = nfc(name) or ""
+    if not name:
+        raise ValidationFailed(_("Hãy nhập tên lĩnh vực."), {"name": _("Hãy nhập tên lĩnh vực.")})
+    code = re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")[:40] or "category"
+    existing = db.session.get(Category, code)
+    if existing is not None:
+        if existing.active:
+            raise ValidationFailed(_("Lĩnh vực này đã có."), {"name": _("Lĩnh vực này đã có.")})
+        existing.active = True
+        return existing
+    last = db.session.execute(db.select(func.max(Category.position))).scalar() or 0
+    category = Category(code=code, name=name, position=last + 1, active=True)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def _choice(data, name, allowed, errors, default=None, required=True):
+    value = data.get(name) or default
+    if value is None and not required:
+        return None
+    if value not in allowed:
+        errors[name] = _("Giá trị không hợp lệ.")
+    return value
+
+
+def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
+    """Return the opinion fields cleaned; raise ValidationFailed with each problem."""
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    clean["kind"] = _choice(data, "kind", OPINION_KINDS, errors, "opinion")
+    clean["channel"] = _choice(data, "channel", CHANNELS, errors,
+                               "forum" if forum else "direct")
+    if forum is None and clean["channel"] == "forum":
+        errors["channel"] = _("Ý kiến tại hội nghị phải gắn với một hội nghị.")
+    clean["source_org"] = _choice(data, "source_org", SOURCE_ORGS, errors, required=False)
+    clean["level"] = _choice(data, "level", LEVELS, errors, "commune")
+    if forum is not None:
+        clean["village_id"] = forum.village_id
+    else:
+        village = db.session.get(Village, _as_uuid(data.get("village_id"))) \
+            if _as_uuid(data.get("village_id")) else None
+        if village is None:
+            errors["village_id"] = _("Hãy chọn bản/thôn của người nêu ý kiến.")
+        clean["village_id"] = village.id if village else None
+    category = data.get("category_code") or "other"
+    found = db.session.get(Category, category)
+    if found is None or not found.active:
+        errors["category_code"] = _("Hãy chọn lĩnh vực trong danh sách.")
+    clean["category_code"] = category
+    content = nfc(data.get("content")) or ""
+    if not content:
+        errors["content"] = _("Hãy ghi nội dung ý kiến.")
+    elif len(content) > MAX_CONTENT:
+        errors["content"] = _("Nội dung quá dài (tối đa %(n)d ký tự).", n=MAX_CONTENT)
+    clean["content"] = content
+    anonymous = bool(data.get("anonymous"))
+    clean["anonymous"] = anonymous
+    # An anonymous speaker leaves no personal data behind (Nghị định 13/2023).
+    clean["raiser_name"] = None if anonymous else nfc(data.get("raiser_name")) or None
+    clean["raiser_phone"] = None if anonymous else nfc(data.get("raiser_phone")) or None
+    clean["raiser_gender"] = None if anonymous else _choice(
+        data, "raiser_gender", GENDERS, errors, required=False)
+    if clean["raiser_name"] and len(clean["raiser_name"]) > 120:
+        errors["raiser_name"] = _("Tên quá dài (tối đa 120 ký tự).")
+    if clean["raiser_phone"] and not PHONE.match(clean["raiser_phone"]):
+        errors["raiser_phone"] = _("Số điện thoại không hợp lệ (chỉ gồm chữ số, 8–15 số).")
+    households = data.get("on_behalf_households")
+    if households is not None and (isinstance(households, bool) or not isinstance(households, int)
+                                   or not 1 <= households <= 100_000):
+        errors["on_behalf_households"] = _("Số hộ phải từ 1 trở lên.")
+    clean["on_behalf_households"] = households
+    clean["answered_on_spot"] = bool(data.get("answered_on_spot"))
+    clean["spot_answer_by"] = nfc(data.get("spot_answer_by")) or None
+    clean["spot_answer"] = nfc(data.get("spot_answer")) or None
+    if clean["answered_on_spot"] and not clean["spot_answer"]:
+        errors["spot_answer"] = _("Đã trả lời tại chỗ: hãy ghi nội dung trả lời.")
+    if not clean["answered_on_spot"] and clean["spot_answer"]:
+        clean["answered_on_spot"] = True
+    follow = data.get("needs_follow_up")
+    clean["needs_follow_up"] = (not clean["answered_on_spot"]) if follow is None else bool(follow)
+    if errors:
+        raise ValidationFailed(_("Ý kiến chưa hợp lệ; hãy sửa các ô được đánh dấu."), errors)
+    return clean
+
+
+def search_key(fields: dict[str, Any]) -> str:
+    """Return the folded text search looks in: content, speaker and answer."""
+    return fold(" ".join(filter(None, (fields.get("content"), fields.get("raiser_name"),
+                                       fields.get("spot_answer"), fields.get("spot_answer_by")))))
+
+
+def get_opinion(opinion_id) -> Opinion:
+    """Return the opinion with this id or raise NotFound."""
+    key = _as_uuid(opinion_id)
+    opinion = db.session.get(Opinion, key) if key else None
+    if opinion is None:
+        raise NotFound(_("Không tìm thấy ý kiến này."))
+    return opinion
+
+
+def create_opinion(data: dict[str, Any], forum: Forum | None = None,
+                   opinion_id: uuid.UUID | None = None) -> Opinion:
+    """Record an opinion; a repeated `opinion_id` returns the stored one."""
+    if opinion_id is not None:
+        existing = db.session.get(Opinion, opinion_id)
+        if existing is not None:
+            return existing
+    if forum is not None:
+        ensure_draft(forum)
+    clean = check_opinion(data, forum)
+    position = 0
+    if forum is not None:
+        position = (db.session.execute(
+            db.select(func.max(Opinion.position)).where(Opinion.forum_id == forum.id)
+        ).scalar() or 0) + 1
+    opinion = Opinion(forum_id=forum.id if forum else None, position=position,
+                      search_text=search_key(clean), **clean)
+    if opinion_id is not None:
+        opinion.id = opinion_id
+    db.session.add(opinion)
+    db.session.flush()
+    return opinion
+
+
+def update_opinion(opinion: Opinion, data: dict[str, Any], reason: str | None = None,
+                   author: str | None = None) -> Opinion:
+    """Change an opinion; in finalised minutes the change becomes an amendment."""
+    clean = check_opinion(data, opinion.forum)
+    if opinion.forum is not None and opinion.forum.is_finalised:
+        reason, author = check_amendment(reason, author)
+        record_amendment(opinion.forum, opinion, "opinion", clean, reason, author)
+    else:
+        for key, value in clean.items():
+            setattr(opinion, key, value)
+    opinion.search_text = search_key(clean)
+    db.session.flush()
+    return opinion
+
+
+def delete_opinion(opinion: Opinion) -> None:
+    """Delete an opinion recorded by mistake; never from finalised minutes."""
+    if opinion.forum is not None:
+        ensure_draft(opinion.forum)
+    from ..attachments.models import Attachment
+
+    if db.session.execute(db.select(Attachment.id).where(Attachment.opinion_id == opinion.id)
+                          .limit(1)).first():
+        raise ValidationFailed(_("Ý kiến có tệp đính kèm: hãy xoá tệp trước."))
+    db.session.delete(opinion)
+    db.session.flush()
+
+
+@dataclass
+class OpinionFilter:
+    """What a list of opinions is narrowed to."""
+
+    q: str = ""
+    village_id: str | None = None
+    forum_id: str | None = None
+    kind: str | None = None
+    category_code: str | None = None
+    follow_up: bool | None = None
+
+
+@dataclass
+class Page:
+    items: list[Opinion]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -> Page:
+    """Return one page of opinions matching `filters`, newest first.
+
+    Every word of `q` must occur in the folded text: "duong" finds "đường".
+    """
+    query = db.select(Opinion)
+    for word in fold(filters.q).split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Opinion.search_text.like(f"%{escaped}%", escape="\\"))
+    if _as_uuid(filters.village_id):
+        query = query.where(Opinion.village_id == _as_uuid(filters.village_id))
+    if _as_uuid(filters.forum_id):
+        query = query.where(Opinion.forum_id == _as_uuid(filters.forum_id))
+    if filters.kind in OPINION_KINDS:
+        query = query.where(Opinion.kind == filters.kind)
+    if filters.category_code:
+        query = query.where(Opinion.category_code == filters.category_code)
+    if filters.follow_up is not None:
+        query = query.where(Opinion.needs_follow_up.is_(filters.follow_up))
+    total = db.session.execute(query.with_only_columns(func.count()).order_by(None)).scalar_one()
+    page = max(1, page)
+    items = list(db.session.execute(
+        query.order_by(Opinion.created_at.desc(), Opinion.id)
+        .limit(per_page).offset((page - 1) * per_page)
+    ).scalars())
+    return Page(items=items, total=total, page=page, per_page=per_page)
+
+
+def forum_opinions(forum: Forum) -> list[Opinion]:
+    """Return a forum's opinions in the order they were raised."""
+    return list(db.session.execute(
+        db.select(Opinion).where(Opinion.forum_id == forum.id).order_by(Opinion.position)
+    ).scalars())

@@ -1,0 +1,80 @@
+"""Opinions and the configurable list of categories (lĩnh vực)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..areas.models import Village
+from ..extensions import db
+from ..forums.models import Forum
+from ..models_base import RecordMixin
+
+OPINION_KINDS = ("opinion", "petition", "feedback", "complaint", "denunciation")
+CHANNELS = ("forum", "mttq", "mailbox", "direct", "phone", "zalo", "other")
+SOURCE_ORGS = ("farmers_union", "womens_union", "youth_union", "veterans", "citizen")
+LEVELS = ("village", "commune", "province", "central", "sector")
+GENDERS = ("female", "male", "other")
+
+# Seed list of categories (DESIGN.md section 4); offices may add more.
+SEED_CATEGORIES = (
+    ("land", "Đất đai"),
+    ("construction", "Giao thông – xây dựng – thủy lợi"),
+    ("electricity", "Điện"),
+    ("water", "Nước sinh hoạt"),
+    ("social_policy", "Chế độ chính sách – an sinh xã hội"),
+    ("health", "Y tế"),
+    ("education", "Giáo dục"),
+    ("culture", "Văn hóa – xã hội"),
+    ("agriculture", "Nông – lâm nghiệp"),
+    ("environment", "Tài nguyên – môi trường"),
+    ("security", "An ninh trật tự"),
+    ("procedures", "Thủ tục hành chính"),
+    ("other", "Khác"),
+)
+
+
+class Category(db.Model):
+    """A category (lĩnh vực) an opinion is filed under."""
+
+    __tablename__ = "category"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class Opinion(RecordMixin, db.Model):
+    """One opinion, petition or complaint raised by a citizen."""
+
+    __tablename__ = "opinion"
+
+    kind: Mapped[str] = mapped_column(String(20), nullable=False, default="opinion")
+    channel: Mapped[str] = mapped_column(String(20), nullable=False, default="forum")
+    source_org: Mapped[str | None] = mapped_column(String(20))
+    forum_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("forum.id"), index=True)
+    village_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("village.id"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    raiser_name: Mapped[str | None] = mapped_column(String(120))
+    raiser_gender: Mapped[str | None] = mapped_column(String(10))
+    raiser_phone: Mapped[str | None] = mapped_column(String(20))
+    on_behalf_households: Mapped[int | None] = mapped_column(Integer)
+    category_code: Mapped[str] = mapped_column(ForeignKey("category.code"), nullable=False)
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    level: Mapped[str] = mapped_column(String(20), nullable=False, default="commune")
+    answered_on_spot: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    spot_answer_by: Mapped[str | None] = mapped_column(String(120))
+    spot_answer: Mapped[str | None] = mapped_column(Text)
+    needs_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Content, name and answer folded for diacritic-insensitive search.
+    search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    forum: Mapped[Forum | None] = relationship()
+    village: Mapped[Village] = relationship()
+    category: Mapped[Category] = relationship()

@@ -1,0 +1,1 @@
+"""The app shell: layout, language choice, health check (and, later, offline)."""

@@ -1,0 +1,37 @@
+"""Filters and globals the templates use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime
+
+from . import labels
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Make the label tables and date formatting available in templates."""
+
+    @app.template_filter("label")
+    def label(value, table: str):
+        if value is None:
+            return ""
+        return str(getattr(labels, table).get(value, value))
+
+    @app.template_filter("dt")
+    def dt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm"):
+        # Stored times are the laptop's local wall time as typed; show as is.
+        return value.strftime(_to_strftime(fmt)) if value else ""
+
+    @app.template_filter("num")
+    def num(value):
+        return "" if value is None else f"{value:,}".replace(",", ".")
+
+    app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals["format_datetime"] = format_datetime
+
+
+def _to_strftime(fmt: str) -> str:
+    return (fmt.replace("dd", "%d").replace("MM", "%m").replace("yyyy", "%Y")
+            .replace("HH", "%H").replace("mm", "%M"))

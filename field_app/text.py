@@ -1,0 +1,30 @@
+"""Vietnamese text helpers: NFC storage and diacritic-insensitive matching."""
+
+from __future__ import annotations
+
+import unicodedata
+
+# đ/Đ are letters of their own, not d plus a combining mark: NFD keeps them.
+_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
+
+
+def nfc(value: str | None) -> str | None:
+    """Return `value` NFC-normalised and stripped; None stays None."""
+    if value is None:
+        return None
+    return unicodedata.normalize("NFC", value).strip()
+
+
+def fold(value: str | None) -> str:
+    """Return `value` lower-cased without diacritics: "Đường" -> "duong"."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_EXTRA))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().split())
+
+
+def matches(query: str, *texts: str | None) -> bool:
+    """Tell whether every word of `query` occurs in one of `texts`, folded."""
+    haystack = " ".join(fold(t) for t in texts if t)
+    return all(word in haystack for word in fold(query).split())
