@@ -30,8 +30,10 @@ def asset_dir(name: str) -> Path:
 
 def select_locale() -> str:
     """Return the user's chosen language; Vietnamese unless they chose English."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]  # CLI, tests, sync
     chosen = request.cookies.get("lang")
     return chosen if chosen in current_app.config["LANGUAGES"] else "vi"
 

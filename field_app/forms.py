@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from .errors import ValidationFailed
@@ -20,3 +21,36 @@ def show_errors(form: FlaskForm, exc: ValidationFailed) -> None:
 def form_data(form: FlaskForm, names: tuple[str, ...]) -> dict:
     """Return the named fields' values as the plain dict domain functions take."""
     return {name: getattr(form, name).data for name in names if hasattr(form, name)}
+
+
+# WTForms ships no Vietnamese catalogue: its built-in messages are mapped here.
+WTFORMS_MESSAGES = {
+    "This field is required.": _l("Ô này bắt buộc."),
+    "Not a valid integer value.": _l("Phải là số nguyên."),
+    "Not a valid datetime value.": _l("Ngày giờ không hợp lệ (dạng ngày/tháng/năm giờ:phút)."),
+    "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
+    "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
+    "The CSRF token is missing.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
+    "The CSRF token is invalid.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
+    "The CSRF token has expired.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
+    "The CSRF tokens do not match.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
+}
+
+
+class _Translations:
+    """Give WTForms' own messages in the user's language."""
+
+    def gettext(self, string: str) -> str:
+        message = WTFORMS_MESSAGES.get(string)
+        return str(message) if message is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self.gettext(singular if n == 1 else plural)
+
+
+class Form(FlaskForm):
+    """The base of every form: CSRF from Flask-WTF, messages in Vietnamese."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _Translations()

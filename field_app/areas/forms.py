@@ -1,19 +1,19 @@
 """Set-up and village forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Optional
 
+from ..forms import Form
 from ..labels import VILLAGE_KIND_LABELS, choices
 
 
-class CommuneForm(FlaskForm):
+class CommuneForm(Form):
     commune = HiddenField(validators=[InputRequired()])
 
 
-class VillageForm(FlaskForm):
+class VillageForm(Form):
     name = StringField(_l("Tên bản/thôn"), validators=[InputRequired()])
     kind = SelectField(_l("Loại"), choices=[])
     households = IntegerField(_l("Số hộ"), validators=[Optional()])
@@ -23,5 +23,5 @@ class VillageForm(FlaskForm):
         self.kind.choices = choices(VILLAGE_KIND_LABELS)
 
 
-class VillageCsvForm(FlaskForm):
+class VillageCsvForm(Form):
     file = FileField(_l("Tệp CSV"), validators=[FileRequired()])

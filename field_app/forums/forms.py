@@ -1,16 +1,16 @@
 """Forum, decision and amendment forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
+from ..forms import Form
 from ..labels import FORUM_KIND_LABELS, choices
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-class ForumForm(FlaskForm):
+class ForumForm(Form):
     kind = SelectField(_l("Loại hội nghị"), choices=[])
     village_id = SelectField(_l("Bản/thôn"), choices=[], validators=[InputRequired()])
     title = StringField(_l("Tiêu đề (nếu có)"), validators=[Optional()])
@@ -42,12 +42,12 @@ class AmendForumForm(ForumForm):
     author = StringField(_l("Người đính chính"), validators=[InputRequired()])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     text = TextAreaField(_l("Nội dung quyết định"), validators=[InputRequired()])
     votes_for = IntegerField(_l("Tán thành"), validators=[Optional()])
     votes_against = IntegerField(_l("Không tán thành"), validators=[Optional()])
     votes_abstain = IntegerField(_l("Không biểu quyết"), validators=[Optional()])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A button that only needs CSRF protection (finalise, delete)."""

@@ -205,7 +205,8 @@ def finalise_forum(forum: Forum) -> Forum:
     forum.status = "finalised"
     forum.finalised_at = utcnow()
     if forum.ended_at is None:
-        forum.ended_at = max(utcnow(), forum.started_at)
+        # Meeting times are local wall-clock minutes, like the form's.
+        forum.ended_at = max(datetime.now().replace(second=0, microsecond=0), forum.started_at)
     db.session.flush()
     return forum
 

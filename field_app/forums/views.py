@@ -5,8 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import (Blueprint, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..areas.logic import current_commune, villages

@@ -1,15 +1,21 @@
 """Opinion forms: quick entry at a forum, intake outside forums, edit/amend."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from ..labels import (CHANNEL_LABELS, GENDER_LABELS, LEVEL_LABELS, OPINION_KIND_LABELS,
-                      SOURCE_ORG_LABELS, choices)
+from ..forms import Form
+from ..labels import (
+    CHANNEL_LABELS,
+    GENDER_LABELS,
+    LEVEL_LABELS,
+    OPINION_KIND_LABELS,
+    SOURCE_ORG_LABELS,
+    choices,
+)
 
 
-class OpinionForm(FlaskForm):
+class OpinionForm(Form):
     # Made by the browser so that a double submit or a replay stores one copy.
     client_id = HiddenField()
     kind = SelectField(_l("Loại"), choices=[])
@@ -55,7 +61,7 @@ class AmendOpinionForm(OpinionForm):
     author = StringField(_l("Người đính chính"), validators=[InputRequired()])
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     class Meta:
         csrf = False  # A GET search changes nothing.
 
@@ -76,5 +82,5 @@ class SearchForm(FlaskForm):
                                                ("no", _l("Không cần theo dõi"))]
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField(_l("Lĩnh vực mới"), validators=[InputRequired()])

@@ -1,0 +1,63 @@
+"""Fixtures: a fresh data folder and SQLite file per test, migrated for real."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from field_app import create_app
+from field_app.areas import logic as areas
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+from field_app.forums import logic as forums
+
+MUONG_LA = 3808  # Xã Mường La, Sơn La (official code after the 2025 reform)
+
+
+@pytest.fixture
+def app(tmp_path):
+    """Return a field app on its own SQLite file, schema built by the migrations."""
+    app = create_app({"DATA_DIR": tmp_path / "data", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False})
+    upgrade_database(app)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def commune(app):
+    commune = areas.choose_commune(MUONG_LA)
+    db.session.commit()
+    return commune
+
+
+@pytest.fixture
+def villages(commune):
+    """Three villages of Mường La with their households."""
+    made = [areas.add_village(commune, name, None, households)
+            for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85), ("Tiểu khu 1", 300))]
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def forum(villages):
+    """A draft listening forum in Bản Nà Lò."""
+    made = forums.create_forum({
+        "kind": "listening", "village_id": villages[0].id,
+        "started_at": datetime(2026, 11, 20, 8, 0), "venue": "Nhà văn hóa bản Nà Lò",
+        "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
+        "officials_present": "Phó Chủ tịch UBND xã Cầm Văn Sơn",
+        "attendance_total": 64, "attendance_women": 30, "attendance_ethnic_minority": 60,
+        "households_represented": 70, "agenda": "Nghe ý kiến của Nhân dân",
+    })
+    db.session.commit()
+    return made

@@ -1,0 +1,105 @@
+"""Forums: create, validate attendance, decisions, finalise, amend."""
+
+from datetime import datetime
+
+import pytest
+
+from field_app.errors import Locked, ValidationFailed
+from field_app.extensions import db
+from field_app.forums import logic as forums
+from field_app.forums.models import Amendment, Forum
+
+
+def forum_form(village, **overrides):
+    data = {"kind": "listening", "village_id": str(village.id),
+            "started_at": "2026-11-20T08:00", "venue": "Nhà văn hóa", "chair": "Lò Văn Minh",
+            "secretary": "Quàng Thị Hoa", "attendance_total": "64", "attendance_women": "30",
+            "attendance_ethnic_minority": "60", "households_represented": "70"}
+    data.update(overrides)
+    return data
+
+
+def test_forum_created_from_the_form(client, villages):
+    response = client.post("/forums/new", data=forum_form(villages[0]))
+    assert response.status_code == 302
+    forum = db.session.execute(db.select(Forum)).scalar_one()
+    assert forum.started_at == datetime(2026, 11, 20, 8, 0)
+    assert forum.attendance_women == 30
+    assert forum.status == "draft"
+    page = client.get(response.headers["Location"])
+    assert "Bản Nà Lò" in page.text and "Lò Văn Minh" in page.text
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("attendance_women", "65", "Không được lớn hơn tổng số người dự"),
+    ("attendance_ethnic_minority", "99", "Không được lớn hơn tổng số người dự"),
+    ("households_represented", "121", "Không được lớn hơn số hộ của Bản Nà Lò"),
+    ("attendance_total", "-1", "Phải từ 0"),
+    ("ended_at", "2026-11-20T07:00", "Giờ kết thúc phải sau giờ bắt đầu"),
+    ("village_id", "", "Ô này bắt buộc"),
+    ("started_at", "hôm qua", "Ngày giờ không hợp lệ"),
+])
+def test_bad_forum_input_is_shown_next_to_the_field_and_nothing_saved(
+        client, villages, field, value, message):
+    page = client.post("/forums/new", data=forum_form(villages[0], **{field: value}))
+    assert page.status_code == 200
+    assert message in page.text
+    assert 'class="field has-error"' in page.text or "has-error" in page.text
+    assert db.session.query(Forum).count() == 0
+
+
+def test_decision_votes_cannot_exceed_attendance(forum):
+    with pytest.raises(ValidationFailed) as caught:
+        forums.add_decision(forum, "Làm đường", votes_for=60, votes_against=10)
+    assert "votes_for" in caught.value.details
+    decision = forums.add_decision(forum, "Làm đường nội bản", 50, 4, 2)
+    assert forums.decision_passed(forum, decision) is True  # 50 > 70 / 2
+
+
+def test_finalise_needs_chair_secretary_and_attendance(villages):
+    bare = forums.create_forum({"village_id": villages[1].id,
+                                "started_at": datetime(2026, 11, 21, 14, 0)})
+    with pytest.raises(ValidationFailed) as caught:
+        forums.finalise_forum(bare)
+    assert set(caught.value.details) == {"chair", "secretary", "attendance_total"}
+
+
+def test_finalised_forum_is_locked_and_backed_up(client, forum, app):
+    response = client.post(f"/forums/{forum.id}/finalise")
+    assert response.status_code == 302
+    db.session.refresh(forum)
+    assert forum.is_finalised and forum.finalised_at is not None
+    backups = list((app.config["DATA_DIR"] / "backups").glob(f"*finalised-{forum.id}.sqlite3"))
+    assert len(backups) == 1
+    with pytest.raises(Locked):
+        forums.update_forum(forum, {"village_id": forum.village_id,
+                                    "started_at": forum.started_at})
+    page = client.post(f"/forums/{forum.id}/decisions", data={"d-text": "Thêm"})
+    assert page.status_code == 409
+
+
+def test_amendment_keeps_old_value_reason_and_author(client, forum):
+    forums.finalise_forum(forum)
+    db.session.commit()
+    data = {name: getattr(forum, name) for name in forums.FORUM_FIELDS}
+    data = {k: v.strftime("%Y-%m-%dT%H:%M") if isinstance(v, datetime) else v
+            for k, v in data.items() if v is not None}
+    data.update(attendance_total="66", reason="", author="")
+    refused = client.post(f"/forums/{forum.id}/edit", data=data)
+    assert "Ô này bắt buộc" in refused.text
+    data.update(reason="Đếm sót 2 người đến muộn", author="Quàng Thị Hoa")
+    assert client.post(f"/forums/{forum.id}/edit", data=data).status_code == 302
+    db.session.refresh(forum)
+    assert forum.attendance_total == 66
+    amendment = db.session.execute(db.select(Amendment)).scalar_one()
+    assert (amendment.field, amendment.old_value, amendment.new_value) == (
+        "attendance_total", "64", "66")
+    assert amendment.author == "Quàng Thị Hoa"
+    assert "Đếm sót 2 người" in client.get(f"/forums/{forum.id}").text
+
+
+def test_amendment_that_changes_nothing_is_refused(forum):
+    forums.finalise_forum(forum)
+    same = {name: getattr(forum, name) for name in forums.FORUM_FIELDS}
+    with pytest.raises(ValidationFailed):
+        forums.amend_forum(forum, same, "không đổi", "Hoa")

@@ -1,0 +1,182 @@
+"""Opinions: quick entry, intake outside forums, validation, search, amendments."""
+
+import unicodedata
+import uuid
+
+import pytest
+
+from field_app.errors import Locked, ValidationFailed
+from field_app.extensions import db
+from field_app.forums import logic as forums
+from field_app.forums.models import Amendment
+from field_app.opinions import logic as opinions
+from field_app.opinions.models import Opinion
+
+
+def quick(content, **fields):
+    data = {"op-channel": "forum", "op-kind": "petition", "op-category_code": "construction",
+            "op-level": "commune", "op-content": content, "op-needs_follow_up": "y"}
+    data.update({f"op-{k}": v for k, v in fields.items()})
+    return data
+
+
+def test_quick_entry_saves_and_returns_to_an_empty_form(client, forum):
+    response = client.post(f"/forums/{forum.id}/opinions",
+                           data=quick("Đường vào bản bị sạt lở", raiser_name="Lò Văn Panh"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("#quick")
+    assert "kind=petition" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert "Đường vào bản bị sạt lở" in page.text
+    opinion = db.session.execute(db.select(Opinion)).scalar_one()
+    assert (opinion.position, opinion.village_id, opinion.kind) == (1, forum.village_id,
+                                                                    "petition")
+    # The next speaker's form comes back empty with the kind still chosen.
+    assert '<option selected value="petition">' in page.text
+    assert "Lò Văn Panh</textarea>" not in page.text
+
+
+def test_replayed_quick_entry_with_the_same_client_id_is_stored_once(client, forum):
+    client_id = str(uuid.uuid4())
+    for _ in range(2):
+        client.post(f"/forums/{forum.id}/opinions", data=quick("Xin làm cầu treo",
+                                                               client_id=client_id))
+    assert db.session.query(Opinion).count() == 1
+    assert str(db.session.execute(db.select(Opinion.id)).scalar_one()) == client_id
+
+
+def test_empty_content_is_refused_next_to_the_field(client, forum):
+    page = client.post(f"/forums/{forum.id}/opinions", data=quick(""))
+    assert page.status_code == 422
+    assert "Ô này bắt buộc" in page.text
+    assert db.session.query(Opinion).count() == 0
+
+
+@pytest.mark.parametrize("fields, key", [
+    ({"raiser_phone": "abc"}, "raiser_phone"),
+    ({"on_behalf_households": 0}, "on_behalf_households"),
+    ({"answered_on_spot": True}, "spot_answer"),
+    ({"category_code": "nope"}, "category_code"),
+    ({"kind": "rumour"}, "kind"),
+    ({"raiser_gender": "x"}, "raiser_gender"),
+])
+def test_bad_opinion_fields_are_named(forum, fields, key):
+    data = {"content": "Nội dung", **fields}
+    with pytest.raises(ValidationFailed) as caught:
+        opinions.create_opinion(data, forum=forum)
+    assert key in caught.value.details
+
+
+def test_anonymous_opinion_keeps_no_personal_data(forum):
+    opinion = opinions.create_opinion({"content": "Tố cáo cán bộ thôn", "kind": "denunciation",
+                                       "anonymous": True, "raiser_name": "Lò Văn A",
+                                       "raiser_phone": "0912345678"}, forum=forum)
+    assert (opinion.raiser_name, opinion.raiser_phone) == (None, None)
+    assert "lo van a" not in opinion.search_text
+
+
+def test_intake_outside_a_forum_needs_a_village(client, villages):
+    page = client.post("/opinions/new", data={"channel": "mttq", "kind": "petition",
+                                              "category_code": "water", "level": "commune",
+                                              "content": "Nước sinh hoạt thiếu"})
+    assert "Hãy chọn bản/thôn" in page.text
+    response = client.post("/opinions/new", data={
+        "channel": "mttq", "source_org": "womens_union", "kind": "petition",
+        "category_code": "water", "level": "commune", "village_id": str(villages[1].id),
+        "content": "Nước sinh hoạt thiếu", "needs_follow_up": "y"})
+    assert response.status_code == 302
+    opinion = db.session.execute(db.select(Opinion)).scalar_one()
+    assert (opinion.forum_id, opinion.source_org, opinion.channel) == (None, "womens_union",
+                                                                        "mttq")
+
+
+def test_forum_channel_without_a_forum_is_refused(villages):
+    with pytest.raises(ValidationFailed) as caught:
+        opinions.create_opinion({"content": "x", "channel": "forum",
+                                 "village_id": villages[0].id})
+    assert "channel" in caught.value.details
+
+
+@pytest.mark.parametrize("query", ["duong", "ĐƯỜNG", "đường", "Duong   sat lo", "SẠT"])
+def test_search_ignores_diacritics_and_case(forum, query):
+    opinions.create_opinion({"content": "Đường vào bản bị sạt lở"}, forum=forum)
+    opinions.create_opinion({"content": "Thiếu nước sinh hoạt mùa khô"}, forum=forum)
+    found = opinions.search_opinions(opinions.OpinionFilter(q=query))
+    assert [o.content for o in found.items] == ["Đường vào bản bị sạt lở"]
+    assert found.total == 1
+
+
+def test_search_page_and_filters(client, forum, villages):
+    opinions.create_opinion({"content": "Đường trơn", "kind": "petition"}, forum=forum)
+    opinions.create_opinion({"content": "Đường hỏng", "channel": "zalo",
+                             "village_id": villages[1].id, "kind": "feedback"})
+    db.session.commit()
+    page = client.get("/opinions", query_string={"q": "duong", "kind": "feedback"})
+    assert "Đường hỏng" in page.text and "Đường trơn" not in page.text
+    page = client.get("/opinions", query_string={"village_id": str(villages[0].id)})
+    assert "Đường trơn" in page.text and "Đường hỏng" not in page.text
+
+
+def test_search_treats_percent_and_underscore_literally(forum):
+    opinions.create_opinion({"content": "Giảm 50% phí"}, forum=forum)
+    opinions.create_opinion({"content": "Giảm 500 đồng"}, forum=forum)
+    assert opinions.search_opinions(opinions.OpinionFilter(q="50%")).total == 1
+
+
+def test_text_is_stored_nfc(forum):
+    nfd = unicodedata.normalize("NFD", "Nước sinh hoạt")
+    opinion = opinions.create_opinion({"content": nfd, "raiser_name": nfd}, forum=forum)
+    assert opinion.content == unicodedata.normalize("NFC", "Nước sinh hoạt")
+    assert opinion.content != nfd
+    assert opinions.search_opinions(opinions.OpinionFilter(q="nuoc")).total == 1
+
+
+def test_opinion_text_is_escaped_on_every_page(client, forum):
+    evil = "<script>alert(1)</script>"
+    opinion = opinions.create_opinion({"content": evil, "raiser_name": evil}, forum=forum)
+    db.session.commit()
+    for url in (f"/forums/{forum.id}", "/opinions", f"/opinions/{opinion.id}"):
+        page = client.get(url).text
+        assert evil not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_finalised_forum_refuses_new_opinions(client, forum):
+    forums.finalise_forum(forum)
+    db.session.commit()
+    with pytest.raises(Locked):
+        opinions.create_opinion({"content": "Muộn"}, forum=forum)
+    assert client.post(f"/forums/{forum.id}/opinions", data=quick("Muộn")).status_code == 409
+
+
+def test_opinion_in_finalised_minutes_is_amended_with_history(client, forum):
+    opinion = opinions.create_opinion({"content": "Xin làm đường", "category_code": "land"},
+                                      forum=forum)
+    forums.finalise_forum(forum)
+    db.session.commit()
+    data = {"channel": "forum", "kind": "opinion", "category_code": "construction",
+            "level": "commune", "content": "Xin làm đường", "needs_follow_up": "y",
+            "reason": "Ghi nhầm lĩnh vực", "author": "Quàng Thị Hoa"}
+    assert client.post(f"/opinions/{opinion.id}/edit", data=data).status_code == 302
+    db.session.refresh(opinion)
+    assert opinion.category_code == "construction"
+    row = db.session.execute(db.select(Amendment)).scalar_one()
+    assert (row.target, row.field, row.old_value, row.new_value) == (
+        "opinion", "category_code", "land", "construction")
+    refused = client.post(f"/opinions/{opinion.id}/delete")
+    assert refused.status_code == 409
+    assert db.session.get(Opinion, opinion.id) is not None
+
+
+def test_draft_opinion_can_be_deleted(client, forum):
+    opinion = opinions.create_opinion({"content": "Nhầm"}, forum=forum)
+    db.session.commit()
+    assert client.post(f"/opinions/{opinion.id}/delete").status_code == 302
+    assert db.session.query(Opinion).count() == 0
+
+
+def test_added_category_can_be_chosen(client, forum):
+    client.post("/categories", data={"name": "Chuyển đổi số"})
+    opinion = opinions.create_opinion({"content": "Sóng điện thoại yếu",
+                                       "category_code": "chuyen_doi_so"}, forum=forum)
+    assert opinion.category.name == "Chuyển đổi số"
