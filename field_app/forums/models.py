@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..areas.models import Village
@@ -28,6 +28,7 @@ class Forum(RecordMixin, db.Model):
     """One meeting held in a village."""
 
     __tablename__ = "forum"
+    __table_args__ = (Index("ix_forum_started_at", "started_at"),)
 
     kind: Mapped[str] = mapped_column(String(30), nullable=False, default="listening")
     village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("village.id"), nullable=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..areas.models import Village
@@ -51,6 +51,8 @@ class Opinion(RecordMixin, db.Model):
     """One opinion, petition or complaint raised by a citizen."""
 
     __tablename__ = "opinion"
+    # Lists show the newest first; 20,000 opinions on a laptop must not sort on each page.
+    __table_args__ = (Index("ix_opinion_created_at", "created_at"),)
 
     kind: Mapped[str] = mapped_column(String(20), nullable=False, default="opinion")
     channel: Mapped[str] = mapped_column(String(20), nullable=False, default="forum")

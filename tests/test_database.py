@@ -1,0 +1,113 @@
+"""Migrations, WAL mode, backups and restores of the laptop's SQLite file."""
+
+import sqlite3
+from datetime import datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from click.testing import CliRunner
+
+from field_app import create_app
+from field_app.cli import main, upgrade_database
+from field_app.extensions import db
+from field_app.forums import logic as forums
+from field_app.opinions.models import Opinion
+
+
+def test_migrations_from_empty_database_match_the_models(app):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_migrations_seed_the_categories(app):
+    names = [row[0] for row in db.session.execute(db.text(
+        "SELECT name FROM category ORDER BY position"))]
+    assert names[0] == "Đất đai" and names[-1] == "Khác" and len(names) == 13
+
+
+def test_database_runs_in_wal_mode_with_foreign_keys(app):
+    assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_old_laptop_database_is_backed_up_and_upgraded_in_place(tmp_path):
+    """A laptop still on revision 0001 keeps its data when a new version starts."""
+    from flask_migrate import upgrade
+
+    data_dir = tmp_path / "old"
+    old = create_app({"DATA_DIR": data_dir})
+    with old.app_context():
+        upgrade(directory=old.extensions["migrate"].directory, revision="0001")
+        db.engine.dispose()
+    with sqlite3.connect(data_dir / "langnghe.sqlite3") as conn:
+        conn.execute("INSERT INTO commune VALUES (3808, 'Xã Mường La', 14, 'Sơn La')")
+        conn.execute("INSERT INTO village (id, commune_code, kind, name, name_folded, created_at,"
+                     " updated_at) VALUES ('0f1e2d3c4b5a69788796a5b4c3d2e1f0', 3808, 'ban',"
+                     " 'Bản Nà Lò', 'ban na lo', '2026-01-01', '2026-01-01')")
+    new = create_app({"DATA_DIR": data_dir})
+    saved = upgrade_database(new)
+    assert saved == data_dir / "backups" / "before-upgrade-0001.sqlite3"
+    with sqlite3.connect(saved) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+    with new.app_context():
+        assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() \
+            == "0002"
+        assert db.session.execute(db.text("SELECT name FROM village")).scalar() == "Bản Nà Lò"
+        db.engine.dispose()
+    assert upgrade_database(new) is None  # Already at head: no needless copy.
+
+
+def test_backup_and_restore_commands(tmp_path, forum):
+    from field_app.opinions import logic as opinions
+
+    opinions.create_opinion({"content": "Xin sửa đường"}, forum=forum)
+    db.session.commit()
+    data_dir = tmp_path / "data"
+    runner = CliRunner()
+    result = runner.invoke(main, ["backup", str(tmp_path / "copy.sqlite3"),
+                                  "--data", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    # Lose an opinion after the backup, then restore.
+    db.session.execute(db.delete(Opinion))
+    db.session.commit()
+    db.session.remove()
+    db.engine.dispose()
+    result = runner.invoke(main, ["restore", str(tmp_path / "copy.sqlite3"),
+                                  "--data", str(data_dir), "--yes"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(data_dir / "langnghe.sqlite3") as conn:
+        assert conn.execute("SELECT content FROM opinion").fetchall() == [("Xin sửa đường",)]
+    assert list((data_dir / "backups").glob("before-restore-*.sqlite3"))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all" * 100])
+def test_restore_refuses_a_file_that_is_not_a_langnghe_database(tmp_path, forum, content):
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(content)
+    result = CliRunner().invoke(main, ["restore", str(bad), "--data",
+                                       str(tmp_path / "data"), "--yes"])
+    assert result.exit_code != 0
+    assert "not" in result.output
+    assert db.session.execute(db.text("SELECT count(*) FROM forum")).scalar() == 1
+
+
+def test_restore_refuses_a_foreign_sqlite_file(tmp_path, forum):
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    result = CliRunner().invoke(main, ["restore", str(other), "--data",
+                                       str(tmp_path / "data"), "--yes"])
+    assert result.exit_code != 0 and "not a Lắng Nghe database" in result.output
+
+
+def test_data_survive_a_restart(tmp_path, forum):
+    db.session.remove()
+    db.engine.dispose()
+    again = create_app({"DATA_DIR": tmp_path / "data"})
+    upgrade_database(again)
+    with again.app_context():
+        stored = forums.list_forums()
+        assert [f.started_at for f in stored] == [datetime(2026, 11, 20, 8, 0)]
+        db.engine.dispose()

@@ -1,0 +1,65 @@
+"""A non-editable wheel install serves pages: templates and static are shipped."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, tries: int = 100) -> tuple[int, str]:
+    """GET `url`, retrying while the server starts (bounded: about 20 s)."""
+    for _ in range(tries):
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.status, response.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer")
+
+
+@pytest.mark.timeout(300)
+def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+                    "--no-build-isolation", "-q", "-w", str(wheels)], check=True,
+                   cwd=tmp_path)
+    (wheel,) = wheels.glob("langnghe-*.whl")
+    venv = tmp_path / "venv"
+    # System site-packages provide the dependencies offline; the venv's own
+    # site-packages come first, so the wheel's field_app is the one imported.
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True)
+    bindir = venv / ("Scripts" if os.name == "nt" else "bin")
+    subprocess.run([str(bindir / "python"), "-m", "pip", "install", "-q", "--no-deps",
+                    str(wheel)], check=True)
+    where = subprocess.run([str(bindir / "python"), "-c",
+                            "import field_app; print(field_app.__file__)"],
+                           check=True, capture_output=True, text=True, cwd=tmp_path).stdout
+    assert str(venv) in where
+    port = free_port()
+    server = subprocess.Popen([str(bindir / "langnghe"), "field", "--port", str(port),
+                               "--data", str(tmp_path / "data")], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        status, page = get(f"http://127.0.0.1:{port}/setup")
+        assert status == 200
+        assert "Lắng Nghe" in page and "/static/css/app.css" in page
+        status, css = get(f"http://127.0.0.1:{port}/static/css/app.css")
+        assert status == 200 and "--red" in css
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        server.stdout.close()
