@@ -61,3 +61,45 @@ def forum(villages):
     })
     db.session.commit()
     return made
+
+
+@pytest.fixture
+def field_server(tmp_path):
+    """A real field server on 127.0.0.1, set up for Xã Mường La with three villages."""
+    from .browser import FieldServer
+
+    data_dir = tmp_path / "server-data"
+    setup = create_app({"DATA_DIR": data_dir})
+    upgrade_database(setup)
+    with setup.app_context():
+        commune = areas.choose_commune(MUONG_LA)
+        for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85)):
+            areas.add_village(commune, name, None, households)
+        db.session.commit()
+        db.engine.dispose()
+    server = FieldServer(data_dir).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(tmp_path):
+    """A headless Chromium page (Debian's Chromium driven by Playwright)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM_FLAGS, chromium_path
+
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def artifacts_dir():
+    from .browser import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
