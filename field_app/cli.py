@@ -74,7 +74,13 @@ def field(port: int, host: str, threads: int, data: Path | None) -> None:
         click.echo(f"Database upgraded; the previous version is saved in {saved}")
     click.echo(f"Lắng Nghe (field) — data in {app.config['DATA_DIR']}")
     click.echo(f"Open http://{host}:{port}/ in the browser. Ctrl+C stops.")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe")
+    except OSError as exc:
+        raise click.ClickException(
+            f"Cannot listen on {host}:{port} ({exc.strerror}). Lắng Nghe may already be "
+            f"running: open http://{host}:{port}/ — or start it with another --port."
+        ) from None
 
 
 @main.command("backup")

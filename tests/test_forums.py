@@ -103,3 +103,18 @@ def test_amendment_that_changes_nothing_is_refused(forum):
     same = {name: getattr(forum, name) for name in forums.FORUM_FIELDS}
     with pytest.raises(ValidationFailed):
         forums.amend_forum(forum, same, "không đổi", "Hoa")
+
+
+def test_html_forms_are_csrf_protected(tmp_path, villages, app):
+    """A form posted without the page's token (e.g. from another site) is refused."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    refused = client.post("/forums/new", data=forum_form(villages[0]))
+    assert refused.status_code == 400
+    assert "Phiên làm việc đã hết hạn" in refused.text
+    assert db.session.query(Forum).count() == 0
+    page = client.get("/forums/new").text
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    accepted = client.post("/forums/new", data={**forum_form(villages[0]), "csrf_token": token})
+    assert accepted.status_code == 302
+    assert db.session.query(Forum).count() == 1
