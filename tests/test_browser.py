@@ -32,7 +32,7 @@ def create_forum(page, server):
 def test_opinions_typed_from_the_keyboard_are_saved_once_each(field_server, page):
     forum_id = create_forum(page, field_server)
     name = page.locator("#op-raiser_name")
-    assert name.evaluate("el => el === document.activeElement")
+    page.wait_for_function("document.activeElement.id === 'op-raiser_name'", timeout=5000)
     speakers = [("Lò Văn Panh", "Đường vào ban bi sat lo, xin sua"),
                 ("Cầm Thị Xuân", "Xin hỗ trợ nước sinh hoạt mùa khô"),
                 ("", "Điện chập chờn ở cuối bản")]

@@ -233,7 +233,9 @@ def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -
         query = query.where(Opinion.category_code == filters.category_code)
     if filters.follow_up is not None:
         query = query.where(Opinion.needs_follow_up.is_(filters.follow_up))
-    total = db.session.execute(query.with_only_columns(func.count()).order_by(None)).scalar_one()
+    total = db.session.execute(
+        query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    ).scalar_one()
     page = max(1, page)
     items = list(db.session.execute(
         query.order_by(Opinion.created_at.desc(), Opinion.id)

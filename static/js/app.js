@@ -26,6 +26,11 @@
   var content = form.elements[PREFIX + "content"];
   var first = form.elements[PREFIX + "raiser_name"];
   var busy = false;
+  // Back from a save (or a new forum): the next speaker starts in the first box.
+  // Chromium blocks autofocus when the URL has a fragment, so focus by hand once loaded.
+  window.addEventListener("load", function () {
+    if (location.hash === "#quick" || document.activeElement === document.body) { first.focus(); }
+  });
 
   content.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
