@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_babel import format_datetime
 
 from . import labels
@@ -28,6 +28,12 @@ def register_template_helpers(app: Flask) -> None:
     def num(value):
         return "" if value is None else f"{value:,}".replace(",", ".")
 
+    def url_with(**changes) -> str:
+        """Return this page's URL with some query arguments changed (e.g. page=2)."""
+        args = {**request.args.to_dict(), **changes}
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+    app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["format_datetime"] = format_datetime
 

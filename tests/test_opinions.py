@@ -180,3 +180,15 @@ def test_added_category_can_be_chosen(client, forum):
     opinion = opinions.create_opinion({"content": "Sóng điện thoại yếu",
                                        "category_code": "chuyen_doi_so"}, forum=forum)
     assert opinion.category.name == "Chuyển đổi số"
+
+
+def test_opinion_list_pages_keep_the_filters(client, forum, app):
+    app.config["PAGE_SIZE"] = 2
+    for number in range(5):
+        opinions.create_opinion({"content": f"Đường số {number}"}, forum=forum)
+    db.session.commit()
+    first = client.get("/opinions", query_string={"q": "duong", "per_page": 2}).text
+    assert "Trang 1 / 3" in first
+    assert "q=duong" in first and "page=2" in first
+    last = client.get("/opinions", query_string={"q": "duong", "page": 3}).text
+    assert "Trang 3 / 3" in last and "Đường số 0" in last

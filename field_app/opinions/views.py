@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..areas.logic import villages
@@ -82,7 +82,8 @@ def index():
     filters = logic.OpinionFilter(q=form.q.data or "", village_id=form.village_id.data,
                                   forum_id=form.forum_id.data, kind=form.kind.data,
                                   category_code=form.category_code.data, follow_up=follow)
-    page = logic.search_opinions(filters, request.args.get("page", 1, type=int))
+    page = logic.search_opinions(filters, request.args.get("page", 1, type=int),
+                                 current_app.config["PAGE_SIZE"])
     return render_template("opinions/index.html", form=form, page=page)
 
 
