@@ -35,17 +35,22 @@ def backup(database: Path, target: Path) -> Path:
         target = target / f"langnghe-{datetime.now():%Y%m%d-%H%M%S}.sqlite3"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".part")
-    source = sqlite3.connect(database)
-    try:
-        dest = sqlite3.connect(tmp)
-        try:
-            source.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        source.close()
+    _copy(database, tmp)
     tmp.replace(target)
     return target
+
+
+def _copy(source: Path, dest: Path) -> None:
+    """Copy one SQLite database over another, page by page, source read-only."""
+    src = sqlite3.connect(f"file:{Path(source).as_posix()}?mode=ro", uri=True)
+    try:
+        out = sqlite3.connect(dest)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+    finally:
+        src.close()
 
 
 def check_backup_file(path: Path) -> None:
@@ -79,15 +84,7 @@ def restore(database: Path, source: Path, safety_dir: Path) -> Path:
     if database.exists():
         safety = backup(database, safety_dir / f"before-restore-{datetime.now():%Y%m%d-%H%M%S}"
                         ".sqlite3")
-    src = sqlite3.connect(f"file:{Path(source).as_posix()}?mode=ro", uri=True)
-    try:
-        dest = sqlite3.connect(database)
-        try:
-            src.backup(dest)
-        finally:
-            dest.close()
-    finally:
-        src.close()
+    _copy(source, database)
     return safety or database
 
 

@@ -26,3 +26,25 @@ class RecordMixin:
     updated_at: Mapped[datetime] = mapped_column(
         DateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+def as_uuid(value) -> uuid.UUID | None:
+    """Return `value` as a UUID, or None if it is not one (a typo in a URL, "")."""
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def get_record(model, record_id, message: str):
+    """Return the record of `model` with this id, or raise NotFound with `message`."""
+    from .errors import NotFound
+    from .extensions import db
+
+    key = as_uuid(record_id)
+    record = db.session.get(model, key) if key is not None else None
+    if record is None:
+        raise NotFound(message)
+    return record

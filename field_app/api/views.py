@@ -305,9 +305,7 @@ def get_attachment(attachment_id):
 def attachment_content(attachment_id):
     """Send the attached file itself."""
     attachment = attachments.get_attachment(attachment_id)
-    path = attachments.blob_path(current_app.config["DATA_DIR"], attachment.sha256)
-    if not path.exists():
-        raise NotFound(_("Tệp không còn trên máy này."))
+    path = attachments.stored_file(current_app.config["DATA_DIR"], attachment)
     return send_file(path, mimetype=attachment.mime_type, download_name=attachment.filename,
                      max_age=86400)
 

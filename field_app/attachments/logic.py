@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..errors import NotFound, ValidationFailed
 from ..extensions import db
+from ..models_base import get_record
 from ..text import nfc
 from .models import Attachment
 
@@ -106,13 +107,15 @@ def attach(data_dir: Path, stream: BinaryIO, filename: str | None, max_bytes: in
 
 def get_attachment(attachment_id) -> Attachment:
     """Return the attachment or raise NotFound."""
-    from ..forums.logic import _as_uuid
+    return get_record(Attachment, attachment_id, _("Không tìm thấy tệp đính kèm."))
 
-    key = _as_uuid(attachment_id)
-    attachment = db.session.get(Attachment, key) if key else None
-    if attachment is None:
-        raise NotFound(_("Không tìm thấy tệp đính kèm."))
-    return attachment
+
+def stored_file(data_dir: Path, attachment: Attachment) -> Path:
+    """Return the file behind an attachment, or raise NotFound if it is gone."""
+    path = blob_path(data_dir, attachment.sha256)
+    if not path.exists():
+        raise NotFound(_("Tệp không còn trên máy này."))
+    return path
 
 
 def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:

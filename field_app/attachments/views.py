@@ -54,9 +54,7 @@ def upload_to_opinion(opinion_id):
 def download(attachment_id):
     """Send the attached file."""
     attachment = logic.get_attachment(attachment_id)
-    path = logic.blob_path(current_app.config["DATA_DIR"], attachment.sha256)
-    if not path.exists():
-        raise NotFound(_("Tệp không còn trên máy này."))
+    path = logic.stored_file(current_app.config["DATA_DIR"], attachment)
     return send_file(path, mimetype=attachment.mime_type, download_name=attachment.filename,
                      as_attachment=request.args.get("download") == "1", max_age=86400)
 

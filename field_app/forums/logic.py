@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import as_uuid, get_record, utcnow
 from ..text import nfc
 from .models import FORUM_KINDS, Amendment, Decision, Forum
 
@@ -69,7 +69,7 @@ def check_forum(data: dict[str, Any]) -> dict[str, Any]:
     village = None
     village_id = data.get("village_id")
     if village_id:
-        village = db.session.get(Village, _as_uuid(village_id))
+        village = db.session.get(Village, as_uuid(village_id))
     if village is None:
         errors["village_id"] = _("Hãy chọn bản/thôn.")
     clean["village_id"] = village.id if village else None
@@ -94,21 +94,9 @@ def check_forum(data: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def _as_uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
-
-
 def get_forum(forum_id) -> Forum:
     """Return the forum with this id or raise NotFound."""
-    forum = db.session.get(Forum, _as_uuid(forum_id)) if _as_uuid(forum_id) else None
-    if forum is None:
-        raise NotFound(_("Không tìm thấy hội nghị này."))
-    return forum
+    return get_record(Forum, forum_id, _("Không tìm thấy hội nghị này."))
 
 
 def create_forum(data: dict[str, Any], forum_id: uuid.UUID | None = None) -> Forum:
@@ -237,7 +225,7 @@ def add_decision(forum: Forum, text: str | None, votes_for=None, votes_against=N
 def remove_decision(forum: Forum, decision_id) -> None:
     """Remove a decision from a draft forum."""
     ensure_draft(forum)
-    decision = db.session.get(Decision, _as_uuid(decision_id))
+    decision = db.session.get(Decision, as_uuid(decision_id))
     if decision is None or decision.forum_id != forum.id:
         raise NotFound(_("Không tìm thấy quyết định này."))
     forum.decisions.remove(decision)
@@ -263,7 +251,7 @@ def list_forums(village_id=None, status: str | None = None) -> list[Forum]:
     """Return forums, newest first, optionally of one village or status."""
     query = db.select(Forum).order_by(Forum.started_at.desc())
     if village_id:
-        query = query.where(Forum.village_id == _as_uuid(village_id))
+        query = query.where(Forum.village_id == as_uuid(village_id))
     if status in ("draft", "finalised"):
         query = query.where(Forum.status == status)
     return list(db.session.execute(query).scalars())

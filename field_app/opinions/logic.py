@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 
 from ..areas.models import Village
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
-from ..forums.logic import _as_uuid, check_amendment, ensure_draft, record_amendment
+from ..forums.logic import check_amendment, ensure_draft, record_amendment
 from ..forums.models import Forum
+from ..models_base import as_uuid, get_record
 from ..text import fold, nfc
 from .models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS, Category, Opinion
 
@@ -77,8 +78,8 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
     if forum is not None:
         clean["village_id"] = forum.village_id
     else:
-        village = db.session.get(Village, _as_uuid(data.get("village_id"))) \
-            if _as_uuid(data.get("village_id")) else None
+        key = as_uuid(data.get("village_id"))
+        village = db.session.get(Village, key) if key is not None else None
         if village is None:
             errors["village_id"] = _("Hãy chọn bản/thôn của người nêu ý kiến.")
         clean["village_id"] = village.id if village else None
@@ -131,11 +132,7 @@ def search_key(fields: dict[str, Any]) -> str:
 
 def get_opinion(opinion_id) -> Opinion:
     """Return the opinion with this id or raise NotFound."""
-    key = _as_uuid(opinion_id)
-    opinion = db.session.get(Opinion, key) if key else None
-    if opinion is None:
-        raise NotFound(_("Không tìm thấy ý kiến này."))
-    return opinion
+    return get_record(Opinion, opinion_id, _("Không tìm thấy ý kiến này."))
 
 
 def create_opinion(data: dict[str, Any], forum: Forum | None = None,
@@ -223,10 +220,10 @@ def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -
     for word in fold(filters.q).split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Opinion.search_text.like(f"%{escaped}%", escape="\\"))
-    if _as_uuid(filters.village_id):
-        query = query.where(Opinion.village_id == _as_uuid(filters.village_id))
-    if _as_uuid(filters.forum_id):
-        query = query.where(Opinion.forum_id == _as_uuid(filters.forum_id))
+    if as_uuid(filters.village_id):
+        query = query.where(Opinion.village_id == as_uuid(filters.village_id))
+    if as_uuid(filters.forum_id):
+        query = query.where(Opinion.forum_id == as_uuid(filters.forum_id))
     if filters.kind in OPINION_KINDS:
         query = query.where(Opinion.kind == filters.kind)
     if filters.category_code:
