@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_datetime
+from flask_babel import format_datetime, to_user_timezone
 
 from . import labels
 
@@ -23,6 +23,13 @@ def register_template_helpers(app: Flask) -> None:
     def dt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm"):
         # Stored times are the laptop's local wall time as typed; show as is.
         return value.strftime(_to_strftime(fmt)) if value else ""
+
+    @app.template_filter("localdt")
+    def localdt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm"):
+        """Show a stored UTC time (created_at, amendments) in the commune's time zone."""
+        if value is None:
+            return ""
+        return to_user_timezone(value.replace(tzinfo=UTC)).strftime(_to_strftime(fmt))
 
     @app.template_filter("num")
     def num(value):
