@@ -86,14 +86,19 @@ def field(port: int, host: str, threads: int, data: Path | None) -> None:
 @main.command("backup")
 @click.argument("path", type=click.Path(path_type=Path))
 @DATA_OPTION
-def backup_command(path: Path, data: Path | None) -> None:
+@click.option("--force", is_flag=True, help="Overwrite PATH if it is an existing file.")
+def backup_command(path: Path, data: Path | None, force: bool) -> None:
     """Copy the database to PATH (a file, or a folder to put a dated file in)."""
-    database = (data or default_data_dir()) / "langnghe.sqlite3"
+    data_dir = data or default_data_dir()
+    if path.is_file() and not force:
+        raise click.ClickException(f"{path} already exists; choose another name or add --force.")
     try:
-        target = backups.backup(database, path)
+        target = backups.backup(data_dir / "langnghe.sqlite3", path)
     except backups.BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Backed up to {target}")
+    click.echo(f"Photos and scans are not in this file: copy the folder "
+               f"{data_dir / 'attachments'} as well.")
 
 
 @main.command("restore")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
 from flask_babel import format_datetime, to_user_timezone
+from markupsafe import Markup
 
 from . import labels
 
@@ -40,7 +41,13 @@ def register_template_helpers(app: Flask) -> None:
         args = {**request.args.to_dict(), **changes}
         return url_for(request.endpoint, **(request.view_args or {}), **args)
 
+    def csrf_field(form) -> Markup:
+        """Render a form's CSRF token without an id (pages hold several forms)."""
+        token = getattr(form, "csrf_token", None)
+        return token(id=False) if token is not None else Markup("")
+
     app.jinja_env.globals["url_with"] = url_with
+    app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["labels"] = labels
     app.jinja_env.globals["format_datetime"] = format_datetime
 

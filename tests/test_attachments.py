@@ -77,3 +77,15 @@ def test_signed_minutes_can_be_attached_after_finalising(client, forum):
     db.session.commit()
     upload(client, f"/forums/{forum.id}/attachments", jpeg_bytes())
     assert db.session.query(Attachment).count() == 1
+
+
+def test_files_of_finalised_minutes_cannot_be_removed(client, forum):
+    from field_app.forums import logic as forums
+
+    upload(client, f"/forums/{forum.id}/attachments", jpeg_bytes())
+    forums.finalise_forum(forum)
+    db.session.commit()
+    row = db.session.execute(db.select(Attachment)).scalar_one()
+    page = client.post(f"/attachments/{row.id}/delete", follow_redirects=True)
+    assert "không gỡ được" in page.text
+    assert db.session.query(Attachment).count() == 1

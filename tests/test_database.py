@@ -111,3 +111,11 @@ def test_data_survive_a_restart(tmp_path, forum):
         stored = forums.list_forums()
         assert [f.started_at for f in stored] == [datetime(2026, 11, 20, 8, 0)]
         db.engine.dispose()
+
+
+def test_backup_does_not_overwrite_an_existing_file(tmp_path, forum):
+    existing = tmp_path / "keep.sqlite3"
+    existing.write_bytes(b"precious")
+    result = CliRunner().invoke(main, ["backup", str(existing), "--data", str(tmp_path / "data")])
+    assert result.exit_code != 0 and "already exists" in result.output
+    assert existing.read_bytes() == b"precious"

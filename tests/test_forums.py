@@ -118,3 +118,14 @@ def test_html_forms_are_csrf_protected(tmp_path, villages, app):
     accepted = client.post("/forums/new", data={**forum_form(villages[0]), "csrf_token": token})
     assert accepted.status_code == 302
     assert db.session.query(Forum).count() == 1
+
+
+def test_amended_attendance_cannot_fall_below_the_votes_counted(forum):
+    forums.add_decision(forum, "Làm đường nội bản", 50, 4, 2)
+    forums.finalise_forum(forum)
+    data = {name: getattr(forum, name) for name in forums.FORUM_FIELDS}
+    with pytest.raises(ValidationFailed) as caught:
+        forums.amend_forum(forum, {**data, "attendance_total": 55,
+                                   "attendance_ethnic_minority": 50}, "Đếm lại", "Hoa")
+    assert "attendance_total" in caught.value.details
+    assert forum.attendance_total == 64

@@ -218,6 +218,17 @@ def test_amendments_after_finalising_are_listed(client, finalised):
     assert "Đường nội bản bị sạt lở đoạn qua suối Nặm Pàn." in text  # the old value
     page = client.get(f"/forums/{finalised.id}/minutes").text
     assert "Ghi nhầm tên chủ trì" in page and "Ý kiến số 2 – Nội dung" in page
+    # Amendments follow the signatures: they were not part of what was signed.
+    assert text.index("ĐÍNH CHÍNH SAU KHI CHỐT") > text.index("CHỦ TRÌ")
+    assert page.index("Ghi nhầm tên chủ trì") > page.index("minutes-sign")
+
+
+def test_officials_present_are_one_line_in_the_minutes(client, forum):
+    forum.officials_present = "Cầm Văn Sơn, Phó Chủ tịch UBND xã\nLò Thị Hạnh, công chức VH-XH"
+    db.session.commit()
+    _response, document = download(client, forum)
+    assert ("Đại biểu, cán bộ xã dự: Cầm Văn Sơn, Phó Chủ tịch UBND xã; Lò Thị Hạnh, "
+            "công chức VH-XH") in docx_text(document)
 
 
 def test_denouncer_is_not_named_in_the_minutes(client, forum):

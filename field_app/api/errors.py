@@ -95,5 +95,5 @@ def schema_error(exc: ValidationError) -> ValidationFailed:
         message = _("Có trường không được chấp nhận: %(fields)s.",
                     fields=", ".join(sorted(unknown)))
     else:
-        message = _("Dữ liệu chưa hợp lệ; hãy sửa các trường được nêu.")
+        message = _("Chưa lưu được: dữ liệu chưa hợp lệ, hãy sửa các ô được đánh dấu.")
     return ValidationFailed(message, translate(messages))

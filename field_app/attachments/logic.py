@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from flask_babel import gettext as _
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
 from ..models_base import get_record
 from ..text import nfc
@@ -149,6 +149,19 @@ def attachments_of(forum=None, opinion=None) -> list[Attachment]:
 
 
 def remove_attachment(attachment: Attachment) -> None:
-    """Detach a file; the blob stays if another record still points at it."""
+    """Detach a file from a draft; the files of finalised minutes are kept.
+
+    The photo of the signed minutes is evidence: once the minutes are
+    finalised nothing attached to them can be removed. The blob stays on
+    disk in any case (another record may point at the same content).
+    """
+    from ..forums.models import Forum
+    from ..opinions.models import Opinion
+
+    forum = (db.session.get(Forum, attachment.forum_id) if attachment.forum_id
+             else getattr(db.session.get(Opinion, attachment.opinion_id), "forum", None))
+    if forum is not None and forum.is_finalised:
+        raise Locked(_("Biên bản đã chốt: không gỡ được tệp đính kèm. Nếu tải nhầm, hãy "
+                       "ghi chú trong đính chính."))
     db.session.delete(attachment)
     db.session.flush()

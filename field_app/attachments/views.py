@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
 from ..forums.forms import ConfirmForm
 from ..forums.logic import get_forum
@@ -76,7 +76,11 @@ def delete(attachment_id):
     target = (url_for("forums.show", forum_id=attachment.forum_id) if attachment.forum_id
               else url_for("opinions.show", opinion_id=attachment.opinion_id))
     if ConfirmForm().validate_on_submit():
-        logic.remove_attachment(attachment)
-        db.session.commit()
-        flash(_("Đã gỡ tệp đính kèm."), "success")
+        try:
+            logic.remove_attachment(attachment)
+        except Locked as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Đã gỡ tệp đính kèm."), "success")
     return redirect(target + "#attachments")

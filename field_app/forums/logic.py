@@ -120,10 +120,26 @@ def ensure_draft(forum: Forum) -> None:
                        "(có lý do và người sửa)."))
 
 
+def check_votes_fit(forum: Forum, clean: dict[str, Any]) -> None:
+    """Refuse an attendance total smaller than the votes already counted."""
+    total = clean.get("attendance_total")
+    if total is None:
+        return
+    cast = max((sum(v or 0 for v in (d.votes_for, d.votes_against, d.votes_abstain))
+                for d in forum.decisions), default=0)
+    if cast > total:
+        raise ValidationFailed(
+            _("Tổng số người dự nhỏ hơn số phiếu đã ghi ở phần biểu quyết."),
+            {"attendance_total": _("Không được nhỏ hơn %(cast)d (số phiếu đã biểu quyết).",
+                                   cast=cast)})
+
+
 def update_forum(forum: Forum, data: dict[str, Any]) -> Forum:
     """Change a draft forum."""
     ensure_draft(forum)
-    for key, value in check_forum(data).items():
+    clean = check_forum(data)
+    check_votes_fit(forum, clean)
+    for key, value in clean.items():
         setattr(forum, key, value)
     db.session.flush()
     return forum
@@ -175,7 +191,9 @@ def amend_forum(forum: Forum, data: dict[str, Any], reason: str | None,
     if not forum.is_finalised:
         raise ValidationFailed(_("Hội nghị chưa chốt biên bản: hãy sửa trực tiếp."))
     reason, author = check_amendment(reason, author)
-    return record_amendment(forum, forum, "forum", check_forum(data), reason, author)
+    clean = check_forum(data)
+    check_votes_fit(forum, clean)
+    return record_amendment(forum, forum, "forum", clean, reason, author)
 
 
 def finalise_forum(forum: Forum) -> Forum:

@@ -362,7 +362,9 @@ def build(forum: Forum) -> Minutes:
     participants = [
         Fact(_("Chủ trì"), _or_blank(forum.chair)),
         Fact(_("Thư ký"), _or_blank(forum.secretary)),
-        Fact(_("Đại biểu, cán bộ xã dự"), _or_blank(forum.officials_present)),
+        # One per line in the form; one line in the minutes, separated by semicolons.
+        Fact(_("Đại biểu, cán bộ xã dự"), _or_blank("; ".join(
+            line.strip() for line in clean(forum.officials_present).splitlines() if line.strip()))),
         Fact(_("Tổng số người dự"), attendance),
         Fact(_("Số hộ có đại diện"), households),
     ]
@@ -717,11 +719,12 @@ def render_docx(m: Minutes) -> io.BytesIO:
     _decisions(doc, m)
     _heading(doc, m.texts.summary)
     _lines(doc, m.summary)
+    _para(doc, m.closing, keep_next=True, after=Pt(12)).paragraph_format.space_before = Pt(6)
+    _signatures(doc, m)
+    # After the signatures: amendments were not part of what was signed.
     if m.amendments:
         _heading(doc, m.texts.amendments)
         _amendments(doc, m)
-    _para(doc, m.closing, keep_next=True, after=Pt(12)).paragraph_format.space_before = Pt(6)
-    _signatures(doc, m)
 
     out = io.BytesIO()
     doc.save(out)

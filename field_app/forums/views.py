@@ -75,6 +75,7 @@ def show(forum_id):
     form.needs_follow_up.data = True
     # The previous speaker's kind and category stay chosen: one less key to press.
     form.kind.data = request.args.get("kind") or "opinion"
+    form.level.data = request.args.get("level") or "commune"
     form.category_code.data = request.args.get("category") or None
     form.client_id.data = str(uuid.uuid4())
     return render_forum(forum, form)

@@ -47,7 +47,8 @@ def quick_add(forum_id):
             flash(_("Đã ghi ý kiến số %(n)d.", n=opinion.position), "success")
             # Keep the sticky choices so the next speaker is one Enter away.
             return redirect(url_for("forums.show", forum_id=forum.id, kind=form.kind.data,
-                                    category=form.category_code.data) + "#quick")
+                                    category=form.category_code.data,
+                                    level=form.level.data) + "#quick")
     return render_forum(forum, form, status=422)
 
 
@@ -57,6 +58,7 @@ def new():
     form = OpinionForm(villages=villages(), categories=logic.categories())
     if request.method == "GET":
         form.channel.data = "mttq"
+        form.level.data = "commune"
         form.needs_follow_up.data = True
     if form.validate_on_submit():
         try:

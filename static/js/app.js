@@ -9,6 +9,12 @@
 (function () {
   "use strict";
 
+  // A form that came back with errors: bring the first one into view, with focus.
+  window.addEventListener("load", function () {
+    var bad = document.querySelector(".has-error input, .has-error select, .has-error textarea");
+    if (bad) { bad.scrollIntoView({ block: "center" }); bad.focus(); }
+  });
+
   function uuid4() {
     if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
     // crypto.randomUUID needs a secure context; a phone on the hotspot is not one.
@@ -29,11 +35,14 @@
   // Back from a save (or a new forum): the next speaker starts in the first box.
   // Chromium blocks autofocus when the URL has a fragment, so focus by hand once loaded.
   window.addEventListener("load", function () {
+    if (document.querySelector(".has-error")) { return; }
     if (location.hash === "#quick" || document.activeElement === document.body) { first.focus(); }
   });
+  // Phones have no easy Shift+Enter: there Enter makes a new line and the button saves.
+  var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
 
   content.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !touch) {
       event.preventDefault();
       if (form.requestSubmit) { form.requestSubmit(); } else { save(); }
     }
