@@ -408,8 +408,8 @@ def build(forum: Forum) -> Minutes:
             Signature(_("THƯ KÝ"), _("(Ký, ghi rõ họ tên)"), clean(forum.secretary).strip()),
             Signature(_("CHỦ TRÌ"), _("(Ký, ghi rõ họ tên)"), clean(forum.chair).strip()),
         ),
-        document_title=f"{_('Biên bản')} {clean(kind)} – {village_name} – "
-                       f"{started.strftime('%d/%m/%Y')}",
+        document_title=_("Biên bản") + f" {clean(kind)} – {village_name} – "
+                                          f"{started.strftime('%d/%m/%Y')}",
     )
 
 
