@@ -19,11 +19,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def get(url: str, tries: int = 100) -> tuple[int, str]:
+def get(url: str, tries: int = 100, headers: dict | None = None) -> tuple[int, str]:
     """GET `url`, retrying while the server starts (bounded: about 20 s)."""
     for _ in range(tries):
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            request = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return response.status, response.read().decode()
         except OSError:
             time.sleep(0.2)
@@ -59,6 +60,9 @@ def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
         assert "Lắng Nghe" in page and "/static/css/app.css" in page
         status, css = get(f"http://127.0.0.1:{port}/static/css/app.css")
         assert status == 200 and "--red" in css
+        # The compiled English catalogue ships too.
+        status, english = get(f"http://127.0.0.1:{port}/setup", headers={"Cookie": "lang=en"})
+        assert "which commune does this computer serve" in english
     finally:
         server.terminate()
         server.wait(timeout=20)
