@@ -80,6 +80,8 @@ def create_app(config: dict | None = None) -> Flask:
     from .errors import register_error_handlers
     from .forums.views import bp as forums_bp
     from .opinions.views import bp as opinions_bp
+    from .pwa.lan import bp as lan_bp
+    from .pwa.lan import pin_banner
     from .pwa.views import bp as pwa_bp
     from .template_helpers import register_template_helpers
 
@@ -88,6 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(opinions_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(pwa_bp)
+    app.register_blueprint(lan_bp)
+    app.context_processor(pin_banner)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # JSON only: a cross-site form cannot send application/json.
     register_error_handlers(app)
@@ -104,7 +108,8 @@ def create_app(config: dict | None = None) -> Flask:
 
         if request.endpoint in (None, "static") or request.blueprint in ("api", "pwa"):
             return None
-        if request.endpoint.startswith("areas.setup") or request.endpoint == "pwa.language":
+        if request.endpoint.startswith("areas.setup") or request.endpoint in (
+                "pwa.language", "lan.pin"):
             return None
         if current_commune() is None:
             return redirect(url_for("areas.setup_commune"))

@@ -60,20 +60,29 @@ DATA_OPTION = click.option(
 
 @main.command()
 @click.option("--port", default=8080, show_default=True, help="Port to serve on.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; the laptop only by default.")
+@click.option("--lan", is_flag=True,
+              help="Also serve phones on this laptop's hotspot/LAN, behind a PIN shown on "
+                   "screen. Without it only this laptop can open the app.")
 @click.option("--threads", default=4, show_default=True, help="Waitress worker threads.")
 @DATA_OPTION
-def field(port: int, host: str, threads: int, data: Path | None) -> None:
+def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     """Serve the field app on this laptop (http://127.0.0.1:8080)."""
     import waitress
+
+    from .pwa import lan as lan_mode
 
     app = _make_app(data)
     saved = upgrade_database(app)
     if saved:
         click.echo(f"Database upgraded; the previous version is saved in {saved}")
     click.echo(f"Lắng Nghe (field) — data in {app.config['DATA_DIR']}")
-    click.echo(f"Open http://{host}:{port}/ in the browser. Ctrl+C stops.")
+    host = lan_mode.listen_address(lan)
+    click.echo(f"Open http://127.0.0.1:{port}/ in the browser. Ctrl+C stops.")
+    if lan:
+        pin = lan_mode.enable_lan(app, lan_mode.new_pin()).pin
+        for address in lan_mode.lan_addresses() or ["<this laptop's IP address>"]:
+            click.echo(f"Phones on the hotspot: http://{address}:{port}/")
+        click.echo(f"PIN for phones: {pin} (also shown at the top of every page on this laptop)")
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe")
     except OSError as exc:
