@@ -82,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .opinions.views import bp as opinions_bp
     from .pwa.lan import bp as lan_bp
     from .pwa.lan import pin_banner
+    from .pwa.saved import register_saved_drafts
     from .pwa.views import bp as pwa_bp
     from .template_helpers import register_template_helpers
 
@@ -96,6 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.exempt(api_bp)  # JSON only: a cross-site form cannot send application/json.
     register_error_handlers(app)
     register_template_helpers(app)
+    register_saved_drafts(app)
 
     @app.context_processor
     def inject_locale():

@@ -59,6 +59,25 @@ class FieldServer:
             self.process.terminate()
             self.process.wait(timeout=20)
 
+    def restart(self, seconds: float = 30) -> FieldServer:
+        """Stop the server if it runs, then start it again on the SAME port and data.
+
+        Pages already open keep their address, as after a laptop's server restart.
+        """
+        self.stop()
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return self.start()
+            except AssertionError:
+                # The port may linger a moment after the old process; try again.
+                if self.process and self.process.poll() is None:
+                    self.process.terminate()
+                    self.process.wait(timeout=20)
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
 
 def chromium_path() -> str:
     path = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -63,6 +63,11 @@ def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
         # The compiled English catalogue ships too.
         status, english = get(f"http://127.0.0.1:{port}/setup", headers={"Cookie": "lang=en"})
         assert "which commune does this computer serve" in english
+        # The PWA shell ships too: the worker's template, the offline page, the icons.
+        status, worker = get(f"http://127.0.0.1:{port}/sw.js")
+        assert status == 200 and "/static/icons/icon-512.png" in worker
+        assert "/static/js/register-sw.js" in worker
+        assert get(f"http://127.0.0.1:{port}/offline")[0] == 200
     finally:
         server.terminate()
         server.wait(timeout=20)

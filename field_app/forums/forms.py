@@ -1,7 +1,14 @@
 """Forum, decision and amendment forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional
 
 from ..forms import Form
@@ -11,6 +18,8 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class ForumForm(Form):
+    # Made by the browser: a form sent twice (or a draft sent again) makes one forum.
+    client_id = HiddenField()
     kind = SelectField(_l("Loại hội nghị"), choices=[])
     village_id = SelectField(_l("Bản/thôn"), choices=[], validators=[InputRequired()])
     title = StringField(_l("Tiêu đề (nếu có)"), validators=[Optional()])

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..forms import form_data, show_errors
 from ..opinions.forms import OpinionForm
 from ..opinions.logic import categories, forum_opinions
+from ..pwa.saved import mark_saved
 from . import logic, minutes
 from .forms import AmendForumForm, ConfirmForm, DecisionForm, ForumForm
 
@@ -50,15 +51,27 @@ def new():
         form.village_id.data = request.args.get("village")
         form.started_at.data = datetime.now().replace(second=0, microsecond=0)
     if form.validate_on_submit():
+        client_id = client_uuid(form.client_id.data)
         try:
-            forum = logic.create_forum(form_data(form, logic.FORUM_FIELDS))
+            forum = logic.create_forum(form_data(form, logic.FORUM_FIELDS), forum_id=client_id)
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
             db.session.commit()
+            mark_saved("forum", request.path, form.client_id.data)
             flash(_("Đã tạo hội nghị. Ghi ý kiến ở ô bên dưới."), "success")
             return redirect(url_for("forums.show", forum_id=forum.id) + "#quick")
+    if not form.client_id.data:
+        form.client_id.data = str(uuid.uuid4())
     return render_template("forums/edit.html", form=form, forum=None)
+
+
+def client_uuid(raw: str | None) -> uuid.UUID | None:
+    """Return the browser-made id of a submitted record, if it is a UUID."""
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
 
 
 def opinion_form(forum, **kwargs) -> OpinionForm:
@@ -110,6 +123,7 @@ def edit(forum_id):
             show_errors(form, exc)
         else:
             db.session.commit()
+            mark_saved("forum", request.path)
             flash(_("Đã ghi đính chính.") if forum.is_finalised else _("Đã lưu."), "success")
             return redirect(url_for("forums.show", forum_id=forum.id))
     return render_template("forums/edit.html", form=form, forum=forum)
@@ -149,6 +163,7 @@ def add_decision(forum_id):
             show_errors(form, exc)
         else:
             db.session.commit()
+            mark_saved("decision", url_for("forums.show", forum_id=forum.id))
             return redirect(url_for("forums.show", forum_id=forum.id) + "#decisions")
     return render_forum(forum, opinion_form(forum, formdata=None), decision_form=form,
                         status=422)

@@ -15,19 +15,12 @@ from ..extensions import db
 from ..forms import show_errors
 from ..forums import logic as forums
 from ..forums.forms import ConfirmForm
-from ..forums.views import opinion_form, render_forum
+from ..forums.views import client_uuid, opinion_form, render_forum
+from ..pwa.saved import mark_saved
 from . import logic
 from .forms import AmendOpinionForm, CategoryForm, OpinionForm, SearchForm
 
 bp = Blueprint("opinions", __name__)
-
-
-def client_uuid(raw: str | None) -> uuid.UUID | None:
-    """Return the browser-made id of a submitted record, if it is a UUID."""
-    try:
-        return uuid.UUID(raw) if raw else None
-    except ValueError:
-        return None
 
 
 @bp.post("/forums/<uuid:forum_id>/opinions")
@@ -44,6 +37,8 @@ def quick_add(forum_id):
             show_errors(form, exc)
         else:
             db.session.commit()
+            mark_saved("opinion-quick", url_for("forums.show", forum_id=forum.id),
+                       form.client_id.data)
             flash(_("Đã ghi ý kiến số %(n)d.", n=opinion.position), "success")
             # Keep the sticky choices so the next speaker is one Enter away.
             return redirect(url_for("forums.show", forum_id=forum.id, kind=form.kind.data,
@@ -69,6 +64,7 @@ def new():
             show_errors(form, exc)
         else:
             db.session.commit()
+            mark_saved("opinion", request.path, form.client_id.data)
             flash(_("Đã ghi ý kiến."), "success")
             return redirect(url_for("opinions.show", opinion_id=opinion.id))
     if not form.client_id.data:
@@ -117,6 +113,7 @@ def edit(opinion_id):
             show_errors(form, exc)
         else:
             db.session.commit()
+            mark_saved("opinion", request.path)
             flash(_("Đã ghi đính chính.") if locked else _("Đã lưu."), "success")
             return redirect(url_for("opinions.show", opinion_id=opinion.id))
     return render_template("opinions/edit.html", form=form, opinion=opinion)

@@ -1,0 +1,64 @@
+"""Tell the browser which draft the server has just saved, so it can delete it.
+
+The browser keeps what the user types in IndexedDB (static/js/offline.js)
+until the server confirms the save. A plain POST form confirms it on the page
+it redirects to: the view calls `mark_saved` after the commit, and the next
+page lists the saved drafts for offline.js (`saved_drafts`, read once). A
+POST that never reached the server leaves no mark, so the draft stays.
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from flask import Flask, g, session
+
+SESSION_KEY = "langnghe_saved"
+MAX_MARKS = 20  # A cookie session stays small even if no page ever reads them.
+
+
+def draft_key(form_key: str, path: str) -> str:
+    """Return the key offline.js files a form's draft under (form key + page path)."""
+    return f"{form_key}|{path}"
+
+
+def mark_saved(form_key: str, path: str, client_id: str | None = None) -> None:
+    """Record that the form `form_key` on the page `path` was saved."""
+    marks = list(session.get(SESSION_KEY, []))
+    marks.append(draft_key(form_key, path))
+    if client_id:
+        marks.append(f"id:{client_id}")
+    session[SESSION_KEY] = marks[-MAX_MARKS:]
+
+
+def saved_drafts() -> list[str]:
+    """Return, once, the drafts saved since the last page was shown."""
+    if SESSION_KEY not in session:
+        return []
+    g.langnghe_saved_marks = True
+    return list(session.pop(SESSION_KEY))
+
+
+def app_version() -> str:
+    """Return the installed version, stamped on every queued item."""
+    try:
+        return metadata.version("langnghe")
+    except metadata.PackageNotFoundError:
+        return "dev"
+
+
+def register_saved_drafts(app: Flask) -> None:
+    """Give templates `saved_drafts()` and `app_version`."""
+    version = app_version()
+
+    @app.context_processor
+    def offline_globals():
+        return {"saved_drafts": saved_drafts, "app_version": version}
+
+    @app.after_request
+    def never_keep_saved_marks(response):
+        # A page kept by the service worker and shown again later must not
+        # delete drafts typed since: a page carrying marks is never stored.
+        if g.get("langnghe_saved_marks"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
