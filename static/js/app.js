@@ -18,15 +18,8 @@
     if (bad) { bad.scrollIntoView({ block: "center" }); bad.focus(); }
   });
 
-  function uuid4() {
-    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
-    // crypto.randomUUID needs a secure context; a phone on the hotspot is not one.
-    var b = crypto.getRandomValues(new Uint8Array(16));
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
+  // One UUID maker for the whole app: offline.js (always loaded with this file).
+  function uuid4() { return window.LangNghe.uuid4(); }
 
   var TEXT_FIELDS = ["kind", "channel", "source_org", "village_id", "category_code", "level",
                      "raiser_name", "raiser_gender", "raiser_phone", "content", "spot_answer_by",
