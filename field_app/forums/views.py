@@ -24,6 +24,7 @@ from ..backup import automatic_backup, sqlite_path
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import form_data, show_errors
+from ..models_base import as_uuid
 from ..opinions.forms import OpinionForm
 from ..opinions.logic import categories, forum_opinions
 from ..pwa.saved import mark_saved
@@ -51,7 +52,7 @@ def new():
         form.village_id.data = request.args.get("village")
         form.started_at.data = datetime.now().replace(second=0, microsecond=0)
     if form.validate_on_submit():
-        client_id = client_uuid(form.client_id.data)
+        client_id = as_uuid(form.client_id.data or None)
         try:
             forum = logic.create_forum(form_data(form, logic.FORUM_FIELDS), forum_id=client_id)
         except ValidationFailed as exc:
@@ -64,14 +65,6 @@ def new():
     if not form.client_id.data:
         form.client_id.data = str(uuid.uuid4())
     return render_template("forums/edit.html", form=form, forum=None)
-
-
-def client_uuid(raw: str | None) -> uuid.UUID | None:
-    """Return the browser-made id of a submitted record, if it is a UUID."""
-    try:
-        return uuid.UUID(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def opinion_form(forum, **kwargs) -> OpinionForm:

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..forms import show_errors
 from ..forums import logic as forums
 from ..forums.forms import ConfirmForm
-from ..forums.views import client_uuid, opinion_form, render_forum
+from ..forums.views import opinion_form, render_forum
+from ..models_base import as_uuid
 from ..pwa.saved import mark_saved
 from . import logic
 from .forms import AmendOpinionForm, CategoryForm, OpinionForm, SearchForm
@@ -31,7 +32,7 @@ def quick_add(forum_id):
     if form.validate_on_submit():
         try:
             opinion = logic.create_opinion(form.values(), forum=forum,
-                                           opinion_id=client_uuid(form.client_id.data))
+                                           opinion_id=as_uuid(form.client_id.data or None))
         except ValidationFailed as exc:
             db.session.rollback()
             show_errors(form, exc)
@@ -58,7 +59,7 @@ def new():
     if form.validate_on_submit():
         try:
             opinion = logic.create_opinion(form.values(),
-                                           opinion_id=client_uuid(form.client_id.data))
+                                           opinion_id=as_uuid(form.client_id.data or None))
         except ValidationFailed as exc:
             db.session.rollback()
             show_errors(form, exc)
