@@ -197,6 +197,8 @@ def test_saves_while_the_server_is_down_are_queued_and_replayed_once(field_serve
     assert "đang kết nối" in badge_text(page)
     assert queue(page) == []
     page.wait_for_function("document.querySelectorAll('#opinions .queue-mark').length === 0")
+    # The "kept in the browser" warning goes once everything has reached the server.
+    page.wait_for_function("document.querySelector('#quick-form .save-status').textContent === ''")
 
     stored = stored_opinions(field_server, forum_id)
     contents = sorted(o["content"] for o in stored)

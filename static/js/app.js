@@ -278,9 +278,16 @@
       function mine(item) { return item.body && item.body.forum_id === form.dataset.forum; }
       // Items still in this browser: shown in the table, marked.
       document.addEventListener("langnghe:queue", function (event) {
-        event.detail.items.filter(mine).forEach(function (item) {
+        var held = event.detail.items.filter(mine);
+        held.forEach(function (item) {
           showRow(item.id, item.body, null, item.status, item.message);
         });
+        // Everything queued here has reached the server: the "kept in the browser"
+        // warning under the button no longer holds.
+        var status = form.querySelector(".save-status");
+        if (!held.length && status && status.textContent === form.dataset.queued) {
+          entry.say("", false);
+        }
       });
       document.addEventListener("langnghe:sent", function (event) {
         var record = event.detail.record;
