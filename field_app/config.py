@@ -48,6 +48,9 @@ def build_config(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": 20 * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,
+        # Phones on the hotspot keep a session (the PIN); never send it cross-site.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_HTTPONLY": True,
         "PAGE_SIZE": 50,
     }
     config.update(overrides)
