@@ -489,5 +489,6 @@ def test_openapi_document_lists_every_endpoint_with_its_schemas(client, app):
 
 
 def test_openapi_document_is_valid(client, app):
-    validator = pytest.importorskip("openapi_spec_validator")
-    validator.validate(client.get("/api/openapi.json").get_json())
+    from openapi_spec_validator import validate
+
+    validate(client.get("/api/openapi.json").get_json())
