@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 import secrets
+from importlib import metadata
 from pathlib import Path
 
 import platformdirs
 
 ROLES = ("field", "central")
+
+
+def app_version() -> str:
+    """Return the installed langnghe version (a checkout never installed: 0+unknown)."""
+    try:
+        return metadata.version("langnghe")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
 
 
 def default_data_dir() -> Path:

@@ -9,9 +9,9 @@ POST that never reached the server leaves no mark, so the draft stays.
 
 from __future__ import annotations
 
-from importlib import metadata
-
 from flask import Flask, g, session
+
+from ..config import app_version
 
 SESSION_KEY = "langnghe_saved"
 MAX_MARKS = 20  # A cookie session stays small even if no page ever reads them.
@@ -37,14 +37,6 @@ def saved_drafts() -> list[str]:
         return []
     g.langnghe_saved_marks = True
     return list(session.pop(SESSION_KEY))
-
-
-def app_version() -> str:
-    """Return the installed version, stamped on every queued item."""
-    try:
-        return metadata.version("langnghe")
-    except metadata.PackageNotFoundError:
-        return "dev"
 
 
 def register_saved_drafts(app: Flask) -> None:

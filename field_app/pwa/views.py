@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from importlib import metadata
 from pathlib import Path
 
 from flask import (
@@ -18,6 +17,8 @@ from flask import (
     request,
     url_for,
 )
+
+from ..config import app_version
 
 bp = Blueprint("pwa", __name__)
 
@@ -44,14 +45,6 @@ def language(code: str):
 def health():
     """Answer that the server is up (the PWA polls this)."""
     return jsonify(status="ok", role=current_app.config["ROLE"])
-
-
-def app_version() -> str:
-    """Return the installed langnghe version (a checkout without install: 0+unknown)."""
-    try:
-        return metadata.version("langnghe")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def static_files() -> list[str]:
@@ -118,13 +111,25 @@ def manifest():
     return response
 
 
+def shell() -> tuple[list[str], str]:
+    """Return the shell's files and version, computed once per process.
+
+    Browsers fetch /sw.js on every navigation to check for an update;
+    the files only change with a new release, which restarts the server.
+    """
+    cached = current_app.extensions.get("langnghe_shell")
+    if cached is None:
+        files = static_files()
+        cached = current_app.extensions["langnghe_shell"] = (files, asset_version(files))
+    return cached
+
+
 @bp.get("/sw.js")
 def service_worker():
     """Serve the service worker from the root, so that it controls every page."""
-    files = static_files()
+    files, version = shell()
     precache = ([url_for("static", filename=f) for f in files]
                 + [url_for("pwa.manifest"), url_for("pwa.offline")])
-    version = asset_version(files)
     script = render_template("pwa/sw.js", cache_prefix=CACHE_PREFIX,
                              cache_name=CACHE_PREFIX + version, version=version,
                              precache=precache, offline_url=url_for("pwa.offline"),
