@@ -28,6 +28,11 @@ class RecordMixin:
     )
 
 
+def field_values(record, names) -> dict:
+    """Return a record's current values of `names`, as domain functions take them."""
+    return {name: getattr(record, name) for name in names}
+
+
 def as_uuid(value) -> uuid.UUID | None:
     """Return `value` as a UUID, or None if it is not one (a typo in a URL, "")."""
     if value is None or isinstance(value, uuid.UUID):

@@ -22,6 +22,7 @@ from ..errors import NotFound, ValidationFailed, error_body
 from ..extensions import db
 from ..forums import logic as forums
 from ..forums.models import Forum
+from ..models_base import field_values
 from ..opinions import logic as opinions
 from ..opinions.models import Opinion
 from . import bp
@@ -174,7 +175,7 @@ def patch_forum(forum_id):
     forum = forums.get_forum(forum_id)
     changes = forum_patch_schema.load(json_body())
     amendment = changes.pop("amendment", None)
-    data = {name: getattr(forum, name) for name in forums.FORUM_FIELDS} | changes
+    data = field_values(forum, forums.FORUM_FIELDS) | changes
     if forum.is_finalised and amendment is not None:
         forums.amend_forum(forum, data, amendment["reason"], amendment["author"])
     else:
@@ -238,9 +239,7 @@ def patch_opinion(opinion_id):
     opinion = opinions.get_opinion(opinion_id)
     changes = opinion_patch_schema.load(json_body())
     amendment = changes.pop("amendment", None) or {}
-    if opinion.forum is not None and not amendment:
-        forums.ensure_draft(opinion.forum)
-    data = {name: getattr(opinion, name) for name in opinions.OPINION_FIELDS} | changes
+    data = field_values(opinion, opinions.OPINION_FIELDS) | changes
     opinions.update_opinion(opinion, data, amendment.get("reason"), amendment.get("author"))
     db.session.commit()
     return opinion_schema.dump(opinion)

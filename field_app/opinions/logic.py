@@ -161,9 +161,15 @@ def create_opinion(data: dict[str, Any], forum: Forum | None = None,
 
 def update_opinion(opinion: Opinion, data: dict[str, Any], reason: str | None = None,
                    author: str | None = None) -> Opinion:
-    """Change an opinion; in finalised minutes the change becomes an amendment."""
+    """Change an opinion; in finalised minutes the change becomes an amendment.
+
+    Finalised minutes without any amendment (no reason, no author) are
+    Locked, as for the forum itself; an amendment needs both.
+    """
     clean = check_opinion(data, opinion.forum)
     if opinion.forum is not None and opinion.forum.is_finalised:
+        if reason is None and author is None:
+            ensure_draft(opinion.forum)
         reason, author = check_amendment(reason, author)
         record_amendment(opinion.forum, opinion, "opinion", clean, reason, author)
     else:
