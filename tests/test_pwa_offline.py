@@ -92,6 +92,18 @@ def type_opinion(page, name, content):
     page.locator("#op-content").press("Enter")
 
 
+def reopen_with_draft(page, url: str, key: str, field: str, value: str):
+    """Wait until the draft `key` holds `value` in `field`, close the page, open `url` again."""
+    wait_for(lambda: (draft_of(page, key) or {}).get("values", {}).get(field) == value,
+             what=f"the draft {key} in IndexedDB")
+    context = page.context
+    page.close()
+    again = context.new_page()
+    again.goto(url)
+    wait_offline_ready(again)
+    return again
+
+
 # (a) Drafts come back after the page was closed -----------------------------------------
 
 
@@ -101,14 +113,7 @@ def test_quick_entry_draft_comes_back_after_the_page_is_closed(field_server, pag
     page.locator("#op-raiser_name").type("Lò Văn Panh")
     page.locator("#op-content").type("Đường vào bản bị sạt lở")
     key = f"opinion-quick|/forums/{forum_id}"
-    wait_for(lambda: (draft_of(page, key) or {}).get("values", {}).get("op-content")
-             == "Đường vào bản bị sạt lở", what="the draft in IndexedDB")
-    context = page.context
-    page.close()
-
-    again = context.new_page()
-    again.goto(forum_url)
-    wait_offline_ready(again)
+    again = reopen_with_draft(page, forum_url, key, "op-content", "Đường vào bản bị sạt lở")
     notice = again.locator(".draft-notice")
     notice.wait_for()
     assert "Đã khôi phục nội dung đang gõ dở lúc" in notice.inner_text()
@@ -132,14 +137,7 @@ def test_forum_edit_draft_comes_back_after_the_page_is_closed(field_server, page
     page.locator("#venue").type("Sân bóng bản Nà Lò")
     page.locator("#summary").type("Bà con đề nghị sửa đường")
     key = f"forum|/forums/{forum_id}/edit"
-    wait_for(lambda: (draft_of(page, key) or {}).get("values", {}).get("summary")
-             == "Bà con đề nghị sửa đường", what="the forum draft")
-    context = page.context
-    page.close()
-
-    again = context.new_page()
-    again.goto(edit_url)
-    wait_offline_ready(again)
+    again = reopen_with_draft(page, edit_url, key, "summary", "Bà con đề nghị sửa đường")
     again.locator(".draft-notice").wait_for()
     assert again.locator("#venue").input_value() == "Sân bóng bản Nà Lò"
     assert again.locator("#summary").input_value() == "Bà con đề nghị sửa đường"

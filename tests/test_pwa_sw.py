@@ -85,6 +85,15 @@ def visit_and_keep(page, url: str) -> None:
     wait_for(page, "async (url) => !!(await caches.match(url))", url)
 
 
+def controlled_forum(server, page, *keep: str) -> str:
+    """Make a forum, let the worker control the page, visit `keep` ("/", "forum")."""
+    forum_url = f"{server.url}/forums/{new_forum(server, 'Bản Nà Lò', 'Nhà văn hóa bản Nà Lò')}"
+    controlled(page, server.url + "/")
+    for which in keep:
+        visit_and_keep(page, forum_url if which == "forum" else server.url + which)
+    return forum_url
+
+
 def cache_names(page) -> list[str]:
     return page.evaluate(
         "async (prefix) => (await caches.keys()).filter(n => n.startsWith(prefix))",
@@ -177,10 +186,7 @@ def test_service_worker_activates_and_precaches_the_shell(field_server, page):
 
 @browser
 def test_visited_pages_render_offline_and_others_show_the_offline_page(field_server, page):
-    forum_id = new_forum(field_server, "Bản Nà Lò", "Nhà văn hóa bản Nà Lò")
-    controlled(page, field_server.url + "/")
-    visit_and_keep(page, field_server.url + "/")
-    visit_and_keep(page, f"{field_server.url}/forums/{forum_id}")
+    forum_url = controlled_forum(field_server, page, "/", "forum")
 
     page.context.set_offline(True)
     try:
@@ -194,7 +200,7 @@ def test_visited_pages_render_offline_and_others_show_the_offline_page(field_ser
         page.goto(field_server.url + "/")
         assert "Bản Nà Lò" in page.locator("main").inner_text()
         # Another query string of a kept page: that page, as a last resort.
-        page.goto(f"{field_server.url}/forums/{forum_id}?tab=x")
+        page.goto(f"{forum_url}?tab=x")
         assert "Nhà văn hóa bản Nà Lò" in page.locator("main").inner_text()
 
         page.goto(field_server.url + "/villages")  # never opened
@@ -212,11 +218,7 @@ def test_visited_pages_render_offline_and_others_show_the_offline_page(field_ser
 
 @browser
 def test_pages_render_with_the_server_killed_and_are_live_after_restart(field_server, page):
-    forum_id = new_forum(field_server, "Bản Nà Lò", "Nhà văn hóa bản Nà Lò")
-    forum_url = f"{field_server.url}/forums/{forum_id}"
-    controlled(page, field_server.url + "/")
-    visit_and_keep(page, field_server.url + "/")
-    visit_and_keep(page, forum_url)
+    controlled_forum(field_server, page, "/", "forum")
 
     field_server.stop()
     page.reload()
@@ -235,10 +237,7 @@ def test_pages_render_with_the_server_killed_and_are_live_after_restart(field_se
 
 @browser
 def test_a_server_that_hangs_gives_the_kept_page_after_a_short_wait(field_server, page):
-    forum_id = new_forum(field_server, "Bản Nà Lò", "Nhà văn hóa bản Nà Lò")
-    forum_url = f"{field_server.url}/forums/{forum_id}"
-    controlled(page, field_server.url + "/")
-    visit_and_keep(page, forum_url)
+    controlled_forum(field_server, page, "forum")
     field_server.stop()
     # Something holds the port and accepts connections but never answers.
     with socket.socket() as hung:
@@ -258,9 +257,7 @@ def test_a_server_that_hangs_gives_the_kept_page_after_a_short_wait(field_server
 
 @browser
 def test_an_update_replaces_the_cache_and_keeps_indexeddb(field_server, page, monkeypatch):
-    forum_id = new_forum(field_server, "Bản Nà Lò", "Nhà văn hóa bản Nà Lò")
-    forum_url = f"{field_server.url}/forums/{forum_id}"
-    controlled(page, field_server.url + "/")
+    forum_url = controlled_forum(field_server, page)
     old_cache = cache_name(field_server)
     assert cache_names(page) == [old_cache]
     # Something the page keeps in IndexedDB, as drafts and the queue are.
