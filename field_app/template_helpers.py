@@ -9,6 +9,7 @@ from flask_babel import format_datetime, to_user_timezone
 from markupsafe import Markup
 
 from . import labels
+from .text import count
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -32,9 +33,7 @@ def register_template_helpers(app: Flask) -> None:
             return ""
         return to_user_timezone(value.replace(tzinfo=UTC)).strftime(_to_strftime(fmt))
 
-    @app.template_filter("num")
-    def num(value):
-        return "" if value is None else f"{value:,}".replace(",", ".")
+    app.add_template_filter(count, "num")
 
     def url_with(**changes) -> str:
         """Return this page's URL with some query arguments changed (e.g. page=2)."""

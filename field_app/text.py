@@ -24,7 +24,7 @@ def fold(value: str | None) -> str:
     return " ".join(bare.lower().split())
 
 
-def matches(query: str, *texts: str | None) -> bool:
-    """Tell whether every word of `query` occurs in one of `texts`, folded."""
-    haystack = " ".join(fold(t) for t in texts if t)
-    return all(word in haystack for word in fold(query).split())
+def count(value: int | None) -> str:
+    """Return a count the Vietnamese way, dots between thousands: 1.250; None is ""."""
+    return "" if value is None else f"{value:,}".replace(",", ".")
+

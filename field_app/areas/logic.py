@@ -219,7 +219,8 @@ def import_villages_csv(commune: Commune, data: bytes | str) -> ImportResult:
     if columns is None:
         columns, start = {"name": 0, "households": 1}, 0
     kind_names = {fold(k): k for k in VILLAGE_KINDS}
-    result, errors, seen = ImportResult(), {}, set()
+    # Villages already listed, and those met earlier in the file, are skipped.
+    result, errors, seen = ImportResult(), {}, _existing_names(commune)
     pending = []
     for line_no, row in enumerate(rows[start:], start=start + 1):
         def cell(key, row=row):
@@ -228,7 +229,7 @@ def import_villages_csv(commune: Commune, data: bytes | str) -> ImportResult:
 
         name = nfc(cell("name"))
         folded = fold(name)
-        if folded in seen:
+        if folded and folded in seen:
             result.skipped.append(name)
             continue
         raw_kind = cell("kind")
@@ -240,9 +241,6 @@ def import_villages_csv(commune: Commune, data: bytes | str) -> ImportResult:
         try:
             fields = check_village(commune, name, kind, cell("households"))
         except ValidationFailed as exc:
-            if "name" in exc.details and name and fold(name) in _existing_names(commune):
-                result.skipped.append(name)
-                continue
             problems = "; ".join(exc.details.values())
             errors[f"line {line_no}"] = _("Dòng %(n)d: %(problems)s", n=line_no,
                                           problems=problems)

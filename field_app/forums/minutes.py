@@ -28,6 +28,7 @@ from flask_babel import to_user_timezone
 from .. import labels
 from ..areas.models import Village
 from ..opinions.logic import forum_opinions
+from ..text import count as _num
 from ..text import fold
 from .logic import decision_passed
 from .models import Forum
@@ -52,10 +53,6 @@ def clean(value) -> str:
 def _or_blank(value) -> str:
     text = clean(value).strip()
     return text or BLANK
-
-
-def _num(value: int | None) -> str:
-    return "" if value is None else f"{value:,}".replace(",", ".")
 
 
 def nd30_date(value: datetime) -> str:
