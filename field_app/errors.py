@@ -39,11 +39,6 @@ class NotFound(AppError):
     code = "not_found"
 
 
-class Conflict(AppError):
-    status = 409
-    code = "conflict"
-
-
 class Locked(AppError):
     """The forum is finalised: changes go through an amendment."""
 

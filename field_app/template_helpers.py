@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
-from flask_babel import format_datetime, to_user_timezone
+from flask_babel import to_user_timezone
 from markupsafe import Markup
 
 from . import labels
@@ -48,7 +48,6 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["labels"] = labels
-    app.jinja_env.globals["format_datetime"] = format_datetime
 
 
 def _to_strftime(fmt: str) -> str:

@@ -15,10 +15,10 @@ from marshmallow import ValidationError
 from werkzeug.exceptions import BadRequest
 
 from ..areas import logic as areas
-from ..areas.models import Village, village_by_id
+from ..areas.models import Village
 from ..attachments import logic as attachments
 from ..attachments.models import Attachment
-from ..errors import NotFound, ValidationFailed, error_body
+from ..errors import ValidationFailed, error_body
 from ..extensions import db
 from ..forums import logic as forums
 from ..forums.models import Forum
@@ -122,10 +122,7 @@ def create_village():
 @doc("villages", responses={200: village_schema}, errors=(404,))
 def get_village(village_id):
     """Show one village."""
-    village = village_by_id(village_id)
-    if village is None:
-        raise NotFound(_("Không tìm thấy bản/thôn này."))
-    return village_schema.dump(village)
+    return village_schema.dump(areas.get_village(village_id))
 
 
 # Forums ----------------------------------------------------------------------------

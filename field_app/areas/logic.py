@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 
 from ..errors import ValidationFailed
 from ..extensions import db
+from ..models_base import get_record
 from ..text import fold, nfc
 from .models import VILLAGE_KINDS, Commune, Village
 
@@ -67,6 +68,11 @@ def search_communes(query: str, province_code: int | None = None, limit: int = 3
         ranked.append((rank, bare, ward))
     ranked.sort(key=lambda item: (item[0], item[1]))
     return [ward for _rank, _bare, ward in ranked[:limit]]
+
+
+def get_village(village_id) -> Village:
+    """Return the village with this id or raise NotFound."""
+    return get_record(Village, village_id, _("Không tìm thấy bản/thôn này."))
 
 
 def current_commune() -> Commune | None:

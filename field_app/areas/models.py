@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,7 +44,3 @@ class Village(RecordMixin, db.Model):
     def __str__(self) -> str:
         return self.name
 
-
-def village_by_id(village_id: uuid.UUID) -> Village | None:
-    """Return the village with this id, or None."""
-    return db.session.get(Village, village_id)

@@ -5,12 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..errors import NotFound, ValidationFailed
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import show_errors
 from . import logic
 from .forms import CommuneForm, VillageCsvForm, VillageForm
-from .models import Village
 
 bp = Blueprint("areas", __name__)
 
@@ -80,9 +79,7 @@ def import_villages():
 @bp.route("/villages/<uuid:village_id>/edit", methods=["GET", "POST"])
 def edit_village(village_id):
     """Rename a village or change its households."""
-    village = db.session.get(Village, village_id)
-    if village is None:
-        raise NotFound(_("Không tìm thấy bản/thôn này."))
+    village = logic.get_village(village_id)
     form = VillageForm(obj=village)
     if form.validate_on_submit():
         try:
