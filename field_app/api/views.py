@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app, jsonify, request, send_file, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest
 
 from ..areas import logic as areas
@@ -70,14 +71,25 @@ def json_body() -> Any:
             from None
 
 
-def stored(model, record_id):
-    """Return the record a replayed create already stored, or None."""
-    return db.session.get(model, record_id) if record_id is not None else None
+def create_once(model, record_id, schema, make, endpoint: str, key: str):
+    """Store a new record once: 201 when made, 200 with the stored one on a replay.
 
-
-def created(schema, record, endpoint: str, **values):
-    """Answer 201 with the new record and where it lives."""
-    return schema.dump(record), 201, {"Location": url_for(endpoint, **values)}
+    The PWA retries and sync replays creates with the same client-made id.
+    Two copies racing past the first look both reach the primary key: the
+    loser rolls back and answers with the winner's record.
+    """
+    if record_id is not None and (existing := db.session.get(model, record_id)) is not None:
+        return schema.dump(existing), 200
+    try:
+        record = make()
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.get(model, record_id) if record_id is not None else None
+        if existing is None:
+            raise
+        return schema.dump(existing), 200
+    return schema.dump(record), 201, {"Location": url_for(endpoint, **{key: record.id})}
 
 
 def referenced(model, record_id, field: str, message: str):
@@ -106,16 +118,16 @@ def list_villages():
 def create_village():
     """Add a village to the commune this laptop serves."""
     data = village_create_schema.load(json_body())
-    village = stored(Village, data.get("id"))
-    if village is not None:
-        return village_schema.dump(village), 200
-    commune = areas.current_commune()
-    if commune is None:
-        raise CommuneNotChosen(_("Máy này chưa chọn xã/phường; hãy cài đặt trước."))
-    village = areas.add_village(commune, data["name"], data.get("kind"), data.get("households"),
-                                village_id=data.get("id"))
-    db.session.commit()
-    return created(village_schema, village, "api.get_village", village_id=village.id)
+
+    def make():
+        commune = areas.current_commune()
+        if commune is None:
+            raise CommuneNotChosen(_("Máy này chưa chọn xã/phường; hãy cài đặt trước."))
+        return areas.add_village(commune, data["name"], data.get("kind"), data.get("households"),
+                                 village_id=data.get("id"))
+
+    return create_once(Village, data.get("id"), village_schema, make, "api.get_village",
+                       "village_id")
 
 
 @bp.get("/v1/villages/<uuid:village_id>")
@@ -144,12 +156,9 @@ def create_forum():
     """Create a draft forum."""
     data = forum_create_schema.load(json_body())
     forum_id = data.pop("id", None)
-    forum = stored(Forum, forum_id)
-    if forum is not None:
-        return forum_schema.dump(forum), 200
-    forum = forums.create_forum(data, forum_id=forum_id)
-    db.session.commit()
-    return created(forum_schema, forum, "api.get_forum", forum_id=forum.id)
+    return create_once(Forum, forum_id, forum_schema,
+                       lambda: forums.create_forum(data, forum_id=forum_id),
+                       "api.get_forum", "forum_id")
 
 
 @bp.get("/v1/forums/<uuid:forum_id>")
@@ -206,14 +215,14 @@ def create_opinion():
     """Record an opinion, raised at a forum (forum_id) or outside one (village_id)."""
     data = opinion_create_schema.load(json_body())
     opinion_id = data.pop("id", None)
-    opinion = stored(Opinion, opinion_id)
-    if opinion is not None:
-        return opinion_schema.dump(opinion), 200
-    forum = referenced(Forum, data.pop("forum_id", None), "forum_id",
-                       _("Không tìm thấy hội nghị này."))
-    opinion = opinions.create_opinion(data, forum=forum, opinion_id=opinion_id)
-    db.session.commit()
-    return created(opinion_schema, opinion, "api.get_opinion", opinion_id=opinion.id)
+    forum_id = data.pop("forum_id", None)
+
+    def make():
+        forum = referenced(Forum, forum_id, "forum_id", _("Không tìm thấy hội nghị này."))
+        return opinions.create_opinion(data, forum=forum, opinion_id=opinion_id)
+
+    return create_once(Opinion, opinion_id, opinion_schema, make, "api.get_opinion",
+                       "opinion_id")
 
 
 @bp.get("/v1/opinions/<uuid:opinion_id>")
@@ -273,20 +282,20 @@ def create_attachment():
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType(_("Hãy gửi tệp dạng multipart/form-data."))
     data = attachment_upload_schema.load(request.form.to_dict() | request.files.to_dict())
-    attachment = stored(Attachment, data.get("id"))
-    if attachment is not None:
-        return attachment_schema.dump(attachment), 200
-    forum = referenced(Forum, data.get("forum_id"), "forum_id", _("Không tìm thấy hội nghị này."))
-    opinion = referenced(Opinion, data.get("opinion_id"), "opinion_id",
-                         _("Không tìm thấy ý kiến này."))
-    upload = data["file"]
-    attachment = attachments.attach(
-        current_app.config["DATA_DIR"], upload.stream, upload.filename,
-        current_app.config["ATTACHMENT_MAX_BYTES"], forum=forum, opinion=opinion,
-        attachment_id=data.get("id"))
-    db.session.commit()
-    return created(attachment_schema, attachment, "api.get_attachment",
-                   attachment_id=attachment.id)
+
+    def make():
+        forum = referenced(Forum, data.get("forum_id"), "forum_id",
+                           _("Không tìm thấy hội nghị này."))
+        opinion = referenced(Opinion, data.get("opinion_id"), "opinion_id",
+                             _("Không tìm thấy ý kiến này."))
+        upload = data["file"]
+        return attachments.attach(
+            current_app.config["DATA_DIR"], upload.stream, upload.filename,
+            current_app.config["ATTACHMENT_MAX_BYTES"], forum=forum, opinion=opinion,
+            attachment_id=data.get("id"))
+
+    return create_once(Attachment, data.get("id"), attachment_schema, make,
+                       "api.get_attachment", "attachment_id")
 
 
 @bp.get("/v1/attachments/<uuid:attachment_id>")
