@@ -46,6 +46,27 @@ class Locked(AppError):
     code = "forum_finalised"
 
 
+class BadJson(AppError):
+    """The body is not valid JSON (cut off, not UTF-8, or empty)."""
+
+    status = 400
+    code = "bad_json"
+
+
+class UnsupportedMediaType(AppError):
+    """The body is not of the type the endpoint takes."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class CommuneNotChosen(AppError):
+    """The laptop has not been set up for a commune yet."""
+
+    status = 409
+    code = "commune_not_set"
+
+
 HTTP_CODES = {
     400: "bad_request",
     404: "not_found",

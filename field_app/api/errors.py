@@ -12,29 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from ..errors import AppError, ValidationFailed
-
-
-class BadJson(AppError):
-    """The body is not valid JSON (cut off, not UTF-8, or empty)."""
-
-    status = 400
-    code = "bad_json"
-
-
-class UnsupportedMediaType(AppError):
-    """The body is not of the type the endpoint takes."""
-
-    status = 415
-    code = "unsupported_media_type"
-
-
-class CommuneNotChosen(AppError):
-    """The laptop has not been set up for a commune yet."""
-
-    status = 409
-    code = "commune_not_set"
-
+from ..errors import ValidationFailed
 
 # marshmallow ships no Vietnamese: its built-in messages are mapped here, as
 # field_app/forms.py does for WTForms.

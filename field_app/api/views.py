@@ -19,7 +19,7 @@ from ..areas import logic as areas
 from ..areas.models import Village
 from ..attachments import logic as attachments
 from ..attachments.models import Attachment
-from ..errors import ValidationFailed, error_body
+from ..errors import BadJson, CommuneNotChosen, UnsupportedMediaType, ValidationFailed, error_body
 from ..extensions import db
 from ..forums import logic as forums
 from ..forums.models import Forum
@@ -27,7 +27,7 @@ from ..models_base import field_values
 from ..opinions import logic as opinions
 from ..opinions.models import Opinion
 from . import bp
-from .errors import BadJson, CommuneNotChosen, UnsupportedMediaType, schema_error
+from .errors import schema_error
 from .openapi import build_spec, doc
 from .schemas import (
     attachment_schema,
