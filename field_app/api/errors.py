@@ -1,4 +1,4 @@
-"""The API's own errors, and marshmallow's messages in the user's language.
+"""marshmallow's refusals as the app's 422, with its messages in the user's language.
 
 Every error still answers the one shape of `field_app.errors`:
 ``{"status", "code", "message", "details"}``.
