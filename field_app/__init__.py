@@ -95,6 +95,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.context_processor(pin_banner)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # JSON only: a cross-site form cannot send application/json.
+    if app.config["ROLE"] == "central":
+        from .central import install as install_central
+
+        install_central(app)
+    else:
+        from .outbox import install as install_outbox
+
+        install_outbox(app)
     register_error_handlers(app)
     register_template_helpers(app)
     register_saved_drafts(app)
@@ -108,7 +116,8 @@ def create_app(config: dict | None = None) -> Flask:
         """Send every page to set-up until the commune is chosen."""
         from .areas.logic import current_commune
 
-        if request.endpoint in (None, "static") or request.blueprint in ("api", "pwa"):
+        if request.endpoint in (None, "static") or request.blueprint in (
+                "api", "pwa", "sync", "central"):
             return None
         if request.endpoint.startswith("areas.setup") or request.endpoint in (
                 "pwa.language", "lan.pin"):

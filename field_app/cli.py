@@ -11,12 +11,14 @@ from . import backup as backups
 from .config import default_data_dir
 
 
-def _make_app(data: Path | None, role: str = "field"):
+def _make_app(data: Path | None, role: str = "field", database: str | None = None):
     from . import create_app
 
-    config = {"ROLE": role}
+    config: dict = {"ROLE": role}
     if data is not None:
         config["DATA_DIR"] = data
+    if database:
+        config["SQLALCHEMY_DATABASE_URI"] = database
     return create_app(config)
 
 
@@ -33,8 +35,9 @@ def upgrade_database(app) -> Path | None:
 
     saved = None
     with app.app_context():
-        database = backups.sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
-        if database.exists() and inspect(db.engine).has_table("alembic_version"):
+        uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        database = backups.sqlite_path(uri) if uri.startswith("sqlite") else None
+        if database and database.exists() and inspect(db.engine).has_table("alembic_version"):
             current = db.session.execute(db.text("SELECT version_num FROM alembic_version"))\
                 .scalar()
             from alembic.script import ScriptDirectory
@@ -67,7 +70,6 @@ DATA_OPTION = click.option(
 @DATA_OPTION
 def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     """Serve the field app on this laptop (http://127.0.0.1:8080)."""
-    import waitress
 
     from .pwa import lan as lan_mode
 
@@ -83,6 +85,15 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
         for address in lan_mode.lan_addresses() or ["<this laptop's IP address>"]:
             click.echo(f"Phones on the hotspot: http://{address}:{port}/")
         click.echo(f"PIN for phones: {pin} (also shown at the top of every page on this laptop)")
+    from .outbox.auto import start_auto_sync
+
+    start_auto_sync(app)
+    _serve(app, host, port, threads)
+
+
+def _serve(app, host: str, port: int, threads: int) -> None:
+    import waitress
+
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe")
     except OSError as exc:
@@ -135,6 +146,185 @@ def upgrade_db(data: Path | None) -> None:
     """Upgrade the database schema in place (done by `langnghe field` too)."""
     saved = upgrade_database(_make_app(data))
     click.echo("Database is up to date." + (f" Previous version saved in {saved}" if saved else ""))
+
+
+DATABASE_OPTION = click.option(
+    "--database", default=None, metavar="URL",
+    help="Database URL: a SQLite file by default (in the data folder), or "
+         "postgresql+psycopg://user@host/db for a province server.")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--port", default=8090, show_default=True, help="Port to serve on.")
+@click.option("--host", default="0.0.0.0", show_default=True,
+              help="Address to listen on (the laptops reach the central over the network).")
+@click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
+@DATABASE_OPTION
+@DATA_OPTION
+@click.pass_context
+def central(ctx, port: int, host: str, threads: int, database: str | None,
+            data: Path | None) -> None:
+    """Serve the central office (sync API and office pages)."""
+    ctx.obj = {"database": database, "data": data}
+    if ctx.invoked_subcommand is not None:
+        return
+    app = _make_app(data, "central", database)
+    upgrade_database(app)
+    click.echo(f"Lắng Nghe (central) — http://127.0.0.1:{port}/central/ ; laptops sync to "
+               f"http://<this server's address>:{port}/")
+    _serve(app, host, port, threads)
+
+
+@central.command("create-admin")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", default="admin", show_default=True)
+@click.pass_obj
+def create_admin(obj, username: str, password: str, role: str) -> None:
+    """Create an office account (administrator by default)."""
+    from .central.logic import create_account
+    from .errors import AppError
+    from .extensions import db
+
+    app = _make_app(obj["data"], "central", obj["database"])
+    upgrade_database(app)
+    with app.app_context():
+        try:
+            create_account(username, password, role)
+        except AppError as exc:
+            raise click.ClickException(exc.message) from None
+        db.session.commit()
+    click.echo(f"Account {username} ({role}) created.")
+
+
+@central.command("import-bundle")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_bundle_command(obj, path: Path) -> None:
+    """Import a bundle file carried from a laptop on a USB stick."""
+    from sync import bundle, store
+    from sync.errors import SyncError
+
+    from .extensions import db
+
+    app = _make_app(obj["data"], "central", obj["database"])
+    upgrade_database(app)
+    with app.app_context(), open(path, "rb") as stream:
+        try:
+            result = bundle.import_bundle(db.engine, stream,
+                                          store.BlobStore(app.config["CENTRAL_BLOBS"]))
+        except SyncError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"{result['label']} ({result['device']}): {result['records']} records — "
+               f"{result['stored']} stored, {result['unchanged']} already held, "
+               f"{result['rejected']} rejected; {result['blobs']} photos.")
+    for item in result["rejected_records"]:
+        click.echo(f"  rejected {item['id']}: {item['message']}")
+
+
+def _field_context(data: Path | None):
+    app = _make_app(data)
+    upgrade_database(app)
+    return app
+
+
+@main.command()
+@click.argument("url")
+@click.argument("code")
+@click.option("--label", default=None, help="Name the office sees for this laptop.")
+@DATA_OPTION
+def enroll(url: str, code: str, label: str | None, data: Path | None) -> None:
+    """Enrol this laptop with the central at URL using the office's one-time CODE."""
+    from sync.errors import SyncError
+
+    from .outbox import logic
+
+    app = _field_context(data)
+    with app.app_context():
+        try:
+            row = logic.enroll(url, code, label)
+        except SyncError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"Enrolled as device {row.device_id} (commune {row.commune_code}).")
+
+
+@main.command()
+@DATA_OPTION
+def sync(data: Path | None) -> None:
+    """Push what this laptop recorded to the central, then pull the answers."""
+    from sync.errors import SyncError
+
+    from .outbox import logic
+
+    app = _field_context(data)
+    with app.app_context():
+        total = logic.pending_count()
+        with click.progressbar(length=max(total, 1), label="Đồng bộ",
+                               show_pos=True) as bar:
+            seen = {"push": 0}
+
+            def progress(stage: str, done: int, whole: int) -> None:
+                if stage == "push":
+                    bar.update(done - seen["push"])
+                    seen["push"] = done
+            try:
+                summary = logic.run_sync(progress)
+            except SyncError as exc:
+                raise click.ClickException(exc.message) from None
+        click.echo(f"Sent {summary.pushed} records ({summary.stored} new, {summary.unchanged} "
+                   f"already there, {summary.rejected} rejected), {summary.blobs} photos; "
+                   f"{summary.pulled} changes from the commune; {summary.round_trips} round "
+                   f"trips, {summary.bytes_sent} bytes sent.")
+        for item in logic.rejected_records():
+            click.echo(f"  rejected {item.collection} {item.record_id}: {item.reject_message}")
+
+
+@main.command("export-bundle")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@DATA_OPTION
+def export_bundle(path: Path, data: Path | None) -> None:
+    """Write what the central has not acknowledged to a signed file (for a USB stick)."""
+    from sync.errors import SyncError
+
+    from .outbox import logic
+
+    app = _field_context(data)
+    with app.app_context():
+        try:
+            made = logic.export_bundle(path)
+        except SyncError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"Wrote {made['records']} records and {made['blobs']} photos to {path}.")
+
+
+@main.command("import-ack")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@DATA_OPTION
+def import_ack(path: Path, data: Path | None) -> None:
+    """Read the central's acknowledgement file (after a USB bundle was imported)."""
+    from sync.errors import SyncError
+
+    from .outbox import logic
+
+    app = _field_context(data)
+    with app.app_context():
+        try:
+            count = logic.import_ack(path.read_bytes())
+        except SyncError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"{count} records acknowledged; {logic.pending_count()} still waiting.")
+
+
+@main.command()
+@click.option("--central-port", default=8090, show_default=True)
+@click.option("--field-port", default=8080, show_default=True)
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for both nodes' data (default: a new temporary folder).")
+def demo(central_port: int, field_port: int, data: Path | None) -> None:
+    """Start a central and a field node on this machine with sample data, and sync them."""
+    from .demo import run_demo
+
+    run_demo(central_port, field_port, data)
 
 
 if __name__ == "__main__":  # pragma: no cover

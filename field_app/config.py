@@ -61,9 +61,18 @@ def build_config(overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_HTTPONLY": True,
         "PAGE_SIZE": 50,
+        # Sync: tries per request before giving up until the next run, first backoff (s).
+        "SYNC_ATTEMPTS": 5,
+        "SYNC_BACKOFF": 1.0,
+        "SYNC_TIMEOUT": (10.0, 120.0),
+        # Seconds between background syncs when the central answers; doubled on failure.
+        "AUTO_SYNC_INTERVAL": 60,
     }
     config.update(overrides)
     if config["ROLE"] not in ROLES:
         raise ValueError(f"ROLE must be one of {ROLES}, not {config['ROLE']!r}")
     config.setdefault("SECRET_KEY", load_secret_key(data_dir))
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Several waitress processes share one PostgreSQL: drop dead pooled connections.
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     return config

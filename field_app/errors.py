@@ -89,7 +89,7 @@ def _http_message(status: int) -> str:
 
 def wants_json() -> bool:
     """Tell whether this request should get a JSON error, by its path."""
-    return request.path.startswith("/api/")
+    return request.path.startswith(("/api/", "/sync/"))
 
 
 def error_body(status: int, code: str, message: str, details: dict | None = None):

@@ -49,6 +49,10 @@ LEVEL_LABELS = {
     "central": _l("Trung ương"),
     "sector": _l("Cơ quan ngành dọc"),
 }
+WORKFLOW_STATUS_LABELS = {
+    "received": _l("Đã tiếp nhận"), "forwarded": _l("Đã chuyển"),
+    "in_progress": _l("Đang giải quyết"), "answered": _l("Đã trả lời"), "closed": _l("Đã xong"),
+}
 GENDER_LABELS = {"female": _l("Nữ"), "male": _l("Nam"), "other": _l("Khác")}
 FIELD_LABELS = {
     "kind": _l("Loại"),

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-import unicodedata
-
-# đ/Đ are letters of their own, not d plus a combining mark: NFD keeps them.
-_FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
-
-
-def nfc(value: str | None) -> str | None:
-    """Return `value` NFC-normalised and stripped; None stays None."""
-    if value is None:
-        return None
-    return unicodedata.normalize("NFC", value).strip()
-
-
-def fold(value: str | None) -> str:
-    """Return `value` lower-cased without diacritics: "Đường" -> "duong"."""
-    if not value:
-        return ""
-    decomposed = unicodedata.normalize("NFD", value.translate(_FOLD_EXTRA))
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(bare.lower().split())
+# One folding for the app and the wire: search here and scope checks at the central agree.
+from sync.text import fold, nfc  # noqa: F401
 
 
 def count(value: int | None) -> str:
     """Return a count the Vietnamese way, dots between thousands: 1.250; None is ""."""
     return "" if value is None else f"{value:,}".replace(",", ".")
-

@@ -13,11 +13,13 @@ from field_app.cli import main, upgrade_database
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.opinions.models import Opinion
+from sync.store import metadata as sync_metadata
 
 
 def test_migrations_from_empty_database_match_the_models(app):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        # The app's models and the central's sync tables (sync/ keeps its own metadata).
+        diff = compare_metadata(MigrationContext.configure(conn), [db.metadata, sync_metadata])
     assert diff == []
 
 
@@ -53,8 +55,12 @@ def test_old_laptop_database_is_backed_up_and_upgraded_in_place(tmp_path):
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     with new.app_context():
         assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() \
-            == "0002"
+            == "0003"
         assert db.session.execute(db.text("SELECT name FROM village")).scalar() == "Bản Nà Lò"
+        # What the old version recorded never left the laptop: it waits in the outbox.
+        queued = db.session.execute(db.text("SELECT collection, record_id FROM outbox")).all()
+        assert [(c, str(i).replace("-", "")) for c, i in queued] == [
+            ("village", "0f1e2d3c4b5a69788796a5b4c3d2e1f0")]
         db.engine.dispose()
     assert upgrade_database(new) is None  # Already at head: no needless copy.
 

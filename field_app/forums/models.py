@@ -8,20 +8,12 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sync.records import FORUM_KINDS  # noqa: F401  (the wire's vocabulary)
+from sync.records import FORUM_STATUSES as STATUSES  # noqa: F401
+
 from ..areas.models import Village
 from ..extensions import db
 from ..models_base import RecordMixin, utcnow
-
-FORUM_KINDS = (
-    "listening",  # Chính quyền lắng nghe ý kiến Nhân dân
-    "chairman_dialogue",  # Chủ tịch UBND xã đối thoại định kỳ
-    "saturday",  # Ngày thứ Bảy về với Nhân dân
-    "tea_coffee",  # Trà đá, cà phê cùng chính quyền
-    "village_meeting",  # Hội nghị thôn, bản
-    "voters",  # Tiếp xúc cử tri
-    "other",
-)
-STATUSES = ("draft", "finalised")
 
 
 class Forum(RecordMixin, db.Model):

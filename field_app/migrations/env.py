@@ -41,9 +41,12 @@ target_db = current_app.extensions['migrate'].db
 
 
 def get_metadata():
+    from sync.store import metadata as sync_metadata
+
+    # The app's models and the central's sync tables (sync/ keeps its own metadata).
     if hasattr(target_db, 'metadatas'):
-        return target_db.metadatas[None]
-    return target_db.metadata
+        return [target_db.metadatas[None], sync_metadata]
+    return [target_db.metadata, sync_metadata]
 
 
 def run_migrations_offline():

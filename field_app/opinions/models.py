@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+# The wire's vocabulary: both ends validate against the same tuples.
+from sync.records import (  # noqa: F401
+    CHANNELS,
+    GENDERS,
+    LEVELS,
+    OPINION_KINDS,
+    SOURCE_ORGS,
+    WORKFLOW_STATUSES,
+)
 
 from ..areas.models import Village
 from ..extensions import db
 from ..forums.models import Forum
 from ..models_base import RecordMixin
-
-OPINION_KINDS = ("opinion", "petition", "feedback", "complaint", "denunciation")
-CHANNELS = ("forum", "mttq", "mailbox", "direct", "phone", "zalo", "other")
-SOURCE_ORGS = ("farmers_union", "womens_union", "youth_union", "veterans", "citizen")
-LEVELS = ("village", "commune", "province", "central", "sector")
-GENDERS = ("female", "male", "other")
 
 # Seed list of categories (DESIGN.md section 4); offices may add more.
 SEED_CATEGORIES = (
@@ -76,6 +81,18 @@ class Opinion(RecordMixin, db.Model):
     needs_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Content, name and answer folded for diacritic-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+    # Centrally owned (workflow and answer): written only by a pull from the central.
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
+    responsible_unit: Mapped[str | None] = mapped_column(String(200))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answer_by: Mapped[str | None] = mapped_column(String(120))
+    answer_date: Mapped[date | None] = mapped_column(Date)
+    answer_doc_number: Mapped[str | None] = mapped_column(String(60))
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    central_hlc: Mapped[str | None] = mapped_column(String(100))
 
     forum: Mapped[Forum | None] = relationship()
     village: Mapped[Village] = relationship()

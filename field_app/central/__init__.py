@@ -1,0 +1,42 @@
+"""The central office: accounts, enrolled devices, records received, USB bundles."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_login import LoginManager
+
+from ..extensions import db
+
+login_manager = LoginManager()
+login_manager.login_view = "central.login"
+login_manager.login_message = "Hãy đăng nhập để vào văn phòng xã."
+
+
+@login_manager.user_loader
+def load_account(account_id: str):
+    from .models import Account
+
+    return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
+
+
+def install(app: Flask) -> None:
+    """Mount the sync API and the office pages; field pages are not served here."""
+    from sync.server import create_blueprint
+
+    from ..extensions import csrf
+    from .views import bp
+
+    login_manager.init_app(app)
+    app.config.setdefault("CENTRAL_BLOBS", app.config["DATA_DIR"] / "blobs")
+    sync_bp = create_blueprint(lambda: db.engine, lambda: app.config["CENTRAL_BLOBS"])
+    app.register_blueprint(sync_bp)
+    csrf.exempt(sync_bp)  # signed by the device's key, never sent by a browser form
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def office_only():
+        """Send field pages to the office dashboard: the central records nothing itself."""
+        if request.blueprint in ("central", "sync", "pwa") or request.endpoint in (None,
+                                                                                    "static"):
+            return None
+        return redirect(url_for("central.index"))

@@ -1,0 +1,112 @@
+"""Feed the outbox from every create, update and delete of a synced record.
+
+A session hook, not calls sprinkled through the domains: whatever path
+changes a forum or an opinion (form, JSON API, amendment, CSV import), the
+change is logged in the same transaction, so no recorded word can be
+missed by sync.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from sync.clock import HybridClock, Stamp
+from sync.records import SCHEMAS
+
+from ..areas.models import Village
+from ..attachments.models import Attachment
+from ..extensions import db
+from ..forums.models import Amendment, Decision, Forum
+from ..opinions.models import Opinion
+from .models import Outbox, SyncState
+
+MODELS: dict[str, type] = {
+    "village": Village, "forum": Forum, "decision": Decision, "amendment": Amendment,
+    "opinion": Opinion, "attachment": Attachment,
+}
+COLLECTION_OF = {model: name for name, model in MODELS.items()}
+# What travels: the schema's fields that are columns of the model (never central-owned ones).
+WIRE_COLUMNS = {
+    name: tuple(column for column in SCHEMAS[name].fields
+                if column in inspect(model).columns)  # type: ignore[union-attr]
+    for name, model in MODELS.items()
+}
+# Set on a session while it applies what the central sent: those changes are not ours to push.
+APPLYING_CENTRAL = "applying_central"
+CLOCK = "langnghe_clock"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def wire_data(collection: str, row: Any) -> dict[str, Any]:
+    """Return a record's field-owned values as they go on the wire."""
+    data = {name: _plain(getattr(row, name)) for name in WIRE_COLUMNS[collection]}
+    if collection == "opinion":
+        data["category_name"] = row.category.name if row.category else None
+    return data
+
+
+def clock() -> HybridClock:
+    """Return this laptop's hybrid logical clock, resumed past every stamp it made."""
+    existing = current_app.extensions.get(CLOCK)
+    if existing is not None:
+        return existing
+    state = db.session.get(SyncState, 1)
+    replica = state.replica if state else "unset"
+    last = max(filter(None, [state.hlc_last if state else None,
+                             db.session.execute(select(func.max(Outbox.hlc))).scalar()]),
+               default=None)
+    made = HybridClock(replica.replace("-", "")[:12],
+                       last=Stamp.decode(last) if last else None)
+    current_app.extensions[CLOCK] = made
+    return made
+
+
+def _changed(session: Session, obj: Any) -> bool:
+    return session.is_modified(obj, include_collections=False)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    if session.info.get(APPLYING_CENTRAL):
+        return
+    try:
+        if current_app.config.get("ROLE") != "field":
+            return
+    except RuntimeError:  # no app: nothing to sync from
+        return
+    changes: list[tuple[str, Any, str]] = []
+    for obj in session.new:
+        if type(obj) in COLLECTION_OF:
+            changes.append((COLLECTION_OF[type(obj)], obj, "put"))
+    for obj in session.dirty:
+        if type(obj) in COLLECTION_OF and _changed(session, obj):
+            changes.append((COLLECTION_OF[type(obj)], obj, "put"))
+    for obj in session.deleted:
+        if type(obj) in COLLECTION_OF:
+            changes.append((COLLECTION_OF[type(obj)], obj, "delete"))
+    if not changes:
+        return
+    hlc = clock()
+    for collection, obj, op in changes:
+        if obj.id is None:
+            obj.id = uuid.uuid4()
+        session.add(Outbox(collection=collection, record_id=obj.id, op=op,
+                           hlc=hlc.now().encode()))
+
+
+def install() -> None:
+    """Listen on every session once per process (the role is checked per flush)."""
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)

@@ -1,0 +1,424 @@
+"""Run a sync from the laptop: push the outbox, upload photos, pull the answers.
+
+Plain functions on the app's session; the `langnghe sync` command, the
+"Đồng bộ" button and the background thread all call `run_sync`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+
+from sync.client import SyncClient, with_retries
+from sync.clock import Stamp
+from sync.errors import BadOffset, SyncError, Unreachable
+from sync.protocol import PROTOCOL_VERSION, dumps
+
+from ..areas.logic import current_commune
+from ..attachments.logic import blob_path
+from ..extensions import db
+from ..models_base import utcnow
+from ..opinions.models import Opinion
+from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
+from .models import Outbox, SyncState
+
+MIN_BATCH_BYTES = 16 * 1024
+MAX_BATCH_BYTES = 2 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024
+_RUNNING = threading.Lock()
+
+Progress = Callable[[str, int, int], None]
+
+
+class NotEnrolled(SyncError):
+    status = 409
+    code = "not_enrolled"
+    message = ("Máy này chưa đăng ký với máy chủ xã. Hãy nhập địa chỉ máy chủ và mã đăng ký "
+               "do văn phòng xã cấp ở trang Đồng bộ.")
+
+
+class SyncBusy(SyncError):
+    status = 409
+    code = "sync_running"
+    message = "Đang đồng bộ; hãy chờ lần này xong."
+
+
+class WrongCommune(SyncError):
+    status = 409
+    code = "wrong_commune"
+    message = "Mã đăng ký này dành cho xã khác với xã đã chọn trên máy."
+
+
+@dataclass
+class Summary:
+    """What one sync did, for the summary line and the page."""
+
+    pushed: int = 0
+    stored: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    blobs: int = 0
+    pulled: int = 0
+    reoffered: int = 0
+    central_lost: bool = False
+    batches: int = 0
+    round_trips: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def state() -> SyncState:
+    """Return the laptop's sync checkpoint row (made by the migrations)."""
+    row = db.session.get(SyncState, 1)
+    if row is None:  # a database made before the migration seeded it
+        row = SyncState(id=1, replica=str(uuid.uuid4()))
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def pending_count() -> int:
+    """Return how many records wait for the central's acknowledgement."""
+    return db.session.execute(select(func.count(func.distinct(Outbox.record_id)))
+                              .where(Outbox.state != "acked")).scalar_one()
+
+
+def rejected_records() -> list[Outbox]:
+    """Return the refused records with the central's reason, newest first."""
+    return list(db.session.execute(select(Outbox).where(Outbox.state == "rejected")
+                                   .order_by(Outbox.seq.desc())).scalars())
+
+
+def make_client(row: SyncState) -> SyncClient:
+    if not (row.server_url and row.device_id and row.secret):
+        raise NotEnrolled()
+    return SyncClient(row.server_url, row.device_id, row.secret,
+                      timeout=current_app.config.get("SYNC_TIMEOUT", (10.0, 120.0)))
+
+
+def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
+    """Trade the office's one-time code for this laptop's credential; commit it."""
+    commune = current_commune()
+    row = state()
+    client = SyncClient(server_url.strip())
+    answer = client.enroll(code.strip(), label or f"Máy {commune.name if commune else ''}",
+                           row.replica)
+    if commune is not None and commune.code != answer["commune_code"]:
+        raise WrongCommune(details={"laptop": commune.code, "code": answer["commune_code"]})
+    row.server_url = client.base_url
+    row.device_id, row.secret = answer["device_id"], answer["secret"]
+    row.commune_code, row.villages = answer["commune_code"], answer.get("villages")
+    row.epoch, row.enrolled_at = answer.get("epoch"), utcnow()
+    db.session.commit()
+    return row
+
+
+# --- push ------------------------------------------------------------------------------
+
+def _pending(upto: int) -> list[tuple[uuid.UUID, str, int, int, str, str]]:
+    """Return (record id, collection, first seq, last seq, op, hlc) per waiting record.
+
+    Ordered by first seq: a village or forum is made before what hangs from
+    it, so the central always meets a parent before its children.
+    """
+    rows = db.session.execute(
+        select(Outbox.record_id, Outbox.collection, Outbox.seq, Outbox.op, Outbox.hlc)
+        .where(Outbox.state != "acked", Outbox.seq <= upto).order_by(Outbox.seq)).all()
+    records: dict[uuid.UUID, list] = {}
+    for row in rows:
+        if row.record_id in records:
+            entry = records[row.record_id]
+            entry[3], entry[4], entry[5] = row.seq, row.op, row.hlc
+        else:
+            records[row.record_id] = [row.record_id, row.collection, row.seq, row.seq,
+                                      row.op, row.hlc]
+    return [tuple(entry) for entry in records.values()]  # type: ignore[misc]
+
+
+def _wire_record(record_id, collection, last_seq, op, hlc) -> dict[str, Any]:
+    row = db.session.get(MODELS[collection], record_id) if op == "put" else None
+    if row is None:  # deleted since: send the tombstone
+        return {"c": collection, "id": str(record_id), "seq": last_seq, "hlc": hlc,
+                "op": "delete"}
+    return {"c": collection, "id": str(record_id), "seq": last_seq, "hlc": hlc, "op": "put",
+            "data": wire_data(collection, row)}
+
+
+def _apply_results(sent: list[dict[str, Any]], answer: dict[str, Any], summary: Summary) -> None:
+    """Mark what the central acknowledged; keep refused records with their reason."""
+    results = answer.get("results", "")
+    reasons = {item["i"]: item for item in answer.get("rejections", [])}
+    for index, item in enumerate(sent):
+        record_id, seq = uuid.UUID(item["id"]), item["seq"]
+        letter = results[index] if index < len(results) else "?"
+        if letter in "SU":
+            # Keep the newest acknowledged row: its stamp is offered if the central is restored.
+            db.session.execute(delete(Outbox).where(
+                Outbox.record_id == record_id, Outbox.seq < seq))
+            db.session.execute(update(Outbox).where(
+                Outbox.record_id == record_id, Outbox.seq == seq).values(
+                state="acked", reject_code=None, reject_message=None))
+        elif letter == "R":
+            reason = reasons.get(index, {})
+            db.session.execute(update(Outbox).where(
+                Outbox.record_id == record_id, Outbox.seq <= seq).values(
+                state="rejected", reject_code=reason.get("code"),
+                reject_message=reason.get("message")))
+    summary.stored += answer.get("stored", 0)
+    summary.unchanged += answer.get("unchanged", 0)
+    summary.rejected += answer.get("rejected", 0)
+
+
+def push(client: SyncClient, row: SyncState, summary: Summary,
+         progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Send every waiting record in batches bounded by bytes; return the blobs missing."""
+    upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
+    waiting = _pending(upto)
+    missing: dict[str, dict[str, Any]] = {}
+    done = 0
+    while waiting:
+        budget, batch, size = row.batch_bytes, [], 0
+        while waiting and (not batch or size < budget):
+            record_id, collection, _first, last, op, hlc = waiting.pop(0)
+            item = _wire_record(record_id, collection, last, op, hlc)
+            size += len(dumps(item))
+            batch.append(item)
+        envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
+                    "replica": row.replica, "batch": str(uuid.uuid4()), "records": batch}
+        started = time.monotonic()
+        try:
+            answer = with_retries(lambda envelope=envelope: client.push(envelope),
+                                  attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
+                                  base=current_app.config.get("SYNC_BACKOFF", 1.0))
+        except Unreachable:
+            row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+            db.session.commit()
+            raise
+        # A good link carries bigger batches next time; a slow one smaller.
+        elapsed = time.monotonic() - started
+        if elapsed < 5:
+            row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
+        elif elapsed > 30:
+            row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+        _apply_results(batch, answer, summary)
+        if answer.get("held_before", row.held_seq) < row.held_seq:
+            summary.central_lost = True
+        row.held_seq = max(row.held_seq, max(item["seq"] for item in batch))
+        row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in batch)]))
+        row.epoch = answer.get("epoch") or row.epoch
+        db.session.commit()
+        for blob in answer.get("missing_blobs", []):
+            missing[blob["sha256"]] = blob
+        summary.pushed += len(batch)
+        summary.batches += 1
+        done += len(batch)
+        if progress:
+            progress("push", done, done + len(waiting))
+    return list(missing.values())
+
+
+def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Summary,
+                 progress: Progress | None = None) -> None:
+    """Upload the photos the central lacks, in chunks, resuming from its offsets.
+
+    Reads one chunk at a time from disk: a 20 MB photo never sits in memory whole.
+    """
+    data_dir: Path = current_app.config["DATA_DIR"]
+    todo = {blob["sha256"]: dict(blob) for blob in missing}
+    total = sum(blob["size"] for blob in todo.values()) or 1
+    while todo:
+        chunks, budget = [], CHUNK_BYTES
+        for sha, blob in list(todo.items()):
+            if budget <= 0:
+                break
+            with open(blob_path(data_dir, sha), "rb") as stream:
+                stream.seek(blob["offset"])
+                data = stream.read(min(budget, blob["size"] - blob["offset"]))
+            chunks.append((sha, blob["offset"], data))
+            budget -= len(data)
+        try:
+            answer = with_retries(lambda chunks=chunks: client.upload(chunks),
+                                  attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
+                                  base=current_app.config.get("SYNC_BACKOFF", 1.0))
+        except BadOffset as exc:
+            # The central holds a different part of the file (a cut upload): resume from it.
+            sha = chunks[0][0]
+            todo[sha]["offset"] = int(exc.details.get("offset", 0))
+            continue
+        for held in answer["blobs"]:
+            if held["done"]:
+                todo.pop(held["sha256"], None)
+                summary.blobs += 1
+            elif held["sha256"] in todo:
+                todo[held["sha256"]]["offset"] = held["offset"]
+        if progress:
+            left = sum(blob["size"] - blob["offset"] for blob in todo.values())
+            progress("photos", total - left, total)
+
+
+# --- pull --------------------------------------------------------------------------------
+
+def _as_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def apply_central(change: dict[str, Any]) -> bool:
+    """Apply one central change to the local record; return whether it changed anything.
+
+    Newer central stamps win; a record deleted here stays deleted (no resurrection).
+    """
+    if change.get("c") != "opinion":
+        return False
+    opinion = db.session.get(Opinion, uuid.UUID(change["id"]))
+    stamp = change.get("central_hlc")
+    if opinion is None or not stamp or (opinion.central_hlc and opinion.central_hlc >= stamp):
+        return False
+    central = change.get("central") or {}
+    opinion.status = central.get("status") or opinion.status
+    for name in ("responsible_unit", "answer_text", "answer_by", "answer_doc_number",
+                 "satisfaction"):
+        if name in central:
+            setattr(opinion, name, central[name])
+    for name in ("due_date", "answer_date"):
+        if name in central:
+            setattr(opinion, name, _as_date(central[name]))
+    if "merged_into" in central:
+        opinion.merged_into = uuid.UUID(central["merged_into"]) if central["merged_into"] \
+            else None
+    opinion.central_hlc = stamp
+    clock().receive(Stamp.decode(stamp))
+    return True
+
+
+def pull(client: SyncClient, row: SyncState, summary: Summary,
+         progress: Progress | None = None) -> dict[str, Any]:
+    """Fetch and apply the central's changes page by page; return the last page."""
+    while True:
+        page = with_retries(lambda: client.pull(row.pull_cursor),
+                            attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
+                            base=current_app.config.get("SYNC_BACKOFF", 1.0))
+        db.session.info[APPLYING_CENTRAL] = True
+        try:
+            summary.pulled += sum(apply_central(change) for change in page["changes"])
+            # The cursor moves in the same SQLite transaction as the changes it covers.
+            row.pull_cursor = page["cursor"]
+            db.session.commit()
+        finally:
+            db.session.info.pop(APPLYING_CENTRAL, None)
+        if progress:
+            progress("pull", summary.pulled, summary.pulled)
+        if not page.get("more"):
+            return page
+
+
+def reoffer(client: SyncClient, summary: Summary) -> int:
+    """Ask the central which acknowledged records it lacks; send those again."""
+    acked = db.session.execute(select(Outbox.record_id, Outbox.hlc)
+                               .where(Outbox.state == "acked")).all()
+    lacking: list[uuid.UUID] = []
+    for start in range(0, len(acked), 5000):
+        offered = [[str(item.record_id), item.hlc] for item in acked[start:start + 5000]]
+        answer = with_retries(lambda offered=offered: client.lacking(offered))
+        lacking.extend(uuid.UUID(key) for key in answer["lacking"])
+    for start in range(0, len(lacking), 500):
+        db.session.execute(update(Outbox).where(
+            Outbox.state == "acked", Outbox.record_id.in_(lacking[start:start + 500]))
+            .values(state="pending"))
+    db.session.commit()
+    summary.reoffered += len(lacking)
+    return len(lacking)
+
+
+def run_sync(progress: Progress | None = None) -> Summary:
+    """Push, upload photos, pull; then, if the central lost data, re-offer and push again."""
+    if not _RUNNING.acquire(blocking=False):
+        raise SyncBusy()
+    summary = Summary()
+    row = state()
+    client = make_client(row)
+    try:
+        row.last_attempt_at = utcnow()
+        db.session.commit()
+        missing = push(client, row, summary, progress)
+        upload_blobs(client, missing, summary, progress)
+        known_held, known_epoch = row.held_seq, row.epoch
+        page = pull(client, row, summary, progress)
+        if (summary.central_lost or page.get("epoch") != known_epoch
+                or page.get("held_seq", known_held) < known_held):
+            # The central forgot what it had acknowledged (restored from a backup).
+            if reoffer(client, summary):
+                row.held_seq = page.get("held_seq", 0)
+                missing = push(client, row, summary, progress)
+                upload_blobs(client, missing, summary, progress)
+            row.epoch = page.get("epoch")
+        row.last_sync_at = utcnow()
+        row.last_error = None
+        summary.round_trips = client.round_trips
+        summary.bytes_sent, summary.bytes_received = client.bytes_sent, client.bytes_received
+        row.last_result = summary.as_dict()
+        db.session.commit()
+        return summary
+    except SyncError as exc:
+        db.session.rollback()
+        row = state()
+        row.last_error = exc.message
+        db.session.commit()
+        raise
+    finally:
+        _RUNNING.release()
+
+
+# --- no link at all: USB bundle and acknowledgement file -------------------------------
+
+def export_bundle(path: Path) -> dict[str, Any]:
+    """Write every unacknowledged record and its photos to a signed bundle file."""
+    from sync.bundle import write_bundle
+
+    row = state()
+    if not (row.device_id and row.secret):
+        raise NotEnrolled()
+    upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
+    records = [_wire_record(record_id, collection, last, op, hlc)
+               for record_id, collection, _first, last, op, hlc in _pending(upto)]
+    data_dir: Path = current_app.config["DATA_DIR"]
+    shas = sorted({item["data"]["sha256"] for item in records
+                   if item["c"] == "attachment" and item["op"] == "put"})
+    blobs = [(sha, blob_path(data_dir, sha)) for sha in shas
+             if blob_path(data_dir, sha).exists()]
+    manifest = write_bundle(Path(path), row.device_id, row.secret, row.replica, records, blobs)
+    return {"records": len(records), "blobs": len(blobs), "batch": manifest["batch"]}
+
+
+def import_ack(data: bytes) -> int:
+    """Mark as acknowledged what the central's acknowledgement file says it holds."""
+    from sync.bundle import read_ack
+
+    row = state()
+    if not (row.device_id and row.secret):
+        raise NotEnrolled()
+    acked = 0
+    for record_id, hlc in read_ack(data, row.device_id, row.secret):
+        newest = db.session.execute(select(func.max(Outbox.seq)).where(
+            Outbox.record_id == record_id, Outbox.hlc <= hlc)).scalar()
+        if newest is None:
+            continue
+        db.session.execute(delete(Outbox).where(Outbox.record_id == record_id,
+                                                Outbox.seq < newest))
+        db.session.execute(update(Outbox).where(Outbox.seq == newest).values(
+            state="acked", reject_code=None, reject_message=None))
+        acked += 1
+    db.session.commit()
+    return acked

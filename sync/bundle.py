@@ -1,0 +1,135 @@
+"""The offline bundle: records and photos on a USB stick, signed by the device.
+
+A bundle is a zip file::
+
+    manifest.json   {"format": "langnghe-bundle", "protocol", "device", "replica",
+                     "batch", "created_at", "records": [...], "blobs": [{"sha256", "size"}]}
+    signature       HMAC-SHA256 of manifest.json with the device's secret (hex)
+    blobs/<sha256>  each photo, checked against its hash on import
+
+The central imports it through `store.ingest_batch`, the path a network push
+takes, so a record that also arrives by network is stored once. The
+acknowledgement file goes the other way: what the central holds of the
+device, sealed with the same secret.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+import zipfile
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Engine, select
+
+from . import store
+from .auth import check_seal, seal
+from .errors import BadBundle, BlobMismatch
+from .protocol import MAX_DECOMPRESSED_BYTES, PROTOCOL_VERSION, check_version, dumps, loads
+
+FORMAT = "langnghe-bundle"
+ACK_FORMAT = "langnghe-ack"
+
+
+def write_bundle(path: Path, device_id: str, secret: str, replica: str,
+                 records: list[dict[str, Any]], blobs: list[tuple[str, Path]]) -> dict:
+    """Write a signed bundle to `path` (via a temporary file); return its manifest."""
+    manifest = {"format": FORMAT, "protocol": PROTOCOL_VERSION, "device": device_id,
+                "replica": replica, "batch": str(uuid.uuid4()), "created_at": time.time(),
+                "records": records,
+                "blobs": [{"sha256": sha, "size": file.stat().st_size} for sha, file in blobs]}
+    body = dumps(manifest)
+    tmp = Path(f"{path}.part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
+        out.writestr("manifest.json", body)
+        out.writestr("signature", seal(secret, body))
+        for sha, file in blobs:
+            # Photos are compressed already.
+            out.write(file, f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
+    tmp.replace(path)
+    return manifest
+
+
+def _read_manifest(archive: zipfile.ZipFile) -> tuple[bytes, str]:
+    try:
+        info = archive.getinfo("manifest.json")
+        if info.file_size > MAX_DECOMPRESSED_BYTES:
+            raise BadBundle(details={"manifest": "quá lớn"})
+        return archive.read(info), archive.read("signature").decode("ascii", "replace")
+    except KeyError:
+        raise BadBundle(details={"missing": "manifest.json/signature"}) from None
+
+
+def import_bundle(engine: Engine, stream: IO[bytes], blobs: store.BlobStore) -> dict[str, Any]:
+    """Verify and ingest a bundle; importing it twice changes nothing."""
+    try:
+        archive = zipfile.ZipFile(stream)
+    except (zipfile.BadZipFile, OSError):
+        raise BadBundle(details={"file": "không phải tệp đồng bộ"}) from None
+    with archive:
+        body, signature = _read_manifest(archive)
+        manifest = loads(body)
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise BadBundle(details={"format": "không phải tệp đồng bộ Lắng Nghe"})
+        check_version(str(manifest.get("protocol", "")))
+        with engine.begin() as conn:
+            dev = store.get_device(conn, str(manifest.get("device") or ""))
+        if not check_seal(dev.secret, body, signature):
+            raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
+        records = manifest.get("records")
+        if not isinstance(records, list):
+            raise BadBundle(details={"records": "thiếu"})
+        totals = {"stored": 0, "unchanged": 0, "rejected": 0}
+        rejected: list[dict[str, Any]] = []
+        missing: set[str] = set()
+        for start in range(0, max(len(records), 1), store.MAX_RECORDS_PER_BATCH):
+            part = {**manifest, "records": records[start:start + store.MAX_RECORDS_PER_BATCH]}
+            with engine.begin() as conn:
+                dev = store.get_device(conn, dev.id)
+                result = store.ingest_batch(conn, dev, part, blobs, via="bundle",
+                                            size=len(body))
+            for key, value in result.counts().items():
+                totals[key] += value
+            rejected += [{**item, "i": item["i"] + start} for item in result.rejected]
+            missing.update(blob["sha256"] for blob in result.missing_blobs)
+        stored_blobs = 0
+        for sha in sorted(missing):
+            try:
+                info = archive.getinfo(f"blobs/{sha}")
+            except KeyError:
+                continue
+            with archive.open(info) as member, engine.begin() as conn:
+                try:
+                    blobs.put_whole(conn, sha, member, info.file_size)
+                except BlobMismatch:
+                    raise BadBundle(details={"blob": sha}) from None
+            stored_blobs += 1
+    return {"device": dev.id, "label": dev.label, "batch": manifest.get("batch"),
+            "records": len(records), **totals, "rejected_records": rejected,
+            "blobs": stored_blobs}
+
+
+def ack_file(conn, device_id: str) -> bytes:
+    """Return the signed list of ``[id, hlc]`` the central holds for this device."""
+    dev = store.get_device(conn, device_id)
+    held = [[str(row.id), row.hlc] for row in conn.execute(
+        select(store.record.c.id, store.record.c.hlc)
+        .where(store.record.c.device_id == dev.id).order_by(store.record.c.id))]
+    body = dumps({"format": ACK_FORMAT, "device": dev.id, "created_at": time.time(),
+                  "held": held})
+    return dumps({"body": body.decode("utf-8"), "signature": seal(dev.secret, body)})
+
+
+def read_ack(data: bytes, device_id: str, secret: str) -> list[tuple[uuid.UUID, str]]:
+    """Check an acknowledgement file is this device's; return its ``(id, hlc)`` pairs."""
+    outer = loads(data)
+    if not isinstance(outer, dict) or not isinstance(outer.get("body"), str):
+        raise BadBundle(details={"file": "không phải tệp xác nhận"})
+    body = outer["body"].encode("utf-8")
+    if not check_seal(secret, body, str(outer.get("signature", ""))):
+        raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
+    inner = loads(body)
+    if inner.get("format") != ACK_FORMAT or inner.get("device") != device_id:
+        raise BadBundle(details={"device": "tệp xác nhận của máy khác"})
+    return [(uuid.UUID(key), str(hlc)) for key, hlc in inner.get("held", [])]

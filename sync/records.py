@@ -1,0 +1,224 @@
+"""Record formats on the wire: one marshmallow schema per collection, both ends.
+
+A record travels as ``{"c": collection, "id": uuid, "seq": n, "hlc": stamp,
+"op": "put"|"delete", "data": {...}}``. `data` holds the field-owned values
+(what was said at the meeting). Fields this version does not know are kept
+as they are: a newer laptop talking to an older server loses nothing.
+
+The choices below are the protocol's vocabulary; the field app's models use
+the same tuples so both ends agree on what a valid record is.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+from marshmallow import INCLUDE, Schema, fields, validate
+
+VILLAGE_KINDS = ("ban", "thon", "tieu_khu", "ap", "to_dan_pho")
+FORUM_KINDS = (
+    "listening",  # Chính quyền lắng nghe ý kiến Nhân dân
+    "chairman_dialogue",  # Chủ tịch UBND xã đối thoại định kỳ
+    "saturday",  # Ngày thứ Bảy về với Nhân dân
+    "tea_coffee",  # Trà đá, cà phê cùng chính quyền
+    "village_meeting",  # Hội nghị thôn, bản
+    "voters",  # Tiếp xúc cử tri
+    "other",
+)
+FORUM_STATUSES = ("draft", "finalised")
+OPINION_KINDS = ("opinion", "petition", "feedback", "complaint", "denunciation")
+CHANNELS = ("forum", "mttq", "mailbox", "direct", "phone", "zalo", "other")
+SOURCE_ORGS = ("farmers_union", "womens_union", "youth_union", "veterans", "citizen")
+LEVELS = ("village", "commune", "province", "central", "sector")
+GENDERS = ("female", "male", "other")
+# Workflow of an opinion at the central office (centrally owned).
+WORKFLOW_STATUSES = ("received", "forwarded", "in_progress", "answered", "closed")
+
+OPS = ("put", "delete")
+MAX_TEXT = 10_000
+UUID_TEXT = validate.Regexp(r"^[0-9a-fA-F-]{32,36}$")
+
+
+def _text(size: int = 200, required: bool = False) -> fields.String:
+    return fields.String(required=required, allow_none=not required,
+                         validate=validate.Length(max=size))
+
+
+def _count() -> fields.Integer:
+    return fields.Integer(strict=True, allow_none=True, validate=validate.Range(0, 10_000_000))
+
+
+def _choice(values, required: bool = False) -> fields.String:
+    return fields.String(required=required, allow_none=not required,
+                         validate=validate.OneOf(values))
+
+
+def _ref(required: bool = False) -> fields.UUID:
+    return fields.UUID(required=required, allow_none=not required)
+
+
+class RecordData(Schema):
+    """What every record has; unknown fields are kept, not refused or dropped."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    created_at = fields.NaiveDateTime(allow_none=True)
+    updated_at = fields.NaiveDateTime(allow_none=True)
+
+
+class VillageData(RecordData):
+    commune_code = fields.Integer(strict=True, required=True)
+    kind = _choice(VILLAGE_KINDS)
+    name = _text(120, required=True)
+    households = _count()
+
+
+class ForumData(RecordData):
+    kind = _choice(FORUM_KINDS, required=True)
+    village_id = _ref(required=True)
+    title = _text()
+    started_at = fields.NaiveDateTime(required=True)
+    ended_at = fields.NaiveDateTime(allow_none=True)
+    venue = _text()
+    chair = _text(120)
+    secretary = _text(120)
+    officials_present = _text(MAX_TEXT)
+    attendance_total = _count()
+    attendance_women = _count()
+    attendance_ethnic_minority = _count()
+    households_represented = _count()
+    agenda = _text(MAX_TEXT)
+    summary = _text(MAX_TEXT)
+    status = _choice(FORUM_STATUSES, required=True)
+    finalised_at = fields.NaiveDateTime(allow_none=True)
+
+
+class DecisionData(RecordData):
+    forum_id = _ref(required=True)
+    position = fields.Integer(strict=True, allow_none=True)
+    text = _text(MAX_TEXT, required=True)
+    votes_for = _count()
+    votes_against = _count()
+    votes_abstain = _count()
+
+
+class AmendmentData(RecordData):
+    forum_id = _ref(required=True)
+    target = _choice(("forum", "opinion", "decision"), required=True)
+    target_id = _ref(required=True)
+    field = _text(60, required=True)
+    old_value = _text(MAX_TEXT)
+    new_value = _text(MAX_TEXT)
+    reason = _text(MAX_TEXT, required=True)
+    author = _text(120, required=True)
+
+
+class OpinionData(RecordData):
+    kind = _choice(OPINION_KINDS, required=True)
+    channel = _choice(CHANNELS, required=True)
+    source_org = _choice(SOURCE_ORGS)
+    forum_id = _ref()
+    village_id = _ref(required=True)
+    position = fields.Integer(strict=True, allow_none=True)
+    anonymous = fields.Boolean(allow_none=True)
+    raiser_name = _text(120)
+    raiser_gender = _choice(GENDERS)
+    raiser_phone = _text(20)
+    on_behalf_households = _count()
+    category_code = _text(40, required=True)
+    category_name = _text(120)
+    content = _text(MAX_TEXT, required=True)
+    level = _choice(LEVELS, required=True)
+    answered_on_spot = fields.Boolean(allow_none=True)
+    spot_answer_by = _text(120)
+    spot_answer = _text(MAX_TEXT)
+    needs_follow_up = fields.Boolean(allow_none=True)
+
+
+class AttachmentData(RecordData):
+    sha256 = fields.String(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    mime_type = _text(60, required=True)
+    size = fields.Integer(strict=True, required=True, validate=validate.Range(1, 1 << 34))
+    filename = _text(200, required=True)
+    forum_id = _ref()
+    opinion_id = _ref()
+
+
+class CentralOpinion(Schema):
+    """The centrally owned part of an opinion, sent back to the laptops."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    status = _choice(WORKFLOW_STATUSES)
+    responsible_unit = _text(200)
+    due_date = fields.Date(allow_none=True)
+    answer_text = _text(MAX_TEXT)
+    answer_by = _text(120)
+    answer_date = fields.Date(allow_none=True)
+    answer_doc_number = _text(60)
+    satisfaction = _choice(("satisfied", "unsatisfied", "unknown"))
+    merged_into = _ref()
+
+
+# Collections in the order parents come before children.
+SCHEMAS: dict[str, Schema] = {
+    "village": VillageData(),
+    "forum": ForumData(),
+    "decision": DecisionData(),
+    "amendment": AmendmentData(),
+    "opinion": OpinionData(),
+    "attachment": AttachmentData(),
+}
+COLLECTIONS = tuple(SCHEMAS)
+# Which field names a record's parent: scope is checked through it.
+PARENTS: dict[str, tuple[str, ...]] = {
+    "village": (),
+    "forum": ("village_id",),
+    "decision": ("forum_id",),
+    "amendment": ("forum_id",),
+    "opinion": ("village_id", "forum_id"),
+    "attachment": ("opinion_id", "forum_id"),
+}
+central_opinion_schema = CentralOpinion()
+CENTRAL_FIELDS = {"opinion": tuple(central_opinion_schema.fields)}
+
+# marshmallow's messages, said to a village head.
+_MESSAGES = {
+    "Missing data for required field.": "thiếu (bắt buộc)",
+    "Field may not be null.": "không được để trống",
+    "Not a valid string.": "phải là chữ",
+    "Not a valid integer.": "phải là số nguyên",
+    "Not a valid boolean.": "phải là có/không",
+    "Not a valid UUID.": "không phải mã UUID",
+    "Not a valid datetime.": "không phải ngày giờ hợp lệ",
+    "Not a valid date.": "không phải ngày hợp lệ",
+    "Must be one of:": "giá trị không hợp lệ",
+    "Longer than maximum length": "quá dài",
+    "Must be greater than or equal to": "ngoài khoảng cho phép",
+    "String does not match expected pattern.": "sai định dạng",
+}
+
+
+def readable(errors: dict[str, Any]) -> str:
+    """Return marshmallow's errors as one Vietnamese sentence naming each field."""
+    parts = []
+    for name, messages in sorted(errors.items()):
+        message = messages[0] if isinstance(messages, list) and messages else str(messages)
+        said = next((vi for en, vi in _MESSAGES.items() if str(message).startswith(en)),
+                    str(message))
+        parts.append(f"{name}: {said}")
+    return "Bản ghi không hợp lệ — " + "; ".join(parts) + "."
+
+
+def normalise(value: Any) -> Any:
+    """Return `value` with every string NFC-normalised (NFD from some keyboards)."""
+    if isinstance(value, str):
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {key: normalise(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [normalise(item) for item in value]
+    return value

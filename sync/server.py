@@ -1,0 +1,184 @@
+"""The central's side of the wire: a Flask blueprint the central role mounts.
+
+It parses and checks (protocol version, size, signature, nonce), calls the
+plain functions of `sync.store` in one transaction, and answers JSON. It
+imports nothing from the web application.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, request
+from sqlalchemy import Engine
+
+from . import store
+from .auth import (
+    DEVICE_HEADER,
+    MAX_AGE_SECONDS,
+    NONCE_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify,
+)
+from .errors import BadBody, BadEnvelope, BadSignature, BodyTooLarge, ClockSkew, SyncError
+from .protocol import (
+    ENCODINGS,
+    MAX_BODY_BYTES,
+    MIN_PROTOCOL_VERSION,
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    check_version,
+    decompress,
+    dumps,
+    loads,
+)
+
+PREFIX = "/sync/v1"
+# One request of chunks carries at most this much photo data.
+MAX_CHUNK_BYTES = 4 * 1024 * 1024
+_CHUNK = re.compile(r"^([0-9a-f]{64}):(\d{1,12}):(\d{1,9})$")
+
+
+def answer(payload: dict[str, Any], status: int = 200) -> Response:
+    """Return `payload` as UTF-8 JSON with the server's time; gzip it when it pays."""
+    payload = {"protocol": PROTOCOL_VERSION, "server_time": time.time(), **payload}
+    body = dumps(payload)
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if len(body) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        body = gzip.compress(body, compresslevel=6, mtime=0)
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, status=status, headers=headers)
+
+
+def create_blueprint(get_engine: Callable[[], Engine],
+                     blob_root: Callable[[], Path]) -> Blueprint:
+    """Return the sync API; `get_engine` and `blob_root` are read per request."""
+    bp = Blueprint("sync", __name__, url_prefix=PREFIX)
+
+    @bp.errorhandler(SyncError)
+    def sync_error(exc: SyncError):
+        payload = exc.as_json()
+        if isinstance(exc, ClockSkew):
+            payload["details"]["server_time"] = time.time()
+        return answer(payload, exc.status)
+
+    def raw_body() -> bytes:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise BodyTooLarge(details={"limit": MAX_BODY_BYTES})
+        body = request.get_data(cache=True)
+        if len(body) > MAX_BODY_BYTES:
+            raise BodyTooLarge(details={"limit": MAX_BODY_BYTES})
+        return body
+
+    def authenticate(conn, body: bytes):
+        """Return the signing device's row; refuse forged, old or replayed requests."""
+        dev = store.get_device(conn, request.headers.get(DEVICE_HEADER))
+        stamp = request.headers.get(TIMESTAMP_HEADER, "")
+        try:
+            skew = abs(time.time() - int(stamp))
+        except ValueError:
+            raise BadSignature(details={"header": TIMESTAMP_HEADER}) from None
+        if skew > MAX_AGE_SECONDS:
+            raise ClockSkew(details={"max_seconds": MAX_AGE_SECONDS})
+        given_nonce = request.headers.get(NONCE_HEADER, "")
+        if not verify(dev.secret, request.method, request.path, stamp, given_nonce, body,
+                      request.headers.get(SIGNATURE_HEADER, "")):
+            raise BadSignature()
+        store.remember_nonce(conn, dev.id, given_nonce)
+        return dev
+
+    def signed_json() -> tuple[Any, Any, int]:
+        """Check version and signature (nonce committed at once); return (device, body, size)."""
+        check_version(request.headers.get(PROTOCOL_HEADER))
+        raw = raw_body()
+        with get_engine().begin() as conn:
+            dev = authenticate(conn, raw)
+        payload = loads(decompress(raw, request.headers.get("Content-Encoding")))
+        if not isinstance(payload, dict):
+            raise BadEnvelope(details={"body": "phải là một đối tượng JSON"})
+        return dev, payload, len(raw)
+
+    @bp.get("/hello")
+    def hello():
+        """Tell the protocol versions, encodings, epoch and server time (no signature)."""
+        check_version(request.headers.get(PROTOCOL_HEADER))
+        with get_engine().begin() as conn:
+            epoch = store.epoch(conn)
+        return answer({"min_protocol": MIN_PROTOCOL_VERSION, "encodings": list(ENCODINGS),
+                       "epoch": epoch})
+
+    @bp.post("/enroll")
+    def enroll():
+        """Trade a one-time enrolment code for this device's id and secret."""
+        check_version(request.headers.get(PROTOCOL_HEADER))
+        payload = loads(decompress(raw_body(), request.headers.get("Content-Encoding")))
+        if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
+            raise BadEnvelope(details={"code": "bắt buộc"})
+        with get_engine().begin() as conn:
+            device = store.enrol(conn, payload["code"], str(payload.get("label") or ""),
+                                 str(payload.get("replica") or "")[:36] or None)
+        return answer(device, 201)
+
+    @bp.post("/push")
+    def push():
+        """Store a batch of records; answer one result letter per record."""
+        dev, envelope, size = signed_json()
+        with get_engine().begin() as conn:
+            result = store.ingest_batch(conn, dev, envelope, store.BlobStore(blob_root()),
+                                        via="network", size=size)
+            epoch = store.epoch(conn)
+        return answer({**result.as_json(), "epoch": epoch})
+
+    @bp.post("/pull")
+    def pull():
+        """Return the central changes in the device's scope after its cursor."""
+        dev, payload, _ = signed_json()
+        cursor, limit = payload.get("cursor", 0), payload.get("limit", 500)
+        if not isinstance(cursor, int) or not isinstance(limit, int) or cursor < 0:
+            raise BadEnvelope(details={"cursor": "số nguyên ≥ 0", "limit": "số nguyên"})
+        with get_engine().begin() as conn:
+            page = store.pull_changes(conn, dev, cursor, limit)
+            page["epoch"] = store.epoch(conn)
+        return answer(page)
+
+    @bp.post("/lacking")
+    def lacking():
+        """Answer which of the offered [id, hlc] pairs the central lacks."""
+        dev, payload, _ = signed_json()
+        with get_engine().begin() as conn:
+            missing = store.lacking(conn, dev, payload.get("offered"))
+            epoch = store.epoch(conn)
+        return answer({"lacking": missing, "held_seq": dev.held_seq, "epoch": epoch})
+
+    @bp.post("/blobs")
+    def blobs():
+        """Take chunks of photo files, each at the offset the central holds."""
+        check_version(request.headers.get(PROTOCOL_HEADER))
+        raw = raw_body()
+        spec = request.headers.get("X-LN-Chunks", "")
+        chunks = [_CHUNK.match(part.strip()) for part in spec.split(",") if part.strip()]
+        if not chunks or None in chunks or len(chunks) > 64:
+            raise BadEnvelope(details={"X-LN-Chunks": "sha256:offset:length,…"})
+        if sum(int(m.group(3)) for m in chunks if m) != len(raw) or len(raw) > MAX_CHUNK_BYTES:
+            raise BadBody(details={"X-LN-Chunks": "độ dài các phần không khớp thân yêu cầu"})
+        with get_engine().begin() as conn:
+            dev = authenticate(conn, raw)
+        files = store.BlobStore(blob_root())
+        held, position = [], 0
+        for match in chunks:
+            assert match is not None
+            sha, offset, length = match.group(1), int(match.group(2)), int(match.group(3))
+            with get_engine().begin() as conn:
+                now = files.append(conn, dev, sha, offset, raw[position:position + length])
+                size = files.expected_size(conn, dev, sha)
+            position += length
+            held.append({"sha256": sha, "offset": now, "size": size, "done": now == size})
+        return answer({"blobs": held})
+
+    return bp

@@ -1,0 +1,718 @@
+"""The central's sync storage: devices, records as received, central changes.
+
+Plain SQLAlchemy Core on a connection the caller opens: the Flask blueprint,
+the bundle import and the benchmarks all go through `ingest_batch`, so a
+record arriving by network and by USB takes the same path and is stored once.
+
+Exactly-once is enforced by the database, not by read-then-write checks:
+every record has its client-made UUID as primary key and is written with
+``INSERT … ON CONFLICT (id) DO UPDATE … WHERE excluded.hlc > stored.hlc``,
+so a replay, a lost response re-sent or two racing pushes change nothing the
+second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from .clock import MAX_DRIFT_MS, ClockError, HybridClock, Stamp
+from .errors import (
+    BadEnrolmentCode,
+    BadEnvelope,
+    BadOffset,
+    BlobMismatch,
+    DeviceRevoked,
+    OutOfScope,
+    Replayed,
+    SyncError,
+    UnknownDevice,
+)
+from .records import (
+    CENTRAL_FIELDS,
+    OPS,
+    PARENTS,
+    SCHEMAS,
+    central_opinion_schema,
+    normalise,
+    readable,
+)
+from .text import fold
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# SQLite only autoincrements an INTEGER PRIMARY KEY.
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+meta = Table("sync_meta", metadata,
+             Column("key", String(40), primary_key=True),
+             Column("value", String(200), nullable=False))
+
+device = Table(
+    "sync_device", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("label", String(120), nullable=False),
+    Column("commune_code", Integer, nullable=False),
+    # Folded village names the device may write; None: the whole commune.
+    Column("villages", Json),
+    Column("secret", String(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    Column("last_seen_at", DateTime),
+    Column("last_push_at", DateTime),
+    # Highest outbox sequence of this device the central holds.
+    Column("held_seq", BigInteger, nullable=False, server_default="0"),
+    Column("replica", String(36)),
+    # Two databases pushing under one credential: a laptop copied from another.
+    Column("cloned", Boolean, nullable=False, server_default=text("false")),
+    Column("pull_cursor", BigInteger, nullable=False, server_default="0"),
+)
+
+enrolment = Table(
+    "sync_enrolment", metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("commune_code", Integer, nullable=False),
+    Column("villages", Json),
+    Column("label", String(120), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("used_at", DateTime),
+    Column("device_id", String(32)),
+)
+
+nonce = Table(
+    "sync_nonce", metadata,
+    Column("device_id", String(32), primary_key=True),
+    Column("nonce", String(64), primary_key=True),
+    Column("seen_at", DateTime, nullable=False, index=True),
+)
+
+record = Table(
+    "sync_record", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("collection", String(20), nullable=False),
+    Column("device_id", String(32), nullable=False, index=True),
+    Column("commune_code", Integer, nullable=False, index=True),
+    Column("village_id", Uuid),
+    Column("hlc", String(100), nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("data", Json),
+    Column("received_at", DateTime, nullable=False),
+    Column("clock_suspect", Boolean, nullable=False),
+    Column("central", Json),
+    Column("central_hlc", String(100)),
+)
+
+change = Table(
+    "sync_change", metadata,
+    Column("seq", Serial, primary_key=True, autoincrement=True),
+    Column("collection", String(20), nullable=False),
+    Column("record_id", Uuid, nullable=False),
+    Column("commune_code", Integer, nullable=False),
+    Column("village_id", Uuid),
+    Column("changed_at", DateTime, nullable=False),
+    Column("changed_by", String(120), nullable=False),
+    Column("hlc", String(100), nullable=False),
+    Column("values", Json, nullable=False),
+    Index("ix_sync_change_commune_seq", "commune_code", "seq"),
+)
+
+conflict = Table(
+    "sync_conflict", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("collection", String(20), nullable=False),
+    Column("record_id", Uuid, nullable=False, index=True),
+    Column("field", String(60), nullable=False),
+    Column("winner", Json),
+    Column("loser", Json),
+    Column("loser_side", String(10), nullable=False),
+    Column("winner_hlc", String(100), nullable=False),
+    Column("loser_hlc", String(100), nullable=False),
+    Column("at", DateTime, nullable=False),
+)
+
+blob = Table(
+    "sync_blob", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+)
+
+push_log = Table(
+    "sync_push", metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("device_id", String(32), nullable=False, index=True),
+    Column("at", DateTime, nullable=False),
+    Column("via", String(10), nullable=False),
+    Column("batch_id", String(36)),
+    Column("records", Integer, nullable=False),
+    Column("stored", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("bytes", Integer, nullable=False),
+)
+
+MAX_RECORDS_PER_BATCH = 5000
+ENROLMENT_TTL = timedelta(days=7)
+# Unambiguous on a phone screen or read aloud: no 0/O, 1/I/L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def _now() -> datetime:
+    from datetime import UTC
+
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _insert(conn: Connection, table: Table):
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _lock_changes(conn: Connection) -> None:
+    """Serialise central changes so their sequence numbers commit in order.
+
+    Two PostgreSQL transactions may take seq 7 and 8 and commit 8 first; a
+    pull in between would move its cursor past 7 for ever. Holding this lock
+    from before the sequence is drawn until commit makes commit order equal
+    sequence order. SQLite writers are serialised already.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(7402)"))
+
+
+# --- the central's identity -------------------------------------------------------------
+
+def epoch(conn: Connection) -> str:
+    """Return this central database's epoch, made once when it is first used."""
+    conn.execute(_insert(conn, meta).values(key="epoch", value=uuid.uuid4().hex)
+                 .on_conflict_do_nothing(index_elements=["key"]))
+    return conn.execute(select(meta.c.value).where(meta.c.key == "epoch")).scalar_one()
+
+
+def central_clock(conn: Connection) -> HybridClock:
+    """Return an HLC for central changes, past every central stamp already stored."""
+    last = conn.execute(select(func.max(change.c.hlc))).scalar()
+    node = f"central-{os.getpid()}"
+    clock = HybridClock(node)
+    if last:
+        clock.receive(Stamp.decode(last))
+    return clock
+
+
+# --- enrolment and devices ----------------------------------------------------------
+
+def _hash_code(code: str) -> str:
+    bare = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(bare.encode("ascii", "ignore")).hexdigest()
+
+
+def create_enrolment(conn: Connection, commune_code: int, label: str,
+                     villages: Iterable[str] | None = None) -> str:
+    """Create a one-time enrolment code for a laptop of this commune; return it."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+    names = sorted({fold(name) for name in villages or () if fold(name)}) or None
+    now = _now()
+    conn.execute(enrolment.insert().values(
+        code_hash=_hash_code(code), commune_code=commune_code, villages=names,
+        label=label.strip() or "Máy", created_at=now, expires_at=now + ENROLMENT_TTL))
+    return code
+
+
+def enrol(conn: Connection, code: str, label: str | None, replica: str | None) -> dict[str, Any]:
+    """Trade a one-time code for a device id and secret; refuse a used or expired code."""
+    now = _now()
+    device_id = secrets.token_hex(8)
+    # One UPDATE both checks and spends the code: two laptops racing get one device.
+    spent = conn.execute(
+        update(enrolment)
+        .where(enrolment.c.code_hash == _hash_code(code or ""), enrolment.c.used_at.is_(None),
+               enrolment.c.expires_at > now)
+        .values(used_at=now, device_id=device_id)
+        .returning(enrolment.c.commune_code, enrolment.c.villages, enrolment.c.label)
+    ).first()
+    if spent is None:
+        raise BadEnrolmentCode()
+    secret = secrets.token_hex(32)
+    conn.execute(device.insert().values(
+        id=device_id, label=(label or "").strip()[:120] or spent.label,
+        commune_code=spent.commune_code, villages=spent.villages, secret=secret,
+        created_at=now, replica=replica))
+    return {"device_id": device_id, "secret": secret, "commune_code": spent.commune_code,
+            "villages": spent.villages, "epoch": epoch(conn)}
+
+
+def get_device(conn: Connection, device_id: str | None):
+    """Return the device row, refusing an unknown or revoked device."""
+    row = conn.execute(select(device).where(device.c.id == (device_id or ""))).first()
+    if row is None:
+        raise UnknownDevice()
+    if row.revoked_at is not None:
+        raise DeviceRevoked()
+    return row
+
+
+def revoke_device(conn: Connection, device_id: str) -> None:
+    conn.execute(update(device).where(device.c.id == device_id).values(revoked_at=_now()))
+
+
+def remember_nonce(conn: Connection, device_id: str, value: str) -> None:
+    """Record a request's nonce; refuse one already seen (a replayed request)."""
+    if not value or len(value) > 64:
+        raise Replayed(details={"nonce": "missing"})
+    try:
+        with conn.begin_nested():
+            conn.execute(nonce.insert().values(device_id=device_id, nonce=value,
+                                               seen_at=_now()))
+    except IntegrityError:
+        raise Replayed() from None
+    # Nonces older than twice the signature window can never be replayed in time.
+    if secrets.randbelow(200) == 0:
+        conn.execute(nonce.delete().where(nonce.c.seen_at < _now() - timedelta(minutes=15)))
+
+
+# --- ingest -------------------------------------------------------------------------------
+
+@dataclass
+class Checked:
+    """One record of a batch after validation."""
+
+    index: int
+    collection: str
+    id: uuid.UUID
+    seq: int
+    hlc: str
+    deleted: bool
+    data: dict[str, Any] | None
+    suspect: bool = False
+    commune_code: int | None = None
+    village_id: uuid.UUID | None = None
+
+
+@dataclass
+class BatchResult:
+    results: list[str]
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    missing_blobs: list[dict[str, Any]] = field(default_factory=list)
+    held_seq: int = 0
+    # What the central held for the device before this batch: lower than the laptop
+    # remembers means the central was restored from a backup.
+    held_before: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return {"stored": self.results.count("S"), "unchanged": self.results.count("U"),
+                "rejected": self.results.count("R")}
+
+    def as_json(self) -> dict[str, Any]:
+        # One letter a record (S stored, U unchanged, R rejected): answers stay tiny.
+        return {"results": "".join(self.results), "rejections": self.rejected,
+                "missing_blobs": self.missing_blobs, "held_seq": self.held_seq,
+                "held_before": self.held_before,
+                **self.counts()}
+
+
+def _reject(result: BatchResult, index: int, record_id: Any, code: str, message: str,
+            details: dict | None = None) -> None:
+    result.results[index] = "R"
+    result.rejected.append({"i": index, "id": str(record_id), "code": code,
+                            "message": message, "details": details or {}})
+
+
+def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Checked | None:
+    if not isinstance(raw, dict):
+        _reject(result, index, None, "bad_record", "Bản ghi phải là một đối tượng JSON.")
+        return None
+    collection, op = raw.get("c"), raw.get("op", "put")
+    try:
+        record_id = uuid.UUID(str(raw.get("id")))
+    except ValueError:
+        _reject(result, index, raw.get("id"), "bad_record", "Mã bản ghi (id) không phải UUID.")
+        return None
+    if collection not in SCHEMAS or op not in OPS:
+        _reject(result, index, record_id, "unknown_collection",
+                f"Loại bản ghi không được hỗ trợ: {str(collection)[:30]}/{str(op)[:10]}.")
+        return None
+    seq = raw.get("seq")
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        _reject(result, index, record_id, "bad_record", "Số thứ tự (seq) không hợp lệ.")
+        return None
+    try:
+        stamp = Stamp.decode(str(raw.get("hlc")))
+    except ClockError:
+        _reject(result, index, record_id, "bad_record", "Dấu thời gian (hlc) không hợp lệ.")
+        return None
+    data = raw.get("data")
+    if op == "put":
+        if not isinstance(data, dict):
+            _reject(result, index, record_id, "bad_record", "Bản ghi thiếu dữ liệu (data).")
+            return None
+        errors = SCHEMAS[collection].validate(data)
+        if errors:
+            _reject(result, index, record_id, "invalid_record", readable(errors),
+                    {"fields": errors})
+            return None
+        data = normalise(data)
+    return Checked(index, collection, record_id, seq, stamp.encode(), op == "delete",
+                   data if op == "put" else None,
+                   suspect=stamp.wall_ms - now_ms > MAX_DRIFT_MS)
+
+
+def _allowed_villages(conn: Connection, dev, batch_villages: list[Checked]) -> set | None:
+    """Return the village ids this device may write under, or None for the whole commune."""
+    if not dev.villages:
+        return None
+    names = set(dev.villages)
+    allowed = {item.id for item in batch_villages
+               if item.data and fold(item.data.get("name")) in names}
+    rows = conn.execute(select(record.c.id, record.c.data).where(
+        record.c.collection == "village", record.c.commune_code == dev.commune_code))
+    allowed.update(row.id for row in rows if row.data and fold(row.data.get("name")) in names)
+    return allowed
+
+
+def _place(conn: Connection, dev, items: list[Checked], result: BatchResult) -> list[Checked]:
+    """Give each record its commune and village through its parents; drop out-of-scope ones."""
+    by_id = {item.id: item for item in items}
+    wanted = {uuid.UUID(str(item.data[name])) for item in items if item.data
+              for name in PARENTS[item.collection] if item.data.get(name)} - by_id.keys()
+    known: dict[uuid.UUID, Any] = {}
+    if wanted:
+        rows = conn.execute(select(record.c.id, record.c.commune_code, record.c.village_id)
+                            .where(record.c.id.in_(wanted)))
+        known = {row.id: row for row in rows}
+    allowed = _allowed_villages(conn, dev, [i for i in items if i.collection == "village"])
+    placed = []
+    for item in items:
+        if item.deleted:
+            item.commune_code = dev.commune_code
+            placed.append(item)
+            continue
+        assert item.data is not None
+        if item.collection == "village":
+            item.commune_code, item.village_id = item.data.get("commune_code"), item.id
+        else:
+            for name in PARENTS[item.collection]:
+                parent_id = item.data.get(name)
+                if not parent_id:
+                    continue
+                parent_key = uuid.UUID(str(parent_id))
+                parent = by_id.get(parent_key) or known.get(parent_key)
+                if parent is None:
+                    _reject(result, item.index, item.id, "unknown_parent",
+                            f"Chưa có bản ghi cha ({name} = {parent_id}) ở máy chủ; "
+                            "sẽ gửi lại ở lần đồng bộ sau.")
+                    break
+                item.commune_code, item.village_id = parent.commune_code, parent.village_id
+                break
+            if result.results[item.index] == "R":
+                continue
+        if item.commune_code != dev.commune_code or (
+                allowed is not None and item.village_id not in allowed):
+            _reject(result, item.index, item.id, OutOfScope.code, OutOfScope.message)
+            continue
+        placed.append(item)
+    return placed
+
+
+def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None = None,
+                 via: str = "network", size: int = 0) -> BatchResult:
+    """Store a batch of records from device `dev` in the caller's transaction.
+
+    Each record is validated on its own: a bad one is rejected with a reason
+    and the rest are stored. Returns one result letter per record.
+    """
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("records"), list):
+        raise BadEnvelope(details={"records": "một danh sách là bắt buộc"})
+    raws = envelope["records"]
+    if len(raws) > MAX_RECORDS_PER_BATCH:
+        raise BadEnvelope(f"Một lần gửi tối đa {MAX_RECORDS_PER_BATCH} bản ghi.",
+                          {"limit": MAX_RECORDS_PER_BATCH, "got": len(raws)})
+    now = _now()
+    now_ms = int(now.timestamp() * 1000)
+    result = BatchResult(results=["?"] * len(raws))
+    checked = [item for index, raw in enumerate(raws)
+               if (item := _check_shape(raw, index, now_ms, result)) is not None]
+    # The same record twice in one batch: keep its newest version only.
+    newest: dict[uuid.UUID, Checked] = {}
+    for item in checked:
+        if item.id not in newest or item.hlc > newest[item.id].hlc:
+            newest[item.id] = item
+    for item in checked:
+        if newest[item.id] is not item:
+            result.results[item.index] = "U"
+    placed = _place(conn, dev, list(newest.values()), result)
+    stored: set[uuid.UUID] = set()
+    if placed:
+        rows = [{"id": item.id, "collection": item.collection, "device_id": dev.id,
+                 "commune_code": item.commune_code, "village_id": item.village_id,
+                 "hlc": item.hlc, "deleted": item.deleted, "data": item.data,
+                 "received_at": now, "clock_suspect": item.suspect} for item in placed]
+        stmt = _insert(conn, record)
+        excluded, current = stmt.excluded, record.c
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                "hlc": excluded.hlc,
+                # A tombstone keeps the last data for the record; nothing resurrects it.
+                "data": func.coalesce(excluded.data, current.data),
+                "deleted": excluded.deleted,
+                "received_at": excluded.received_at,
+                "clock_suspect": excluded.clock_suspect,
+                "village_id": func.coalesce(excluded.village_id, current.village_id),
+            },
+            where=(excluded.hlc > current.hlc) & (current.device_id == excluded.device_id)
+            & (current.collection == excluded.collection) & current.deleted.is_(False),
+        ).returning(record.c.id)
+        stored = set(conn.execute(stmt, rows).scalars())
+        _settle_unstored(conn, dev, [item for item in placed if item.id not in stored], result)
+        for item in placed:
+            if item.id in stored:
+                result.results[item.index] = "S"
+        if blobs is not None:
+            result.missing_blobs = blobs.missing(conn, [
+                item.data for item in placed if item.collection == "attachment"
+                and item.data and result.results[item.index] != "R"])
+    accepted = [item.seq for item in checked if result.results[item.index] != "R"]
+    held = max([dev.held_seq, *accepted])
+    replica = str(envelope.get("replica") or "")[:36] or None
+    conn.execute(update(device).where(device.c.id == dev.id).values(
+        held_seq=func.greatest(device.c.held_seq, held)
+        if conn.dialect.name == "postgresql" else func.max(device.c.held_seq, held),
+        last_push_at=now, last_seen_at=now,
+        replica=func.coalesce(device.c.replica, replica),
+        cloned=device.c.cloned | ((device.c.replica.is_not(None)) & (device.c.replica != replica))
+        if replica else device.c.cloned))
+    result.held_seq, result.held_before = held, dev.held_seq
+    counts = result.counts()
+    conn.execute(push_log.insert().values(
+        device_id=dev.id, at=now, via=via, batch_id=str(envelope.get("batch") or "")[:36],
+        records=len(raws), bytes=size, **counts))
+    return result
+
+
+def _settle_unstored(conn: Connection, dev, items: list[Checked], result: BatchResult) -> None:
+    """Tell unchanged records (a replay) from ones owned by another device."""
+    if not items:
+        return
+    rows = conn.execute(select(record.c.id, record.c.device_id, record.c.collection)
+                        .where(record.c.id.in_([item.id for item in items])))
+    owners = {row.id: row for row in rows}
+    for item in items:
+        owner = owners.get(item.id)
+        if owner is not None and (owner.device_id != dev.id
+                                  or owner.collection != item.collection):
+            _reject(result, item.index, item.id, "not_owner",
+                    "Mã bản ghi này đã thuộc về máy khác hoặc loại bản ghi khác.")
+        else:
+            result.results[item.index] = "U"
+
+
+def lacking(conn: Connection, dev, offered: Any) -> list[str]:
+    """Return the ids of offered ``[id, hlc]`` pairs the central lacks or holds older."""
+    if not isinstance(offered, list) or len(offered) > 20_000:
+        raise BadEnvelope(details={"offered": "tối đa 20000 cặp [id, hlc]"})
+    pairs: dict[uuid.UUID, str] = {}
+    for pair in offered:
+        try:
+            pairs[uuid.UUID(str(pair[0]))] = str(pair[1])
+        except (ValueError, TypeError, IndexError, KeyError):
+            raise BadEnvelope(details={"offered": "mỗi phần tử là [id, hlc]"}) from None
+    held: dict[uuid.UUID, str] = {}
+    ids = list(pairs)
+    for start in range(0, len(ids), 1000):
+        rows = conn.execute(select(record.c.id, record.c.hlc).where(
+            record.c.id.in_(ids[start:start + 1000]), record.c.device_id == dev.id))
+        held.update((row.id, row.hlc) for row in rows)
+    return [str(key) for key, hlc in pairs.items() if key not in held or held[key] < hlc]
+
+
+# --- central changes and pull ----------------------------------------------------------
+
+def set_central_fields(conn: Connection, record_id: uuid.UUID, values: dict[str, Any],
+                       by: str, clock: HybridClock) -> dict[str, Any]:
+    """Change the centrally owned fields of a record; laptops get it on their next pull."""
+    _lock_changes(conn)
+    row = conn.execute(select(record).where(record.c.id == record_id)
+                       .with_for_update()).first()
+    if row is None or row.deleted:
+        raise SyncError("Không tìm thấy bản ghi này (hoặc đã bị xoá).")
+    allowed = CENTRAL_FIELDS.get(row.collection)
+    if not allowed:
+        raise SyncError("Loại bản ghi này không có trường do xã quản lý.")
+    errors = central_opinion_schema.validate(values)
+    unknown = set(values) - set(allowed)
+    if errors or unknown:
+        raise BadEnvelope(readable(errors or {name: ["không có"] for name in unknown}),
+                          {"fields": errors})
+    merged = {**(row.central or {}), **normalise(values)}
+    stamp = clock.now().encode()
+    conn.execute(update(record).where(record.c.id == record_id)
+                 .values(central=merged, central_hlc=stamp))
+    conn.execute(change.insert().values(
+        collection=row.collection, record_id=record_id, commune_code=row.commune_code,
+        village_id=row.village_id, changed_at=_now(), changed_by=by[:120], hlc=stamp,
+        values=normalise(values)))
+    return merged
+
+
+def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500) -> dict[str, Any]:
+    """Return the central changes in the device's scope after `cursor`, oldest first."""
+    limit = max(1, min(int(limit), 2000))
+    query = (select(change.c.seq, change.c.record_id)
+             .where(change.c.seq > cursor, change.c.commune_code == dev.commune_code)
+             .order_by(change.c.seq).limit(limit))
+    allowed = _allowed_villages(conn, dev, [])
+    if allowed is not None:
+        query = query.where(change.c.village_id.in_(allowed))
+    rows = conn.execute(query).all()
+    latest: dict[uuid.UUID, int] = {}
+    for row in rows:
+        latest[row.record_id] = row.seq
+    records = {}
+    if latest:
+        found = conn.execute(select(record.c.id, record.c.collection, record.c.central,
+                                    record.c.central_hlc, record.c.deleted)
+                             .where(record.c.id.in_(list(latest))))
+        records = {row.id: row for row in found}
+    changes = [{"c": records[key].collection, "id": str(key), "seq": seq,
+                "central": records[key].central or {}, "central_hlc": records[key].central_hlc,
+                "deleted": records[key].deleted}
+               for key, seq in sorted(latest.items(), key=lambda pair: pair[1])
+               if key in records]
+    new_cursor = rows[-1].seq if rows else cursor
+    held = conn.execute(select(device.c.held_seq).where(device.c.id == dev.id)).scalar()
+    conn.execute(update(device).where(device.c.id == dev.id)
+                 .values(pull_cursor=new_cursor, last_seen_at=_now()))
+    return {"changes": changes, "cursor": new_cursor, "more": len(rows) == limit,
+            "held_seq": held}
+
+
+# --- attachments (content-addressed blobs) -------------------------------------------
+
+class BlobStore:
+    """Files by SHA-256 under `root`; uploads resume from the bytes already held."""
+
+    def __init__(self, root: Path, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha
+
+    def partial(self, sha: str) -> Path:
+        return self.root / "partial" / f"{sha}.part"
+
+    def offset(self, sha: str) -> int:
+        part = self.partial(sha)
+        return part.stat().st_size if part.exists() else 0
+
+    def missing(self, conn: Connection, attachments: list[dict[str, Any]]) -> list[dict]:
+        """Return the blobs of these attachments the central lacks, with resume offsets."""
+        sizes = {item["sha256"]: int(item["size"]) for item in attachments}
+        if not sizes:
+            return []
+        have = set(conn.execute(select(blob.c.sha256).where(blob.c.sha256.in_(list(sizes))))
+                   .scalars())
+        return [{"sha256": sha, "size": size, "offset": self.offset(sha)}
+                for sha, size in sorted(sizes.items()) if sha not in have]
+
+    def expected_size(self, conn: Connection, dev, sha: str) -> int:
+        """Return the size an attachment record of this device declares for `sha`."""
+        rows = conn.execute(select(record.c.data).where(
+            record.c.collection == "attachment", record.c.device_id == dev.id,
+            record.c.deleted.is_(False)))
+        for row in rows:
+            if row.data and row.data.get("sha256") == sha:
+                return int(row.data["size"])
+        raise BadEnvelope("Không có tệp đính kèm nào của máy này mang mã SHA-256 đó.",
+                          {"sha256": sha})
+
+    def append(self, conn: Connection, dev, sha: str, offset: int, chunk: bytes) -> int:
+        """Add `chunk` at `offset`; return the bytes held (the size once complete)."""
+        if conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first():
+            return self.expected_size(conn, dev, sha)
+        size = self.expected_size(conn, dev, sha)
+        if size > self.max_bytes:
+            raise BadEnvelope("Tệp đính kèm quá lớn.", {"limit": self.max_bytes})
+        part = self.partial(sha)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        held = self.offset(sha)
+        if offset != held or offset + len(chunk) > size:
+            raise BadOffset(details={"offset": held, "size": size})
+        with open(part, "ab") as out:
+            out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        held += len(chunk)
+        if held == size:
+            self._finish(conn, sha, size)
+        return held
+
+    def _finish(self, conn: Connection, sha: str, size: int) -> None:
+        part = self.partial(sha)
+        digest = hashlib.sha256()
+        with open(part, "rb") as stream:
+            while chunk := stream.read(1 << 16):
+                digest.update(chunk)
+        if digest.hexdigest() != sha:
+            part.unlink()
+            raise BlobMismatch(details={"sha256": sha})
+        final = self.path(sha)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(part, final)
+        conn.execute(_insert(conn, blob).values(sha256=sha, size=size, received_at=_now())
+                     .on_conflict_do_nothing(index_elements=["sha256"]))
+
+    def put_whole(self, conn: Connection, sha: str, stream, size: int) -> None:
+        """Store a complete file (from a bundle), verifying its size and hash."""
+        if conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first():
+            return
+        part = self.partial(sha)
+        part.parent.mkdir(parents=True, exist_ok=True)
+        written = 0
+        with open(part, "wb") as out:
+            while chunk := stream.read(1 << 16):
+                written += len(chunk)
+                if written > size:
+                    break
+                out.write(chunk)
+        if written != size:
+            part.unlink()
+            raise BlobMismatch(details={"sha256": sha, "size": size})
+        self._finish(conn, sha, size)
