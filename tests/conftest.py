@@ -103,3 +103,47 @@ def artifacts_dir():
     from .browser import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def central(request, tmp_path):
+    """A real central (`langnghe central`, waitress) on SQLite or on the real PostgreSQL."""
+    from .sync_support import Central, drop_pg_database, make_pg_database
+
+    data_dir = tmp_path / "central"
+    data_dir.mkdir()
+    database = make_pg_database() if request.param == "postgresql" else None
+    server = Central(data_dir, database).start()
+    yield server
+    server.close()
+    if database:
+        drop_pg_database(database)
+
+
+@pytest.fixture
+def sqlite_central(tmp_path):
+    """A real central on a SQLite file (for tests that copy or restore its database)."""
+    from .sync_support import Central
+
+    data_dir = tmp_path / "central"
+    data_dir.mkdir()
+    server = Central(data_dir).start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def laptop(tmp_path):
+    """A field app in this process, its own SQLite file, set up for Mường La (3 villages)."""
+    app = create_app({"DATA_DIR": tmp_path / "laptop", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False, "SYNC_BACKOFF": 0.01, "SYNC_ATTEMPTS": 4,
+                      "SYNC_TIMEOUT": (5.0, 30.0)})
+    upgrade_database(app)
+    with app.app_context():
+        commune = areas.choose_commune(MUONG_LA)
+        for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85), ("Tiểu khu 1", 300)):
+            areas.add_village(commune, name, None, households)
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()

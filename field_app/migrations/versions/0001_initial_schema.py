@@ -159,7 +159,6 @@ def upgrade():
     sa.CheckConstraint('(forum_id IS NULL) != (opinion_id IS NULL)', name=op.f('ck_attachment_one_owner')),
     sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_attachment_forum_id_forum')),
     sa.ForeignKeyConstraint(['opinion_id'], ['opinion.id'], name=op.f('fk_attachment_opinion_id_opinion')),
-    sa.CheckConstraint('(forum_id IS NULL) != (opinion_id IS NULL)', name=op.f('ck_attachment_one_owner')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
     )
     with op.batch_alter_table('attachment', schema=None) as batch_op:
