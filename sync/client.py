@@ -70,6 +70,9 @@ class SyncClient:
         if isinstance(payload, dict) and isinstance(payload.get("server_time"), (int, float)):
             # The answer left the server between send and receive: take the midpoint.
             self.clock_offset = payload["server_time"] - (sent_at + time.time()) / 2
+        if payload is None and response.status_code < 500:
+            # Not JSON: the answer was cut off on the way (or a proxy answered). Retry.
+            raise Unreachable(details={"status": response.status_code, "error": "cut answer"})
         if response.status_code >= 400 or payload is None:
             error = from_json(response.status_code, payload)
             if response.status_code >= 500 and not isinstance(error, ServerFailed):

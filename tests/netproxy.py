@@ -53,9 +53,13 @@ class FaultProxy:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> FaultProxy:
-        self._thread.start()
+    def start(self) -> FaultProxy:
+        if not self._thread.is_alive():
+            self._thread.start()
         return self
+
+    def __enter__(self) -> FaultProxy:
+        return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import unicodedata
 import uuid
 from datetime import datetime
@@ -133,4 +134,126 @@ def test_parallel_replays_of_one_batch_store_each_record_once(central, laptop):
     for index in range(len(batch)):
         assert sorted(answer["results"][index] for answer in answers) == ["S"] + ["U"] * 5
     assert central.count() == len(batch)
+    assert_same_records(central)
+
+
+def enrol_through_proxy(central, faults: Faults) -> FaultProxy:
+    """Enrol the laptop with the central behind a fault proxy; return the running proxy."""
+    proxy = FaultProxy(central.port, faults).start()
+    outbox.enroll(proxy.url, central.enrolment_code())
+    return proxy
+
+
+def test_response_lost_after_the_server_committed(central, laptop):
+    record_forum(20)
+    faults = Faults()
+    with enrol_through_proxy(central, faults):
+        # The central stores the batch; its answer is cut after 12 bytes.
+        faults.cut_response_after, faults.cuts = 12, 1
+        summary = outbox.run_sync()
+    assert faults.cut_done == 1
+    # The retry found everything stored already.
+    assert summary.unchanged == 24 and summary.stored == 0
+    assert outbox.pending_count() == 0
+    assert_same_records(central)
+
+
+def test_connection_cut_mid_request_body_stores_nothing_then_resumes(central, laptop):
+    record_forum(300)
+    faults = Faults()
+    with enrol_through_proxy(central, faults):
+        faults.cut_request_after, faults.cuts = 2000, 1
+        summary = outbox.run_sync()
+    assert faults.cut_done == 1
+    assert summary.stored == 304 and summary.unchanged == 0
+    assert_same_records(central)
+
+
+def test_repeated_5xx_back_off_then_sync_when_the_server_recovers(central, laptop):
+    record_forum(5)
+    faults = Faults()
+    unavailable = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                   b"Connection: close\r\n\r\n")
+    with enrol_through_proxy(central, faults):
+        faults.fail_with, faults.failures = unavailable, 10
+        with pytest.raises(SyncError) as failed:
+            outbox.run_sync()
+        assert failed.value.code == "server_failed"
+        assert outbox.state().last_error  # shown to the user
+        assert outbox.pending_count() == 9  # nothing lost, nothing marked sent
+        assert central.count() == 0
+        faults.failures = 2  # fewer failures than tries: the retries get through
+        summary = outbox.run_sync()
+    assert summary.stored == 9
+    assert_same_records(central)
+
+
+def test_backoff_grows_with_jitter_and_retries_only_link_failures():
+    from sync.client import with_retries
+    from sync.errors import BadSignature, Unreachable
+
+    waits: list[float] = []
+    calls = {"n": 0}
+
+    def flaky():
+        calls["n"] += 1
+        if calls["n"] < 5:
+            raise Unreachable()
+        return "ok"
+
+    assert with_retries(flaky, attempts=5, base=1, cap=60, sleep=waits.append) == "ok"
+    assert len(waits) == 4
+    assert all(0 <= wait <= 2 ** i for i, wait in enumerate(waits))
+
+    def refused():
+        raise BadSignature()
+
+    with pytest.raises(BadSignature):
+        with_retries(refused, sleep=waits.append)
+    assert len(waits) == 4  # a refusal is not retried
+
+
+def test_laptop_killed_between_acknowledgement_and_marking_sent(central, laptop):
+    record_forum(15)
+    row = outbox.enroll(central.url, central.enrolment_code())
+    upto = db.session.execute(select(db.func.max(Outbox.seq))).scalar()
+    batch = [outbox._wire_record(rid, c, last, op, hlc)
+             for rid, c, _first, last, op, hlc in outbox._pending(upto)]
+    # The central acknowledged, but the laptop died before writing it down.
+    SyncClient(central.url, row.device_id, row.secret).push(
+        {"device": row.device_id, "records": batch})
+    assert outbox.pending_count() == 19
+
+    summary = outbox.run_sync()
+    assert summary.unchanged == 19 and summary.stored == 0
+    assert outbox.pending_count() == 0
+    assert_same_records(central)
+
+
+def test_central_killed_during_ingest_then_restarted(central, laptop):
+    record_forum(3000)
+    outbox.enroll(central.url, central.enrolment_code())
+    outbox.state().batch_bytes = 2 * 1024 * 1024
+    db.session.commit()
+    failures: list = []
+
+    def sync() -> None:
+        with laptop.app_context():
+            try:
+                outbox.run_sync()
+            except SyncError as exc:
+                failures.append(exc)
+
+    worker = threading.Thread(target=sync)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while central.count() == 0 and time.monotonic() < deadline:
+        time.sleep(0.005)  # wait until the first batch is in
+    central.kill()
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    central.start()
+    outbox.run_sync()
+    assert outbox.pending_count() == 0
+    assert central.count() == 3004
     assert_same_records(central)
