@@ -53,7 +53,11 @@ def loads(body: bytes) -> Any:
 def compress(body: bytes, encoding: str) -> bytes:
     """Compress `body` for the Content-Encoding `encoding`."""
     if encoding == "xz":
-        return lzma.compress(body, preset=6)
+        # A dictionary no bigger than the body compresses as well as preset 6's 8 MB one,
+        # and an old laptop does not spend ~90 MB of memory on a 300 KB batch.
+        dictionary = max(1 << 16, min(1 << 23, 1 << max(len(body) - 1, 1).bit_length()))
+        filters = [{"id": lzma.FILTER_LZMA2, "preset": 6, "dict_size": dictionary}]
+        return lzma.compress(body, format=lzma.FORMAT_XZ, filters=filters)
     if encoding == "gzip":
         return gzip.compress(body, compresslevel=9, mtime=0)
     if encoding == "identity":

@@ -143,7 +143,7 @@ def create_blueprint(get_engine: Callable[[], Engine],
         if not isinstance(cursor, int) or not isinstance(limit, int) or cursor < 0:
             raise BadEnvelope(details={"cursor": "số nguyên ≥ 0", "limit": "số nguyên"})
         with get_engine().begin() as conn:
-            page = store.pull_changes(conn, dev, cursor, limit)
+            page = store.pull_changes(conn, dev, cursor, limit, store.BlobStore(blob_root()))
             page["epoch"] = store.epoch(conn)
         return answer(page)
 

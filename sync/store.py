@@ -591,8 +591,13 @@ def set_central_fields(conn: Connection, record_id: uuid.UUID, values: dict[str,
     return merged
 
 
-def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500) -> dict[str, Any]:
-    """Return the central changes in the device's scope after `cursor`, oldest first."""
+def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
+                 blobs: BlobStore | None = None) -> dict[str, Any]:
+    """Return the central changes in the device's scope after `cursor`, oldest first.
+
+    Also names the device's photos the central still lacks (an upload cut
+    for good, or refused): the laptop sends them again.
+    """
     limit = max(1, min(int(limit), 2000))
     query = (select(change.c.seq, change.c.record_id)
              .where(change.c.seq > cursor, change.c.commune_code == dev.commune_code)
@@ -619,8 +624,9 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500) -> dict[s
     held = conn.execute(select(device.c.held_seq).where(device.c.id == dev.id)).scalar()
     conn.execute(update(device).where(device.c.id == dev.id)
                  .values(pull_cursor=new_cursor, last_seen_at=_now()))
+    missing = blobs.missing_for_device(conn, dev) if blobs is not None else []
     return {"changes": changes, "cursor": new_cursor, "more": len(rows) == limit,
-            "held_seq": held}
+            "held_seq": held, "missing_blobs": missing}
 
 
 # --- attachments (content-addressed blobs) -------------------------------------------
@@ -651,6 +657,13 @@ class BlobStore:
                    .scalars())
         return [{"sha256": sha, "size": size, "offset": self.offset(sha)}
                 for sha, size in sorted(sizes.items()) if sha not in have]
+
+    def missing_for_device(self, conn: Connection, dev) -> list[dict]:
+        """Return the photos of this device's attachments that the central lacks."""
+        rows = conn.execute(select(record.c.data).where(
+            record.c.collection == "attachment", record.c.device_id == dev.id,
+            record.c.deleted.is_(False)))
+        return self.missing(conn, [row.data for row in rows if row.data])
 
     def expected_size(self, conn: Connection, dev, sha: str) -> int:
         """Return the size an attachment record of this device declares for `sha`."""

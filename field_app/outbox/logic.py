@@ -237,7 +237,9 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
     Reads one chunk at a time from disk: a 20 MB photo never sits in memory whole.
     """
     data_dir: Path = current_app.config["DATA_DIR"]
-    todo = {blob["sha256"]: dict(blob) for blob in missing}
+    # A photo removed from this laptop since cannot be sent; the rest still go.
+    todo = {blob["sha256"]: dict(blob) for blob in missing
+            if blob_path(data_dir, blob["sha256"]).exists()}
     total = sum(blob["size"] for blob in todo.values()) or 1
     while todo:
         chunks, budget = [], CHUNK_BYTES
@@ -356,6 +358,9 @@ def run_sync(progress: Progress | None = None) -> Summary:
         upload_blobs(client, missing, summary, progress)
         known_held, known_epoch = row.held_seq, row.epoch
         page = pull(client, row, summary, progress)
+        if page.get("missing_blobs"):
+            # Photos whose upload was cut for good or refused last time.
+            upload_blobs(client, page["missing_blobs"], summary, progress)
         if (summary.central_lost or page.get("epoch") != known_epoch
                 or page.get("held_seq", known_held) < known_held):
             # The central forgot what it had acknowledged (restored from a backup).

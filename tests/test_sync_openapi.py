@@ -1,0 +1,189 @@
+"""The OpenAPI document of the sync API (sync/openapi.py) against the blueprint itself."""
+
+import hashlib
+import uuid
+
+import pytest
+from flask import Flask
+from openapi_schema_validator import OAS30Validator
+from openapi_schema_validator import validate as validate_instance
+from openapi_spec_validator import validate
+from sqlalchemy import create_engine
+
+from sync import auth, store
+from sync.clock import HybridClock
+from sync.errors import ERRORS
+from sync.openapi import ERROR_RESPONSES, HLC_PATTERN, openapi_document
+from sync.protocol import PROTOCOL_HEADER, dumps
+from sync.server import create_blueprint
+
+# Codes of sync/errors.py no /sync/v1 view answers with an HTTP status, and why.
+OFF_THE_WIRE = {
+    "bad_request": "the base class; raised only by office operations (set_central_fields)",
+    "unauthenticated": "defined but never raised: a missing device header is unknown_device",
+    "out_of_scope": "a per-record rejection inside a 200 push answer",
+    "bad_bundle": "USB bundle and acknowledgement files, not HTTP",
+    "unreachable": "made by the client when the central does not answer",
+    "server_failed": "made by the client on a 5xx or unreadable answer",
+}
+
+
+@pytest.fixture(scope="module")
+def document():
+    return openapi_document()
+
+
+def sync_routes(app: Flask) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("sync."):
+            methods = {method.lower() for method in rule.methods or ()} - {"head", "options"}
+            routes.setdefault(rule.rule, set()).update(methods)
+    return routes
+
+
+def test_document_is_valid_openapi_3_0_3(document):
+    validate(document)
+    assert document["openapi"] == "3.0.3"
+
+
+def test_every_route_of_the_blueprint_is_documented_and_nothing_else():
+    app = Flask(__name__)
+    app.register_blueprint(create_blueprint(lambda: None, lambda: None))
+    routes = sync_routes(app)
+    paths = openapi_document()["paths"]
+    assert len(routes) == 6
+    for path, methods in routes.items():
+        assert path in paths, f"{path} is not in the OpenAPI document"
+        assert methods == set(paths[path]), path
+    assert set(paths) == set(routes)
+
+
+def test_every_error_code_is_documented_or_known_to_stay_off_the_wire(document):
+    described = "\n".join(response["description"]
+                          for response in document["components"]["responses"].values())
+    for code in ERRORS:
+        assert f"`{code}`" in described or code in OFF_THE_WIRE, code
+    for status, (_name, _meaning, classes) in ERROR_RESPONSES.items():
+        assert all(cls.status == status for cls in classes), status
+
+
+def test_hlc_pattern_matches_the_clock():
+    import re
+
+    stamp = HybridClock("a1b2c3d4e5f6").now().encode()
+    assert re.fullmatch(HLC_PATTERN, stamp)
+
+
+# --- what the blueprint really sends and takes matches the document ----------------------
+
+class Wire:
+    """The blueprint on SQLite, one enrolled device, requests checked against the document."""
+
+    def __init__(self, tmp_path, document):
+        self.document = document
+        self.engine = create_engine(f"sqlite:///{tmp_path / 'central.sqlite3'}")
+        store.metadata.create_all(self.engine)
+        app = Flask(__name__)
+        app.register_blueprint(create_blueprint(lambda: self.engine,
+                                                lambda: tmp_path / "blobs"))
+        self.client = app.test_client()
+        self.clock = HybridClock("a1b2c3d4e5f6")
+        self.device: dict = {}
+
+    def check(self, name: str, instance) -> None:
+        validate_instance(instance, {"$ref": f"#/components/schemas/{name}",
+                                     "components": self.document["components"]},
+                          cls=OAS30Validator)
+
+    def post(self, path: str, body: bytes, headers: dict | None = None, signed: bool = True):
+        headers = {PROTOCOL_HEADER: "1", **(headers or {})}
+        if signed:
+            headers.update(auth.sign(self.device["device_id"], self.device["secret"], "POST",
+                                     f"/sync/v1{path}", body))
+        return self.client.post(f"/sync/v1{path}", data=body, headers=headers)
+
+    def send(self, path: str, request_schema: str, payload: dict, answer_schema: str,
+             status: int = 200, signed: bool = True) -> dict:
+        self.check(request_schema, payload)
+        response = self.post(path, dumps(payload), signed=signed)
+        assert response.status_code == status, response.get_json()
+        self.check(answer_schema, response.get_json())
+        return response.get_json()
+
+    def record(self, collection: str, data: dict, seq: int) -> dict:
+        return {"c": collection, "id": data.pop("id"), "seq": seq,
+                "hlc": self.clock.now().encode(), "op": "put", "data": data}
+
+
+def test_real_answers_and_requests_match_the_document(tmp_path, document):
+    wire = Wire(tmp_path, document)
+    hello = wire.client.get("/sync/v1/hello", headers={PROTOCOL_HEADER: "1"})
+    wire.check("Hello", hello.get_json())
+
+    with wire.engine.begin() as conn:
+        code = store.create_enrolment(conn, 3808, "Máy bản")
+    wire.device = wire.send("/enroll", "EnrollRequest",
+                            {"code": code.lower(), "label": "Máy bản Nà Lò",
+                             "replica": str(uuid.uuid4())}, "Enrolment", 201, signed=False)
+
+    village, forum, opinion = (str(uuid.uuid4()) for _ in range(3))
+    photo = b"\xff\xd8 not really a photo " * 40
+    sha = hashlib.sha256(photo).hexdigest()
+    records = [
+        wire.record("village", {"id": village, "commune_code": 3808, "name": "Bản Nà Lò",
+                                "kind": "ban", "households": 120}, 1),
+        wire.record("forum", {"id": forum, "kind": "listening", "village_id": village,
+                              "started_at": "2026-11-20T08:00:00", "status": "draft",
+                              "title": "Hội nghị lắng nghe ý kiến Nhân dân"}, 2),
+        wire.record("opinion", {"id": opinion, "kind": "opinion", "channel": "forum",
+                                "village_id": village, "forum_id": forum,
+                                "category_code": "giao_thong", "content": "Đường vào bản "
+                                "bị sạt lở.", "level": "commune", "unknown_later": 1}, 3),
+        wire.record("attachment", {"id": str(uuid.uuid4()), "sha256": sha,
+                                   "mime_type": "image/jpeg", "size": len(photo),
+                                   "filename": "sat-lo.jpg", "opinion_id": opinion}, 4),
+        wire.record("decision", {"id": str(uuid.uuid4()), "forum_id": str(uuid.uuid4()),
+                                 "text": "Sửa đường"}, 5),
+    ]
+    pushed = wire.send("/push", "PushRequest",
+                       {"protocol": 1, "device": wire.device["device_id"],
+                        "replica": str(uuid.uuid4()), "batch": str(uuid.uuid4()),
+                        "records": records}, "PushResult")
+    assert pushed["results"] == "SSSSR"
+    assert pushed["rejections"][0]["code"] == "unknown_parent"
+    assert [blob["sha256"] for blob in pushed["missing_blobs"]] == [sha]
+
+    with wire.engine.begin() as conn:
+        store.set_central_fields(conn, uuid.UUID(opinion),
+                                 {"status": "forwarded", "due_date": "2026-12-31"},
+                                 "office", store.central_clock(conn))
+    page = wire.send("/pull", "PullRequest", {"cursor": 0, "limit": 100}, "PullPage")
+    assert [change["id"] for change in page["changes"]] == [opinion]
+
+    lacking = wire.send("/lacking", "LackingRequest",
+                        {"offered": [[village, records[0]["hlc"]],
+                                     [str(uuid.uuid4()), records[1]["hlc"]]]},
+                        "LackingAnswer")
+    assert len(lacking["lacking"]) == 1
+
+    half = len(photo) // 2
+    chunks = f"{sha}:0:{half},{sha}:{half}:{len(photo) - half}"
+    uploaded = wire.post("/blobs", photo, {"X-LN-Chunks": chunks,
+                                           "Content-Type": "application/octet-stream"})
+    assert uploaded.status_code == 200
+    wire.check("BlobsAnswer", uploaded.get_json())
+    assert uploaded.get_json()["blobs"][-1]["done"] is True
+
+    refusals = (wire.client.get("/sync/v1/hello"),
+                    wire.post("/pull", dumps({"cursor": -1})),
+                    wire.client.post("/sync/v1/push", data=b"{}", headers={
+                        PROTOCOL_HEADER: "1", **auth.sign(wire.device["device_id"],
+                                                          "00" * 32, "POST",
+                                                          "/sync/v1/push", b"{}")}))
+    for refused, code in zip(refusals, ("protocol_missing", "bad_envelope", "bad_signature"),
+                             strict=True):
+        assert refused.get_json()["code"] == code
+        assert refused.status_code == ERRORS[code].status
+        wire.check("Error", refused.get_json())
+    wire.engine.dispose()
