@@ -6,10 +6,8 @@ lost, none doubled.
 
 from __future__ import annotations
 
-import io
 import threading
 import time
-import unicodedata
 import uuid
 from datetime import datetime
 
@@ -17,7 +15,6 @@ import pytest
 from sqlalchemy import select
 
 from field_app.areas import logic as areas
-from field_app.attachments import logic as attachments
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
@@ -28,7 +25,7 @@ from sync import store
 from sync.client import SyncClient
 from sync.errors import SyncError
 
-from .netproxy import Faults, FaultProxy
+from .netproxy import FaultProxy, Faults
 
 
 def record_forum(count: int = 5, village_index: int = 0, **extra) -> tuple:

@@ -28,12 +28,13 @@ from field_app.opinions import logic as opinions
 from field_app.opinions.models import Opinion
 from field_app.outbox import logic as outbox
 from field_app.outbox.capture import CLOCK
-from sync import auth, client as sync_client, store
+from sync import auth, store
+from sync import client as sync_client
 from sync.client import SyncClient
 from sync.clock import HybridClock
 from sync.errors import SyncError
 
-from .netproxy import Faults, FaultProxy
+from .netproxy import FaultProxy, Faults
 from .sync_support import Central
 from .test_sync import assert_same_records, record_forum
 
