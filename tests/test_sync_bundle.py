@@ -1,0 +1,137 @@
+"""No link at all: a signed bundle on a USB stick, imported at the central, acked back."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from field_app.attachments import logic as attachments
+from field_app.cli import main
+from field_app.extensions import db
+from field_app.outbox import logic as outbox
+from sync import bundle, store
+from sync.errors import SyncError
+
+from .test_sync import assert_same_records, record_forum
+
+
+def import_file(central, path):
+    with open(path, "rb") as stream:
+        return bundle.import_bundle(central.engine, stream,
+                                    store.BlobStore(central.data_dir / "blobs"))
+
+
+@pytest.fixture
+def exported(central, laptop, tmp_path):
+    """A forum with a photo, exported to a bundle by a laptop enrolled but never synced."""
+    _forum, said = record_forum(12)
+    photo = b"\xff\xd8\xff\xe0" + os.urandom(300_000)
+    attachments.attach(laptop.config["DATA_DIR"], io.BytesIO(photo), "bien-ban.jpg",
+                       1 << 22, opinion=said[0])
+    db.session.commit()
+    outbox.enroll(central.url, central.enrolment_code())
+    path = tmp_path / "usb" / "langnghe.bundle"
+    path.parent.mkdir()
+    made = outbox.export_bundle(path)
+    assert made == {"records": 17, "blobs": 1, "batch": made["batch"]}
+    return path, photo
+
+
+def test_bundle_imported_twice_changes_nothing_the_second_time(central, laptop, exported):
+    path, photo = exported
+    first = import_file(central, path)
+    assert (first["stored"], first["unchanged"], first["rejected"], first["blobs"]) == (
+        17, 0, 0, 1)
+    second = import_file(central, path)
+    assert (second["stored"], second["unchanged"], second["blobs"]) == (0, 17, 0)
+    assert_same_records(central)
+    [attachment] = central.records("attachment")
+    assert store.BlobStore(central.data_dir / "blobs").path(
+        attachment.data["sha256"]).read_bytes() == photo
+    # Then the same records arrive over the network too: still one of each.
+    summary = outbox.run_sync()
+    assert summary.unchanged == 17 and summary.stored == 0 and summary.blobs == 0
+    assert_same_records(central)
+
+
+def test_acknowledgement_file_clears_the_laptops_queue(central, laptop, exported):
+    path, _photo = exported
+    import_file(central, path)
+    with central.engine.connect() as conn:
+        ack = bundle.ack_file(conn, outbox.state().device_id)
+    assert outbox.pending_count() == 17
+    assert outbox.import_ack(ack) == 17
+    assert outbox.pending_count() == 0
+    forged = json.loads(ack)
+    forged["body"] = forged["body"].replace('"held":[', '"held":[["00000000-0000-0000-0000-'
+                                            '000000000000","9999999999999-0000-x"],')
+    with pytest.raises(SyncError) as refused:
+        outbox.import_ack(json.dumps(forged).encode())
+    assert refused.value.code == "bad_bundle"
+
+
+def test_tampered_bundle_is_refused_and_stores_nothing(central, laptop, exported, tmp_path):
+    path, _photo = exported
+    tampered = tmp_path / "tampered.bundle"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "manifest.json":
+                data = data.replace("Lò Văn 3".encode(), "Lò Văn X".encode())
+            target.writestr(item, data)
+    with pytest.raises(SyncError) as refused:
+        import_file(central, tampered)
+    assert refused.value.code == "bad_bundle"
+    assert central.count() == 0
+
+
+def test_bundle_of_another_device_or_not_a_bundle_is_refused(central, laptop, exported,
+                                                             tmp_path):
+    path, _photo = exported
+    forged = tmp_path / "forged.bundle"
+    other = store  # another enrolled device signs with its own secret
+    with central.engine.begin() as conn:
+        thief = other.enrol(conn, central.enrolment_code(), "Máy khác", None)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(forged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "manifest.json":
+                manifest = json.loads(data)
+                manifest["device"] = thief["device_id"]  # claims to be the other laptop
+                data = json.dumps(manifest, ensure_ascii=False).encode()
+            target.writestr(item, data)
+    for bad in (forged, __file__):
+        with pytest.raises(SyncError) as refused:
+            import_file(central, bad)
+        assert refused.value.code == "bad_bundle"
+    assert central.count() == 0
+
+
+def test_bundle_round_trip_through_the_command_line(central, laptop, tmp_path):
+    record_forum(3)
+    outbox.enroll(central.url, central.enrolment_code())
+    runner = CliRunner()
+    data = str(laptop.config["DATA_DIR"])
+    path = tmp_path / "cli.bundle"
+    done = runner.invoke(main, ["export-bundle", str(path), "--data", data])
+    assert done.exit_code == 0, done.output
+    assert "Wrote 7 records" in done.output
+    done = runner.invoke(main, ["central", "--database", central.database, "--data",
+                                str(central.data_dir), "import-bundle", str(path)])
+    assert done.exit_code == 0, done.output
+    assert "7 stored" in done.output
+    done = runner.invoke(main, ["central", "--database", central.database, "--data",
+                                str(central.data_dir), "import-bundle", str(path)])
+    assert "0 stored, 7 already held" in done.output
+    ack = tmp_path / "ack.json"
+    with central.engine.connect() as conn:
+        ack.write_bytes(bundle.ack_file(conn, outbox.state().device_id))
+    done = runner.invoke(main, ["import-ack", str(ack), "--data", data])
+    assert done.exit_code == 0, done.output
+    assert "7 records acknowledged; 0 still waiting" in done.output
+    assert_same_records(central)
