@@ -184,6 +184,9 @@ PARENTS: dict[str, tuple[str, ...]] = {
 }
 central_opinion_schema = CentralOpinion()
 CENTRAL_FIELDS = {"opinion": tuple(central_opinion_schema.fields)}
+# Field-owned values the office may correct (reclassify). Both sides can then change
+# the same field: the newer HLC wins and the other value is kept as a conflict.
+CORRECTABLE = {"opinion": ("kind", "category_code", "category_name", "level")}
 
 # marshmallow's messages, said to a village head.
 _MESSAGES = {

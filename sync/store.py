@@ -58,6 +58,7 @@ from .errors import (
 )
 from .records import (
     CENTRAL_FIELDS,
+    CORRECTABLE,
     OPS,
     PARENTS,
     SCHEMAS,
@@ -136,6 +137,8 @@ record = Table(
     Column("clock_suspect", Boolean, nullable=False),
     Column("central", Json),
     Column("central_hlc", String(100)),
+    # {field: hlc} of field-owned values the office corrected; None: none.
+    Column("overrides", Json),
 )
 
 change = Table(
@@ -323,6 +326,8 @@ class Checked:
     suspect: bool = False
     commune_code: int | None = None
     village_id: uuid.UUID | None = None
+    # None: keep the stored overrides; {}: none left after resolving.
+    overrides: dict[str, str] | None = None
 
 
 @dataclass
@@ -479,10 +484,12 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     placed = _place(conn, dev, list(newest.values()), result)
     stored: set[uuid.UUID] = set()
     if placed:
+        _resolve_corrections(conn, dev, placed, now)
         rows = [{"id": item.id, "collection": item.collection, "device_id": dev.id,
                  "commune_code": item.commune_code, "village_id": item.village_id,
                  "hlc": item.hlc, "deleted": item.deleted, "data": item.data,
-                 "received_at": now, "clock_suspect": item.suspect} for item in placed]
+                 "received_at": now, "clock_suspect": item.suspect,
+                 "overrides": item.overrides} for item in placed]
         stmt = _insert(conn, record)
         excluded, current = stmt.excluded, record.c
         stmt = stmt.on_conflict_do_update(
@@ -495,9 +502,13 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
                 "received_at": excluded.received_at,
                 "clock_suspect": excluded.clock_suspect,
                 "village_id": func.coalesce(excluded.village_id, current.village_id),
+                "overrides": func.coalesce(excluded.overrides, current.overrides),
             },
+            # An office correction made since `_resolve_corrections` read the row makes
+            # this record wait for the next push (see `_settle_unstored`), never lost.
             where=(excluded.hlc > current.hlc) & (current.device_id == excluded.device_id)
-            & (current.collection == excluded.collection) & current.deleted.is_(False),
+            & (current.collection == excluded.collection) & current.deleted.is_(False)
+            & (current.overrides.is_(None) | excluded.overrides.is_not(None)),
         ).returning(record.c.id)
         stored = set(conn.execute(stmt, rows).scalars())
         _settle_unstored(conn, dev, [item for item in placed if item.id not in stored], result)
@@ -530,7 +541,8 @@ def _settle_unstored(conn: Connection, dev, items: list[Checked], result: BatchR
     """Tell unchanged records (a replay) from ones owned by another device."""
     if not items:
         return
-    rows = conn.execute(select(record.c.id, record.c.device_id, record.c.collection)
+    rows = conn.execute(select(record.c.id, record.c.device_id, record.c.collection,
+                               record.c.hlc, record.c.deleted)
                         .where(record.c.id.in_([item.id for item in items])))
     owners = {row.id: row for row in rows}
     for item in items:
@@ -539,8 +551,58 @@ def _settle_unstored(conn: Connection, dev, items: list[Checked], result: BatchR
                                   or owner.collection != item.collection):
             _reject(result, item.index, item.id, "not_owner",
                     "Mã bản ghi này đã thuộc về máy khác hoặc loại bản ghi khác.")
+        elif owner is not None and not owner.deleted and owner.hlc < item.hlc:
+            _reject(result, item.index, item.id, "retry",
+                    "Văn phòng xã vừa sửa bản ghi này; sẽ gửi lại ở lần đồng bộ sau.")
         else:
             result.results[item.index] = "U"
+
+
+def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datetime) -> None:
+    """Merge a laptop's new version with the office's corrections of the same fields.
+
+    Per field, the newer HLC wins; the losing value is kept in `sync_conflict`
+    (flagged for a person). When the office's value wins over a laptop edit,
+    the change is announced again so the laptop pulls it.
+    """
+    by_id = {item.id: item for item in items if not item.deleted}
+    if not by_id:
+        return
+    query = select(record.c.id, record.c.hlc, record.c.data, record.c.overrides,
+                   record.c.collection, record.c.commune_code, record.c.village_id).where(
+        record.c.id.in_(list(by_id)), record.c.overrides.is_not(None))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    for row in conn.execute(query).all():
+        item = by_id[row.id]
+        if not row.overrides or item.hlc <= row.hlc or item.data is None:
+            continue
+        kept: dict[str, str] = {}
+        central_won: dict[str, Any] = {}
+        for name, stamp in row.overrides.items():
+            mine, theirs = item.data.get(name), (row.data or {}).get(name)
+            if item.hlc < stamp:
+                kept[name] = stamp
+                item.data[name] = theirs
+                if mine != theirs:
+                    central_won[name] = theirs
+                    _conflict(conn, row, name, theirs, mine, "field", stamp, item.hlc, now)
+            elif mine != theirs:
+                _conflict(conn, row, name, mine, theirs, "central", item.hlc, stamp, now)
+        item.overrides = kept
+        if central_won:
+            _lock_changes(conn)
+            conn.execute(change.insert().values(
+                collection=row.collection, record_id=row.id, commune_code=row.commune_code,
+                village_id=row.village_id, changed_at=now, changed_by="sync",
+                hlc=max(kept.values()), values=central_won))
+
+
+def _conflict(conn: Connection, row, name: str, winner: Any, loser: Any, loser_side: str,
+              winner_hlc: str, loser_hlc: str, now: datetime) -> None:
+    conn.execute(conflict.insert().values(
+        collection=row.collection, record_id=row.id, field=name, winner=winner, loser=loser,
+        loser_side=loser_side, winner_hlc=winner_hlc, loser_hlc=loser_hlc, at=now))
 
 
 def lacking(conn: Connection, dev, offered: Any) -> list[str]:
@@ -575,15 +637,24 @@ def set_central_fields(conn: Connection, record_id: uuid.UUID, values: dict[str,
     allowed = CENTRAL_FIELDS.get(row.collection)
     if not allowed:
         raise SyncError("Loại bản ghi này không có trường do xã quản lý.")
-    errors = central_opinion_schema.validate(values)
-    unknown = set(values) - set(allowed)
+    correctable = CORRECTABLE.get(row.collection, ())
+    own = {name: value for name, value in values.items() if name not in correctable}
+    corrected = {name: value for name, value in values.items() if name in correctable
+                 and value != (row.data or {}).get(name)}
+    errors = {**central_opinion_schema.validate(own),
+              **SCHEMAS[row.collection].validate(corrected, partial=True)}
+    unknown = set(own) - set(allowed)
     if errors or unknown:
         raise BadEnvelope(readable(errors or {name: ["không có"] for name in unknown}),
                           {"fields": errors})
-    merged = {**(row.central or {}), **normalise(values)}
     stamp = clock.now().encode()
-    conn.execute(update(record).where(record.c.id == record_id)
-                 .values(central=merged, central_hlc=stamp))
+    merged = {**(row.central or {}), **normalise(own)}
+    changes: dict[str, Any] = {"central": merged, "central_hlc": stamp}
+    if corrected:
+        changes["data"] = {**(row.data or {}), **normalise(corrected)}
+        changes["overrides"] = {**(row.overrides or {}), **{name: stamp for name in corrected}}
+    conn.execute(update(record).where(record.c.id == record_id).values(**changes))
+    values = {**own, **corrected}
     conn.execute(change.insert().values(
         collection=row.collection, record_id=record_id, commune_code=row.commune_code,
         village_id=row.village_id, changed_at=_now(), changed_by=by[:120], hlc=stamp,
@@ -612,12 +683,11 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
     records = {}
     if latest:
         found = conn.execute(select(record.c.id, record.c.collection, record.c.central,
-                                    record.c.central_hlc, record.c.deleted)
+                                    record.c.central_hlc, record.c.deleted, record.c.data,
+                                    record.c.overrides)
                              .where(record.c.id.in_(list(latest))))
         records = {row.id: row for row in found}
-    changes = [{"c": records[key].collection, "id": str(key), "seq": seq,
-                "central": records[key].central or {}, "central_hlc": records[key].central_hlc,
-                "deleted": records[key].deleted}
+    changes = [_change_of(records[key], seq)
                for key, seq in sorted(latest.items(), key=lambda pair: pair[1])
                if key in records]
     new_cursor = rows[-1].seq if rows else cursor
@@ -627,6 +697,15 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
     missing = blobs.missing_for_device(conn, dev) if blobs is not None else []
     return {"changes": changes, "cursor": new_cursor, "more": len(rows) == limit,
             "held_seq": held, "missing_blobs": missing}
+
+
+def _change_of(row, seq: int) -> dict[str, Any]:
+    """Return what a laptop needs of a centrally changed record."""
+    overrides = row.overrides or {}
+    return {"c": row.collection, "id": str(row.id), "seq": seq, "central": row.central or {},
+            "central_hlc": row.central_hlc, "deleted": row.deleted,
+            "corrections": {name: (row.data or {}).get(name) for name in overrides},
+            "corrections_hlc": overrides}
 
 
 # --- attachments (content-addressed blobs) -------------------------------------------

@@ -375,3 +375,50 @@ def test_two_central_processes_on_one_postgresql_take_many_devices_at_once(pg_ce
     rows = pg_central[0].records()
     assert len(rows) == len(expected) == 6 * 401
     assert {row.id for row in rows} == expected
+
+
+def conflicts(central, field: str = "category_code") -> list:
+    with central.engine.connect() as conn:
+        return list(conn.execute(select(store.conflict).where(store.conflict.c.field == field)
+                                 .order_by(store.conflict.c.id)))
+
+
+def recategorise(opinion, code: str) -> None:
+    opinions.update_opinion(opinion, {"content": opinion.content, "category_code": code})
+    db.session.commit()
+
+
+def test_office_correction_and_laptop_edit_of_the_same_field(central, laptop):
+    """Newest HLC wins per field; the loser is kept as a flagged conflict at the central."""
+    _forum, said = record_forum(1)
+    opinion = said[0]
+    outbox.enroll(central.url, central.enrolment_code())
+    outbox.run_sync()
+
+    # The office reclassifies, then the laptop (not yet synced) changes it again later.
+    set_central(central, opinion.id, category_code="land", category_name="Đất đai")
+    time.sleep(0.01)
+    recategorise(opinion, "water")
+    outbox.run_sync()
+    assert central_opinion(central, opinion.id).data["category_code"] == "water"
+    [first] = conflicts(central)
+    assert (first.field, first.winner, first.loser, first.loser_side) == (
+        "category_code", "water", "land", "central")
+    db.session.expire_all()
+    assert db.session.get(Opinion, opinion.id).category_code == "water"
+
+    # The laptop edits first, the office corrects after: the office's value stands.
+    recategorise(db.session.get(Opinion, opinion.id), "electricity")
+    time.sleep(0.01)
+    set_central(central, opinion.id, category_code="land", category_name="Đất đai")
+    outbox.run_sync()
+    assert central_opinion(central, opinion.id).data["category_code"] == "land"
+    second = conflicts(central)[-1]
+    assert (second.winner, second.loser, second.loser_side) == ("land", "electricity", "field")
+    db.session.expire_all()
+    assert db.session.get(Opinion, opinion.id).category_code == "land"
+    assert outbox.pending_count() == 0
+    # Both sides agree; syncing again changes nothing.
+    outbox.run_sync()
+    assert len(conflicts(central)) == 2
+    assert_same_records(central)

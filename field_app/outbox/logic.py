@@ -27,13 +27,15 @@ from ..areas.logic import current_commune
 from ..attachments.logic import blob_path
 from ..extensions import db
 from ..models_base import utcnow
-from ..opinions.models import Opinion
+from ..opinions.models import Category, Opinion
 from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
 from .models import Outbox, SyncState
 
 MIN_BATCH_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 2 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
+# Of the fields the office may correct (sync.records.CORRECTABLE), those stored as columns here.
+CORRECTABLE_HERE = ("kind", "category_code", "level")
 _RUNNING = threading.Lock()
 
 Progress = Callable[[str, int, int], None]
@@ -286,8 +288,12 @@ def apply_central(change: dict[str, Any]) -> bool:
         return False
     opinion = db.session.get(Opinion, uuid.UUID(change["id"]))
     stamp = change.get("central_hlc")
-    if opinion is None or not stamp or (opinion.central_hlc and opinion.central_hlc >= stamp):
+    if opinion is None or not stamp:
         return False
+    changed = _apply_corrections(opinion, change.get("corrections") or {},
+                                 change.get("corrections_hlc") or {})
+    if opinion.central_hlc and opinion.central_hlc >= stamp:
+        return changed
     central = change.get("central") or {}
     opinion.status = central.get("status") or opinion.status
     for name in ("responsible_unit", "answer_text", "answer_by", "answer_doc_number",
@@ -303,6 +309,33 @@ def apply_central(change: dict[str, Any]) -> bool:
     opinion.central_hlc = stamp
     clock().receive(Stamp.decode(stamp))
     return True
+
+
+def _apply_corrections(opinion: Opinion, values: dict[str, Any], stamps: dict[str, str]) -> bool:
+    """Take the office's corrections of field-owned values newer than the laptop's own.
+
+    A record with an unsent local change keeps its value: the central
+    decides when that change arrives (newer HLC wins, the loser is kept
+    there) and announces its value again if the office's stands.
+    """
+    if not values:
+        return False
+    mine = db.session.execute(select(Outbox.state, Outbox.hlc).where(
+        Outbox.record_id == opinion.id)).all()
+    if any(row.state != "acked" for row in mine):
+        return False
+    local = max((row.hlc for row in mine), default="")
+    changed = False
+    for name, value in values.items():
+        if name in CORRECTABLE_HERE and stamps.get(name, "") > local \
+                and getattr(opinion, name) != value:
+            if name == "category_code" and db.session.get(Category, value) is None:
+                # An office category this laptop has not seen: add it so the opinion shows.
+                db.session.add(Category(code=value, name=values.get("category_name") or value,
+                                        position=999, active=True))
+            setattr(opinion, name, value)
+            changed = True
+    return changed
 
 
 def pull(client: SyncClient, row: SyncState, summary: Summary,

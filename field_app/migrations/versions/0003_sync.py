@@ -177,6 +177,7 @@ def upgrade():
     sa.Column('clock_suspect', sa.Boolean(), nullable=False),
     sa.Column('central', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('central_hlc', sa.String(length=100), nullable=True),
+    sa.Column('overrides', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_record'))
     )
     with op.batch_alter_table('sync_record', schema=None) as batch_op:
