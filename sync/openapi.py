@@ -51,7 +51,7 @@ from .protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 )
-from .records import OPS, SCHEMAS, CentralOpinion
+from .records import CORRECTABLE, OPS, SCHEMAS, CentralOpinion
 from .server import MAX_CHUNK_BYTES, PREFIX
 from .store import MAX_RECORDS_PER_BATCH
 
@@ -66,7 +66,7 @@ MAX_CHUNKS = 64
 CHUNK_PATTERN = r"^[0-9a-f]{64}:[0-9]{1,12}:[0-9]{1,9}(,[0-9a-f]{64}:[0-9]{1,12}:[0-9]{1,9})*$"
 # Per-record rejection codes (inside a 200 answer to a push, never an HTTP status).
 REJECTION_CODES = ("bad_record", "unknown_collection", "invalid_record", "unknown_parent",
-                   "out_of_scope", "not_owner")
+                   "out_of_scope", "not_owner", "retry")
 
 # Error statuses of the sync API → (component name, what it means, the codes it carries).
 # Only codes the /sync/v1 views can answer: out_of_scope is a per-record rejection,
@@ -126,6 +126,11 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _described(name: str, description: str) -> dict[str, Any]:
+    """Return a reference with its own description (OpenAPI 3.0 ignores $ref siblings)."""
+    return {"allOf": [_ref(name)], "description": description}
+
+
 def _object(required: tuple[str, ...], **properties: Any) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:  # OpenAPI 3.0 refuses an empty list
@@ -161,23 +166,21 @@ def _record_schema(collection: str, data_schema: str) -> dict[str, Any]:
              "description": "Hybrid logical clock stamp: 13-digit milliseconds, 4 hex "
                             "counter, node."},
         op={"type": "string", "enum": list(OPS), "default": "put"},
-        data={**_ref(data_schema),
-              "description": "Required for put (validated against this schema; unknown "
-                             "fields are kept); ignored for delete."},
+        data=_described(data_schema, "Required for put (validated against this schema; "
+                                     "unknown fields are kept); ignored for delete."),
     )
 
 
 def _schemas(spec: APISpec) -> None:
-    spec.components.schema("Error", {
-        **_object(("status", "code", "message", "details"),
-                  status={"type": "integer"},
-                  code={"type": "string", "description": "Stable; clients branch on it."},
-                  message={"type": "string", "description": "Vietnamese, says what to do."},
-                  details={"type": "object", "additionalProperties": True},
-                  protocol={"type": "integer"},
-                  server_time={"type": "number", "description": "Also in details for "
-                                                                "clock_skew."}),
-    })
+    spec.components.schema("Error", _object(
+        ("status", "code", "message", "details"),
+        status={"type": "integer"},
+        code={"type": "string", "description": "Stable; clients branch on it."},
+        message={"type": "string", "description": "Vietnamese, says what to do."},
+        details={"type": "object", "additionalProperties": True},
+        protocol={"type": "integer", "description": "Absent on errors of the app itself "
+                                                    "(404, 405, 500)."},
+        server_time={"type": "number", "description": "Also in details for clock_skew."}))
     for schema in (*SCHEMAS.values(), CentralOpinion()):
         spec.components.schema(type(schema).__name__, schema=type(schema))
     mapping = {}
@@ -254,20 +257,31 @@ def _schemas(spec: APISpec) -> None:
         limit={"type": "integer", "default": 500,
                "description": f"Clamped to 1–{MAX_PULL_LIMIT}."}))
     spec.components.schema("Change", _object(
-        ("c", "id", "seq", "central", "central_hlc", "deleted"),
+        ("c", "id", "seq", "central", "central_hlc", "deleted", "corrections",
+         "corrections_hlc"),
         c={"type": "string", "enum": list(SCHEMAS)},
         id=UUID,
         seq={"type": "integer"},
-        central={**_ref("CentralOpinion"),
-                 "description": "All central-owned fields set so far (merged)."},
+        central=_described("CentralOpinion", "All central-owned values set so far (merged)."),
         central_hlc={"type": "string", "pattern": HLC_PATTERN, "nullable": True},
-        deleted={"type": "boolean"}))
+        deleted={"type": "boolean"},
+        corrections={"type": "object", "additionalProperties": True,
+                     "description": "Field-owned values the office corrected and that "
+                                    "stand, with their current value: "
+                                    f"{', '.join(CORRECTABLE['opinion'])} of an opinion."},
+        corrections_hlc={"type": "object",
+                         "additionalProperties": {"type": "string", "pattern": HLC_PATTERN},
+                         "description": "The HLC stamp of each correction."}))
     spec.components.schema("PullPage", _answer(
-        ("changes", "cursor", "more", "held_seq", "epoch"),
+        ("changes", "cursor", "more", "held_seq", "missing_blobs", "epoch"),
         changes={"type": "array", "items": _ref("Change")},
         cursor={"type": "integer", "description": "Send it as the next cursor."},
         more={"type": "boolean", "description": "The page was full: ask again."},
-        held_seq={"type": "integer"}, epoch={"type": "string"}))
+        held_seq={"type": "integer"},
+        missing_blobs={"type": "array", "items": _ref("MissingBlob"),
+                       "description": "Files of this device's attachments the central "
+                                      "still lacks: upload them."},
+        epoch={"type": "string"}))
     spec.components.schema("LackingRequest", _object(
         ("offered",),
         offered={"type": "array", "maxItems": MAX_OFFERED,

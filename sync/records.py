@@ -11,7 +11,10 @@ the same tuples so both ends agree on what a valid record is.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields, validate
@@ -188,6 +191,106 @@ CENTRAL_FIELDS = {"opinion": tuple(central_opinion_schema.fields)}
 # the same field: the newer HLC wins and the other value is kept as a conflict.
 CORRECTABLE = {"opinion": ("kind", "category_code", "category_name", "level")}
 
+# --- a fast path for records that are plainly valid ----------------------------------------
+#
+# marshmallow takes ~35 µs a record; the central must ingest tens of thousands a
+# second. Each schema is compiled once into plain checks that only ever ACCEPT
+# values marshmallow accepts too; anything they are unsure of (a missing field,
+# a "true" string for a boolean…) goes to marshmallow, which stays the judge
+# and writes the message.
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+Check = Callable[[Any], bool]
+
+
+def _parses(parse: Callable[[str], Any]) -> Check:
+    def check(value: Any) -> bool:
+        if not isinstance(value, str):
+            return False
+        try:
+            parse(value)
+        except ValueError:
+            return False
+        return True
+    return check
+
+
+def _naive_datetime(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is not None or "T" not in value:
+        raise ValueError(value)
+    return parsed
+
+
+def _field_check(field: fields.Field) -> Check:
+    """Return a check accepting only values this marshmallow field surely accepts."""
+    # UUID is a kind of String in marshmallow: test it first.
+    if isinstance(field, fields.UUID):
+        base: Check = lambda value: isinstance(value, str) and bool(_UUID.match(value))  # noqa: E731
+    elif type(field) is fields.String:
+        base = lambda value: isinstance(value, str)  # noqa: E731
+    elif isinstance(field, fields.Integer) and field.strict:
+        base = lambda value: type(value) is int  # noqa: E731
+    elif isinstance(field, fields.Boolean):
+        base = lambda value: type(value) is bool  # noqa: E731
+    elif isinstance(field, fields.NaiveDateTime):
+        base = _parses(_naive_datetime)
+    elif isinstance(field, fields.Date):
+        base = _parses(date.fromisoformat)
+    else:
+        raise TypeError(f"no fast check for {type(field).__name__}; add one")
+    extra: list[Check] = []
+    for rule in field.validators:
+        if isinstance(rule, validate.Length) and rule.min is None and rule.equal is None:
+            extra.append(lambda value, most=rule.max: len(value) <= most)
+        elif isinstance(rule, validate.OneOf):
+            extra.append(lambda value, allowed=frozenset(rule.choices): value in allowed)
+        elif isinstance(rule, validate.Range) and rule.min_inclusive and rule.max_inclusive:
+            extra.append(lambda value, low=rule.min, high=rule.max: low <= value <= high)
+        elif isinstance(rule, validate.Regexp):
+            extra.append(lambda value, pattern=rule.regex: bool(pattern.match(value)))
+        else:
+            raise TypeError(f"no fast check for {rule!r}; add one")
+
+    if not extra:
+        return base
+    if len(extra) == 1:
+        only = extra[0]
+        return lambda value: base(value) and only(value)
+    return lambda value: base(value) and all(test(value) for test in extra)
+
+
+def fast_check(schema: Schema) -> Callable[[dict[str, Any]], bool]:
+    """Compile `schema` into a function telling whether a record is surely valid."""
+    checks = [(name, field.required, field.allow_none, _field_check(field))
+              for name, field in schema.fields.items() if not field.dump_only]
+
+    def check(data: dict[str, Any]) -> bool:
+        for name, required, allow_none, test in checks:
+            if name not in data:
+                if required:
+                    return False
+                continue
+            value = data[name]
+            if value is None:
+                if not allow_none:
+                    return False
+            elif not test(value):
+                return False
+        return True
+    return check
+
+
+FAST_CHECKS = {name: fast_check(schema) for name, schema in SCHEMAS.items()}
+
+
+def validate_record(collection: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Return marshmallow's errors for a record's data ({} if valid), fast when plainly valid."""
+    if FAST_CHECKS[collection](data):
+        return {}
+    return SCHEMAS[collection].validate(data)
+
+
 # marshmallow's messages, said to a village head.
 _MESSAGES = {
     "Missing data for required field.": "thiếu (bắt buộc)",
@@ -218,10 +321,19 @@ def readable(errors: dict[str, Any]) -> str:
 
 def normalise(value: Any) -> Any:
     """Return `value` with every string NFC-normalised (NFD from some keyboards)."""
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return value if value.isascii() else unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {key: normalise(item) for key, item in value.items()}
-    if isinstance(value, list):
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            if type(item) is str:
+                out[key] = item if item.isascii() else unicodedata.normalize("NFC", item)
+            elif type(item) in (dict, list):
+                out[key] = normalise(item)
+            else:
+                out[key] = item
+        return out
+    if kind is list:
         return [normalise(item) for item in value]
     return value

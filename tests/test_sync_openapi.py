@@ -156,10 +156,13 @@ def test_real_answers_and_requests_match_the_document(tmp_path, document):
 
     with wire.engine.begin() as conn:
         store.set_central_fields(conn, uuid.UUID(opinion),
-                                 {"status": "forwarded", "due_date": "2026-12-31"},
+                                 {"status": "forwarded", "due_date": "2026-12-31",
+                                  "level": "province"},
                                  "office", store.central_clock(conn))
     page = wire.send("/pull", "PullRequest", {"cursor": 0, "limit": 100}, "PullPage")
     assert [change["id"] for change in page["changes"]] == [opinion]
+    assert page["changes"][0]["corrections"] == {"level": "province"}
+    assert [blob["sha256"] for blob in page["missing_blobs"]] == [sha]
 
     lacking = wire.send("/lacking", "LackingRequest",
                         {"offered": [[village, records[0]["hlc"]],

@@ -1,0 +1,63 @@
+"""Record formats: the fast path never accepts what the marshmallow schemas refuse."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from sync.records import FAST_CHECKS, SCHEMAS, normalise, readable, validate_record
+
+VILLAGE = str(uuid.uuid4())
+FORUM = str(uuid.uuid4())
+VALID = {
+    "village": {"commune_code": 3808, "name": "Bản Nà Lò", "kind": "ban", "households": 120},
+    "forum": {"kind": "listening", "village_id": VILLAGE, "started_at": "2026-11-20T08:00:00",
+              "status": "draft", "venue": "Nhà văn hóa"},
+    "decision": {"forum_id": FORUM, "text": "Làm đường bê tông", "votes_for": 50},
+    "amendment": {"forum_id": FORUM, "target": "forum", "target_id": FORUM,
+                  "field": "venue", "reason": "Ghi nhầm", "author": "Quàng Thị Hoa"},
+    "opinion": {"kind": "opinion", "channel": "forum", "village_id": VILLAGE,
+                "forum_id": FORUM, "category_code": "land", "content": "Xin cấp sổ đỏ",
+                "level": "commune", "anonymous": False, "position": 1},
+    "attachment": {"sha256": "a" * 64, "mime_type": "image/jpeg", "size": 1000,
+                   "filename": "anh.jpg", "opinion_id": str(uuid.uuid4())},
+}
+TRICKY = [None, "", "x" * 121, "x" * 10_001, 5, -1, 10_000_001, True, False, 1.5, "5",
+          "true", "1", [], {}, str(uuid.uuid4()), str(uuid.uuid4()).upper(),
+          uuid.uuid4().hex, "2026-13-01T00:00:00", "2026-11-20", "2026-11-20T08:00",
+          "2026-11-20T08:00:00+07:00", "2026-11-20 08:00:00", "ban", "listening", "draft",
+          "opinion", "forum", "commune", "female", "a" * 64, "A" * 64, 0, 2 ** 40]
+
+
+@pytest.mark.parametrize("collection", sorted(SCHEMAS))
+def test_valid_records_take_the_fast_path(collection):
+    assert FAST_CHECKS[collection](VALID[collection])
+    assert SCHEMAS[collection].validate(VALID[collection]) == {}
+
+
+@pytest.mark.parametrize("collection", sorted(SCHEMAS))
+def test_fast_path_never_accepts_what_marshmallow_refuses(collection):
+    schema = SCHEMAS[collection]
+    for name in schema.fields:
+        for value in TRICKY:
+            data = {**VALID[collection], name: value}
+            if FAST_CHECKS[collection](data):
+                assert schema.validate(data) == {}, (name, value)
+        data = {key: value for key, value in VALID[collection].items() if key != name}
+        assert validate_record(collection, data) == schema.validate(data)
+
+
+def test_refusals_read_in_vietnamese_naming_the_field():
+    errors = validate_record("village", {"commune_code": "3808", "name": None})
+    message = readable(errors)
+    assert "commune_code: phải là số nguyên" in message
+    assert "name: không được để trống" in message
+
+
+def test_text_is_normalised_to_nfc_everywhere_in_a_record():
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Đường Nậm Păm")
+    assert normalise({"a": decomposed, "b": [decomposed], "c": 3}) == {
+        "a": "Đường Nậm Păm", "b": ["Đường Nậm Păm"], "c": 3}
