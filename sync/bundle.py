@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Any
 
@@ -61,50 +62,62 @@ def _read_manifest(archive: zipfile.ZipFile) -> tuple[bytes, str]:
         raise BadBundle(details={"missing": "manifest.json/signature"}) from None
 
 
+# What a damaged zip raises while it is read (a USB stick pulled out mid-copy).
+DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError)
+
+
 def import_bundle(engine: Engine, stream: IO[bytes], blobs: store.BlobStore) -> dict[str, Any]:
     """Verify and ingest a bundle; importing it twice changes nothing."""
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError):
+    except DAMAGED:
         raise BadBundle(details={"file": "không phải tệp đồng bộ"}) from None
-    with archive:
-        body, signature = _read_manifest(archive)
-        manifest = loads(body)
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BadBundle(details={"format": "không phải tệp đồng bộ Lắng Nghe"})
-        check_version(str(manifest.get("protocol", "")))
+    try:
+        with archive:
+            return _import(engine, archive, blobs)
+    except DAMAGED as exc:
+        raise BadBundle(details={"file": f"tệp hỏng: {type(exc).__name__}"}) from None
+
+
+def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore) -> dict[str, Any]:
+    """Check the seal, ingest the records in batches, store the photos it carries."""
+    body, signature = _read_manifest(archive)
+    manifest = loads(body)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BadBundle(details={"format": "không phải tệp đồng bộ Lắng Nghe"})
+    check_version(str(manifest.get("protocol", "")))
+    with engine.begin() as conn:
+        dev = store.get_device(conn, str(manifest.get("device") or ""))
+    if not check_seal(dev.secret, body, signature):
+        raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
+    records = manifest.get("records")
+    if not isinstance(records, list):
+        raise BadBundle(details={"records": "thiếu"})
+    totals = {"stored": 0, "unchanged": 0, "rejected": 0}
+    rejected: list[dict[str, Any]] = []
+    missing: set[str] = set()
+    for start in range(0, max(len(records), 1), store.MAX_RECORDS_PER_BATCH):
+        part = {**manifest, "records": records[start:start + store.MAX_RECORDS_PER_BATCH]}
         with engine.begin() as conn:
-            dev = store.get_device(conn, str(manifest.get("device") or ""))
-        if not check_seal(dev.secret, body, signature):
-            raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
-        records = manifest.get("records")
-        if not isinstance(records, list):
-            raise BadBundle(details={"records": "thiếu"})
-        totals = {"stored": 0, "unchanged": 0, "rejected": 0}
-        rejected: list[dict[str, Any]] = []
-        missing: set[str] = set()
-        for start in range(0, max(len(records), 1), store.MAX_RECORDS_PER_BATCH):
-            part = {**manifest, "records": records[start:start + store.MAX_RECORDS_PER_BATCH]}
-            with engine.begin() as conn:
-                dev = store.get_device(conn, dev.id)
-                result = store.ingest_batch(conn, dev, part, blobs, via="bundle",
-                                            size=len(body))
-            for key, value in result.counts().items():
-                totals[key] += value
-            rejected += [{**item, "i": item["i"] + start} for item in result.rejected]
-            missing.update(blob["sha256"] for blob in result.missing_blobs)
-        stored_blobs = 0
-        for sha in sorted(missing):
+            dev = store.get_device(conn, dev.id)
+            result = store.ingest_batch(conn, dev, part, blobs, via="bundle",
+                                        size=len(body))
+        for key, value in result.counts().items():
+            totals[key] += value
+        rejected += [{**item, "i": item["i"] + start} for item in result.rejected]
+        missing.update(blob["sha256"] for blob in result.missing_blobs)
+    stored_blobs = 0
+    for sha in sorted(missing):
+        try:
+            info = archive.getinfo(f"blobs/{sha}")
+        except KeyError:
+            continue
+        with archive.open(info) as member, engine.begin() as conn:
             try:
-                info = archive.getinfo(f"blobs/{sha}")
-            except KeyError:
-                continue
-            with archive.open(info) as member, engine.begin() as conn:
-                try:
-                    blobs.put_whole(conn, sha, member, info.file_size)
-                except BlobMismatch:
-                    raise BadBundle(details={"blob": sha}) from None
-            stored_blobs += 1
+                blobs.put_whole(conn, sha, member, info.file_size)
+            except BlobMismatch:
+                raise BadBundle(details={"blob": sha}) from None
+        stored_blobs += 1
     return {"device": dev.id, "label": dev.label, "batch": manifest.get("batch"),
             "records": len(records), **totals, "rejected_records": rejected,
             "blobs": stored_blobs}

@@ -15,7 +15,14 @@ from typing import Any, TypeVar
 import requests
 
 from .auth import sign
-from .errors import ClockSkew, ServerFailed, SyncError, Unreachable, from_json
+from .errors import (
+    ClockSkew,
+    ServerFailed,
+    SyncError,
+    Unreachable,
+    UnsupportedEncoding,
+    from_json,
+)
 from .protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, compress, dumps
 
 T = TypeVar("T")
@@ -91,15 +98,21 @@ class SyncClient:
         except ClockSkew:
             # The answer carried the central's time: sign again with it, once.
             return self._send("POST", path, body, headers, signed)
+        except UnsupportedEncoding:
+            if self.encoding == "gzip":
+                raise
+            self.encoding = "gzip"  # an older central without xz
+            return self._json(path, payload, signed)
 
     def hello(self) -> dict[str, Any]:
         """Ask the central for its versions, encodings, epoch and time."""
         return self._send("GET", "/hello", signed=False)
 
-    def enroll(self, code: str, label: str, replica: str) -> dict[str, Any]:
+    def enroll(self, code: str, label: str, replica: str,
+               commune_code: int | None = None) -> dict[str, Any]:
         """Trade a one-time enrolment code for this laptop's device id and secret."""
-        answer = self._json("/enroll", {"code": code, "label": label, "replica": replica},
-                            signed=False)
+        answer = self._json("/enroll", {"code": code, "label": label, "replica": replica,
+                                        "commune_code": commune_code}, signed=False)
         self.device_id, self.secret = answer["device_id"], answer["secret"]
         return answer
 

@@ -45,7 +45,7 @@ class BadEnvelope(SyncError):
 class BodyTooLarge(SyncError):
     status = 413
     code = "body_too_large"
-    message = "Gói dữ liệu quá lớn; phần mềm sẽ tự chia nhỏ, hãy đồng bộ lại."
+    message = "Gói dữ liệu quá lớn; phần mềm tự chia nhỏ và gửi lại."
 
 
 class UnsupportedEncoding(SyncError):
@@ -107,13 +107,20 @@ class DeviceRevoked(SyncError):
     status = 403
     code = "device_revoked"
     message = ("Máy này đã bị văn phòng xã thu hồi quyền đồng bộ. Dữ liệu vẫn ở trên máy; "
-               "hãy liên hệ văn phòng xã hoặc xuất tệp USB.")
+               "hãy liên hệ văn phòng xã để được đăng ký lại.")
 
 
 class BadEnrolmentCode(SyncError):
     status = 403
     code = "bad_enrolment_code"
     message = "Mã đăng ký không đúng, đã dùng hoặc đã hết hạn. Hãy xin mã mới ở văn phòng xã."
+
+
+class WrongCommune(SyncError):
+    status = 409
+    code = "wrong_commune"
+    message = ("Mã đăng ký này dành cho xã khác với xã đã chọn trên máy. Mã vẫn còn dùng "
+               "được: hãy kiểm tra lại xã trên máy hoặc xin mã đúng xã.")
 
 
 class OutOfScope(SyncError):
@@ -161,8 +168,8 @@ ERRORS: dict[str, type[SyncError]] = {
     cls.code: cls for cls in (
         SyncError, BadBody, BadEnvelope, BodyTooLarge, UnsupportedEncoding, ProtocolMissing,
         ClientTooOld, ServerTooOld, Unauthenticated, BadSignature, ClockSkew, Replayed,
-        UnknownDevice, DeviceRevoked, BadEnrolmentCode, OutOfScope, BlobMismatch, BadOffset,
-        BadBundle, Unreachable, ServerFailed)
+        UnknownDevice, DeviceRevoked, BadEnrolmentCode, WrongCommune, OutOfScope,
+        BlobMismatch, BadOffset, BadBundle, Unreachable, ServerFailed)
 }
 
 

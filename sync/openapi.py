@@ -40,8 +40,10 @@ from .errors import (
     Replayed,
     ServerTooOld,
     SyncError,
+    Unauthenticated,
     UnknownDevice,
     UnsupportedEncoding,
+    WrongCommune,
 )
 from .protocol import (
     ENCODINGS,
@@ -79,25 +81,24 @@ ERROR_RESPONSES: dict[int, tuple[str, str, tuple[type[SyncError], ...]]] = {
           (ProtocolMissing, ServerTooOld, BadBody)),
     401: ("Unauthorized", "The request is not signed by a known device, is outside the "
                           f"±{MAX_AGE_SECONDS} s window, or was seen before.",
-          (UnknownDevice, BadSignature, ClockSkew, Replayed)),
+          (Unauthenticated, UnknownDevice, BadSignature, ClockSkew, Replayed)),
     403: ("Forbidden", "The device was revoked, or the enrolment code is wrong, used or "
                        "expired.", (DeviceRevoked, BadEnrolmentCode)),
-    409: ("BadOffset", "A chunk does not start where the central's partial file ends; "
-                      "details.offset is where to resume.", (BadOffset,)),
+    409: ("Conflict", "The enrolment code is for another commune than the one the laptop "
+                     "is set up for; the code is not spent.", (WrongCommune,)),
     413: ("BodyTooLarge", f"Body over {MAX_BODY_BYTES} bytes as sent, or over "
                          f"{MAX_DECOMPRESSED_BYTES} bytes once decompressed.",
           (BodyTooLarge,)),
     415: ("UnsupportedEncoding", "Content-Encoding is not one of "
                                  f"{', '.join(ENCODINGS)}.", (UnsupportedEncoding,)),
-    422: ("Unprocessable", "The JSON is read but its shape is wrong (bad_envelope), or an "
-                          "uploaded file does not hash to its SHA-256 (blob_mismatch).",
-          (BadEnvelope, BlobMismatch)),
+    422: ("Unprocessable", "The JSON is read but its shape is wrong (bad_envelope).",
+          (BadEnvelope,)),
     426: ("ClientTooOld", f"X-LN-Protocol is below {MIN_PROTOCOL_VERSION}, the oldest this "
                          "central speaks.", (ClientTooOld,)),
 }
-UNSIGNED_ERRORS = (400, 403, 413, 415, 422, 426)
+UNSIGNED_ERRORS = (400, 403, 409, 413, 415, 422, 426)
 SIGNED_ERRORS = (400, 401, 403, 413, 415, 422, 426)
-BLOB_ERRORS = (400, 401, 403, 409, 413, 422, 426)
+BLOB_ERRORS = (400, 401, 403, 413, 422, 426)
 
 DESCRIPTION = f"""\
 The wire between a Lắng Nghe field laptop and the commune's central server.
@@ -296,9 +297,15 @@ def _schemas(spec: APISpec) -> None:
     spec.components.schema("BlobsAnswer", _answer(
         ("blobs",),
         blobs={"type": "array", "items": _object(
-            ("sha256", "offset", "size", "done"),
-            sha256=SHA256, offset={"type": "integer"}, size={"type": "integer"},
-            done={"type": "boolean"})}))
+            ("sha256", "offset", "done"),
+            sha256=SHA256, offset={"type": "integer"},
+            size={"type": "integer", "nullable": True}, done={"type": "boolean"},
+            error={"type": "string", "enum": [BadOffset.code, BlobMismatch.code],
+                   "description": "This file's chunk was refused: `bad_offset` (resume at "
+                                  "`offset`) or `blob_mismatch` (the whole file did not hash "
+                                  "to its SHA-256; start again at 0). The other files of the "
+                                  "request are unaffected."},
+            message={"type": "string"})}))
 
 
 def _parameters(spec: APISpec) -> None:

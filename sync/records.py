@@ -40,7 +40,6 @@ WORKFLOW_STATUSES = ("received", "forwarded", "in_progress", "answered", "closed
 
 OPS = ("put", "delete")
 MAX_TEXT = 10_000
-UUID_TEXT = validate.Regexp(r"^[0-9a-fA-F-]{32,36}$")
 
 
 def _text(size: int = 200, required: bool = False) -> fields.String:
@@ -215,11 +214,40 @@ def _parses(parse: Callable[[str], Any]) -> Check:
     return check
 
 
+# Python's fromisoformat takes forms marshmallow refuses (2026-W47-5, 20261120T08…):
+# only the plain form goes the fast way.
+_PLAIN_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?$")
+_PLAIN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def _naive_datetime(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None or "T" not in value:
+    if not _PLAIN_DATETIME.match(value):
         raise ValueError(value)
-    return parsed
+    return datetime.fromisoformat(value)
+
+
+def _plain_date(value: str) -> date:
+    if not _PLAIN_DATE.match(value):
+        raise ValueError(value)
+    return date.fromisoformat(value)
+
+
+def _rule_check(rule: Callable[[Any], Any]) -> Check:
+    """Return a check for one marshmallow validator of the kinds the schemas use."""
+    if isinstance(rule, validate.Length) and rule.min is None and rule.equal is None \
+            and rule.max is not None:
+        most: int = rule.max
+        return lambda value: len(value) <= most
+    if isinstance(rule, validate.OneOf):
+        allowed = frozenset(rule.choices)
+        return lambda value: value in allowed
+    if isinstance(rule, validate.Range) and rule.min_inclusive and rule.max_inclusive:
+        low, high = rule.min, rule.max
+        return lambda value: low <= value <= high
+    if isinstance(rule, validate.Regexp):
+        pattern = rule.regex
+        return lambda value: bool(pattern.match(value))
+    raise TypeError(f"no fast check for {rule!r}; add one")
 
 
 def _field_check(field: fields.Field) -> Check:
@@ -236,21 +264,10 @@ def _field_check(field: fields.Field) -> Check:
     elif isinstance(field, fields.NaiveDateTime):
         base = _parses(_naive_datetime)
     elif isinstance(field, fields.Date):
-        base = _parses(date.fromisoformat)
+        base = _parses(_plain_date)
     else:
         raise TypeError(f"no fast check for {type(field).__name__}; add one")
-    extra: list[Check] = []
-    for rule in field.validators:
-        if isinstance(rule, validate.Length) and rule.min is None and rule.equal is None:
-            extra.append(lambda value, most=rule.max: len(value) <= most)
-        elif isinstance(rule, validate.OneOf):
-            extra.append(lambda value, allowed=frozenset(rule.choices): value in allowed)
-        elif isinstance(rule, validate.Range) and rule.min_inclusive and rule.max_inclusive:
-            extra.append(lambda value, low=rule.min, high=rule.max: low <= value <= high)
-        elif isinstance(rule, validate.Regexp):
-            extra.append(lambda value, pattern=rule.regex: bool(pattern.match(value)))
-        else:
-            raise TypeError(f"no fast check for {rule!r}; add one")
+    extra: list[Check] = [_rule_check(rule) for rule in field.validators]
 
     if not extra:
         return base

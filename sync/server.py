@@ -26,7 +26,17 @@ from .auth import (
     TIMESTAMP_HEADER,
     verify,
 )
-from .errors import BadBody, BadEnvelope, BadSignature, BodyTooLarge, ClockSkew, SyncError
+from .errors import (
+    BadBody,
+    BadEnvelope,
+    BadOffset,
+    BadSignature,
+    BlobMismatch,
+    BodyTooLarge,
+    ClockSkew,
+    SyncError,
+    Unauthenticated,
+)
 from .protocol import (
     ENCODINGS,
     MAX_BODY_BYTES,
@@ -78,6 +88,8 @@ def create_blueprint(get_engine: Callable[[], Engine],
 
     def authenticate(conn, body: bytes):
         """Return the signing device's row; refuse forged, old or replayed requests."""
+        if not request.headers.get(DEVICE_HEADER):
+            raise Unauthenticated()
         dev = store.get_device(conn, request.headers.get(DEVICE_HEADER))
         stamp = request.headers.get(TIMESTAMP_HEADER, "")
         try:
@@ -121,8 +133,10 @@ def create_blueprint(get_engine: Callable[[], Engine],
         if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
             raise BadEnvelope(details={"code": "bắt buộc"})
         with get_engine().begin() as conn:
+            commune = payload.get("commune_code")
             device = store.enrol(conn, payload["code"], str(payload.get("label") or ""),
-                                 str(payload.get("replica") or "")[:36] or None)
+                                 str(payload.get("replica") or "")[:36] or None,
+                                 commune if type(commune) is int else None)
         return answer(device, 201)
 
     @bp.post("/push")
@@ -140,7 +154,7 @@ def create_blueprint(get_engine: Callable[[], Engine],
         """Return the central changes in the device's scope after its cursor."""
         dev, payload, _ = signed_json()
         cursor, limit = payload.get("cursor", 0), payload.get("limit", 500)
-        if not isinstance(cursor, int) or not isinstance(limit, int) or cursor < 0:
+        if type(cursor) is not int or type(limit) is not int or cursor < 0:
             raise BadEnvelope(details={"cursor": "số nguyên ≥ 0", "limit": "số nguyên"})
         with get_engine().begin() as conn:
             page = store.pull_changes(conn, dev, cursor, limit, store.BlobStore(blob_root()))
@@ -174,11 +188,19 @@ def create_blueprint(get_engine: Callable[[], Engine],
         for match in chunks:
             assert match is not None
             sha, offset, length = match.group(1), int(match.group(2)), int(match.group(3))
-            with get_engine().begin() as conn:
-                now = files.append(conn, dev, sha, offset, raw[position:position + length])
-                size = files.expected_size(conn, dev, sha)
+            entry: dict[str, Any] = {"sha256": sha}
+            try:
+                with get_engine().begin() as conn:
+                    entry["offset"] = files.append(conn, dev, sha, offset,
+                                                   raw[position:position + length])
+                    entry["size"] = files.expected_size(conn, dev, sha)
+            except (BadOffset, BlobMismatch) as exc:
+                # Per file: one refused chunk must not stop the others in the request.
+                entry.update(error=exc.code, message=exc.message, offset=files.offset(sha),
+                             size=exc.details.get("size"))
+            entry["done"] = entry.get("size") is not None and entry["offset"] == entry["size"]
             position += length
-            held.append({"sha256": sha, "offset": now, "size": size, "done": now == size})
+            held.append(entry)
         return answer({"blobs": held})
 
     return bp

@@ -57,6 +57,7 @@ from .errors import (
     Replayed,
     SyncError,
     UnknownDevice,
+    WrongCommune,
 )
 from .records import (
     CENTRAL_FIELDS,
@@ -79,7 +80,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 metadata = MetaData(naming_convention=NAMING)
-Json = JSON().with_variant(postgresql.JSONB(), "postgresql")
+# None is SQL NULL, not JSON null: COALESCE and IS NULL below rely on it.
+Json = JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
 # SQLite only autoincrements an INTEGER PRIMARY KEY.
 Serial = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -269,19 +271,28 @@ def create_enrolment(conn: Connection, commune_code: int, label: str,
     return code
 
 
-def enrol(conn: Connection, code: str, label: str | None, replica: str | None) -> dict[str, Any]:
-    """Trade a one-time code for a device id and secret; refuse a used or expired code."""
+def enrol(conn: Connection, code: str, label: str | None, replica: str | None,
+          commune_code: int | None = None) -> dict[str, Any]:
+    """Trade a one-time code for a device id and secret; refuse a used or expired code.
+
+    A laptop already set up for a commune names it: a code for another commune
+    is refused without being spent.
+    """
     now = _now()
     device_id = secrets.token_hex(8)
+    usable = (enrolment.c.code_hash == _hash_code(code or ""), enrolment.c.used_at.is_(None),
+              enrolment.c.expires_at > now)
     # One UPDATE both checks and spends the code: two laptops racing get one device.
     spent = conn.execute(
         update(enrolment)
-        .where(enrolment.c.code_hash == _hash_code(code or ""), enrolment.c.used_at.is_(None),
-               enrolment.c.expires_at > now)
+        .where(*usable, *([enrolment.c.commune_code == commune_code] if commune_code else []))
         .values(used_at=now, device_id=device_id)
         .returning(enrolment.c.commune_code, enrolment.c.villages, enrolment.c.label)
     ).first()
     if spent is None:
+        other = conn.execute(select(enrolment.c.commune_code).where(*usable)).scalar()
+        if other is not None:
+            raise WrongCommune(details={"laptop": commune_code, "code": other})
         raise BadEnrolmentCode()
     secret = secrets.token_hex(32)
     conn.execute(device.insert().values(
@@ -375,6 +386,8 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
         _reject(result, index, None, "bad_record", "Bản ghi phải là một đối tượng JSON.")
         return None
     collection, op = raw.get("c"), raw.get("op", "put")
+    if not isinstance(collection, str) or not isinstance(op, str):
+        collection = op = "?"
     try:
         record_id = uuid.UUID(str(raw.get("id")))
     except ValueError:
@@ -398,12 +411,13 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
         if not isinstance(data, dict):
             _reject(result, index, record_id, "bad_record", "Bản ghi thiếu dữ liệu (data).")
             return None
+        # Normalised first: decomposed text near a length limit is not refused for it.
+        data = normalise(data)
         errors = validate_record(collection, data)
         if errors:
             _reject(result, index, record_id, "invalid_record", readable(errors),
                     {"fields": errors})
             return None
-        data = normalise(data)
     return Checked(index, collection, record_id, seq, stamp.encode(), op == "delete",
                    data if op == "put" else None,
                    suspect=stamp.wall_ms - now_ms > MAX_DRIFT_MS)
@@ -554,7 +568,7 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     else:
         statement = _insert(conn, record)
     excluded, current = statement.excluded, record.c
-    statement = statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=["id"],
         set_={
             "hlc": excluded.hlc,
@@ -573,10 +587,16 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         & (current.overrides.is_(None) | excluded.overrides.is_not(None)),
     ).returning(record.c.id)
     if conn.dialect.name == "postgresql":
-        stored = set(conn.execute(statement).scalars())
+        stored = set(conn.execute(upsert).scalars())
         conn.execute(incoming.delete())
-        return stored
-    return set(conn.execute(statement, rows).scalars())
+    else:
+        stored = set(conn.execute(upsert, rows).scalars())
+    # Corrections all resolved in the laptop's favour: the record has none left.
+    cleared = [row["id"] for row in rows if row.get("overrides") == {} and row["id"] in stored]
+    if cleared:
+        conn.execute(update(record).where(_among(conn, record.c.id, cleared))
+                     .values(overrides=None))
+    return stored
 
 
 def _settle_unstored(conn: Connection, dev, items: list[Checked], result: BatchResult) -> None:
@@ -809,6 +829,8 @@ class BlobStore:
         held = self.offset(sha)
         if offset != held or offset + len(chunk) > size:
             raise BadOffset(details={"offset": held, "size": size})
+        if not chunk:
+            return held
         with open(part, "ab") as out:
             out.write(chunk)
             out.flush()
@@ -826,7 +848,7 @@ class BlobStore:
                 digest.update(chunk)
         if digest.hexdigest() != sha:
             part.unlink()
-            raise BlobMismatch(details={"sha256": sha})
+            raise BlobMismatch(details={"sha256": sha, "size": size})
         final = self.path(sha)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, final)
@@ -837,6 +859,8 @@ class BlobStore:
         """Store a complete file (from a bundle), verifying its size and hash."""
         if conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first():
             return
+        if size > self.max_bytes:
+            raise BlobMismatch("Tệp đính kèm quá lớn.", {"sha256": sha, "limit": self.max_bytes})
         part = self.partial(sha)
         part.parent.mkdir(parents=True, exist_ok=True)
         written = 0

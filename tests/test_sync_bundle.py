@@ -105,7 +105,9 @@ def test_bundle_of_another_device_or_not_a_bundle_is_refused(central, laptop, ex
                 manifest["device"] = thief["device_id"]  # claims to be the other laptop
                 data = json.dumps(manifest, ensure_ascii=False).encode()
             target.writestr(item, data)
-    for bad in (forged, __file__):
+    cut = tmp_path / "cut.bundle"
+    cut.write_bytes(path.read_bytes()[:-200_000])  # the USB stick pulled out mid-copy
+    for bad in (forged, __file__, cut):
         with pytest.raises(SyncError) as refused:
             import_file(central, bad)
         assert refused.value.code == "bad_bundle"

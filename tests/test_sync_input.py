@@ -61,6 +61,11 @@ def test_malformed_bodies_are_refused(central, device, body, headers, status, co
     assert central.count() == 0
 
 
+@pytest.mark.parametrize("cursor", [True, -1, "0", 1.5])
+def test_bad_pull_cursor_is_refused(central, device, cursor):
+    assert_error(signed_post(device, "/pull", dumps({"cursor": cursor})), 422, "bad_envelope")
+
+
 def test_oversized_body_is_refused(central, device):
     body = b" " * (MAX_BODY_BYTES + 1)
     assert_error(signed_post(device, "/push", body), 413, "body_too_large")
@@ -83,7 +88,7 @@ def test_forged_missing_replayed_and_stale_signatures_are_refused(central, devic
                  401, "bad_signature")
     bare = requests.post(f"{central.url}/sync/v1/push", data=body, timeout=30,
                          headers={"X-LN-Protocol": "1"})
-    assert_error(bare, 401, "unknown_device")
+    assert_error(bare, 401, "unauthenticated")
     old = str(int(time.time()) - 3600)
     stale = auth.sign(device.device_id, device.secret, "POST", "/sync/v1/push", body)
     stale[auth.TIMESTAMP_HEADER] = old
@@ -156,12 +161,14 @@ def test_bad_records_are_rejected_one_by_one_and_the_rest_stored(central, device
               "data": {"kind": "opinion", "channel": "direct", "village_id": str(uuid.uuid4()),
                        "category_code": "land", "content": "x", "level": "commune"}}
     bad_id = {**village("Bản W"), "id": "not-a-uuid"}
+    listed = {**village("Bản V"), "c": ["village"]}
     answer = device.push({"records": [good, wrong_types, unknown, missing, other_commune,
-                                      orphan, bad_id]})
-    assert answer["results"] == "SRRRRRR"
+                                      orphan, bad_id, listed]})
+    assert answer["results"] == "SRRRRRRR"
     codes = {item["i"]: item["code"] for item in answer["rejections"]}
     assert codes == {1: "invalid_record", 2: "unknown_collection", 3: "invalid_record",
-                     4: "out_of_scope", 5: "unknown_parent", 6: "bad_record"}
+                     4: "out_of_scope", 5: "unknown_parent", 6: "bad_record",
+                     7: "unknown_collection"}
     messages = {item["i"]: item["message"] for item in answer["rejections"]}
     assert "households" in messages[1] and "số nguyên" in messages[1]
     assert [row.id for row in central.records()] == [uuid.UUID(good["id"])]

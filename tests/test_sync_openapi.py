@@ -20,7 +20,8 @@ from sync.server import create_blueprint
 # Codes of sync/errors.py no /sync/v1 view answers with an HTTP status, and why.
 OFF_THE_WIRE = {
     "bad_request": "the base class; raised only by office operations (set_central_fields)",
-    "unauthenticated": "defined but never raised: a missing device header is unknown_device",
+    "bad_offset": "a per-file entry in a 200 /blobs answer",
+    "blob_mismatch": "a per-file entry in a 200 /blobs answer",
     "out_of_scope": "a per-record rejection inside a 200 push answer",
     "bad_bundle": "USB bundle and acknowledgement files, not HTTP",
     "unreachable": "made by the client when the central does not answer",

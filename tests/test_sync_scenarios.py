@@ -110,11 +110,13 @@ def test_wrong_laptop_clock(central, laptop, monkeypatch, offset_days, suspect):
 
 def test_central_restored_from_an_old_backup_gets_what_it_lost(sqlite_central, laptop):
     central = sqlite_central
-    record_forum(10)
+    _forum, said = record_forum(10)
     outbox.enroll(central.url, central.enrolment_code())
     outbox.run_sync()
+    set_central(central, said[0].id, status="forwarded")
     saved = central.data_dir / "before.sqlite3"
     backup_database(central.data_dir / "langnghe.sqlite3", saved)
+    set_central(central, said[1].id, status="forwarded")  # lost with the restore
     record_forum(10, village_index=1)
     outbox.run_sync()
     assert central.count() == 25
@@ -127,9 +129,14 @@ def test_central_restored_from_an_old_backup_gets_what_it_lost(sqlite_central, l
     central.start()
     assert central.count() == 14  # the second forum is gone from the central
 
+    # The restored central numbers its changes from the backup's again.
+    set_central(central, said[2].id, status="answered", answer_text="Đã sửa xong.")
+
     summary = outbox.run_sync()
     assert summary.reoffered == 11 and summary.stored == 11
     assert_same_records(central)
+    db.session.expire_all()
+    assert db.session.get(Opinion, said[2].id).answer_text == "Đã sửa xong."
 
 
 def test_lost_checkpoint_on_the_laptop_resends_without_doubling(central, laptop):
@@ -210,6 +217,8 @@ def test_delete_is_never_undone_by_an_older_copy_or_a_central_edit(central, lapt
 
     assert db.session.get(Opinion, said[1].id) is None  # not resurrected on the laptop
     assert central_opinion(central, said[1].id).deleted
+    # The tombstone keeps what was said, for the record.
+    assert central_opinion(central, said[1].id).data["content"] == said[1].content
     with open(tmp_path / "before-delete.bundle", "rb") as stream:
         result = bundle.import_bundle(central.engine, stream,
                                       store.BlobStore(central.data_dir / "blobs"))
@@ -254,9 +263,9 @@ def test_forged_photo_bytes_are_refused(central, laptop):
     row = outbox.enroll(central.url, central.enrolment_code())
     outbox.push(outbox.make_client(row), row, outbox.Summary())
     client = SyncClient(central.url, row.device_id, row.secret)
-    with pytest.raises(SyncError) as refused:
-        client.upload([(attachment.sha256, 0, b"\xff\xd8\xff\xe0" + b"\0" * 50_000)])
-    assert refused.value.code == "blob_mismatch"
+    [refused] = client.upload([(attachment.sha256, 0,
+                                b"\xff\xd8\xff\xe0" + b"\0" * 50_000)])["blobs"]
+    assert (refused["error"], refused["offset"], refused["done"]) == ("blob_mismatch", 0, False)
     assert not store.BlobStore(central.data_dir / "blobs").path(attachment.sha256).exists()
     outbox.run_sync()  # the real bytes still go up afterwards
     assert store.BlobStore(central.data_dir / "blobs").path(attachment.sha256).read_bytes() \
@@ -422,3 +431,45 @@ def test_office_correction_and_laptop_edit_of_the_same_field(central, laptop):
     outbox.run_sync()
     assert len(conflicts(central)) == 2
     assert_same_records(central)
+
+
+def test_photo_answer_lost_then_resumed_file_by_file(central, laptop):
+    """A multi-file upload whose answer is lost: the retry finds one file whole, one half."""
+    _forum, said = record_forum(2)
+    photos = [b"\xff\xd8\xff\xe0" + os.urandom(600_000) for _ in range(2)]
+    for opinion, photo in zip(said, photos, strict=True):
+        attachments.attach(laptop.config["DATA_DIR"], io.BytesIO(photo), "anh.jpg", 1 << 21,
+                           opinion=opinion)
+    db.session.commit()
+    faults = Faults()
+    with FaultProxy(central.port, faults) as proxy:
+        row = outbox.enroll(proxy.url, central.enrolment_code())
+        client = outbox.make_client(row)
+        summary = outbox.Summary()
+        missing = outbox.push(client, row, summary)
+        assert len(missing) == 2
+        client.session.close()  # the next request opens a new connection: that one is cut
+        faults.cut_response_after, faults.cuts = 20, 1
+        outbox.upload_blobs(client, missing, summary)
+    assert faults.cut_done == 1 and summary.blobs == 2
+    files = store.BlobStore(central.data_dir / "blobs")
+    for attachment_row in central.records("attachment"):
+        stored = files.path(attachment_row.data["sha256"]).read_bytes()
+        assert stored in photos
+
+
+def test_code_for_another_commune_is_refused_and_not_spent(central, laptop, tmp_path):
+    code = central.enrolment_code(commune_code=3850)  # Xã Chiềng Hoa
+    with pytest.raises(SyncError) as refused:
+        outbox.enroll(central.url, code)
+    assert refused.value.code == "wrong_commune"
+    assert outbox.state().device_id is None
+    fresh = create_app({"DATA_DIR": tmp_path / "fresh", "TESTING": True})
+    upgrade_database(fresh)
+    with fresh.app_context():
+        from field_app.areas.logic import current_commune
+
+        outbox.enroll(central.url, code)  # still usable; a new laptop takes its commune
+        assert current_commune().code == 3850
+        db.session.remove()
+        db.engine.dispose()

@@ -20,8 +20,9 @@ from sqlalchemy import delete, func, select, update
 
 from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
-from sync.errors import BadOffset, SyncError, Unreachable
+from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, dumps
+from sync.store import MAX_RECORDS_PER_BATCH
 
 from ..areas.logic import current_commune
 from ..attachments.logic import blob_path
@@ -32,7 +33,7 @@ from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
 from .models import Outbox, SyncState
 
 MIN_BATCH_BYTES = 16 * 1024
-MAX_BATCH_BYTES = 2 * 1024 * 1024
+MAX_BATCH_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 # Of the fields the office may correct (sync.records.CORRECTABLE), those stored as columns here.
 CORRECTABLE_HERE = ("kind", "category_code", "level")
@@ -52,12 +53,6 @@ class SyncBusy(SyncError):
     status = 409
     code = "sync_running"
     message = "Đang đồng bộ; hãy chờ lần này xong."
-
-
-class WrongCommune(SyncError):
-    status = 409
-    code = "wrong_commune"
-    message = "Mã đăng ký này dành cho xã khác với xã đã chọn trên máy."
 
 
 @dataclass
@@ -117,9 +112,11 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     row = state()
     client = SyncClient(server_url.strip())
     answer = client.enroll(code.strip(), label or f"Máy {commune.name if commune else ''}",
-                           row.replica)
-    if commune is not None and commune.code != answer["commune_code"]:
-        raise WrongCommune(details={"laptop": commune.code, "code": answer["commune_code"]})
+                           row.replica, commune.code if commune else None)
+    if commune is None:
+        from ..areas.logic import choose_commune
+
+        choose_commune(answer["commune_code"])  # a new laptop takes the code's commune
     row.server_url = client.base_url
     row.device_id, row.secret = answer["device_id"], answer["secret"]
     row.commune_code, row.villages = answer["commune_code"], answer.get("villages")
@@ -192,9 +189,10 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
     missing: dict[str, dict[str, Any]] = {}
     done = 0
     while waiting:
-        budget, batch, size = row.batch_bytes, [], 0
-        while waiting and (not batch or size < budget):
-            record_id, collection, _first, last, op, hlc = waiting.pop(0)
+        budget, taken, batch, size = row.batch_bytes, [], [], 0
+        while waiting and (not batch or size < budget) and len(batch) < MAX_RECORDS_PER_BATCH:
+            taken.append(waiting.pop(0))
+            record_id, collection, _first, last, op, hlc = taken[-1]
             item = _wire_record(record_id, collection, last, op, hlc)
             size += len(dumps(item))
             batch.append(item)
@@ -209,6 +207,13 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
             row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
             db.session.commit()
             raise
+        except BodyTooLarge:
+            if len(batch) == 1:
+                raise
+            # The central takes less than we sent: send the same records in smaller parts.
+            row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
+            waiting[:0] = taken
+            continue
         # A good link carries bigger batches next time; a slow one smaller.
         elapsed = time.monotonic() - started
         if elapsed < 5:
@@ -218,7 +223,11 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
         _apply_results(batch, answer, summary)
         if answer.get("held_before", row.held_seq) < row.held_seq:
             summary.central_lost = True
-        row.held_seq = max(row.held_seq, max(item["seq"] for item in batch))
+        # Only what the central accepted: it counts its own held sequence the same way.
+        results = answer.get("results", "")
+        accepted = [item["seq"] for index, item in enumerate(batch)
+                    if results[index:index + 1] in ("S", "U")]
+        row.held_seq = max([row.held_seq, *accepted])
         row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in batch)]))
         row.epoch = answer.get("epoch") or row.epoch
         db.session.commit()
@@ -243,6 +252,7 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
     todo = {blob["sha256"]: dict(blob) for blob in missing
             if blob_path(data_dir, blob["sha256"]).exists()}
     total = sum(blob["size"] for blob in todo.values()) or 1
+    failures: dict[str, int] = {}
     while todo:
         chunks, budget = [], CHUNK_BYTES
         for sha, blob in list(todo.items()):
@@ -253,21 +263,24 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
                 data = stream.read(min(budget, blob["size"] - blob["offset"]))
             chunks.append((sha, blob["offset"], data))
             budget -= len(data)
-        try:
-            answer = with_retries(lambda chunks=chunks: client.upload(chunks),
-                                  attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
-                                  base=current_app.config.get("SYNC_BACKOFF", 1.0))
-        except BadOffset as exc:
-            # The central holds a different part of the file (a cut upload): resume from it.
-            sha = chunks[0][0]
-            todo[sha]["offset"] = int(exc.details.get("offset", 0))
-            continue
+        answer = with_retries(lambda chunks=chunks: client.upload(chunks),
+                              attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
+                              base=current_app.config.get("SYNC_BACKOFF", 1.0))
         for held in answer["blobs"]:
-            if held["done"]:
-                todo.pop(held["sha256"], None)
+            sha = held["sha256"]
+            if sha not in todo:
+                continue
+            if held.get("done"):
+                todo.pop(sha)
                 summary.blobs += 1
-            elif held["sha256"] in todo:
-                todo[held["sha256"]]["offset"] = held["offset"]
+            elif held.get("error") == "blob_mismatch" and failures.get(sha):
+                # Twice wrong: the file on this laptop is damaged; the next sync asks again.
+                todo.pop(sha)
+                summary.errors.append(f"{sha[:12]}: {held.get('message')}")
+            else:
+                if held.get("error") == "blob_mismatch":
+                    failures[sha] = 1
+                todo[sha]["offset"] = held["offset"]
         if progress:
             left = sum(blob["size"] - blob["offset"] for blob in todo.values())
             progress("photos", total - left, total)
@@ -366,7 +379,9 @@ def reoffer(client: SyncClient, summary: Summary) -> int:
     lacking: list[uuid.UUID] = []
     for start in range(0, len(acked), 5000):
         offered = [[str(item.record_id), item.hlc] for item in acked[start:start + 5000]]
-        answer = with_retries(lambda offered=offered: client.lacking(offered))
+        answer = with_retries(lambda offered=offered: client.lacking(offered),
+                              attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
+                              base=current_app.config.get("SYNC_BACKOFF", 1.0))
         lacking.extend(uuid.UUID(key) for key in answer["lacking"])
     for start in range(0, len(lacking), 500):
         db.session.execute(update(Outbox).where(
@@ -396,7 +411,11 @@ def run_sync(progress: Progress | None = None) -> Summary:
             upload_blobs(client, page["missing_blobs"], summary, progress)
         if (summary.central_lost or page.get("epoch") != known_epoch
                 or page.get("held_seq", known_held) < known_held):
-            # The central forgot what it had acknowledged (restored from a backup).
+            # The central forgot what it had acknowledged (restored from a backup). Its
+            # change numbers restart from the backup's too: pull everything again (applying
+            # a change twice is harmless, its stamp is compared).
+            row.pull_cursor = 0
+            pull(client, row, summary, progress)
             if reoffer(client, summary):
                 row.held_seq = page.get("held_seq", 0)
                 missing = push(client, row, summary, progress)

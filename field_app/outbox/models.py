@@ -57,4 +57,4 @@ class SyncState(db.Model):
     last_result: Mapped[Any] = mapped_column(JSON, nullable=True)
     hlc_last: Mapped[str | None] = mapped_column(String(100))
     # Uncompressed bytes a push may carry; grows on a good link, shrinks on a bad one.
-    batch_bytes: Mapped[int] = mapped_column(Integer, nullable=False, default=256 * 1024)
+    batch_bytes: Mapped[int] = mapped_column(Integer, nullable=False, default=1024 * 1024)

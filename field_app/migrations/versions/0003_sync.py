@@ -210,7 +210,7 @@ def seed_outbox():
     bind = op.get_bind()
     bind.execute(sa.text(
         "INSERT INTO sync_state (id, replica, held_seq, pull_cursor, batch_bytes, hlc_last) "
-        "VALUES (1, :replica, 0, 0, 262144, :stamp)"), {"replica": replica, "stamp": stamp})
+        "VALUES (1, :replica, 0, 0, 1048576, :stamp)"), {"replica": replica, "stamp": stamp})
     for table in SEEDED:
         bind.execute(sa.text(
             f"INSERT INTO outbox (collection, record_id, op, hlc, state, created_at) "
