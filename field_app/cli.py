@@ -320,11 +320,12 @@ def import_ack(path: Path, data: Path | None) -> None:
 @click.option("--field-port", default=8080, show_default=True)
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for both nodes' data (default: a new temporary folder).")
-def demo(central_port: int, field_port: int, data: Path | None) -> None:
+@click.option("--once", is_flag=True, help="Sync, print the figures and stop (no serving).")
+def demo(central_port: int, field_port: int, data: Path | None, once: bool) -> None:
     """Start a central and a field node on this machine with sample data, and sync them."""
     from .demo import run_demo
 
-    run_demo(central_port, field_port, data)
+    run_demo(central_port, field_port, data, once)
 
 
 if __name__ == "__main__":  # pragma: no cover

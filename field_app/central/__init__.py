@@ -27,16 +27,26 @@ def install(app: Flask) -> None:
     from .views import bp
 
     login_manager.init_app(app)
+    # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
+    # is both) the field app's session would log the office out.
+    app.config["SESSION_COOKIE_NAME"] = "langnghe_central"
     app.config.setdefault("CENTRAL_BLOBS", app.config["DATA_DIR"] / "blobs")
     sync_bp = create_blueprint(lambda: db.engine, lambda: app.config["CENTRAL_BLOBS"])
     app.register_blueprint(sync_bp)
     csrf.exempt(sync_bp)  # signed by the device's key, never sent by a browser form
     app.register_blueprint(bp)
 
+    @app.get("/sync/openapi.json")
+    def sync_openapi():
+        """The OpenAPI description of the sync API (docs/sync-protocol.md tells the rest)."""
+        from sync.openapi import openapi_document
+
+        return openapi_document()
+
     @app.before_request
     def office_only():
         """Send field pages to the office dashboard: the central records nothing itself."""
-        if request.blueprint in ("central", "sync", "pwa") or request.endpoint in (None,
-                                                                                    "static"):
+        if request.blueprint in ("central", "sync", "pwa") or request.endpoint in (
+                None, "static", "sync_openapi"):
             return None
         return redirect(url_for("central.index"))

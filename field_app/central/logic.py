@@ -61,7 +61,14 @@ def received(conn: Connection, collection: str = "opinion", device_id: str | Non
         names = {row.id: (row.data or {}).get("name") for row in conn.execute(
             select(store.record.c.id, store.record.c.data)
             .where(store.record.c.id.in_(village_ids)))}
-    return [{**row._mapping, "village_name": names.get(row.village_id)} for row in rows]
+    flagged: dict[uuid.UUID, list] = {}
+    if rows:
+        for item in conn.execute(select(store.conflict).where(
+                store.conflict.c.record_id.in_([row.id for row in rows]))
+                .order_by(store.conflict.c.id)):
+            flagged.setdefault(item.record_id, []).append(item)
+    return [{**row._mapping, "village_name": names.get(row.village_id),
+             "conflicts": flagged.get(row.id, [])} for row in rows]
 
 
 _CLOCK: dict[str, HybridClock] = {}

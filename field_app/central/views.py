@@ -26,6 +26,7 @@ from sync.records import WORKFLOW_STATUSES
 
 from ..areas.logic import current_commune, search_communes
 from ..extensions import db
+from ..opinions.models import SEED_CATEGORIES
 from . import logic
 from .models import Account
 
@@ -100,15 +101,19 @@ def records():
     with db.engine.connect() as conn:
         rows = logic.received(conn, request.args.get("collection", "opinion"),
                               request.args.get("device") or None)
-    return render_template("central/records.html", rows=rows, statuses=WORKFLOW_STATUSES)
+    return render_template("central/records.html", rows=rows, statuses=WORKFLOW_STATUSES,
+                           categories=SEED_CATEGORIES)
 
 
 @bp.post("/records/<uuid:record_id>")
 @login_required
 def update_record(record_id: uuid.UUID):
     fields = ("status", "responsible_unit", "due_date", "answer_text", "answer_by",
-              "answer_date", "answer_doc_number")
+              "answer_date", "answer_doc_number", "category_code")
     values = {name: request.form.get(name) for name in fields if name in request.form}
+    name = dict(SEED_CATEGORIES).get(values.get("category_code") or "")
+    if name:
+        values["category_name"] = name  # reclassified: the laptop shows the office's name
     try:
         with db.engine.begin() as conn:
             logic.update_opinion(conn, record_id, values, current_user.username)

@@ -11,7 +11,7 @@ from flask import Flask
 from sync.errors import SyncError
 
 from ..extensions import db
-from . import logic
+from . import logic, runner
 
 log = logging.getLogger(__name__)
 
@@ -21,21 +21,18 @@ def _loop(app: Flask, stop: threading.Event) -> None:
     delay = 5.0
     while not stop.wait(delay):
         with app.app_context():
-            try:
-                row = logic.state()
-                if not row.device_id:
-                    delay = base
-                    continue
-                logic.run_sync()
-                delay = base
-            except logic.SyncBusy:
-                delay = base
-            except SyncError as exc:
-                # No link in the mountains is normal: wait longer each time, up to 30 min.
-                delay = min(30 * 60, max(base, delay * 2)) * random.uniform(0.8, 1.2)
-                log.info("background sync failed (%s); next try in %.0f s", exc.code, delay)
-            finally:
-                db.session.remove()
+            enrolled = bool(logic.state().device_id)
+            db.session.remove()
+        if not enrolled:
+            delay = base
+            continue
+        try:
+            runner.run_tracked(app)
+            delay = base
+        except SyncError as exc:
+            # No link in the mountains is normal: wait longer each time, up to 30 min.
+            delay = min(30 * 60, max(base, delay * 2)) * random.uniform(0.8, 1.2)
+            log.info("background sync failed (%s); next try in %.0f s", exc.code, delay)
 
 
 def start_auto_sync(app: Flask) -> threading.Event:

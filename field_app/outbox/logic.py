@@ -111,8 +111,9 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     commune = current_commune()
     row = state()
     client = SyncClient(server_url.strip())
-    answer = client.enroll(code.strip(), label or f"Máy {commune.name if commune else ''}",
-                           row.replica, commune.code if commune else None)
+    # No label given: the central keeps the name the office gave the code.
+    answer = client.enroll(code.strip(), (label or "").strip(), row.replica,
+                           commune.code if commune else None)
     if commune is None:
         from ..areas.logic import choose_commune
 

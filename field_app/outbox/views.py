@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flask import (
@@ -20,11 +19,9 @@ from flask_babel import gettext as _
 from sync.errors import SyncError
 
 from ..extensions import db
-from . import logic
+from . import logic, runner
 
 bp = Blueprint("outbox", __name__, url_prefix="/sync")
-# The one sync running in this process, for the page to poll.
-_progress: dict[str, Any] = {"running": False}
 
 
 def sync_badge() -> dict[str, Any]:
@@ -41,7 +38,7 @@ def sync_badge() -> dict[str, Any]:
 def index():
     row = logic.state()
     return render_template("outbox/index.html", state=row, pending=logic.pending_count(),
-                           rejected=logic.rejected_records(), progress=_progress)
+                           rejected=logic.rejected_records(), progress=runner.PROGRESS)
 
 
 @bp.post("/enroll")
@@ -61,31 +58,12 @@ def enroll():
     return redirect(url_for(".index"))
 
 
-def _run_in_background(app) -> None:
-    def progress(stage: str, done: int, total: int) -> None:
-        _progress.update(stage=stage, done=done, total=total)
-
-    with app.app_context():
-        try:
-            summary = logic.run_sync(progress)
-            _progress.update(result=summary.as_dict(), error=None)
-        except SyncError as exc:
-            _progress.update(error=exc.message, result=None)
-        finally:
-            _progress["running"] = False
-            db.session.remove()
-
-
 @bp.post("/run")
 def run():
     """Start a sync in the background; the page polls /sync/status for progress."""
-    if not _progress.get("running"):
-        _progress.clear()
-        _progress.update(running=True, stage="start", done=0, total=0)
-        threading.Thread(target=_run_in_background,
-                         args=(current_app._get_current_object(),), daemon=True).start()
+    progress = runner.start(current_app._get_current_object())
     if request.accept_mimetypes.best == "application/json":
-        return jsonify(_progress), 202
+        return jsonify(progress), 202
     flash(_("Đang đồng bộ…"), "success")
     return redirect(url_for(".index"))
 
@@ -93,7 +71,7 @@ def run():
 @bp.get("/status")
 def status():
     row = logic.state()
-    return jsonify({**_progress, "pending": logic.pending_count(),
+    return jsonify({**runner.PROGRESS, "pending": logic.pending_count(),
                     "last_sync_at": row.last_sync_at.isoformat() if row.last_sync_at else None,
                     "last_error": row.last_error})
 

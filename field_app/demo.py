@@ -1,0 +1,114 @@
+"""`langnghe demo`: a central and a field laptop on this machine, synced, with sample data."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+SAMPLE_OPINIONS = (
+    ("Lò Văn Minh", "construction",
+     "Đường từ bản ra trung tâm xã bị sạt lở 3 đoạn sau mưa lũ, xe máy không đi được; "
+     "đề nghị xã sớm khắc phục trước mùa thu hoạch."),
+    ("Quàng Thị Hoa", "water",
+     "Công trình nước sinh hoạt tự chảy của bản hỏng đường ống từ tháng 8, 40 hộ phải "
+     "gánh nước suối."),
+    ("Cà Văn Thắng", "land",
+     "Đề nghị xã hướng dẫn thủ tục cấp giấy chứng nhận quyền sử dụng đất cho các hộ "
+     "đã sử dụng ổn định từ trước năm 2004."),
+    ("Lường Thị Xuân", "social_policy",
+     "Gia đình tôi thuộc hộ cận nghèo nhưng chưa được cấp thẻ bảo hiểm y tế năm 2026."),
+    ("", "electricity", "Điện chập chờn vào buổi tối, đề nghị kiểm tra trạm biến áp của bản."),
+    ("Tòng Văn Khánh", "education",
+     "Điểm trường mầm non của bản thiếu nhà vệ sinh, đề nghị xã hỗ trợ xây dựng."),
+)
+
+
+def _serve(app, port: int) -> None:
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=port, threads=4, ident="langnghe")
+    threading.Thread(target=server.run, daemon=True, name=f"demo-{port}").start()
+
+
+def record_sample(commune_code: int = 3808) -> int:
+    """Set the laptop up for Mường La and record one forum; return how many opinions."""
+    from .areas import logic as areas
+    from .extensions import db
+    from .forums import logic as forums
+    from .opinions import logic as opinions
+
+    commune = areas.choose_commune(commune_code)
+    villages = [areas.add_village(commune, name, None, households)
+                for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85),
+                                         ("Tiểu khu 1", 300))]
+    forum = forums.create_forum({
+        "kind": "listening", "village_id": villages[0].id,
+        "started_at": datetime(2026, 11, 20, 8, 0), "venue": "Nhà văn hóa bản Nà Lò",
+        "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
+        "officials_present": "Phó Chủ tịch UBND xã Cầm Văn Sơn",
+        "attendance_total": 64, "attendance_women": 30, "attendance_ethnic_minority": 60,
+        "households_represented": 70, "agenda": "Nghe ý kiến của Nhân dân"})
+    for name, category, content in SAMPLE_OPINIONS:
+        opinions.create_opinion({"raiser_name": name or None, "anonymous": not name,
+                                 "category_code": category, "content": content}, forum)
+    db.session.commit()
+    return len(SAMPLE_OPINIONS)
+
+
+def run_demo(central_port: int, field_port: int, data: Path | None, once: bool = False) -> None:
+    """Start both nodes, sync them both ways, print where to look; serve until Ctrl+C."""
+    from sqlalchemy import select
+
+    from sync import store
+
+    from . import create_app
+    from .central.logic import create_account, update_opinion
+    from .cli import upgrade_database
+    from .extensions import db
+    from .outbox import logic as outbox
+
+    base = Path(data) if data else Path(tempfile.mkdtemp(prefix="langnghe-demo-"))
+    central = create_app({"ROLE": "central", "DATA_DIR": base / "central"})
+    field = create_app({"DATA_DIR": base / "field"})
+    upgrade_database(central)
+    upgrade_database(field)
+    password = "langnghe-demo"
+    with central.app_context():
+        create_account("admin", password)
+        db.session.commit()
+        with db.engine.begin() as conn:
+            code = store.create_enrolment(conn, 3808, "Máy bản Nà Lò")
+    _serve(central, central_port)
+    central_url = f"http://127.0.0.1:{central_port}"
+    with field.app_context():
+        count = record_sample()
+        outbox.enroll(central_url, code, "Máy bản Nà Lò")
+        first = outbox.run_sync()
+        click.echo(f"Laptop → central: {first.pushed} records sent, {first.stored} stored, "
+                   f"{first.round_trips} round trips.")
+    with central.app_context(), db.engine.begin() as conn:
+        opinion_id = conn.execute(select(store.record.c.id).where(
+            store.record.c.collection == "opinion").limit(1)).scalar_one()
+        update_opinion(conn, opinion_id, {
+            "status": "answered", "responsible_unit": "Phòng Kinh tế xã",
+            "answer_text": "UBND xã đã giao Phòng Kinh tế khảo sát; dự kiến sửa xong "
+                           "trước 31/12/2026.", "answer_by": "Chủ tịch UBND xã"}, "admin")
+    with field.app_context():
+        second = outbox.run_sync()
+        click.echo(f"Central → laptop: {second.pulled} answer(s) brought back.")
+    _serve(field, field_port)
+    click.echo(f"\nData in {base}")
+    click.echo(f"Field laptop:   http://127.0.0.1:{field_port}/  ({count} opinions recorded; "
+               f"'Đồng bộ' in the top bar)")
+    click.echo(f"Central office: {central_url}/central/  (log in: admin / {password})")
+    if once:
+        return
+    click.echo("Ctrl+C stops both.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass

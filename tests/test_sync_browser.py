@@ -1,0 +1,102 @@
+"""The whole loop in a real Chromium: office enrols a laptop, the laptop syncs, answers return."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from field_app import create_app
+from field_app.cli import main, upgrade_database
+from field_app.extensions import db
+
+from .browser import ARTIFACTS, FieldServer
+from .conftest import MUONG_LA
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+HOSTILE = "<script>window.hacked = 1</script>Xin sửa cầu treo"
+
+
+@pytest.fixture
+def recorded_laptop(tmp_path):
+    """A laptop server (`langnghe field`) with one forum of three opinions, not enrolled."""
+    from .test_sync import record_forum
+
+    data_dir = tmp_path / "laptop-server"
+    setup = create_app({"DATA_DIR": data_dir})
+    upgrade_database(setup)
+    with setup.app_context():
+        from field_app.areas import logic as areas
+        from field_app.opinions import logic as opinions
+
+        commune = areas.choose_commune(MUONG_LA)
+        areas.add_village(commune, "Bản Nà Lò", None, 120)
+        db.session.commit()
+        forum, _said = record_forum(2)
+        opinions.create_opinion({"raiser_name": "Lò Văn Pọm", "content": HOSTILE,
+                                 "category_code": "construction"}, forum)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    server = FieldServer(data_dir).start()
+    yield server
+    server.stop()
+
+
+def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, recorded_laptop,
+                                                           page):
+    central, laptop = sqlite_central, recorded_laptop
+    made = CliRunner().invoke(main, ["central", "--database", central.database, "--data",
+                                     str(central.data_dir), "create-admin", "canbo",
+                                     "--password", "mat-khau-xa-2026"])
+    assert made.exit_code == 0, made.output
+
+    # The office logs in and makes a one-time code for Mường La.
+    page.goto(central.url + "/central/")
+    page.fill("#username", "canbo")
+    page.fill("#password", "mat-khau-xa-2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.fill("#commune", "muong la")
+    page.fill("#label", "Máy bản Nà Lò")
+    page.get_by_role("button", name="Tạo mã").click()
+    code = page.locator("#new-code strong").inner_text()
+    assert len(code) == 14
+
+    # The village head enrols the laptop and presses Đồng bộ.
+    page.goto(laptop.url + "/sync/")
+    page.fill("#server_url", central.url)
+    page.fill("#code", code)
+    page.get_by_role("button", name="Đăng ký").click()
+    assert "Đã đăng ký máy" in page.inner_text("main")
+    assert page.inner_text("#sync-pending") == "5"  # the village, the forum, three opinions
+    page.get_by_role("button", name="Đồng bộ").click()
+    page.wait_for_function(
+        "document.getElementById('sync-pending') && "
+        "document.getElementById('sync-pending').textContent.trim() === '0'", timeout=30000)
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(ARTIFACTS / "sync-laptop-after.png"), full_page=True)
+    assert central.count("opinion") == 3
+
+    # The office sees the opinions (hostile text shown as text) and answers one.
+    page.goto(central.url + "/central/records")
+    assert "<script>" in page.inner_text("#records")
+    assert page.evaluate("window.hacked") is None
+    row = page.locator("tr", has_text="Lò Văn Pọm")
+    row.locator("select[name=status]").select_option("answered")
+    row.locator("textarea[name=answer_text]").fill("Xã sẽ sửa cầu treo trong quý I/2027.")
+    row.get_by_role("button", name="Lưu").click()
+    assert "Đã lưu" in page.inner_text("main")
+    page.goto(central.url + "/central/")
+    assert "Máy bản Nà Lò" in page.inner_text("#devices")
+    page.screenshot(path=str(ARTIFACTS / "sync-central-devices.png"), full_page=True)
+
+    # Back on the laptop: sync, and the answer is there to read out at the next meeting.
+    page.goto(laptop.url + "/sync/")
+    page.get_by_role("button", name="Đồng bộ").click()
+    page.wait_for_function(
+        "(document.getElementById('sync-result') || {}).textContent"
+        "?.includes('nhận về 1 thay đổi')", timeout=30000)
+    page.goto(laptop.url + "/opinions?q=cau treo")
+    page.get_by_text("Xin sửa cầu treo").first.click()
+    assert page.inner_text("#workflow-status") == "Đã trả lời"
+    assert "quý I/2027" in page.inner_text("#central-answer-text")
+    page.screenshot(path=str(ARTIFACTS / "sync-answer-on-laptop.png"), full_page=True)
