@@ -116,8 +116,8 @@ def create_app(config: dict | None = None) -> Flask:
         """Send every page to set-up until the commune is chosen."""
         from .areas.logic import current_commune
 
-        if request.endpoint in (None, "static") or request.blueprint in (
-                "api", "pwa", "sync", "central"):
+        if app.config["ROLE"] == "central" or request.endpoint in (None, "static") \
+                or request.blueprint in ("api", "pwa"):
             return None
         if request.endpoint.startswith("areas.setup") or request.endpoint in (
                 "pwa.language", "lan.pin"):

@@ -26,6 +26,8 @@ class Faults:
     # Answer the next N connections with this raw HTTP response instead of forwarding.
     fail_with: bytes | None = None
     failures: int = 0
+    # Accept the next N connections and never answer (a link that hangs: timeouts).
+    stalls: int = 0
     # Link shape: one-way delay per direction (s) and bandwidth (bytes/s, 0: unlimited).
     one_way_delay: float = 0.0
     bytes_per_second: int = 0
@@ -80,6 +82,9 @@ class FaultProxy:
                 fail = self.faults.failures > 0 and self.faults.fail_with
                 if fail:
                     self.faults.failures -= 1
+                stall = not fail and self.faults.stalls > 0
+                if stall:
+                    self.faults.stalls -= 1
                 cut_up = cut_down = None
                 if self.faults.cuts > 0 and (self.faults.cut_request_after is not None
                                              or self.faults.cut_response_after is not None):
@@ -88,6 +93,9 @@ class FaultProxy:
                     self.faults.cuts -= 1
             if fail:
                 threading.Thread(target=self._fail, args=(client, fail), daemon=True).start()
+                continue
+            if stall:
+                threading.Thread(target=self._stall, args=(client,), daemon=True).start()
                 continue
             try:
                 upstream = socket.create_connection(self.target, timeout=5)
@@ -101,6 +109,11 @@ class FaultProxy:
                              daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, cut_down, False, done),
                              daemon=True).start()
+
+    def _stall(self, client: socket.socket) -> None:
+        # Hold the connection, say nothing, until the client gives up (bounded: 30 s).
+        self._stop.wait(30)
+        client.close()
 
     def _fail(self, client: socket.socket, response: bytes) -> None:
         client.settimeout(2)

@@ -254,3 +254,85 @@ def test_central_killed_during_ingest_then_restarted(central, laptop):
     assert outbox.pending_count() == 0
     assert central.count() == 3004
     assert_same_records(central)
+
+
+def test_hanging_link_times_out_and_retries_without_new_local_writes(central, laptop):
+    record_forum(4)
+    laptop.config["SYNC_TIMEOUT"] = (2.0, 1.0)
+    faults = Faults()
+    with enrol_through_proxy(central, faults):
+        faults.stalls = 2  # two requests hang until the client's timeout
+        before = db.session.execute(select(db.func.count()).select_from(Outbox)).scalar()
+        summary = outbox.run_sync()
+    assert faults.stalls == 0
+    assert summary.stored == 8
+    # Retrying wrote nothing new locally: the same rows, now acknowledged.
+    after = db.session.execute(select(db.func.count()).select_from(Outbox)).scalar()
+    assert after == before
+    assert_same_records(central)
+
+
+LAPTOP_WRITER = """
+import sys
+from datetime import datetime
+from field_app import create_app
+from field_app.extensions import db
+from field_app.forums import logic as forums
+from field_app.opinions import logic as opinions
+from field_app.areas import logic as areas
+app = create_app({"DATA_DIR": sys.argv[1]})
+with app.app_context():
+    village = areas.villages()[0]
+    forum = forums.create_forum({"kind": "listening", "village_id": village.id,
+                                 "started_at": datetime(2026, 11, 21, 8)})
+    db.session.commit()
+    print("ready", flush=True)
+    for n in range(100000):
+        opinions.create_opinion({"content": f"Ý kiến số {n}", "category_code": "water"}, forum)
+        db.session.commit()
+"""
+
+
+def test_laptop_killed_mid_write_keeps_every_committed_opinion_in_the_outbox(central, laptop):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    data_dir = str(laptop.config["DATA_DIR"])
+    db.session.remove()
+    writer = subprocess.Popen([sys.executable, "-c", LAPTOP_WRITER, data_dir],
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "ready"
+    time.sleep(1.5)
+    os.kill(writer.pid, signal.SIGKILL)  # power cut in the middle of a write
+    writer.wait(timeout=20)
+    writer.stdout.close()
+
+    written = db.session.execute(select(db.func.count()).select_from(Opinion)).scalar()
+    assert written > 10
+    # Every opinion that made it to disk made it to the outbox in the same transaction.
+    assert outbox.pending_count() == written + 1 + 3
+    outbox.enroll(central.url, central.enrolment_code())
+    outbox.run_sync()
+    assert central.count("opinion") == written
+    assert_same_records(central)
+
+
+def test_running_laptop_syncs_by_itself_when_the_central_answers(central, laptop):
+    from .browser import FieldServer
+
+    record_forum(7)
+    outbox.enroll(central.url, central.enrolment_code())
+    db.session.remove()
+    server = FieldServer(laptop.config["DATA_DIR"]).start()  # `langnghe field`, no click
+    try:
+        deadline = time.monotonic() + 60
+        while central.count() < 11 and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        server.stop()
+    assert central.count() == 11
+    db.session.expire_all()
+    assert outbox.pending_count() == 0 and outbox.state().last_sync_at is not None
+    assert_same_records(central)
