@@ -26,6 +26,7 @@ from field_app.extensions import db
 from field_app.forums.models import Forum
 from field_app.opinions.logic import search_key
 from field_app.opinions.models import SEED_CATEGORIES, Opinion
+from field_app.outbox.models import Outbox
 from field_app.text import fold
 
 WORDS = ("đường", "nước", "điện", "trường", "trạm y tế", "đất", "cầu", "mương", "hỗ trợ",
@@ -59,6 +60,12 @@ def fill(opinions: int) -> tuple[list, list]:
                      "created_at": start + timedelta(minutes=i),
                      "updated_at": start + timedelta(minutes=i), **fields})
     db.session.execute(db.insert(Opinion), rows)
+    # Nothing synced yet: every record waits in the outbox (the top bar counts them).
+    stamp = f"{int(time.time() * 1000):013d}-0000-bench"
+    db.session.execute(db.insert(Outbox), [
+        {"collection": collection, "record_id": row["id"], "op": "put", "hlc": stamp,
+         "state": "pending", "created_at": start}
+        for collection, batch in (("forum", forums), ("opinion", rows)) for row in batch])
     db.session.commit()
     return forums, villages
 

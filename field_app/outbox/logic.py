@@ -90,7 +90,7 @@ def state() -> SyncState:
 def pending_count() -> int:
     """Return how many records wait for the central's acknowledgement."""
     return db.session.execute(select(func.count(func.distinct(Outbox.record_id)))
-                              .where(Outbox.state != "acked")).scalar_one()
+                              .where(Outbox.state.in_(("pending", "rejected")))).scalar_one()
 
 
 def rejected_records() -> list[Outbox]:

@@ -49,6 +49,7 @@ def upgrade():
     )
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.create_index('ix_outbox_record_id', ['record_id'], unique=False)
+        batch_op.create_index('ix_outbox_state_record_id', ['state', 'record_id'], unique=False)
 
     op.create_table('sync_state',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -259,6 +260,7 @@ def downgrade():
     op.drop_table('sync_blob')
     op.drop_table('sync_state')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_state_record_id')
         batch_op.drop_index('ix_outbox_record_id')
 
     op.drop_table('outbox')
