@@ -13,31 +13,25 @@ bound (bytes at the proxy / bandwidth). Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import io
 import os
 import random
 import sys
-import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.setup import laptop_and_central  # noqa: E402
 from benchmarks.vietnamese import opinion_fields  # noqa: E402
-from field_app import create_app  # noqa: E402
-from field_app.areas import logic as areas  # noqa: E402
 from field_app.attachments import logic as attachments  # noqa: E402
-from field_app.cli import upgrade_database  # noqa: E402
+from field_app.demo import sample_forum  # noqa: E402
 from field_app.extensions import db  # noqa: E402
-from field_app.forums import logic as forums  # noqa: E402
 from field_app.opinions import logic as opinions  # noqa: E402
 from field_app.outbox import logic  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from tests.netproxy import FaultProxy  # noqa: E402
-from tests.sync_support import Central  # noqa: E402
 
 COMMUNE = 3808  # Xã Mường La
 BYTES_PER_SECOND = 32_000  # 256 kbit/s
@@ -48,13 +42,7 @@ TARGET = 1.2
 def record_forum(count: int, photos: int, photo_bytes: int, data_dir: Path) -> None:
     """Record a forum with `count` opinions and `photos` photos of its minutes."""
     rng = random.Random(256)
-    commune = areas.choose_commune(COMMUNE)
-    village = areas.add_village(commune, "Bản Nà Lò", None, 120)
-    forum = forums.create_forum({
-        "kind": "listening", "village_id": village.id,
-        "started_at": datetime(2026, 11, 20, 8, 0), "venue": "Nhà văn hóa bản Nà Lò",
-        "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa", "attendance_total": 64,
-        "agenda": "Nghe ý kiến, kiến nghị của Nhân dân"})
+    forum = sample_forum(COMMUNE)
     for _ in range(count):
         opinions.create_opinion(opinion_fields(rng, "Bản Nà Lò"), forum)
     for i in range(photos):
@@ -95,39 +83,29 @@ def main() -> None:
     parser.add_argument("--photos", type=int, default=3)
     parser.add_argument("--photo-kb", type=int, default=300)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        central_dir, laptop_dir = Path(tmp) / "central", Path(tmp) / "laptop"
-        central_dir.mkdir()
-        app = create_app({"DATA_DIR": laptop_dir})
-        with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
-            upgrade_database(app)
-        central = Central(central_dir)
-        try:
-            central.start()
-            with app.app_context():
-                record_forum(args.opinions, args.photos, args.photo_kb * 1024, laptop_dir)
-                pending = logic.pending_count()
-                with FaultProxy(central.port) as proxy:
-                    # Enrolled on an open link: only run_sync() is shaped and counted.
-                    logic.enroll(proxy.url, central.enrolment_code(), "Máy bản Nà Lò")
-                    faults = proxy.faults
-                    with faults.lock:
-                        faults.bytes_up = faults.bytes_down = faults.connections = 0
-                        faults.one_way_delay, faults.bytes_per_second = (ONE_WAY_DELAY,
-                                                                         BYTES_PER_SECOND)
-                    with Requests() as requests:
-                        began = time.perf_counter()
-                        summary = logic.run_sync()
-                        elapsed = time.perf_counter() - began
-                    time.sleep(0.3)  # let the proxy's pipes count the last bytes
-                    with faults.lock:
-                        up, down, connections = (faults.bytes_up, faults.bytes_down,
-                                                 faults.connections)
-                db.session.remove()
-                db.engine.dispose()
-            held, blobs = central.count(), len(list((central_dir / "blobs").glob("??/*")))
-        finally:
-            central.close()
+    with laptop_and_central() as (app, central, laptop_dir):
+        with app.app_context():
+            record_forum(args.opinions, args.photos, args.photo_kb * 1024, laptop_dir)
+            pending = logic.pending_count()
+            with FaultProxy(central.port) as proxy:
+                # Enrolled on an open link: only run_sync() is shaped and counted.
+                logic.enroll(proxy.url, central.enrolment_code(), "Máy bản Nà Lò")
+                faults = proxy.faults
+                with faults.lock:
+                    faults.bytes_up = faults.bytes_down = faults.connections = 0
+                    faults.one_way_delay, faults.bytes_per_second = (ONE_WAY_DELAY,
+                                                                     BYTES_PER_SECOND)
+                with Requests() as requests:
+                    began = time.perf_counter()
+                    summary = logic.run_sync()
+                    elapsed = time.perf_counter() - began
+                time.sleep(0.3)  # let the proxy's pipes count the last bytes
+                with faults.lock:
+                    up, down, connections = (faults.bytes_up, faults.bytes_down,
+                                             faults.connections)
+            db.session.remove()
+            db.engine.dispose()
+        held, blobs = central.count(), len(list((central.data_dir / "blobs").glob("??/*")))
 
     total = up + down
     bound = total / BYTES_PER_SECOND

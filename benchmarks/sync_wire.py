@@ -14,33 +14,26 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import lzma
 import random
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.setup import laptop_and_central  # noqa: E402
 from benchmarks.vietnamese import opinion_fields  # noqa: E402
-from field_app import create_app  # noqa: E402
-from field_app.areas import logic as areas  # noqa: E402
-from field_app.cli import upgrade_database  # noqa: E402
+from field_app.demo import sample_forum  # noqa: E402
 from field_app.extensions import db  # noqa: E402
-from field_app.forums import logic as forums  # noqa: E402
 from field_app.opinions import logic as opinions  # noqa: E402
 from field_app.outbox import logic  # noqa: E402
-from field_app.outbox.models import Outbox  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from sync.protocol import compress, dumps  # noqa: E402
 from tests.netproxy import FaultProxy  # noqa: E402
-from tests.sync_support import Central  # noqa: E402
 
 COMMUNE = 3808  # Xã Mường La
 TARGET = 1.10
@@ -49,29 +42,13 @@ TARGET = 1.10
 def record_forum(count: int) -> None:
     """Record one forum in Bản Nà Lò with `count` opinions, as a secretary would."""
     rng = random.Random(2026)
-    commune = areas.choose_commune(COMMUNE)
-    made = [areas.add_village(commune, name, None, households)
-            for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85), ("Tiểu khu 1", 300))]
-    forum = forums.create_forum({
-        "kind": "listening", "village_id": made[0].id,
-        "started_at": datetime(2026, 11, 20, 8, 0), "venue": "Nhà văn hóa bản Nà Lò",
-        "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
-        "officials_present": "Phó Chủ tịch UBND xã Cầm Văn Sơn",
-        "attendance_total": 64, "attendance_women": 30, "attendance_ethnic_minority": 60,
-        "households_represented": 70, "agenda": "Nghe ý kiến, kiến nghị của Nhân dân"})
+    forum = sample_forum(COMMUNE)
     db.session.commit()
     for i in range(count):
         opinions.create_opinion(opinion_fields(rng, "Bản Nà Lò"), forum)
         if i % 250 == 249:
             db.session.commit()
     db.session.commit()
-
-
-def wire_records() -> list[dict]:
-    """Return every waiting record exactly as `push` puts it in a batch."""
-    upto = db.session.execute(db.select(db.func.max(Outbox.seq))).scalar() or 0
-    return [logic._wire_record(record_id, collection, last, op, hlc)
-            for record_id, collection, _first, last, op, hlc in logic._pending(upto)]
 
 
 def xz9(data: bytes) -> tuple[int, str]:
@@ -105,42 +82,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opinions", type=int, default=2000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        central_dir, laptop_dir = Path(tmp) / "central", Path(tmp) / "laptop"
-        central_dir.mkdir()
-        app = create_app({"DATA_DIR": laptop_dir})
-        with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
-            upgrade_database(app)
-        central = Central(central_dir)
-        try:
-            central.start()
-            with app.app_context():
-                began = time.perf_counter()
-                record_forum(args.opinions)
-                records = wire_records()
-                print(f"recorded {args.opinions} opinions ({len(records)} records with "
-                      f"villages and forum) in {time.perf_counter() - began:.1f} s")
-                lines = b"".join(dumps(item) + b"\n" for item in records)
-                packed, how = xz9(lines)
-                with FaultProxy(central.port) as proxy:
-                    logic.enroll(proxy.url, central.enrolment_code(), "Máy bản Nà Lò")
-                    faults = proxy.faults
-                    with faults.lock:
-                        enrol_bytes = faults.bytes_up + faults.bytes_down
-                        faults.bytes_up = faults.bytes_down = faults.connections = 0
-                    with pushes_seen([]) as envelopes:
-                        began = time.perf_counter()
-                        summary = logic.run_sync()
-                        elapsed = time.perf_counter() - began
-                    time.sleep(0.3)  # let the proxy's pipes count the last bytes
-                    with faults.lock:
-                        up, down, connections = (faults.bytes_up, faults.bytes_down,
-                                                 faults.connections)
-                db.session.remove()
-                db.engine.dispose()
-            held = central.count()
-        finally:
-            central.close()
+    with laptop_and_central() as (app, central, laptop_dir):
+        with app.app_context():
+            began = time.perf_counter()
+            record_forum(args.opinions)
+            records = logic.waiting_records()
+            print(f"recorded {args.opinions} opinions ({len(records)} records with "
+                  f"villages and forum) in {time.perf_counter() - began:.1f} s")
+            lines = b"".join(dumps(item) + b"\n" for item in records)
+            packed, how = xz9(lines)
+            with FaultProxy(central.port) as proxy:
+                logic.enroll(proxy.url, central.enrolment_code(), "Máy bản Nà Lò")
+                faults = proxy.faults
+                with faults.lock:
+                    enrol_bytes = faults.bytes_up + faults.bytes_down
+                    faults.bytes_up = faults.bytes_down = faults.connections = 0
+                with pushes_seen([]) as envelopes:
+                    began = time.perf_counter()
+                    summary = logic.run_sync()
+                    elapsed = time.perf_counter() - began
+                time.sleep(0.3)  # let the proxy's pipes count the last bytes
+                with faults.lock:
+                    up, down, connections = (faults.bytes_up, faults.bytes_down,
+                                             faults.connections)
+            db.session.remove()
+            db.engine.dispose()
+        held = central.count()
     count = len(records)
     wire = up + down
     bodies = summary.bytes_sent + summary.bytes_received

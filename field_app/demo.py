@@ -34,24 +34,30 @@ def _serve(app, port: int) -> None:
     threading.Thread(target=server.run, daemon=True, name=f"demo-{port}").start()
 
 
-def record_sample(commune_code: int = 3808) -> int:
-    """Set the laptop up for Mường La and record one forum; return how many opinions."""
+def sample_forum(commune_code: int = 3808):
+    """Set the laptop up for Mường La (three villages) and open one forum in Bản Nà Lò."""
     from .areas import logic as areas
-    from .extensions import db
     from .forums import logic as forums
-    from .opinions import logic as opinions
 
     commune = areas.choose_commune(commune_code)
     villages = [areas.add_village(commune, name, None, households)
                 for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85),
                                          ("Tiểu khu 1", 300))]
-    forum = forums.create_forum({
+    return forums.create_forum({
         "kind": "listening", "village_id": villages[0].id,
         "started_at": datetime(2026, 11, 20, 8, 0), "venue": "Nhà văn hóa bản Nà Lò",
         "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
         "officials_present": "Phó Chủ tịch UBND xã Cầm Văn Sơn",
         "attendance_total": 64, "attendance_women": 30, "attendance_ethnic_minority": 60,
         "households_represented": 70, "agenda": "Nghe ý kiến của Nhân dân"})
+
+
+def record_sample(commune_code: int = 3808) -> int:
+    """Record the sample forum and its opinions; return how many opinions."""
+    from .extensions import db
+    from .opinions import logic as opinions
+
+    forum = sample_forum(commune_code)
     for name, category, content in SAMPLE_OPINIONS:
         opinions.create_opinion({"raiser_name": name or None, "anonymous": not name,
                                  "category_code": category, "content": content}, forum)

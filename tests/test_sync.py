@@ -96,9 +96,7 @@ def test_forum_syncs_and_answer_comes_back(central, laptop):
 def test_replayed_batch_is_stored_once(central, laptop):
     record_forum(10)
     row = outbox.enroll(central.url, central.enrolment_code())
-    upto = db.session.execute(select(db.func.max(Outbox.seq))).scalar()
-    batch = [outbox._wire_record(rid, c, last, op, hlc)
-             for rid, c, _first, last, op, hlc in outbox._pending(upto)]
+    batch = outbox.waiting_records()
     client = SyncClient(central.url, row.device_id, row.secret)
     envelope = {"device": row.device_id, "replica": row.replica, "records": batch}
     first = client.push(envelope)
@@ -112,9 +110,7 @@ def test_replayed_batch_is_stored_once(central, laptop):
 def test_parallel_replays_of_one_batch_store_each_record_once(central, laptop):
     record_forum(200)
     row = outbox.enroll(central.url, central.enrolment_code())
-    upto = db.session.execute(select(db.func.max(Outbox.seq))).scalar()
-    batch = [outbox._wire_record(rid, c, last, op, hlc)
-             for rid, c, _first, last, op, hlc in outbox._pending(upto)]
+    batch = outbox.waiting_records()
     envelope = {"device": row.device_id, "replica": row.replica, "records": batch}
     answers: list = []
 
@@ -213,9 +209,7 @@ def test_backoff_grows_with_jitter_and_retries_only_link_failures():
 def test_laptop_killed_between_acknowledgement_and_marking_sent(central, laptop):
     record_forum(15)
     row = outbox.enroll(central.url, central.enrolment_code())
-    upto = db.session.execute(select(db.func.max(Outbox.seq))).scalar()
-    batch = [outbox._wire_record(rid, c, last, op, hlc)
-             for rid, c, _first, last, op, hlc in outbox._pending(upto)]
+    batch = outbox.waiting_records()
     # The central acknowledged, but the laptop died before writing it down.
     SyncClient(central.url, row.device_id, row.secret).push(
         {"device": row.device_id, "records": batch})

@@ -157,6 +157,13 @@ def _wire_record(record_id, collection, last_seq, op, hlc) -> dict[str, Any]:
             "data": wire_data(collection, row)}
 
 
+def waiting_records() -> list[dict[str, Any]]:
+    """Return every unacknowledged record as it goes on the wire, parents first."""
+    upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
+    return [_wire_record(record_id, collection, last, op, hlc)
+            for record_id, collection, _first, last, op, hlc in _pending(upto)]
+
+
 def _apply_results(sent: list[dict[str, Any]], answer: dict[str, Any], summary: Summary) -> None:
     """Mark what the central acknowledged; keep refused records with their reason."""
     results = answer.get("results", "")
@@ -448,9 +455,7 @@ def export_bundle(path: Path) -> dict[str, Any]:
     row = state()
     if not (row.device_id and row.secret):
         raise NotEnrolled()
-    upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
-    records = [_wire_record(record_id, collection, last, op, hlc)
-               for record_id, collection, _first, last, op, hlc in _pending(upto)]
+    records = waiting_records()
     data_dir: Path = current_app.config["DATA_DIR"]
     shas = sorted({item["data"]["sha256"] for item in records
                    if item["c"] == "attachment" and item["op"] == "put"})
