@@ -330,3 +330,13 @@ def test_running_laptop_syncs_by_itself_when_the_central_answers(central, laptop
     db.session.expire_all()
     assert outbox.pending_count() == 0 and outbox.state().last_sync_at is not None
     assert_same_records(central)
+
+
+def test_sync_before_enrolment_says_what_to_do_every_time(laptop):
+    record_forum(1)
+    for _ in range(2):  # a refused sync does not leave the laptop "busy"
+        with pytest.raises(SyncError) as refused:
+            outbox.run_sync()
+        assert refused.value.code == "not_enrolled"
+        assert "mã đăng ký" in refused.value.message
+    assert outbox.pending_count() == 5

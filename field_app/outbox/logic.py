@@ -99,6 +99,12 @@ def rejected_records() -> list[Outbox]:
                                    .order_by(Outbox.seq.desc())).scalars())
 
 
+def _retrying(action):
+    """Run one idempotent request with the configured retries and backoff."""
+    return with_retries(action, attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
+                        base=current_app.config.get("SYNC_BACKOFF", 1.0))
+
+
 def make_client(row: SyncState) -> SyncClient:
     if not (row.server_url and row.device_id and row.secret):
         raise NotEnrolled()
@@ -208,9 +214,7 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
                     "replica": row.replica, "batch": str(uuid.uuid4()), "records": batch}
         started = time.monotonic()
         try:
-            answer = with_retries(lambda envelope=envelope: client.push(envelope),
-                                  attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
-                                  base=current_app.config.get("SYNC_BACKOFF", 1.0))
+            answer = _retrying(lambda envelope=envelope: client.push(envelope))
         except Unreachable:
             row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
             db.session.commit()
@@ -271,9 +275,7 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
                 data = stream.read(min(budget, blob["size"] - blob["offset"]))
             chunks.append((sha, blob["offset"], data))
             budget -= len(data)
-        answer = with_retries(lambda chunks=chunks: client.upload(chunks),
-                              attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
-                              base=current_app.config.get("SYNC_BACKOFF", 1.0))
+        answer = _retrying(lambda chunks=chunks: client.upload(chunks))
         for held in answer["blobs"]:
             sha = held["sha256"]
             if sha not in todo:
@@ -363,9 +365,7 @@ def pull(client: SyncClient, row: SyncState, summary: Summary,
          progress: Progress | None = None) -> dict[str, Any]:
     """Fetch and apply the central's changes page by page; return the last page."""
     while True:
-        page = with_retries(lambda: client.pull(row.pull_cursor),
-                            attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
-                            base=current_app.config.get("SYNC_BACKOFF", 1.0))
+        page = _retrying(lambda: client.pull(row.pull_cursor))
         db.session.info[APPLYING_CENTRAL] = True
         try:
             summary.pulled += sum(apply_central(change) for change in page["changes"])
@@ -387,9 +387,7 @@ def reoffer(client: SyncClient, summary: Summary) -> int:
     lacking: list[uuid.UUID] = []
     for start in range(0, len(acked), 5000):
         offered = [[str(item.record_id), item.hlc] for item in acked[start:start + 5000]]
-        answer = with_retries(lambda offered=offered: client.lacking(offered),
-                              attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
-                              base=current_app.config.get("SYNC_BACKOFF", 1.0))
+        answer = _retrying(lambda offered=offered: client.lacking(offered))
         lacking.extend(uuid.UUID(key) for key in answer["lacking"])
     for start in range(0, len(lacking), 500):
         db.session.execute(update(Outbox).where(
@@ -405,9 +403,9 @@ def run_sync(progress: Progress | None = None) -> Summary:
     if not _RUNNING.acquire(blocking=False):
         raise SyncBusy()
     summary = Summary()
-    row = state()
-    client = make_client(row)
     try:
+        row = state()
+        client = make_client(row)
         row.last_attempt_at = utcnow()
         db.session.commit()
         missing = push(client, row, summary, progress)
