@@ -627,7 +627,7 @@ def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datet
     (flagged for a person). When the office's value wins over a laptop edit,
     the change is announced again so the laptop pulls it.
     """
-    by_id = {item.id: item for item in items if not item.deleted}
+    by_id = {item.id: item for item in items}
     if not by_id:
         return
     query = select(record.c.id, record.c.hlc, record.c.data, record.c.overrides,
@@ -637,6 +637,9 @@ def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datet
         query = query.with_for_update()
     for row in conn.execute(query).all():
         item = by_id[row.id]
+        if item.deleted:
+            item.overrides = {}  # a delete is final: the office's corrections go with it
+            continue
         if not row.overrides or item.hlc <= row.hlc or item.data is None:
             continue
         kept: dict[str, str] = {}

@@ -473,3 +473,31 @@ def test_code_for_another_commune_is_refused_and_not_spent(central, laptop, tmp_
         assert current_commune().code == 3850
         db.session.remove()
         db.engine.dispose()
+
+
+def test_delete_of_an_opinion_the_office_corrected(central, laptop):
+    _forum, said = record_forum(2)
+    outbox.enroll(central.url, central.enrolment_code())
+    outbox.run_sync()
+    set_central(central, said[0].id, category_code="land", category_name="Đất đai")
+    opinions.delete_opinion(said[0])
+    db.session.commit()
+    summary = outbox.run_sync()
+    assert summary.rejected == 0 and outbox.pending_count() == 0
+    assert central_opinion(central, said[0].id).deleted
+    assert_same_records(central)
+
+
+def test_photo_damaged_on_the_laptop_does_not_stop_the_sync(central, laptop):
+    _forum, said = record_forum(1)
+    attachment = attachments.attach(laptop.config["DATA_DIR"],
+                                    io.BytesIO(b"\xff\xd8\xff\xe0" + os.urandom(90_000)),
+                                    "anh.jpg", 1 << 20, opinion=said[0])
+    db.session.commit()
+    path = attachments.blob_path(laptop.config["DATA_DIR"], attachment.sha256)
+    path.write_bytes(path.read_bytes()[:40_000])  # cut short by a failing disk
+    outbox.enroll(central.url, central.enrolment_code())
+    summary = outbox.run_sync()
+    assert summary.blobs == 0 and summary.errors
+    assert outbox.pending_count() == 0  # the records went up all the same
+    assert_same_records(central)

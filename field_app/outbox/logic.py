@@ -260,9 +260,14 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
     Reads one chunk at a time from disk: a 20 MB photo never sits in memory whole.
     """
     data_dir: Path = current_app.config["DATA_DIR"]
-    # A photo removed from this laptop since cannot be sent; the rest still go.
-    todo = {blob["sha256"]: dict(blob) for blob in missing
-            if blob_path(data_dir, blob["sha256"]).exists()}
+    todo: dict[str, dict[str, Any]] = {}
+    for blob in missing:
+        path = blob_path(data_dir, blob["sha256"])
+        # A photo removed or damaged on this laptop since cannot be sent; the rest still go.
+        if not path.exists() or path.stat().st_size != blob["size"]:
+            summary.errors.append(f"{blob['sha256'][:12]}: tệp ảnh trên máy bị mất hoặc hỏng")
+            continue
+        todo[blob["sha256"]] = dict(blob)
     total = sum(blob["size"] for blob in todo.values()) or 1
     failures: dict[str, int] = {}
     while todo:
