@@ -171,7 +171,7 @@ def create_blueprint(get_engine: Callable[[], Engine],
         return answer({"lacking": missing, "held_seq": dev.held_seq, "epoch": epoch})
 
     @bp.post("/blobs")
-    def blobs():
+    def blobs() -> Response:
         """Take chunks of photo files, each at the offset the central holds."""
         check_version(request.headers.get(PROTOCOL_HEADER))
         raw = raw_body()

@@ -6,8 +6,10 @@ lost, none doubled.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+import urllib.request
 import uuid
 from datetime import datetime
 
@@ -322,10 +324,16 @@ def test_running_laptop_syncs_by_itself_when_the_central_answers(central, laptop
     server = FieldServer(laptop.config["DATA_DIR"]).start()  # `langnghe field`, no click
     try:
         deadline = time.monotonic() + 60
-        while central.count() < 11 and time.monotonic() < deadline:
+        status: dict = {}
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(server.url + "/sync/status", timeout=10) as answer:
+                status = json.load(answer)
+            if status["last_sync_at"] and not status["running"]:
+                break
             time.sleep(0.5)
     finally:
         server.stop()
+    assert status["pending"] == 0
     assert central.count() == 11
     db.session.expire_all()
     assert outbox.pending_count() == 0 and outbox.state().last_sync_at is not None
