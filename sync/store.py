@@ -14,6 +14,7 @@ second time.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import uuid
@@ -436,11 +437,23 @@ def _allowed_villages(conn: Connection, dev, batch_villages: list[Checked]) -> s
     return allowed
 
 
+def _parent_of(item: Checked) -> tuple[str, uuid.UUID] | None:
+    """Return (field, id) of the record a record hangs from; None for a village."""
+    if item.data is None:
+        return None
+    for name in PARENTS[item.collection]:
+        value = item.data.get(name)
+        if value:
+            return name, uuid.UUID(str(value))
+    return None
+
+
 def _place(conn: Connection, dev, items: list[Checked], result: BatchResult) -> list[Checked]:
     """Give each record its commune and village through its parents; drop out-of-scope ones."""
     by_id = {item.id: item for item in items}
-    wanted = {uuid.UUID(str(item.data[name])) for item in items if item.data
-              for name in PARENTS[item.collection] if item.data.get(name)} - by_id.keys()
+    parents = {item.id: _parent_of(item) for item in items
+               if not item.deleted and item.collection != "village"}
+    wanted = {found[1] for found in parents.values() if found} - by_id.keys()
     known: dict[uuid.UUID, Any] = {}
     if wanted:
         rows = conn.execute(select(record.c.id, record.c.commune_code, record.c.village_id)
@@ -451,29 +464,20 @@ def _place(conn: Connection, dev, items: list[Checked], result: BatchResult) -> 
     for item in items:
         if item.deleted:
             item.commune_code = dev.commune_code
-            placed.append(item)
-            continue
-        assert item.data is not None
-        if item.collection == "village":
+        elif item.collection == "village":
+            assert item.data is not None
             item.commune_code, item.village_id = item.data.get("commune_code"), item.id
-        else:
-            for name in PARENTS[item.collection]:
-                parent_id = item.data.get(name)
-                if not parent_id:
-                    continue
-                parent_key = uuid.UUID(str(parent_id))
-                parent = by_id.get(parent_key) or known.get(parent_key)
-                if parent is None:
-                    _reject(result, item.index, item.id, "unknown_parent",
-                            f"Chưa có bản ghi cha ({name} = {parent_id}) ở máy chủ; "
-                            "sẽ gửi lại ở lần đồng bộ sau.")
-                    break
-                item.commune_code, item.village_id = parent.commune_code, parent.village_id
-                break
-            if result.results[item.index] == "R":
+        elif (found := parents[item.id]) is not None:
+            name, key = found
+            parent = by_id.get(key) or known.get(key)
+            if parent is None:
+                _reject(result, item.index, item.id, "unknown_parent",
+                        f"Chưa có bản ghi cha ({name} = {key}) ở máy chủ; "
+                        "sẽ gửi lại ở lần đồng bộ sau.")
                 continue
-        if item.commune_code != dev.commune_code or (
-                allowed is not None and item.village_id not in allowed):
+            item.commune_code, item.village_id = parent.commune_code, parent.village_id
+        if not item.deleted and (item.commune_code != dev.commune_code or (
+                allowed is not None and item.village_id not in allowed)):
             _reject(result, item.index, item.id, OutOfScope.code, OutOfScope.message)
             continue
         placed.append(item)
@@ -550,6 +554,10 @@ incoming = Table("sync_incoming", MetaData(), *(column._copy() for column in rec
 _COLUMNS = [column.name for column in record.columns]
 
 
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert or update records by id, newest HLC winning; return the ids written."""
     if conn.dialect.name == "postgresql":
@@ -561,7 +569,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         with raw.cursor() as cursor:  # type: ignore[union-attr]
             with cursor.copy(f"COPY sync_incoming ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([Jsonb(row.get(name)) if name in json_columns
+                    copy.write_row([Jsonb(row.get(name), dumps=_compact)
+                                    if name in json_columns
                                     and row.get(name) is not None else row.get(name)
                                     for name in _COLUMNS])
         statement = postgresql.insert(record).from_select(_COLUMNS, select(incoming))
