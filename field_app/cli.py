@@ -259,7 +259,7 @@ def sync(data: Path | None) -> None:
     app = _field_context(data)
     with app.app_context():
         total = logic.pending_count()
-        with click.progressbar(length=max(total, 1), label="Đồng bộ",
+        with click.progressbar(length=max(total, 1), label="Syncing",
                                show_pos=True) as bar:
             seen = {"push": 0}
 
@@ -294,6 +294,10 @@ def export_bundle(path: Path, data: Path | None) -> None:
             made = logic.export_bundle(path)
         except SyncError as exc:
             raise click.ClickException(exc.message) from None
+        except OSError as exc:
+            raise click.ClickException(
+                f"Không ghi được {path} ({exc.strerror}). USB đã cắm chưa, thư mục có đúng "
+                f"không? Dữ liệu trên máy không bị ảnh hưởng.") from None
     click.echo(f"Wrote {made['records']} records and {made['blobs']} photos to {path}.")
 
 
@@ -309,10 +313,11 @@ def import_ack(path: Path, data: Path | None) -> None:
     app = _field_context(data)
     with app.app_context():
         try:
-            count = logic.import_ack(path.read_bytes())
+            count, answers = logic.import_ack(path.read_bytes())
         except SyncError as exc:
             raise click.ClickException(exc.message) from None
-        click.echo(f"{count} records acknowledged; {logic.pending_count()} still waiting.")
+        click.echo(f"{count} records acknowledged; {logic.pending_count()} still waiting; "
+                   f"{answers} answers from the commune applied.")
 
 
 @main.command()

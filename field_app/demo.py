@@ -73,6 +73,7 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
 
     from . import create_app
     from .central.logic import create_account, update_opinion
+    from .central.models import Account
     from .cli import upgrade_database
     from .extensions import db
     from .outbox import logic as outbox
@@ -83,16 +84,26 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
     upgrade_database(central)
     upgrade_database(field)
     password = "langnghe-demo"
+    central_url = f"http://127.0.0.1:{central_port}"
+    # Run again on the same folder: keep what is there, only sync again.
     with central.app_context():
-        create_account("admin", password)
-        db.session.commit()
+        if db.session.execute(select(Account).where(Account.username == "admin")).first() \
+                is None:
+            create_account("admin", password)
+            db.session.commit()
         with db.engine.begin() as conn:
             code = store.create_enrolment(conn, 3808, "Máy bản Nà Lò")
     _serve(central, central_port)
-    central_url = f"http://127.0.0.1:{central_port}"
     with field.app_context():
-        count = record_sample()
-        outbox.enroll(central_url, code, "Máy bản Nà Lò")
+        from .areas.logic import current_commune
+
+        count = record_sample() if current_commune() is None else 0
+        row = outbox.state()
+        if row.device_id is None:
+            outbox.enroll(central_url, code, "Máy bản Nà Lò")
+        else:  # run again, maybe on other ports: the same central, a new address
+            row.server_url = central_url
+            db.session.commit()
         first = outbox.run_sync()
         click.echo(f"Laptop → central: {first.pushed} records sent, {first.stored} stored, "
                    f"{first.round_trips} round trips.")
@@ -108,8 +119,8 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
         click.echo(f"Central → laptop: {second.pulled} answer(s) brought back.")
     _serve(field, field_port)
     click.echo(f"\nData in {base}")
-    click.echo(f"Field laptop:   http://127.0.0.1:{field_port}/  ({count} opinions recorded; "
-               f"'Đồng bộ' in the top bar)")
+    click.echo(f"Field laptop:   http://127.0.0.1:{field_port}/  ({count} opinions recorded "
+               f"now; 'Đồng bộ' in the top bar)")
     click.echo(f"Central office: {central_url}/central/  (log in: admin / {password})")
     if once:
         return

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, select
 
 from . import store
 from .auth import check_seal, seal
-from .errors import BadBundle, BlobMismatch
+from .errors import BadBundle, BlobMismatch, SyncError
 from .protocol import MAX_DECOMPRESSED_BYTES, PROTOCOL_VERSION, check_version, dumps, loads
 
 FORMAT = "langnghe-bundle"
@@ -124,25 +124,45 @@ def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore) ->
 
 
 def ack_file(conn, device_id: str) -> bytes:
-    """Return the signed list of ``[id, hlc]`` the central holds for this device."""
+    """Return, signed, what the central holds of this device and the office's changes.
+
+    ``held``: ``[id, hlc]`` of every record of the device, so the laptop can
+    stop waiting for them; ``changes``: every central change in the device's
+    scope, as a pull gives them, so answers reach a laptop that never has a link.
+    """
     dev = store.get_device(conn, device_id)
     held = [[str(row.id), row.hlc] for row in conn.execute(
         select(store.record.c.id, store.record.c.hlc)
         .where(store.record.c.device_id == dev.id).order_by(store.record.c.id))]
+    changes: list[dict[str, Any]] = []
+    cursor = 0
+    while True:
+        page = store.pull_changes(conn, dev, cursor, 2000, remember=False)
+        changes += page["changes"]
+        cursor = page["cursor"]
+        if not page["more"]:
+            break
     body = dumps({"format": ACK_FORMAT, "device": dev.id, "created_at": time.time(),
-                  "held": held})
+                  "held": held, "changes": changes})
     return dumps({"body": body.decode("utf-8"), "signature": seal(dev.secret, body)})
 
 
-def read_ack(data: bytes, device_id: str, secret: str) -> list[tuple[uuid.UUID, str]]:
-    """Check an acknowledgement file is this device's; return its ``(id, hlc)`` pairs."""
-    outer = loads(data)
+def read_ack(data: bytes, device_id: str,
+             secret: str) -> tuple[list[tuple[uuid.UUID, str]], list[dict[str, Any]]]:
+    """Check an acknowledgement file is this device's; return its held pairs and changes."""
+    try:
+        outer = loads(data)
+    except SyncError:
+        outer = None
     if not isinstance(outer, dict) or not isinstance(outer.get("body"), str):
-        raise BadBundle(details={"file": "không phải tệp xác nhận"})
+        raise BadBundle("Đây không phải tệp xác nhận của văn phòng xã (tệp .json tải ở trang "
+                        "Máy đồng bộ). Hãy chọn đúng tệp.", {"file": "không phải tệp xác nhận"})
     body = outer["body"].encode("utf-8")
     if not check_seal(secret, body, str(outer.get("signature", ""))):
         raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
     inner = loads(body)
     if inner.get("format") != ACK_FORMAT or inner.get("device") != device_id:
         raise BadBundle(details={"device": "tệp xác nhận của máy khác"})
-    return [(uuid.UUID(key), str(hlc)) for key, hlc in inner.get("held", [])]
+    held = [(uuid.UUID(key), str(hlc)) for key, hlc in inner.get("held", [])]
+    changes = [change for change in inner.get("changes", []) if isinstance(change, dict)]
+    return held, changes

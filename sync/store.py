@@ -300,8 +300,29 @@ def enrol(conn: Connection, code: str, label: str | None, replica: str | None,
         id=device_id, label=(label or "").strip()[:120] or spent.label,
         commune_code=spent.commune_code, villages=spent.villages, secret=secret,
         created_at=now, replica=replica))
+    if replica:
+        _take_over(conn, device_id, replica, spent.commune_code, now)
     return {"device_id": device_id, "secret": secret, "commune_code": spent.commune_code,
             "villages": spent.villages, "epoch": epoch(conn)}
+
+
+def _take_over(conn: Connection, device_id: str, replica: str, commune_code: int,
+               now: datetime) -> None:
+    """Give a re-enrolled laptop its own earlier records; retire its old credentials.
+
+    The same database (replica) enrolling again — after a revocation, or
+    against a moved server — keeps editing what it recorded; without this its
+    edits would be refused as another device's.
+    """
+    earlier = [row.id for row in conn.execute(select(device.c.id).where(
+        device.c.replica == replica, device.c.commune_code == commune_code,
+        device.c.id != device_id))]
+    if not earlier:
+        return
+    conn.execute(update(record).where(record.c.device_id.in_(earlier))
+                 .values(device_id=device_id))
+    conn.execute(update(device).where(device.c.id.in_(earlier), device.c.revoked_at.is_(None))
+                 .values(revoked_at=now))
 
 
 def get_device(conn: Connection, device_id: str | None):
@@ -737,7 +758,7 @@ def set_central_fields(conn: Connection, record_id: uuid.UUID, values: dict[str,
 
 
 def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
-                 blobs: BlobStore | None = None) -> dict[str, Any]:
+                 blobs: BlobStore | None = None, remember: bool = True) -> dict[str, Any]:
     """Return the central changes in the device's scope after `cursor`, oldest first.
 
     Also names the device's photos the central still lacks (an upload cut
@@ -766,8 +787,9 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
                if key in records]
     new_cursor = rows[-1].seq if rows else cursor
     held = conn.execute(select(device.c.held_seq).where(device.c.id == dev.id)).scalar()
-    conn.execute(update(device).where(device.c.id == dev.id)
-                 .values(pull_cursor=new_cursor, last_seen_at=_now()))
+    if remember:
+        conn.execute(update(device).where(device.c.id == dev.id)
+                     .values(pull_cursor=new_cursor, last_seen_at=_now()))
     missing = blobs.missing_for_device(conn, dev) if blobs is not None else []
     return {"changes": changes, "cursor": new_cursor, "more": len(rows) == limit,
             "held_seq": held, "missing_blobs": missing}

@@ -53,7 +53,7 @@ def test_office_makes_a_code_and_revokes_a_device(office):
     made = client.post("/central/enrolments", data={"commune": "muong la",
                                                     "label": "Máy bản Đán",
                                                     "villages": "Bản Đán, Bản Nà Lò"})
-    code = made.headers["Location"].split("code=")[1]
+    code = made.headers["Location"].split("code=")[1].split("&")[0]
     page = client.get(f"/central/?code={code}").get_data(as_text=True)
     assert code in page
     with db.engine.begin() as conn:
@@ -102,7 +102,7 @@ def test_bundle_uploaded_through_the_office_page(office, laptop, tmp_path):
         assert "Tệp đồng bộ (USB) hỏng" in junk.get_data(as_text=True)
         ack = client.get(f"/central/devices/{device['device_id']}/ack")
         assert ack.status_code == 200
-    assert outbox.import_ack(ack.data) == 8
+    assert outbox.import_ack(ack.data) == (8, 0)
     assert outbox.pending_count() == 0
 
 
@@ -123,3 +123,22 @@ def test_demo_syncs_a_central_and_a_laptop_both_ways(tmp_path):
     assert "Laptop → central: 10 records sent, 10 stored" in done.output
     assert "Central → laptop: 1 answer(s) brought back." in done.output
     assert "admin / langnghe-demo" in done.output
+
+
+def test_demo_runs_again_on_the_same_folder(tmp_path):
+    for expected in ("10 records sent, 10 stored", "0 records sent, 0 stored"):
+        done = CliRunner().invoke(main, ["demo", "--once", "--central-port", str(free_port()),
+                                         "--field-port", str(free_port()),
+                                         "--data", str(tmp_path / "demo")])
+        assert done.exit_code == 0, done.output
+        assert expected in done.output
+
+
+def test_office_is_told_when_a_name_fits_several_communes(office):
+    _app, client = office
+    answer = client.post("/central/enrolments", data={"commune": "muong"})
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Nhiều xã khớp" in page and "Xã Mường La (Sơn La)" not in page.split("Nhiều")[0]
+    made = client.post("/central/enrolments", data={"commune": "Mường La"})
+    page = client.get(made.headers["Location"]).get_data(as_text=True)
+    assert "Mã đăng ký cho Xã Mường La (Sơn La)" in page

@@ -59,14 +59,29 @@ def test_bundle_imported_twice_changes_nothing_the_second_time(central, laptop, 
     assert_same_records(central)
 
 
-def test_acknowledgement_file_clears_the_laptops_queue(central, laptop, exported):
+def test_acknowledgement_file_clears_the_queue_and_brings_the_answers(central, laptop,
+                                                                        exported):
+    from field_app.opinions.models import Opinion
+
     path, _photo = exported
     import_file(central, path)
+    opinion_id = central.records("opinion")[0].id
+    with central.engine.begin() as conn:
+        store.set_central_fields(conn, opinion_id, {
+            "status": "answered", "answer_text": "Đã giao Phòng Kinh tế khảo sát."},
+            "cán bộ xã", store.central_clock(conn))
     with central.engine.connect() as conn:
         ack = bundle.ack_file(conn, outbox.state().device_id)
     assert outbox.pending_count() == 17
-    assert outbox.import_ack(ack) == 17
+    assert outbox.import_ack(ack) == (17, 1)
     assert outbox.pending_count() == 0
+    answered = db.session.get(Opinion, opinion_id)
+    assert (answered.status, answered.answer_text) == ("answered",
+                                                       "Đã giao Phòng Kinh tế khảo sát.")
+    assert outbox.import_ack(ack) == (0, 0)  # reading it twice changes nothing
+    with pytest.raises(SyncError) as wrong_file:
+        outbox.import_ack(path.read_bytes())
+    assert "không phải tệp xác nhận" in wrong_file.value.message
     forged = json.loads(ack)
     forged["body"] = forged["body"].replace('"held":[', '"held":[["00000000-0000-0000-0000-'
                                             '000000000000","9999999999999-0000-x"],')

@@ -501,3 +501,23 @@ def test_photo_damaged_on_the_laptop_does_not_stop_the_sync(central, laptop):
     assert summary.blobs == 0 and summary.errors
     assert outbox.pending_count() == 0  # the records went up all the same
     assert_same_records(central)
+
+
+def test_revoked_laptop_enrolled_again_keeps_editing_its_own_records(central, laptop):
+    _forum, said = record_forum(2)
+    first = outbox.enroll(central.url, central.enrolment_code()).device_id
+    outbox.run_sync()
+    with central.engine.begin() as conn:
+        store.revoke_device(conn, first)
+    opinions.update_opinion(said[0], {"content": "Sửa sau khi bị thu hồi",
+                                      "category_code": "construction"})
+    db.session.commit()
+    with pytest.raises(SyncError) as refused:
+        outbox.run_sync()
+    assert refused.value.code == "device_revoked"
+    second = outbox.enroll(central.url, central.enrolment_code()).device_id
+    summary = outbox.run_sync()
+    assert summary.stored == 1 and summary.rejected == 0
+    assert central_opinion(central, said[0].id).data["content"] == "Sửa sau khi bị thu hồi"
+    assert {row.device_id for row in central.records()} == {second}
+    assert_same_records(central)

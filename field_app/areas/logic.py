@@ -80,6 +80,36 @@ def current_commune() -> Commune | None:
     return db.session.execute(db.select(Commune).limit(1)).scalar_one_or_none()
 
 
+def commune_label(ward_code: int) -> str:
+    """Return "Xã Mường La (Sơn La)" for an official commune code, or the code itself."""
+    try:
+        ward = vp.Ward.from_code(ward_code)
+        province = vp.Province.from_code(ward.province_code)
+    except (ValueError, KeyError, TypeError):
+        return str(ward_code)
+    return f"{ward.name} ({province.name.removeprefix('Tỉnh ').removeprefix('Thành phố ')})"
+
+
+def find_commune(typed: str) -> int:
+    """Return the code of the one commune `typed` names (a code, or a name, diacritics optional).
+
+    A name several communes share is refused with the candidates listed, so an
+    office never issues a code for the wrong commune by accident.
+    """
+    typed = (typed or "").strip()
+    if typed.isdigit() and commune_label(int(typed)) != typed:
+        return int(typed)
+    found = search_communes(typed, limit=8) if typed else []
+    exact = [ward for ward in found if _bare_name(ward.name) == _bare_name(typed)]
+    if len(exact) == 1 or len(found) == 1:
+        return int((exact or found)[0].code)
+    if not found:
+        raise ValidationFailed(_("Không tìm thấy xã nào tên như vậy; hãy nhập tên hoặc mã xã."))
+    raise ValidationFailed(_("Nhiều xã khớp với “%(typed)s”: %(names)s. Hãy nhập mã xã.",
+                             typed=typed, names="; ".join(
+                                 f"{commune_label(int(w.code))} – {int(w.code)}" for w in found)))
+
+
 def choose_commune(ward_code: int) -> Commune:
     """Record the commune this laptop serves (first-run set-up)."""
     try:

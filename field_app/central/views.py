@@ -24,7 +24,8 @@ from sync import store
 from sync.errors import SyncError
 from sync.records import WORKFLOW_STATUSES
 
-from ..areas.logic import current_commune, search_communes
+from ..areas.logic import commune_label, current_commune, find_commune
+from ..errors import AppError
 from ..extensions import db
 from ..opinions.models import SEED_CATEGORIES
 from . import logic
@@ -53,37 +54,33 @@ def logout():
     return redirect(url_for(".login"))
 
 
-def _commune_code(raw: str) -> int | None:
-    raw = (raw or "").strip()
-    if raw.isdigit():
-        return int(raw)
-    found = search_communes(raw, limit=1) if raw else []
-    return int(found[0].code) if found else None
-
-
 @bp.get("/")
 @login_required
 def index():
     with db.engine.connect() as conn:
         devices, pushes = logic.devices(conn), logic.recent_pushes(conn)
     commune = current_commune()
+    made_for = request.args.get("commune", type=int)
     return render_template("central/index.html", devices=devices, pushes=pushes,
                            default_commune=commune.code if commune else "",
-                           new_code=request.args.get("code"))
+                           new_code=request.args.get("code"),
+                           new_code_commune=commune_label(made_for) if made_for else "",
+                           commune_label=commune_label)
 
 
 @bp.post("/enrolments")
 @login_required
 def create_enrolment():
-    code_of_commune = _commune_code(request.form.get("commune", ""))
-    if code_of_commune is None:
-        flash(_("Không tìm thấy xã này; hãy nhập mã xã hoặc tên xã."), "error")
+    try:
+        code_of_commune = find_commune(request.form.get("commune", ""))
+    except AppError as exc:
+        flash(exc.message, "error")
         return redirect(url_for(".index"))
     villages = [name for name in request.form.get("villages", "").split(",") if name.strip()]
     with db.engine.begin() as conn:
         code = store.create_enrolment(conn, code_of_commune,
                                       request.form.get("label", "") or _("Máy bản"), villages)
-    return redirect(url_for(".index", code=code))
+    return redirect(url_for(".index", code=code, commune=code_of_commune))
 
 
 @bp.post("/devices/<device_id>/revoke")

@@ -112,14 +112,34 @@ def make_client(row: SyncState) -> SyncClient:
                       timeout=current_app.config.get("SYNC_TIMEOUT", (10.0, 120.0)))
 
 
+def central_base_url(typed: str) -> str:
+    """Return the central's base address from what was typed or pasted.
+
+    People paste the office page's address (…/central/) or leave out http://.
+    """
+    text = typed.strip()
+    if not text.startswith(("http://", "https://")):
+        text = "http://" + text
+    for marker in ("/central", "/sync/"):
+        if marker in text.split("://", 1)[1]:
+            text = text[:text.index(marker, len(text.split("://", 1)[0]) + 3)]
+    return text.rstrip("/")
+
+
 def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     """Trade the office's one-time code for this laptop's credential; commit it."""
     commune = current_commune()
     row = state()
-    client = SyncClient(server_url.strip())
-    # No label given: the central keeps the name the office gave the code.
-    answer = client.enroll(code.strip(), (label or "").strip(), row.replica,
-                           commune.code if commune else None)
+    client = SyncClient(central_base_url(server_url))
+    try:
+        # No label given: the central keeps the name the office gave the code.
+        answer = client.enroll(code.strip(), (label or "").strip(), row.replica,
+                               commune.code if commune else None)
+    except Unreachable:
+        raise Unreachable(
+            f"Không kết nối được máy chủ xã ở {client.base_url}. Hãy kiểm tra địa chỉ "
+            "(dạng http://địa-chỉ-IP:8090, như văn phòng xã cho) và mạng, rồi đăng ký "
+            "lại.") from None
     if commune is None:
         from ..areas.logic import choose_commune
 
@@ -128,6 +148,7 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     row.device_id, row.secret = answer["device_id"], answer["secret"]
     row.commune_code, row.villages = answer["commune_code"], answer.get("villages")
     row.epoch, row.enrolled_at = answer.get("epoch"), utcnow()
+    row.last_error = None
     db.session.commit()
     return row
 
@@ -468,23 +489,33 @@ def export_bundle(path: Path) -> dict[str, Any]:
     return {"records": len(records), "blobs": len(blobs), "batch": manifest["batch"]}
 
 
-def import_ack(data: bytes) -> int:
-    """Mark as acknowledged what the central's acknowledgement file says it holds."""
+def import_ack(data: bytes) -> tuple[int, int]:
+    """Read the central's acknowledgement file; return (records acknowledged, answers applied).
+
+    Marks as acknowledged what the central holds, and applies the office's
+    changes it carries, as a pull would.
+    """
     from sync.bundle import read_ack
 
     row = state()
     if not (row.device_id and row.secret):
         raise NotEnrolled()
+    held, changes = read_ack(data, row.device_id, row.secret)
     acked = 0
-    for record_id, hlc in read_ack(data, row.device_id, row.secret):
+    for record_id, hlc in held:
         newest = db.session.execute(select(func.max(Outbox.seq)).where(
             Outbox.record_id == record_id, Outbox.hlc <= hlc)).scalar()
         if newest is None:
             continue
         db.session.execute(delete(Outbox).where(Outbox.record_id == record_id,
                                                 Outbox.seq < newest))
-        db.session.execute(update(Outbox).where(Outbox.seq == newest).values(
-            state="acked", reject_code=None, reject_message=None))
-        acked += 1
-    db.session.commit()
-    return acked
+        acked += db.session.execute(update(Outbox).where(
+            Outbox.seq == newest, Outbox.state != "acked").values(
+            state="acked", reject_code=None, reject_message=None)).rowcount
+    db.session.info[APPLYING_CENTRAL] = True
+    try:
+        applied = sum(apply_central(change) for change in changes)
+        db.session.commit()
+    finally:
+        db.session.info.pop(APPLYING_CENTRAL, None)
+    return acked, applied

@@ -34,27 +34,34 @@ def sync_badge() -> dict[str, Any]:
             "sync_enrolled": bool(row and row.device_id)}
 
 
-@bp.get("/")
-def index():
+def _page(typed: dict[str, str] | None = None, status: int = 200):
     row = logic.state()
     return render_template("outbox/index.html", state=row, pending=logic.pending_count(),
-                           rejected=logic.rejected_records(), progress=runner.PROGRESS)
+                           rejected=logic.rejected_records(), progress=runner.PROGRESS,
+                           typed=typed or {}), status
+
+
+@bp.get("/")
+def index():
+    return _page()
 
 
 @bp.post("/enroll")
 def enroll():
-    url, code = request.form.get("server_url", ""), request.form.get("code", "")
-    if not url.strip().startswith(("http://", "https://")) or not code.strip():
-        flash(_("Hãy nhập địa chỉ máy chủ xã (bắt đầu bằng http:// hoặc https://) và mã "
-                "đăng ký."), "error")
-        return redirect(url_for(".index"))
+    """Enrol with the office's code; on a problem, show it with what was typed kept."""
+    typed = {name: request.form.get(name, "").strip() for name in ("server_url", "code",
+                                                                    "label")}
+    if not typed["server_url"] or not typed["code"]:
+        flash(_("Hãy nhập địa chỉ máy chủ xã (ví dụ http://192.168.1.10:8090) và mã đăng ký "
+                "văn phòng xã cấp."), "error")
+        return _page(typed, 422)
     try:
-        logic.enroll(url, code, request.form.get("label"))
+        logic.enroll(typed["server_url"], typed["code"], typed["label"])
     except SyncError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    else:
-        flash(_("Đã đăng ký máy với máy chủ xã. Bấm Đồng bộ để gửi dữ liệu."), "success")
+        return _page(typed, 422)
+    flash(_("Đã đăng ký máy với máy chủ xã. Bấm Đồng bộ để gửi dữ liệu."), "success")
     return redirect(url_for(".index"))
 
 
