@@ -91,18 +91,13 @@ def main() -> None:
                 # Enrolled on an open link: only run_sync() is shaped and counted.
                 logic.enroll(proxy.url, central.enrolment_code(), "Máy bản Nà Lò")
                 faults = proxy.faults
-                with faults.lock:
-                    faults.bytes_up = faults.bytes_down = faults.connections = 0
-                    faults.one_way_delay, faults.bytes_per_second = (ONE_WAY_DELAY,
-                                                                     BYTES_PER_SECOND)
+                faults.reset_counts()
+                faults.one_way_delay, faults.bytes_per_second = ONE_WAY_DELAY, BYTES_PER_SECOND
                 with Requests() as requests:
                     began = time.perf_counter()
                     summary = logic.run_sync()
                     elapsed = time.perf_counter() - began
-                time.sleep(0.3)  # let the proxy's pipes count the last bytes
-                with faults.lock:
-                    up, down, connections = (faults.bytes_up, faults.bytes_down,
-                                             faults.connections)
+                up, down, connections = faults.counts()
             db.session.remove()
             db.engine.dispose()
         held, blobs = central.count(), len(list((central.data_dir / "blobs").glob("??/*")))

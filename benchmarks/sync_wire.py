@@ -94,17 +94,12 @@ def main() -> None:
             with FaultProxy(central.port) as proxy:
                 logic.enroll(proxy.url, central.enrolment_code(), "Máy bản Nà Lò")
                 faults = proxy.faults
-                with faults.lock:
-                    enrol_bytes = faults.bytes_up + faults.bytes_down
-                    faults.bytes_up = faults.bytes_down = faults.connections = 0
+                enrol_bytes = faults.reset_counts()
                 with pushes_seen([]) as envelopes:
                     began = time.perf_counter()
                     summary = logic.run_sync()
                     elapsed = time.perf_counter() - began
-                time.sleep(0.3)  # let the proxy's pipes count the last bytes
-                with faults.lock:
-                    up, down, connections = (faults.bytes_up, faults.bytes_down,
-                                             faults.connections)
+                up, down, connections = faults.counts()
             db.session.remove()
             db.engine.dispose()
         held = central.count()

@@ -38,6 +38,19 @@ class Faults:
     cut_done: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def reset_counts(self) -> int:
+        """Zero the byte and connection counters; return the bytes counted so far."""
+        with self.lock:
+            moved = self.bytes_up + self.bytes_down
+            self.bytes_up = self.bytes_down = self.connections = 0
+        return moved
+
+    def counts(self, settle: float = 0.3) -> tuple[int, int, int]:
+        """Return (bytes up, bytes down, connections) once the pipes have moved the last bytes."""
+        time.sleep(settle)
+        with self.lock:
+            return self.bytes_up, self.bytes_down, self.connections
+
 
 class FaultProxy:
     """Forward 127.0.0.1:<port> to the target, applying `faults`."""
