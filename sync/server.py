@@ -191,9 +191,8 @@ def create_blueprint(get_engine: Callable[[], Engine],
             entry: dict[str, Any] = {"sha256": sha}
             try:
                 with get_engine().begin() as conn:
-                    entry["offset"] = files.append(conn, dev, sha, offset,
-                                                   raw[position:position + length])
-                    entry["size"] = files.expected_size(conn, dev, sha)
+                    entry["offset"], entry["size"] = files.append(
+                        conn, dev, sha, offset, raw[position:position + length])
             except (BadOffset, BlobMismatch) as exc:
                 # Per file: one refused chunk must not stop the others in the request.
                 entry.update(error=exc.code, message=exc.message, offset=files.offset(sha),

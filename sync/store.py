@@ -790,8 +790,10 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
     if remember:
         conn.execute(update(device).where(device.c.id == dev.id)
                      .values(pull_cursor=new_cursor, last_seen_at=_now()))
-    missing = blobs.missing_for_device(conn, dev) if blobs is not None else []
-    return {"changes": changes, "cursor": new_cursor, "more": len(rows) == limit,
+    # Once per pull, on its last page: it reads every attachment record of the device.
+    more = len(rows) == limit
+    missing = blobs.missing_for_device(conn, dev) if blobs is not None and not more else []
+    return {"changes": changes, "cursor": new_cursor, "more": more,
             "held_seq": held, "missing_blobs": missing}
 
 
@@ -851,11 +853,12 @@ class BlobStore:
         raise BadEnvelope("Không có tệp đính kèm nào của máy này mang mã SHA-256 đó.",
                           {"sha256": sha})
 
-    def append(self, conn: Connection, dev, sha: str, offset: int, chunk: bytes) -> int:
-        """Add `chunk` at `offset`; return the bytes held (the size once complete)."""
-        if conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first():
-            return self.expected_size(conn, dev, sha)
+    def append(self, conn: Connection, dev, sha: str, offset: int,
+               chunk: bytes) -> tuple[int, int]:
+        """Add `chunk` at `offset`; return (bytes held, file size)."""
         size = self.expected_size(conn, dev, sha)
+        if conn.execute(select(blob.c.size).where(blob.c.sha256 == sha)).first():
+            return size, size
         if size > self.max_bytes:
             raise BadEnvelope("Tệp đính kèm quá lớn.", {"limit": self.max_bytes})
         part = self.partial(sha)
@@ -864,7 +867,7 @@ class BlobStore:
         if offset != held or offset + len(chunk) > size:
             raise BadOffset(details={"offset": held, "size": size})
         if not chunk:
-            return held
+            return held, size
         with open(part, "ab") as out:
             out.write(chunk)
             out.flush()
@@ -872,7 +875,7 @@ class BlobStore:
         held += len(chunk)
         if held == size:
             self._finish(conn, sha, size)
-        return held
+        return held, size
 
     def _finish(self, conn: Connection, sha: str, size: int) -> None:
         part = self.partial(sha)

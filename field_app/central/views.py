@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sync import bundle as bundles
 from sync import store
 from sync.errors import SyncError
-from sync.records import WORKFLOW_STATUSES
+from sync.records import CENTRAL_FIELDS, WORKFLOW_STATUSES
 
 from ..areas.logic import commune_label, current_commune, find_commune
 from ..errors import AppError
@@ -105,8 +105,7 @@ def records():
 @bp.post("/records/<uuid:record_id>")
 @login_required
 def update_record(record_id: uuid.UUID):
-    fields = ("status", "responsible_unit", "due_date", "answer_text", "answer_by",
-              "answer_date", "answer_doc_number", "category_code")
+    fields = (*CENTRAL_FIELDS["opinion"], "category_code")
     values = {name: request.form.get(name) for name in fields if name in request.form}
     name = dict(SEED_CATEGORIES).get(values.get("category_code") or "")
     if name:

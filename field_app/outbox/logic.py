@@ -11,17 +11,18 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
 
 from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, dumps
+from sync.records import CENTRAL_FIELDS, CORRECTABLE, central_opinion_schema
 from sync.store import MAX_RECORDS_PER_BATCH
 
 from ..areas.logic import current_commune
@@ -35,8 +36,9 @@ from .models import Outbox, SyncState
 MIN_BATCH_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
-# Of the fields the office may correct (sync.records.CORRECTABLE), those stored as columns here.
-CORRECTABLE_HERE = ("kind", "category_code", "level")
+# Of the fields the office may correct, those stored as columns here (not category_name).
+CORRECTABLE_HERE = tuple(name for name in CORRECTABLE["opinion"]
+                         if name in Opinion.__table__.columns)
 _RUNNING = threading.Lock()
 
 Progress = Callable[[str, int, int], None]
@@ -324,10 +326,6 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
 
 # --- pull --------------------------------------------------------------------------------
 
-def _as_date(value: Any) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 def apply_central(change: dict[str, Any]) -> bool:
     """Apply one central change to the local record; return whether it changed anything.
 
@@ -343,18 +341,14 @@ def apply_central(change: dict[str, Any]) -> bool:
                                  change.get("corrections_hlc") or {})
     if opinion.central_hlc and opinion.central_hlc >= stamp:
         return changed
-    central = change.get("central") or {}
-    opinion.status = central.get("status") or opinion.status
-    for name in ("responsible_unit", "answer_text", "answer_by", "answer_doc_number",
-                 "satisfaction"):
-        if name in central:
+    try:
+        # The wire's own schema turns dates and ids back into column values.
+        central = central_opinion_schema.load(change.get("central") or {})
+    except ValidationError:
+        return changed  # a value this version cannot read: keep ours, never crash a sync
+    for name in CENTRAL_FIELDS["opinion"]:
+        if name in central and (name != "status" or central[name]):
             setattr(opinion, name, central[name])
-    for name in ("due_date", "answer_date"):
-        if name in central:
-            setattr(opinion, name, _as_date(central[name]))
-    if "merged_into" in central:
-        opinion.merged_into = uuid.UUID(central["merged_into"]) if central["merged_into"] \
-            else None
     opinion.central_hlc = stamp
     clock().receive(Stamp.decode(stamp))
     return True
