@@ -105,6 +105,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AppError)
     def handle_app_error(exc: AppError):
+        from .extensions import db
+
+        # The refused change must not be flushed again by a query of the error page.
+        db.session.rollback()
         if wants_json():
             return error_body(exc.status, exc.code, exc.message, exc.details)
         return render_template("error.html", status=exc.status, message=exc.message), exc.status

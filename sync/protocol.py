@@ -46,7 +46,8 @@ def loads(body: bytes) -> Any:
     """Parse a UTF-8 JSON body; raise BadBody on broken UTF-8 or JSON."""
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # RecursionError: thousands of nested brackets, refused like any broken JSON.
         raise BadBody(details={"error": str(exc)[:200]}) from None
 
 

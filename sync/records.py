@@ -11,13 +11,14 @@ the same tuples so both ends agree on what a valid record is.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 VILLAGE_KINDS = ("ban", "thon", "tieu_khu", "ap", "to_dan_pho")
 FORUM_KINDS = (
@@ -40,11 +41,39 @@ WORKFLOW_STATUSES = ("received", "forwarded", "in_progress", "answered", "closed
 
 OPS = ("put", "delete")
 MAX_TEXT = 10_000
+# Meeting times a laptop can honestly hold: a forum "in the year 10" is a typing slip.
+EARLIEST = datetime(2000, 1, 1)
+LATEST = datetime(2100, 12, 31, 23, 59, 59)
+
+# C0 and C1 control characters other than tab, newline and carriage return (a Windows
+# textarea sends CR LF), and lone surrogates: PostgreSQL cannot store NUL or surrogates,
+# and none of them is ever typed on purpose.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_MESSAGE = "Contains a control character."
+
+
+class NoControl(validate.Validator):
+    """Refuse text holding a control character or a lone surrogate."""
+
+    error = CONTROL_MESSAGE
+
+    def __call__(self, value: str) -> str:
+        if CONTROL.search(value):
+            raise ValidationError(self.error)
+        return value
+
+
+NO_CONTROL = NoControl()
 
 
 def _text(size: int = 200, required: bool = False) -> fields.String:
     return fields.String(required=required, allow_none=not required,
-                         validate=validate.Length(max=size))
+                         validate=[validate.Length(max=size), NO_CONTROL])
+
+
+def _when(required: bool = False) -> fields.NaiveDateTime:
+    return fields.NaiveDateTime(required=required, allow_none=not required,
+                                validate=validate.Range(EARLIEST, LATEST))
 
 
 def _count() -> fields.Integer:
@@ -81,8 +110,8 @@ class ForumData(RecordData):
     kind = _choice(FORUM_KINDS, required=True)
     village_id = _ref(required=True)
     title = _text()
-    started_at = fields.NaiveDateTime(required=True)
-    ended_at = fields.NaiveDateTime(allow_none=True)
+    started_at = _when(required=True)
+    ended_at = _when()
     venue = _text()
     chair = _text(120)
     secretary = _text(120)
@@ -232,8 +261,12 @@ def _plain_date(value: str) -> date:
     return date.fromisoformat(value)
 
 
-def _rule_check(rule: Callable[[Any], Any]) -> Check:
-    """Return a check for one marshmallow validator of the kinds the schemas use."""
+def _rule_check(rule: Callable[[Any], Any], convert: Callable[[Any], Any]) -> Check:
+    """Return a check for one marshmallow validator of the kinds the schemas use.
+
+    `convert` turns the wire value into what the validator compares (a datetime
+    for a datetime field); it is only called on values the field's type accepts.
+    """
     if isinstance(rule, validate.Length) and rule.min is None and rule.equal is None \
             and rule.max is not None:
         most: int = rule.max
@@ -243,15 +276,18 @@ def _rule_check(rule: Callable[[Any], Any]) -> Check:
         return lambda value: value in allowed
     if isinstance(rule, validate.Range) and rule.min_inclusive and rule.max_inclusive:
         low, high = rule.min, rule.max
-        return lambda value: low <= value <= high
+        return lambda value: low <= convert(value) <= high
     if isinstance(rule, validate.Regexp):
         pattern = rule.regex
         return lambda value: bool(pattern.match(value))
+    if isinstance(rule, NoControl):
+        return lambda value: not CONTROL.search(value)
     raise TypeError(f"no fast check for {rule!r}; add one")
 
 
 def _field_check(field: fields.Field) -> Check:
     """Return a check accepting only values this marshmallow field surely accepts."""
+    convert: Callable[[Any], Any] = lambda value: value  # noqa: E731
     # UUID is a kind of String in marshmallow: test it first.
     if isinstance(field, fields.UUID):
         base: Check = lambda value: isinstance(value, str) and bool(_UUID.match(value))  # noqa: E731
@@ -262,12 +298,12 @@ def _field_check(field: fields.Field) -> Check:
     elif isinstance(field, fields.Boolean):
         base = lambda value: type(value) is bool  # noqa: E731
     elif isinstance(field, fields.NaiveDateTime):
-        base = _parses(_naive_datetime)
+        base, convert = _parses(_naive_datetime), _naive_datetime
     elif isinstance(field, fields.Date):
-        base = _parses(_plain_date)
+        base, convert = _parses(_plain_date), _plain_date
     else:
         raise TypeError(f"no fast check for {type(field).__name__}; add one")
-    extra: list[Check] = [_rule_check(rule) for rule in field.validators]
+    extra: list[Check] = [_rule_check(rule, convert) for rule in field.validators]
 
     if not extra:
         return base
@@ -304,8 +340,65 @@ FAST_CHECKS = {name: fast_check(schema) for name, schema in SCHEMAS.items()}
 def validate_record(collection: str, data: dict[str, Any]) -> dict[str, Any]:
     """Return marshmallow's errors for a record's data ({} if valid), fast when plainly valid."""
     if FAST_CHECKS[collection](data):
-        return {}
-    return SCHEMAS[collection].validate(data)
+        return unstorable(collection, data)
+    return SCHEMAS[collection].validate(data) or unstorable(collection, data)
+
+
+def clean_record(collection: str, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict]:
+    """Return (the data as the schema reads it, errors); the data is None when refused.
+
+    What is stored is what the schema loaded ("yes" read as a boolean is stored
+    as true), never the raw value; unknown fields are kept as sent.
+    """
+    if FAST_CHECKS[collection](data):
+        # The fast path takes only values already in their loaded, JSON form.
+        errors = unstorable(collection, data)
+        return (None if errors else data), errors
+    schema = SCHEMAS[collection]
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        return None, exc.normalized_messages()
+    errors = unstorable(collection, data)
+    if errors:
+        return None, errors
+    known = schema.fields
+    return {**{key: value for key, value in data.items() if key not in known},
+            **schema.dump(loaded)}, {}
+
+
+MAX_DEPTH = 16
+UNSTORABLE_MESSAGE = "Not storable."
+
+
+def _storable(value: Any, depth: int = 0) -> bool:
+    kind = type(value)
+    if kind is str:
+        return not CONTROL.search(value)
+    if value is None or kind is bool or kind is int:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if depth >= MAX_DEPTH:
+        return False
+    if kind is list:
+        return all(_storable(item, depth + 1) for item in value)
+    if kind is dict:
+        return all(not CONTROL.search(key) and _storable(item, depth + 1)
+                   for key, item in value.items())
+    return False
+
+
+def unstorable(collection: str, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Return an error for each unknown field no database could store as sent.
+
+    Unknown fields are kept for newer versions, so they escape the schema:
+    NUL, a lone surrogate, NaN or a deep nest there would fail PostgreSQL's
+    JSONB and, before this check, the whole batch with it.
+    """
+    known = SCHEMAS[collection].fields
+    return {CONTROL.sub("?", key)[:60]: [UNSTORABLE_MESSAGE] for key, value in data.items()
+            if key not in known and (CONTROL.search(key) or not _storable(value))}
 
 
 # marshmallow's messages, said to a village head.
@@ -321,6 +414,9 @@ _MESSAGES = {
     "Must be one of:": "giá trị không hợp lệ",
     "Longer than maximum length": "quá dài",
     "Must be greater than or equal to": "ngoài khoảng cho phép",
+    "Must be less than or equal to": "ngoài khoảng cho phép",
+    UNSTORABLE_MESSAGE: "không lưu được (ký tự điều khiển, số không hữu hạn hoặc lồng quá sâu)",
+    CONTROL_MESSAGE: "có ký tự điều khiển (không in được); hãy xoá ký tự đó",
     "String does not match expected pattern.": "sai định dạng",
 }
 

@@ -45,7 +45,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, StatementError
 
 from .clock import MAX_DRIFT_MS, ClockError, HybridClock, Stamp
 from .errors import (
@@ -62,14 +62,15 @@ from .errors import (
 )
 from .records import (
     CENTRAL_FIELDS,
+    CONTROL,
     CORRECTABLE,
     OPS,
     PARENTS,
     SCHEMAS,
     central_opinion_schema,
+    clean_record,
     normalise,
     readable,
-    validate_record,
 )
 from .text import fold
 
@@ -197,6 +198,8 @@ push_log = Table(
 )
 
 MAX_RECORDS_PER_BATCH = 5000
+# Sequence numbers are stored as BIGINT.
+MAX_SEQ = 1 << 63
 ENROLMENT_TTL = timedelta(days=7)
 # Unambiguous on a phone screen or read aloud: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -264,11 +267,12 @@ def create_enrolment(conn: Connection, commune_code: int, label: str,
     """Create a one-time enrolment code for a laptop of this commune; return it."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     code = "-".join(raw[i:i + 4] for i in range(0, 12, 4))
-    names = sorted({fold(name) for name in villages or () if fold(name)}) or None
+    names = sorted({fold(CONTROL.sub("", name)) for name in villages or ()
+                    if fold(CONTROL.sub("", name))}) or None
     now = _now()
     conn.execute(enrolment.insert().values(
         code_hash=_hash_code(code), commune_code=commune_code, villages=names,
-        label=label.strip() or "Máy", created_at=now, expires_at=now + ENROLMENT_TTL))
+        label=_label(label.strip(), 120) or "Máy", created_at=now, expires_at=now + ENROLMENT_TTL))
     return code
 
 
@@ -280,6 +284,7 @@ def enrol(conn: Connection, code: str, label: str | None, replica: str | None,
     is refused without being spent.
     """
     now = _now()
+    replica = _label(replica, 36)
     device_id = secrets.token_hex(8)
     usable = (enrolment.c.code_hash == _hash_code(code or ""), enrolment.c.used_at.is_(None),
               enrolment.c.expires_at > now)
@@ -297,7 +302,7 @@ def enrol(conn: Connection, code: str, label: str | None, replica: str | None,
         raise BadEnrolmentCode()
     secret = secrets.token_hex(32)
     conn.execute(device.insert().values(
-        id=device_id, label=(label or "").strip()[:120] or spent.label,
+        id=device_id, label=_label((label or "").strip(), 120) or spent.label,
         commune_code=spent.commune_code, villages=spent.villages, secret=secret,
         created_at=now, replica=replica))
     if replica:
@@ -396,6 +401,11 @@ class BatchResult:
                 **self.counts()}
 
 
+def _label(value: Any, size: int) -> str | None:
+    """Return an envelope's free-text label as it can be stored: short, no control chars."""
+    return CONTROL.sub("", str(value or ""))[:size] or None
+
+
 def _reject(result: BatchResult, index: int, record_id: Any, code: str, message: str,
             details: dict | None = None) -> None:
     result.results[index] = "R"
@@ -420,7 +430,7 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
                 f"Loại bản ghi không được hỗ trợ: {str(collection)[:30]}/{str(op)[:10]}.")
         return None
     seq = raw.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if type(seq) is not int or not 1 <= seq < MAX_SEQ:
         _reject(result, index, record_id, "bad_record", "Số thứ tự (seq) không hợp lệ.")
         return None
     try:
@@ -434,8 +444,7 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
             _reject(result, index, record_id, "bad_record", "Bản ghi thiếu dữ liệu (data).")
             return None
         # Normalised first: decomposed text near a length limit is not refused for it.
-        data = normalise(data)
-        errors = validate_record(collection, data)
+        data, errors = clean_record(collection, normalise(data))
         if errors:
             _reject(result, index, record_id, "invalid_record", readable(errors),
                     {"fields": errors})
@@ -534,13 +543,8 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     placed = _place(conn, dev, list(newest.values()), result)
     stored: set[uuid.UUID] = set()
     if placed:
-        _resolve_corrections(conn, dev, placed, now)
-        rows = [{"id": item.id, "collection": item.collection, "device_id": dev.id,
-                 "commune_code": item.commune_code, "village_id": item.village_id,
-                 "hlc": item.hlc, "deleted": item.deleted, "data": item.data,
-                 "received_at": now, "clock_suspect": item.suspect,
-                 "overrides": item.overrides} for item in placed]
-        stored = _upsert(conn, rows)
+        stored = _store(conn, dev, placed, now, result)
+        placed = [item for item in placed if result.results[item.index] != "R"]
         _settle_unstored(conn, dev, [item for item in placed if item.id not in stored], result)
         for item in placed:
             if item.id in stored:
@@ -551,7 +555,7 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
                 and item.data and result.results[item.index] != "R"])
     accepted = [item.seq for item in checked if result.results[item.index] != "R"]
     held = max([dev.held_seq, *accepted])
-    replica = str(envelope.get("replica") or "")[:36] or None
+    replica = _label(envelope.get("replica"), 36)
     conn.execute(update(device).where(device.c.id == dev.id).values(
         held_seq=func.greatest(device.c.held_seq, held)
         if conn.dialect.name == "postgresql" else func.max(device.c.held_seq, held),
@@ -562,9 +566,54 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     result.held_seq, result.held_before = held, dev.held_seq
     counts = result.counts()
     conn.execute(push_log.insert().values(
-        device_id=dev.id, at=now, via=via, batch_id=str(envelope.get("batch") or "")[:36],
+        device_id=dev.id, at=now, via=via, batch_id=_label(envelope.get("batch"), 36),
         records=len(raws), bytes=size, **counts))
     return result
+
+
+def _store(conn: Connection, dev, items: list[Checked], now: datetime,
+           result: BatchResult) -> set[uuid.UUID]:
+    """Write `items`; a record the database refuses is rejected alone, the rest stored.
+
+    The schemas refuse what is known to fail (NUL, surrogates, NaN); this is the
+    net for what they miss. The batch is written whole in a savepoint; if the
+    database refuses it, each half is tried again, down to the one bad record,
+    so a single record never blocks a laptop's queue and never answers 500.
+    """
+    try:
+        with conn.begin_nested():
+            _resolve_corrections(conn, dev, items, now)
+            return _upsert(conn, [{
+                "id": item.id, "collection": item.collection, "device_id": dev.id,
+                "commune_code": item.commune_code, "village_id": item.village_id,
+                "hlc": item.hlc, "deleted": item.deleted, "data": item.data,
+                "received_at": now, "clock_suspect": item.suspect,
+                "overrides": item.overrides} for item in items])
+    except Exception as exc:  # noqa: BLE001 - sorted by _refused_value, re-raised otherwise
+        if not _refused_value(exc):
+            raise
+        if len(items) == 1:
+            _reject(result, items[0].index, items[0].id, "unstorable",
+                    "Máy chủ không lưu được bản ghi này (có giá trị cơ sở dữ liệu không nhận); "
+                    "hãy sửa nội dung bản ghi trên máy.", {"error": type(exc).__name__})
+            return set()
+    half = len(items) // 2
+    return (_store(conn, dev, items[:half], now, result)
+            | _store(conn, dev, items[half:], now, result))
+
+
+def _refused_value(exc: Exception) -> bool:
+    """Tell a value the database refuses (the record's fault) from a failing database."""
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(exc, (StatementError, ValueError, OverflowError)):
+        return True
+    try:
+        import psycopg
+    except ImportError:  # a laptop-only install
+        return False
+    # COPY runs on the driver's own cursor: its errors are psycopg's, not SQLAlchemy's.
+    return isinstance(exc, (psycopg.DataError, psycopg.IntegrityError))
 
 
 # The batch is COPYed into this per-session temporary table on PostgreSQL, then merged

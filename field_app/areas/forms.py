@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..forms import Form
 from ..labels import VILLAGE_KIND_LABELS, choices
+from ..rules import length_attrs
 
 
 class CommuneForm(Form):
@@ -14,7 +15,8 @@ class CommuneForm(Form):
 
 
 class VillageForm(Form):
-    name = StringField(_l("Tên bản/thôn"), validators=[InputRequired()])
+    name = StringField(_l("Tên bản/thôn"), validators=[InputRequired()],
+                       render_kw=length_attrs("village", "name"))
     kind = SelectField(_l("Loại"), choices=[])
     households = IntegerField(_l("Số hộ"), validators=[Optional()])
 

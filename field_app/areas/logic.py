@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..models_base import get_record
+from ..rules import wire_errors
 from ..text import fold, nfc
 from .models import VILLAGE_KINDS, Commune, Village
 
@@ -165,8 +166,8 @@ def check_village(commune: Commune, name: str | None, kind: str | None, househol
     name = nfc(name) or ""
     if not name:
         errors["name"] = _("Hãy nhập tên bản/thôn.")
-    elif len(name) > 120:
-        errors["name"] = _("Tên quá dài (tối đa 120 ký tự).")
+    else:
+        errors.update(wire_errors("village", {"name": name}))
     kind = kind or guess_kind(name)
     if kind not in VILLAGE_KINDS:
         errors["kind"] = _("Loại đơn vị không hợp lệ.")

@@ -10,9 +10,12 @@ from typing import BinaryIO
 
 from flask_babel import gettext as _
 
+from sync.records import CONTROL
+
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
 from ..models_base import get_record
+from ..rules import max_length
 from ..text import nfc
 from .models import Attachment
 
@@ -94,7 +97,10 @@ def attach(data_dir: Path, stream: BinaryIO, filename: str | None, max_bytes: in
         if existing is not None:
             return existing
     sha, size, mime = store_blob(data_dir, stream, max_bytes)
-    name = (nfc(Path(filename or "").name) or sha[:12])[:200]
+    # A file's name is the user's machine's, not typed: cut to the wire's limit and
+    # stripped of control characters rather than refused.
+    name = (CONTROL.sub("", nfc(Path(filename or "").name) or "") or sha[:12])[
+        :max_length("attachment", "filename")]
     attachment = Attachment(sha256=sha, size=size, mime_type=mime, filename=name,
                             forum_id=forum.id if forum else None,
                             opinion_id=opinion.id if opinion else None)

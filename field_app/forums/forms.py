@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired, Optional
 
 from ..forms import Form
 from ..labels import FORUM_KIND_LABELS, choices
+from ..rules import length_attrs
 
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -22,23 +23,30 @@ class ForumForm(Form):
     client_id = HiddenField()
     kind = SelectField(_l("Loại hội nghị"), choices=[])
     village_id = SelectField(_l("Bản/thôn"), choices=[], validators=[InputRequired()])
-    title = StringField(_l("Tiêu đề (nếu có)"), validators=[Optional()])
+    title = StringField(_l("Tiêu đề (nếu có)"), validators=[Optional()],
+                        render_kw=length_attrs("forum", "title"))
     started_at = DateTimeLocalField(_l("Bắt đầu"), format=DATETIME_FORMATS,
                                     validators=[InputRequired()])
     ended_at = DateTimeLocalField(_l("Kết thúc"), format=DATETIME_FORMATS,
                                   validators=[Optional()])
-    venue = StringField(_l("Địa điểm"), validators=[Optional()])
-    chair = StringField(_l("Chủ trì"), validators=[Optional()])
-    secretary = StringField(_l("Thư ký"), validators=[Optional()])
+    venue = StringField(_l("Địa điểm"), validators=[Optional()],
+                        render_kw=length_attrs("forum", "venue"))
+    chair = StringField(_l("Chủ trì"), validators=[Optional()],
+                        render_kw=length_attrs("forum", "chair"))
+    secretary = StringField(_l("Thư ký"), validators=[Optional()],
+                            render_kw=length_attrs("forum", "secretary"))
     officials_present = TextAreaField(_l("Cán bộ xã dự (mỗi người một dòng)"),
-                                      validators=[Optional()])
+                                      validators=[Optional()],
+                                      render_kw=length_attrs("forum", "officials_present"))
     attendance_total = IntegerField(_l("Tổng số người dự"), validators=[Optional()])
     attendance_women = IntegerField(_l("Số nữ"), validators=[Optional()])
     attendance_ethnic_minority = IntegerField(_l("Số người dân tộc thiểu số"),
                                               validators=[Optional()])
     households_represented = IntegerField(_l("Số hộ có đại diện"), validators=[Optional()])
-    agenda = TextAreaField(_l("Chương trình hội nghị"), validators=[Optional()])
-    summary = TextAreaField(_l("Tóm tắt, kết luận"), validators=[Optional()])
+    agenda = TextAreaField(_l("Chương trình hội nghị"), validators=[Optional()],
+                           render_kw=length_attrs("forum", "agenda"))
+    summary = TextAreaField(_l("Tóm tắt, kết luận"), validators=[Optional()],
+                            render_kw=length_attrs("forum", "summary"))
 
     def __init__(self, *args, villages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,12 +55,15 @@ class ForumForm(Form):
 
 
 class AmendForumForm(ForumForm):
-    reason = TextAreaField(_l("Lý do đính chính"), validators=[InputRequired()])
-    author = StringField(_l("Người đính chính"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Lý do đính chính"), validators=[InputRequired()],
+                           render_kw=length_attrs("amendment", "reason"))
+    author = StringField(_l("Người đính chính"), validators=[InputRequired()],
+                         render_kw=length_attrs("amendment", "author"))
 
 
 class DecisionForm(Form):
-    text = TextAreaField(_l("Nội dung quyết định"), validators=[InputRequired()])
+    text = TextAreaField(_l("Nội dung quyết định"), validators=[InputRequired()],
+                         render_kw=length_attrs("decision", "text"))
     votes_for = IntegerField(_l("Tán thành"), validators=[Optional()])
     votes_against = IntegerField(_l("Không tán thành"), validators=[Optional()])
     votes_abstain = IntegerField(_l("Không biểu quyết"), validators=[Optional()])

@@ -12,6 +12,7 @@ from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
 from ..models_base import as_uuid, get_record, utcnow
+from ..rules import wire_errors
 from ..text import nfc
 from .models import FORUM_KINDS, Amendment, Decision, Forum
 
@@ -81,13 +82,11 @@ def check_forum(data: dict[str, Any]) -> dict[str, Any]:
     clean["started_at"], clean["ended_at"] = started, ended
     for name in TEXT_FIELDS:
         clean[name] = nfc(data.get(name)) or None
-    for name in ("title", "venue", "chair", "secretary"):
-        limit = 200 if name in ("title", "venue") else 120
-        if clean[name] and len(clean[name]) > limit:
-            errors[name] = _("Quá dài (tối đa %(n)d ký tự).", n=limit)
     for name in COUNT_FIELDS:
         clean[name] = data.get(name)
     errors.update(check_attendance(clean, village))
+    # Lengths, control characters, dates in range: the wire's rules, judged here first.
+    errors = {**wire_errors("forum", clean), **errors}
     if errors:
         raise ValidationFailed(_("Thông tin hội nghị chưa hợp lệ; hãy sửa các ô được đánh dấu."),
                                errors)
@@ -153,6 +152,7 @@ def check_amendment(reason: str | None, author: str | None) -> tuple[str, str]:
         errors["reason"] = _("Hãy ghi lý do đính chính.")
     if not author:
         errors["author"] = _("Hãy ghi tên người đính chính.")
+    errors = {**wire_errors("amendment", {"reason": reason, "author": author}), **errors}
     if errors:
         raise ValidationFailed(_("Đính chính cần lý do và người sửa."), errors)
     return reason, author
@@ -228,6 +228,7 @@ def add_decision(forum: Forum, text: str | None, votes_for=None, votes_against=N
     votes = {"votes_for": votes_for, "votes_against": votes_against,
              "votes_abstain": votes_abstain}
     check_counts(votes, tuple(votes), errors)
+    errors = {**wire_errors("decision", {"text": text}), **errors}
     cast = sum(v for v in votes.values() if isinstance(v, int) and not isinstance(v, bool))
     if (not errors and forum.attendance_total is not None and cast > forum.attendance_total):
         errors["votes_for"] = _("Tổng số phiếu (%(cast)d) vượt số người dự (%(total)d).",

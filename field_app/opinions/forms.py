@@ -13,6 +13,7 @@ from ..labels import (
     SOURCE_ORG_LABELS,
     choices,
 )
+from ..rules import length_attrs
 
 
 class OpinionForm(Form):
@@ -22,17 +23,22 @@ class OpinionForm(Form):
     channel = SelectField(_l("Kênh tiếp nhận"), choices=[])
     source_org = SelectField(_l("Tổ chức chuyển đến"), choices=[], validators=[Optional()])
     village_id = SelectField(_l("Bản/thôn"), choices=[], validators=[Optional()])
-    raiser_name = StringField(_l("Người nêu"), validators=[Optional()])
+    raiser_name = StringField(_l("Người nêu"), validators=[Optional()],
+                              render_kw=length_attrs("opinion", "raiser_name"))
     raiser_gender = SelectField(_l("Giới tính"), choices=[], validators=[Optional()])
-    raiser_phone = StringField(_l("Điện thoại"), validators=[Optional()])
+    raiser_phone = StringField(_l("Điện thoại"), validators=[Optional()],
+                               render_kw=length_attrs("opinion", "raiser_phone"))
     anonymous = BooleanField(_l("Giấu tên"))
     on_behalf_households = IntegerField(_l("Thay mặt số hộ"), validators=[Optional()])
     category_code = SelectField(_l("Lĩnh vực"), choices=[])
-    content = TextAreaField(_l("Nội dung"), validators=[InputRequired()])
+    content = TextAreaField(_l("Nội dung"), validators=[InputRequired()],
+                            render_kw=length_attrs("opinion", "content"))
     level = SelectField(_l("Cấp giải quyết"), choices=[])
     answered_on_spot = BooleanField(_l("Đã trả lời tại chỗ"))
-    spot_answer_by = StringField(_l("Người trả lời"), validators=[Optional()])
-    spot_answer = TextAreaField(_l("Nội dung trả lời"), validators=[Optional()])
+    spot_answer_by = StringField(_l("Người trả lời"), validators=[Optional()],
+                                 render_kw=length_attrs("opinion", "spot_answer_by"))
+    spot_answer = TextAreaField(_l("Nội dung trả lời"), validators=[Optional()],
+                                render_kw=length_attrs("opinion", "spot_answer"))
     needs_follow_up = BooleanField(_l("Cần theo dõi giải quyết"), default=True)
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):
@@ -57,8 +63,10 @@ class OpinionForm(Form):
 
 
 class AmendOpinionForm(OpinionForm):
-    reason = TextAreaField(_l("Lý do đính chính"), validators=[InputRequired()])
-    author = StringField(_l("Người đính chính"), validators=[InputRequired()])
+    reason = TextAreaField(_l("Lý do đính chính"), validators=[InputRequired()],
+                           render_kw=length_attrs("amendment", "reason"))
+    author = StringField(_l("Người đính chính"), validators=[InputRequired()],
+                         render_kw=length_attrs("amendment", "author"))
 
 
 class SearchForm(Form):

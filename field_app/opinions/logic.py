@@ -16,11 +16,12 @@ from ..extensions import db
 from ..forums.logic import check_amendment, ensure_draft, record_amendment
 from ..forums.models import Forum
 from ..models_base import as_uuid, get_record
+from ..rules import wire_errors
 from ..text import fold, nfc
 from .models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS, Category, Opinion
 
-PHONE = re.compile(r"^\+?[0-9 .\-]{8,20}$")
-MAX_CONTENT = 10_000
+# Digits with the usual separators; its length is the wire's (rules.max_length).
+PHONE = re.compile(r"^\+?[0-9 .\-]{8,}$")
 OPINION_FIELDS = (
     "kind", "channel", "source_org", "village_id", "anonymous", "raiser_name", "raiser_gender",
     "raiser_phone", "on_behalf_households", "category_code", "content", "level",
@@ -41,6 +42,10 @@ def add_category(name: str | None) -> Category:
     name = nfc(name) or ""
     if not name:
         raise ValidationFailed(_("Hãy nhập tên lĩnh vực."), {"name": _("Hãy nhập tên lĩnh vực.")})
+    # Every opinion carries its category's name on the wire.
+    problem = wire_errors("opinion", {"category_name": name}).get("category_name")
+    if problem:
+        raise ValidationFailed(problem, {"name": problem})
     code = re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")[:40] or "category"
     existing = db.session.get(Category, code)
     if existing is not None:
@@ -91,8 +96,6 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
     content = nfc(data.get("content")) or ""
     if not content:
         errors["content"] = _("Hãy ghi nội dung ý kiến.")
-    elif len(content) > MAX_CONTENT:
-        errors["content"] = _("Nội dung quá dài (tối đa %(n)d ký tự).", n=MAX_CONTENT)
     clean["content"] = content
     anonymous = bool(data.get("anonymous"))
     clean["anonymous"] = anonymous
@@ -101,8 +104,6 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
     clean["raiser_phone"] = None if anonymous else nfc(data.get("raiser_phone")) or None
     clean["raiser_gender"] = None if anonymous else _choice(
         data, "raiser_gender", GENDERS, errors, required=False)
-    if clean["raiser_name"] and len(clean["raiser_name"]) > 120:
-        errors["raiser_name"] = _("Tên quá dài (tối đa 120 ký tự).")
     if clean["raiser_phone"] and not PHONE.match(clean["raiser_phone"]):
         errors["raiser_phone"] = _("Số điện thoại không hợp lệ (chỉ gồm chữ số, 8–15 số).")
     households = data.get("on_behalf_households")
@@ -119,6 +120,8 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
         clean["answered_on_spot"] = True
     follow = data.get("needs_follow_up")
     clean["needs_follow_up"] = (not clean["answered_on_spot"]) if follow is None else bool(follow)
+    # Lengths, control characters…: the wire's rules, so the central never refuses it later.
+    errors = {**wire_errors("opinion", clean), **errors}
     if errors:
         raise ValidationFailed(_("Ý kiến chưa hợp lệ; hãy sửa các ô được đánh dấu."), errors)
     return clean

@@ -9,21 +9,23 @@ missed by sync.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from sync.clock import HybridClock, Stamp
-from sync.records import SCHEMAS
+from sync.records import PARENTS, SCHEMAS
 
 from ..areas.models import Village
 from ..attachments.models import Attachment
+from ..errors import ValidationFailed
 from ..extensions import db
 from ..forums.models import Amendment, Decision, Forum
 from ..opinions.models import Opinion
+from ..rules import plain, wire_errors
 from .models import Outbox, SyncState
 
 MODELS: dict[str, type] = {
@@ -42,17 +44,9 @@ APPLYING_CENTRAL = "applying_central"
 CLOCK = "langnghe_clock"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
-
-
 def wire_data(collection: str, row: Any) -> dict[str, Any]:
     """Return a record's field-owned values as they go on the wire."""
-    data = {name: _plain(getattr(row, name)) for name in WIRE_COLUMNS[collection]}
+    data = {name: plain(getattr(row, name)) for name in WIRE_COLUMNS[collection]}
     if collection == "opinion":
         data["category_name"] = row.category.name if row.category else None
     return data
@@ -78,6 +72,16 @@ def _changed(session: Session, obj: Any) -> bool:
     return session.is_modified(obj, include_collections=False)
 
 
+def _pending_wire_data(collection: str, obj: Any) -> dict[str, Any]:
+    """Return `wire_data` before the flush has copied parents' ids into foreign keys."""
+    data = wire_data(collection, obj)
+    for name in PARENTS[collection]:
+        parent = getattr(obj, name.removesuffix("_id"), None) if data.get(name) is None else None
+        if parent is not None:
+            data[name] = plain(parent.id)
+    return data
+
+
 def _before_flush(session: Session, flush_context, instances) -> None:
     if session.info.get(APPLYING_CENTRAL):
         return
@@ -98,10 +102,18 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             changes.append((COLLECTION_OF[type(obj)], obj, "delete"))
     if not changes:
         return
-    hlc = clock()
     for collection, obj, op in changes:
         if obj.id is None:
             obj.id = uuid.uuid4()
+    for collection, obj, op in changes:
+        # The last guard of "nothing stored here is refused there for its shape":
+        # whatever path changed the record, it is judged as the central will judge it.
+        errors = wire_errors(collection, _pending_wire_data(collection, obj), whole=True) \
+            if op == "put" else {}
+        if errors:
+            raise ValidationFailed(_("Có ô chưa hợp lệ; hãy sửa các ô được đánh dấu."), errors)
+    hlc = clock()
+    for collection, obj, op in changes:
         session.add(Outbox(collection=collection, record_id=obj.id, op=op,
                            hlc=hlc.now().encode()))
 
