@@ -37,9 +37,12 @@ _READ = 64 * 1024
 
 
 def dumps(value: Any) -> bytes:
-    """Return `value` as compact UTF-8 JSON with sorted keys (canonical form)."""
+    """Return `value` as compact UTF-8 JSON with sorted keys (canonical form).
+
+    A lone surrogate (echoed from a broken request) becomes "?": an answer is always sent.
+    """
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
-                      default=str).encode("utf-8")
+                      default=str).encode("utf-8", "replace")
 
 
 def loads(body: bytes) -> Any:

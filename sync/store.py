@@ -409,7 +409,7 @@ def _label(value: Any, size: int) -> str | None:
 def _reject(result: BatchResult, index: int, record_id: Any, code: str, message: str,
             details: dict | None = None) -> None:
     result.results[index] = "R"
-    result.rejected.append({"i": index, "id": str(record_id), "code": code,
+    result.rejected.append({"i": index, "id": CONTROL.sub("?", str(record_id))[:60], "code": code,
                             "message": message, "details": details or {}})
 
 
