@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask, request, url_for
+from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from markupsafe import Markup
 
@@ -34,6 +35,15 @@ def register_template_helpers(app: Flask) -> None:
         return to_user_timezone(value.replace(tzinfo=UTC)).strftime(_to_strftime(fmt))
 
     app.add_template_filter(count, "num")
+
+    @app.template_global()
+    def speaker(opinion) -> str | Markup:
+        """Return who raised an opinion as lists show it: never a denouncer's name."""
+        if opinion.anonymous:
+            return Markup("<em>%s</em>") % _("Giấu tên")
+        if opinion.identity_protected:
+            return Markup("<em>%s</em>") % _("Giữ bí mật danh tính người tố cáo")
+        return opinion.raiser_name or "—"
 
     def url_with(**changes) -> str:
         """Return this page's URL with some query arguments changed (e.g. page=2)."""

@@ -11,13 +11,21 @@ from datetime import UTC, timedelta, timezone
 
 from flask import url_for
 from flask_babel import gettext as _
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_dump,
+    validate,
+    validates_schema,
+)
 from werkzeug.datastructures import FileStorage
 
 from ..areas.models import VILLAGE_KINDS
 from ..forums.logic import FORUM_FIELDS
 from ..forums.models import FORUM_KINDS, STATUSES
-from ..opinions.logic import OPINION_FIELDS
+from ..opinions.logic import IDENTITY_FIELDS, OPINION_FIELDS
 from ..opinions.models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS
 
 # Meeting times are wall-clock times in Vietnam, stored without an offset.
@@ -178,6 +186,16 @@ class OpinionSchema(RecordSchema):
     spot_answer_by = text()
     spot_answer = text()
     needs_follow_up = fields.Boolean(allow_none=True)
+    identity_protected = fields.Boolean(dump_only=True, metadata={
+        "description": "Tố cáo: danh tính người nêu được giữ bí mật; tên, giới tính và điện "
+                       "thoại không bao giờ được gửi ra (null)."})
+
+    @post_dump(pass_original=True)
+    def hide_denouncer(self, data, original, **kwargs):
+        """Never send a denouncer's identity (Luật Tố cáo 2018, Art. 8 and 47)."""
+        if getattr(original, "identity_protected", False):
+            data.update({name: None for name in IDENTITY_FIELDS if name in data})
+        return data
 
 
 class OpinionPatchSchema(OpinionSchema):

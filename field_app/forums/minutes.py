@@ -210,8 +210,7 @@ def _texts() -> Texts:
 
 
 def _raiser(opinion) -> str:
-    if opinion.kind == "denunciation":
-        # Luật Tố cáo 2018, Art. 8 and 47: the denouncer's identity is never disclosed.
+    if opinion.identity_protected:
         return _("Giữ bí mật danh tính người tố cáo")
     if opinion.anonymous:
         return _("Giấu tên")

@@ -22,6 +22,8 @@ from .models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS, Categ
 
 # Digits with the usual separators; its length is the wire's (rules.max_length).
 PHONE = re.compile(r"^\+?[0-9 .\-]{8,}$")
+# Who raised it: hidden everywhere for a denunciation but on the opinion's own page.
+IDENTITY_FIELDS = ("raiser_name", "raiser_gender", "raiser_phone")
 OPINION_FIELDS = (
     "kind", "channel", "source_org", "village_id", "anonymous", "raiser_name", "raiser_gender",
     "raiser_phone", "on_behalf_households", "category_code", "content", "level",
@@ -128,8 +130,12 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
 
 
 def search_key(fields: dict[str, Any]) -> str:
-    """Return the folded text search looks in: content, speaker and answer."""
-    return fold(" ".join(filter(None, (fields.get("content"), fields.get("raiser_name"),
+    """Return the folded text search looks in: content, speaker and answer.
+
+    A denouncer is never found by name (Luật Tố cáo 2018, Art. 8 and 47).
+    """
+    speaker = None if fields.get("kind") == "denunciation" else fields.get("raiser_name")
+    return fold(" ".join(filter(None, (fields.get("content"), speaker,
                                        fields.get("spot_answer"), fields.get("spot_answer_by")))))
 
 
@@ -170,6 +176,11 @@ def update_opinion(opinion: Opinion, data: dict[str, Any], reason: str | None = 
     Locked, as for the forum itself; an amendment needs both.
     """
     clean = check_opinion(data, opinion.forum)
+    if opinion.identity_protected and clean["kind"] == "denunciation" and not clean["anonymous"]:
+        # The edit form never shows a denouncer's identity: left empty, it is kept.
+        for name in IDENTITY_FIELDS:
+            if clean[name] is None:
+                clean[name] = getattr(opinion, name)
     if opinion.forum is not None and opinion.forum.is_finalised:
         if reason is None and author is None:
             ensure_draft(opinion.forum)

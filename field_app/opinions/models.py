@@ -97,3 +97,12 @@ class Opinion(RecordMixin, db.Model):
     forum: Mapped[Forum | None] = relationship()
     village: Mapped[Village] = relationship()
     category: Mapped[Category] = relationship()
+
+    @property
+    def identity_protected(self) -> bool:
+        """Tell whether who raised it must stay hidden: a denunciation (tố cáo).
+
+        Luật Tố cáo 2018, Art. 8 and 47: the denouncer's name, address and
+        handwriting are never disclosed.
+        """
+        return self.kind == "denunciation"

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from ..areas.logic import villages
@@ -17,6 +26,7 @@ from ..forums import logic as forums
 from ..forums.forms import ConfirmForm
 from ..forums.views import opinion_form, render_forum
 from ..models_base import as_uuid
+from ..pwa.lan import is_local
 from ..pwa.saved import mark_saved
 from . import logic
 from .forms import AmendOpinionForm, CategoryForm, OpinionForm, SearchForm
@@ -90,9 +100,17 @@ def index():
 def show(opinion_id):
     """Show one opinion with its attachments and history."""
     opinion = logic.get_opinion(opinion_id)
-    return render_template("opinions/show.html", opinion=opinion,
-                           attachments=attachments_of(opinion=opinion),
-                           attachment_form=AttachmentForm(formdata=None), confirm=ConfirmForm())
+    # A denouncer's identity: only on this page, only on the laptop, only when asked for.
+    may_reveal = is_local(request.remote_addr)
+    reveal = may_reveal and request.args.get("identity") == "1"
+    response = make_response(render_template(
+        "opinions/show.html", opinion=opinion, attachments=attachments_of(opinion=opinion),
+        attachment_form=AttachmentForm(formdata=None), confirm=ConfirmForm(),
+        may_reveal=may_reveal, reveal=reveal))
+    if reveal:
+        # Never kept by the service worker or any cache.
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/opinions/<uuid:opinion_id>/edit", methods=["GET", "POST"])
@@ -104,6 +122,9 @@ def edit(opinion_id):
     form = form_class(obj=opinion, villages=villages(), categories=logic.categories())
     if request.method == "GET":
         form.village_id.data = str(opinion.village_id)
+        if opinion.identity_protected:
+            for name in logic.IDENTITY_FIELDS:  # kept as stored when left empty
+                getattr(form, name).data = None
     if form.validate_on_submit():
         try:
             logic.update_opinion(opinion, form.values(),

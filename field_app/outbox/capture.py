@@ -102,7 +102,7 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             changes.append((COLLECTION_OF[type(obj)], obj, "delete"))
     if not changes:
         return
-    for collection, obj, op in changes:
+    for _collection, obj, _op in changes:
         if obj.id is None:
             obj.id = uuid.uuid4()
     for collection, obj, op in changes:
