@@ -68,7 +68,7 @@ MAX_CHUNKS = 64
 CHUNK_PATTERN = r"^[0-9a-f]{64}:[0-9]{1,12}:[0-9]{1,9}(,[0-9a-f]{64}:[0-9]{1,12}:[0-9]{1,9})*$"
 # Per-record rejection codes (inside a 200 answer to a push, never an HTTP status).
 REJECTION_CODES = ("bad_record", "unknown_collection", "invalid_record", "unknown_parent",
-                   "out_of_scope", "not_owner", "retry")
+                   "out_of_scope", "not_owner", "retry", "unstorable")
 
 # Error statuses of the sync API → (component name, what it means, the codes it carries).
 # Only codes the /sync/v1 views can answer: out_of_scope is a per-record rejection,
