@@ -576,19 +576,19 @@ def _store(conn: Connection, dev, items: list[Checked], now: datetime,
     """Write `items`; a record the database refuses is rejected alone, the rest stored.
 
     The schemas refuse what is known to fail (NUL, surrogates, NaN); this is the
-    net for what they miss. The batch is written whole in a savepoint; if the
-    database refuses it, each half is tried again, down to the one bad record,
-    so a single record never blocks a laptop's queue and never answers 500.
+    net for what they miss. On PostgreSQL the batch is written whole in a
+    savepoint; if the database refuses it, each half is tried again, down to the
+    one bad record, so a single record never blocks a laptop's queue and never
+    answers 500. SQLite stores any text or JSON the schemas pass, and a
+    savepoint there would open its transaction early (pysqlite begins on the
+    first write, not on SAVEPOINT): racing pushes would then fail to upgrade
+    their read lock instead of waiting their turn.
     """
+    if conn.dialect.name != "postgresql":
+        return _write(conn, dev, items, now)
     try:
         with conn.begin_nested():
-            _resolve_corrections(conn, dev, items, now)
-            return _upsert(conn, [{
-                "id": item.id, "collection": item.collection, "device_id": dev.id,
-                "commune_code": item.commune_code, "village_id": item.village_id,
-                "hlc": item.hlc, "deleted": item.deleted, "data": item.data,
-                "received_at": now, "clock_suspect": item.suspect,
-                "overrides": item.overrides} for item in items])
+            return _write(conn, dev, items, now)
     except Exception as exc:  # noqa: BLE001 - sorted by _refused_value, re-raised otherwise
         if not _refused_value(exc):
             raise
@@ -600,6 +600,16 @@ def _store(conn: Connection, dev, items: list[Checked], now: datetime,
     half = len(items) // 2
     return (_store(conn, dev, items[:half], now, result)
             | _store(conn, dev, items[half:], now, result))
+
+
+def _write(conn: Connection, dev, items: list[Checked], now: datetime) -> set[uuid.UUID]:
+    _resolve_corrections(conn, dev, items, now)
+    return _upsert(conn, [{
+        "id": item.id, "collection": item.collection, "device_id": dev.id,
+        "commune_code": item.commune_code, "village_id": item.village_id,
+        "hlc": item.hlc, "deleted": item.deleted, "data": item.data,
+        "received_at": now, "clock_suspect": item.suspect,
+        "overrides": item.overrides} for item in items])
 
 
 def _refused_value(exc: Exception) -> bool:

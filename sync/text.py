@@ -8,11 +8,16 @@ import unicodedata
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
 
 
+# Word's manual line break (vertical tab) and page break (form feed) come with every
+# paste from a .doc: they are line ends to the person, not characters to refuse.
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
 def nfc(value: str | None) -> str | None:
-    """Return `value` NFC-normalised and stripped; None stays None."""
+    """Return `value` NFC-normalised, Word's breaks as new lines, stripped; None stays None."""
     if value is None:
         return None
-    return unicodedata.normalize("NFC", value).strip()
+    return unicodedata.normalize("NFC", value).translate(_BREAKS).strip()
 
 
 def fold(value: str | None) -> str:
