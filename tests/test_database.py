@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
 from field_app import create_app
@@ -54,8 +55,9 @@ def test_old_laptop_database_is_backed_up_and_upgraded_in_place(tmp_path):
     with sqlite3.connect(saved) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     with new.app_context():
+        head = ScriptDirectory(new.extensions["migrate"].directory).get_current_head()
         assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() \
-            == "0003"
+            == head
         assert db.session.execute(db.text("SELECT name FROM village")).scalar() == "Bản Nà Lò"
         # What the old version recorded never left the laptop: it waits in the outbox.
         queued = db.session.execute(db.text("SELECT collection, record_id FROM outbox")).all()
