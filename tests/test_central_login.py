@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -184,6 +185,19 @@ def test_failures_are_counted_across_central_processes(tmp_path):
             "username": "canbo", "password": PASSWORD, "csrf_token": token})
         assert refused.status_code == 429
         assert "Hãy thử lại sau" in refused.text
+
+        # Twelve wrong tries at once for another name, on both processes: a try is
+        # counted before its slow password check, so about five get an answer, not twelve.
+        prepared = [(server, *start_session(server.url)) for server in servers * 6]
+
+        def guess(item):
+            server, browser, token = item
+            return browser.post(server.url + "/central/login", data={
+                "username": "thuky", "password": "doan-bua", "csrf_token": token}).status_code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            answers = list(pool.map(guess, prepared))
+        assert set(answers) == {401, 429} and 5 <= answers.count(401) <= 7, answers
     finally:
         for server in servers:
             server.close()

@@ -67,21 +67,28 @@ def authenticate(username: str, password: str, address: str | None) -> Account:
 
     Refused while the name or the address has too many recent failures, even
     with the right password: otherwise a guesser would only need to wait for
-    the one answer that differs. Every failure is recorded (flushed, the
-    caller commits) whether the name exists or not.
+    the one answer that differs. Names are counted whether they exist or not.
+    The caller commits the outcome.
     """
     name = (username or "").strip()
     key, address = name.lower()[:80], (address or "?")[:45]
     now = utcnow()
-    retry_at = login_blocked_until(key, address, now)
+    # Counted as a failure until proven right, and committed before the slow hash
+    # check: tries racing in other threads or processes see it and are counted too.
+    attempt = LoginFailure(username=key, address=address, at=now)
+    db.session.add(attempt)
+    db.session.commit()
+    retry_at = login_blocked_until(key, address, now, before=attempt.id)
     if retry_at is not None:
+        # A refused try is not a failure: a guesser who keeps trying does not keep
+        # the officer out for ever.
+        db.session.delete(attempt)
+        db.session.flush()
         raise LoginThrottled(retry_at, now)
     account = db.session.execute(select(Account).where(Account.username == name)).scalar()
     # An unknown name costs one hash check too: the answer's time must not tell.
     hashed = account.password_hash if account is not None else stand_in_hash()
     if not check_password_hash(hashed, password or "") or account is None:
-        db.session.add(LoginFailure(username=key, address=address, at=now))
-        db.session.flush()
         raise BadLogin(_("Sai tên đăng nhập hoặc mật khẩu."))
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
     if secrets.randbelow(100) == 0:  # old failures count for nothing: drop them now and then
@@ -90,12 +97,14 @@ def authenticate(username: str, password: str, address: str | None) -> Account:
     return account
 
 
-def login_blocked_until(username: str, address: str, now: datetime) -> datetime | None:
-    """Return when the next try is allowed, or None if it is allowed now.
+def login_blocked_until(username: str, address: str, now: datetime,
+                        before: int | None = None) -> datetime | None:
+    """Return when a try is allowed, or None if it is allowed now.
 
     A name may fail LOGIN_MAX_FAILURES_PER_ACCOUNT times and an address
     LOGIN_MAX_FAILURES_PER_ADDRESS times within LOGIN_FAILURE_WINDOW seconds;
     the block lifts when the oldest failure that counts leaves the window.
+    `before`: count only the tries recorded before this one (the try being decided).
     """
     config = current_app.config
     window = timedelta(seconds=config["LOGIN_FAILURE_WINDOW"])
@@ -103,9 +112,11 @@ def login_blocked_until(username: str, address: str, now: datetime) -> datetime 
     for column, value, limit in (
             (LoginFailure.username, username, config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
             (LoginFailure.address, address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
+        query = select(LoginFailure.at).where(column == value, LoginFailure.at > now - window)
+        if before is not None:
+            query = query.where(LoginFailure.id < before)
         oldest_counted = db.session.execute(
-            select(LoginFailure.at).where(column == value, LoginFailure.at > now - window)
-            .order_by(LoginFailure.at.desc()).offset(limit - 1).limit(1)).scalar()
+            query.order_by(LoginFailure.id.desc()).offset(limit - 1).limit(1)).scalar()
         if oldest_counted is not None:
             until = max(until or now, oldest_counted + window)
     return until

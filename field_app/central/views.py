@@ -38,14 +38,12 @@ def login():
         try:
             account = logic.authenticate(request.form.get("username", ""),
                                          request.form.get("password", ""), request.remote_addr)
-        except logic.LoginThrottled as exc:
+        except (logic.LoginThrottled, logic.BadLogin) as exc:
+            db.session.commit()  # a refused try takes back its place in the count
             flash(exc.message, "error")
+            retry = getattr(exc, "retry_after", None)
             return (render_template("central/login.html"), exc.status,
-                    {"Retry-After": str(exc.retry_after)})
-        except logic.BadLogin as exc:
-            db.session.commit()  # the failure counts towards the limit
-            flash(exc.message, "error")
-            return render_template("central/login.html"), exc.status
+                    {"Retry-After": str(retry)} if retry else {})
         db.session.commit()
         login_user(account)
         return redirect(url_for(".index"))
