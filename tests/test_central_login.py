@@ -202,3 +202,24 @@ def test_failures_are_counted_across_central_processes(tmp_path):
         for server in servers:
             server.close()
         drop_pg_database(database)
+
+
+def test_behind_a_trusted_proxy_addresses_come_from_x_forwarded_for(tmp_path):
+    """One guesser behind the proxy does not lock out every officer behind it."""
+    data_dir = tmp_path / "central"
+    data_dir.mkdir()
+    central = Central(data_dir, options=("--trusted-proxy", "127.0.0.1")).start()
+    try:
+        create_admin(central)
+
+        def try_login(username, password, forwarded_for):
+            browser, token = start_session(central.url)
+            return browser.post(central.url + "/central/login", allow_redirects=False, headers={
+                "X-Forwarded-For": forwarded_for}, data={
+                "username": username, "password": password, "csrf_token": token}).status_code
+
+        assert [try_login(f"doan{n}", "x", "203.0.113.9") for n in range(20)] == [401] * 20
+        assert try_login("canbo", PASSWORD, "203.0.113.9") == 429
+        assert try_login("canbo", PASSWORD, "198.51.100.4") == 302
+    finally:
+        central.close()
