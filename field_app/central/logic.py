@@ -68,7 +68,8 @@ def authenticate(username: str, password: str, address: str | None) -> Account:
     Refused while the name or the address has too many recent failures, even
     with the right password: otherwise a guesser would only need to wait for
     the one answer that differs. Names are counted whether they exist or not.
-    The caller commits the outcome.
+    The try itself is committed here, before the password is checked; the
+    caller commits the outcome.
     """
     name = (username or "").strip()
     key, address = name.lower()[:80], (address or "?")[:45]
@@ -77,6 +78,9 @@ def authenticate(username: str, password: str, address: str | None) -> Account:
     # check: tries racing in other threads or processes see it and are counted too.
     attempt = LoginFailure(username=key, address=address, at=now)
     db.session.add(attempt)
+    if secrets.randbelow(100) == 0:  # failures out of the window count for nothing
+        window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
+        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
     db.session.commit()
     retry_at = login_blocked_until(key, address, now, before=attempt.id)
     if retry_at is not None:
@@ -91,9 +95,6 @@ def authenticate(username: str, password: str, address: str | None) -> Account:
     if not check_password_hash(hashed, password or "") or account is None:
         raise BadLogin(_("Sai tên đăng nhập hoặc mật khẩu."))
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
-    if secrets.randbelow(100) == 0:  # old failures count for nothing: drop them now and then
-        window = timedelta(seconds=current_app.config["LOGIN_FAILURE_WINDOW"])
-        db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
     return account
 
 
