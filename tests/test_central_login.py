@@ -223,3 +223,36 @@ def test_behind_a_trusted_proxy_addresses_come_from_x_forwarded_for(tmp_path):
         assert try_login("canbo", PASSWORD, "198.51.100.4") == 302
     finally:
         central.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_office_database_from_before_keeps_its_accounts(tmp_path, backend):
+    """Migration 0004 on a central already at 0003: accounts stay and can log in."""
+    from flask_migrate import upgrade
+    from werkzeug.security import generate_password_hash
+
+    database = make_pg_database() if backend == "postgresql" else None
+    config = {"ROLE": "central", "DATA_DIR": tmp_path / "old", "TESTING": True,
+              "WTF_CSRF_ENABLED": False}
+    if database:
+        config["SQLALCHEMY_DATABASE_URI"] = database
+    try:
+        app = create_app(config)
+        with app.app_context():
+            upgrade(directory=app.extensions["migrate"].directory, revision="0003")
+            db.session.execute(db.text(
+                "INSERT INTO account (username, password_hash, role, created_at) "
+                "VALUES ('canbo', :hash, 'admin', CURRENT_TIMESTAMP)"),
+                {"hash": generate_password_hash(PASSWORD)})
+            db.session.commit()
+            db.session.remove()
+        upgrade_database(app)
+        with app.app_context():
+            client = app.test_client()
+            assert log_in(client, "canbo", PASSWORD).status_code == 302
+            assert client.get("/central/").status_code == 200
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if database:
+            drop_pg_database(database)
