@@ -91,11 +91,17 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     _serve(app, host, port, threads)
 
 
-def _serve(app, host: str, port: int, threads: int) -> None:
+def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = None) -> None:
     import waitress
 
+    # Behind a reverse proxy every request comes from the proxy's address: take the
+    # client's from X-Forwarded-For, but only from that proxy (the login limits count
+    # tries per address).
+    proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+             "trusted_proxy_headers": "x-forwarded-for",
+             "clear_untrusted_proxy_headers": True} if trusted_proxy else {}
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe")
+        waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe", **proxy)
     except OSError as exc:
         raise click.ClickException(
             f"Cannot listen on {host}:{port} ({exc.strerror}). Lắng Nghe may already be "
@@ -159,11 +165,14 @@ DATABASE_OPTION = click.option(
 @click.option("--host", default="0.0.0.0", show_default=True,
               help="Address to listen on (the laptops reach the central over the network).")
 @click.option("--threads", default=8, show_default=True, help="Waitress worker threads.")
+@click.option("--trusted-proxy", default=None, metavar="ADDR",
+              help="Address of the reverse proxy in front of this server (e.g. 127.0.0.1): "
+                   "the client's address is then read from its X-Forwarded-For header.")
 @DATABASE_OPTION
 @DATA_OPTION
 @click.pass_context
-def central(ctx, port: int, host: str, threads: int, database: str | None,
-            data: Path | None) -> None:
+def central(ctx, port: int, host: str, threads: int, trusted_proxy: str | None,
+            database: str | None, data: Path | None) -> None:
     """Serve the central office (sync API and office pages)."""
     ctx.obj = {"database": database, "data": data}
     if ctx.invoked_subcommand is not None:
@@ -172,7 +181,7 @@ def central(ctx, port: int, host: str, threads: int, database: str | None,
     upgrade_database(app)
     click.echo(f"Lắng Nghe (central) — http://127.0.0.1:{port}/central/ ; laptops sync to "
                f"http://<this server's address>:{port}/")
-    _serve(app, host, port, threads)
+    _serve(app, host, port, threads, trusted_proxy)
 
 
 @central.command("create-admin")

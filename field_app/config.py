@@ -72,6 +72,10 @@ def build_config(overrides: dict | None = None) -> dict:
         "SYNC_TIMEOUT": (10.0, 120.0),
         # Seconds between background syncs when the central answers; doubled on failure.
         "AUTO_SYNC_INTERVAL": 60,
+        # Office login: wrong tries allowed per name and per address within the window (s).
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "LOGIN_FAILURE_WINDOW": 15 * 60,
     }
     config.update(overrides)
     if config["ROLE"] not in ROLES:

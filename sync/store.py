@@ -340,8 +340,11 @@ def get_device(conn: Connection, device_id: str | None):
     return row
 
 
-def revoke_device(conn: Connection, device_id: str) -> None:
-    conn.execute(update(device).where(device.c.id == device_id).values(revoked_at=_now()))
+def revoke_device(conn: Connection, device_id: str) -> bool:
+    """Revoke a device's right to sync; return False if no device has this id."""
+    done = conn.execute(update(device).where(device.c.id == device_id)
+                        .values(revoked_at=func.coalesce(device.c.revoked_at, _now())))
+    return done.rowcount == 1
 
 
 def remember_nonce(conn: Connection, device_id: str, value: str) -> None:

@@ -39,8 +39,10 @@ def drop_pg_database(url: str) -> None:
 class Central:
     """`langnghe central` in a subprocess on 127.0.0.1 (SQLite file or PostgreSQL)."""
 
-    def __init__(self, data_dir: Path, database: str | None = None) -> None:
+    def __init__(self, data_dir: Path, database: str | None = None,
+                 options: tuple[str, ...] = ()) -> None:
         self.data_dir = data_dir
+        self.options = options  # more `langnghe central` options, e.g. --trusted-proxy
         self.database = database or "sqlite:///" + (data_dir / "langnghe.sqlite3").as_posix()
         self.backend = "postgresql" if self.database.startswith("postgresql") else "sqlite"
         self.port = free_port()
@@ -53,7 +55,7 @@ class Central:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "field_app.cli", "central", "--host", "127.0.0.1",
                  "--port", str(self.port), "--data", str(self.data_dir),
-                 "--database", self.database],
+                 "--database", self.database, *self.options],
                 stdout=subprocess.DEVNULL, stderr=log)
         wait_until_up(self.url + "/healthz", seconds=60)
         if self.engine is None:

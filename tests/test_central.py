@@ -68,6 +68,16 @@ def test_office_makes_a_code_and_revokes_a_device(office):
     assert "Không tìm thấy xã" in client.get(unknown.headers["Location"]).get_data(as_text=True)
 
 
+def test_revoking_an_unknown_device_says_not_found(office):
+    _app, client = office
+    answer = client.post("/central/devices/khong-co-may-nay/revoke")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 404
+    assert "Không có máy nào mang mã khong-co-may-nay" in page and "Đã thu hồi" not in page
+    with db.engine.connect() as conn:
+        assert not store.revoke_device(conn, "khong-co-may-nay")
+
+
 def test_bundle_uploaded_through_the_office_page(office, laptop, tmp_path):
     from field_app.outbox import logic as outbox
 

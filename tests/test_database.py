@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
 from field_app import create_app
@@ -34,16 +35,6 @@ def test_database_runs_in_wal_mode_with_foreign_keys(app):
     assert db.session.execute(db.text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def head_revision(app) -> str:
-    """Return the newest migration's revision id."""
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    config = Config()
-    config.set_main_option("script_location", app.extensions["migrate"].directory)
-    return ScriptDirectory.from_config(config).get_current_head()
-
-
 def test_old_laptop_database_is_backed_up_and_upgraded_in_place(tmp_path):
     """A laptop still on revision 0001 keeps its data when a new version starts."""
     from flask_migrate import upgrade
@@ -64,8 +55,9 @@ def test_old_laptop_database_is_backed_up_and_upgraded_in_place(tmp_path):
     with sqlite3.connect(saved) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
     with new.app_context():
+        head = ScriptDirectory(new.extensions["migrate"].directory).get_current_head()
         assert db.session.execute(db.text("SELECT version_num FROM alembic_version")).scalar() \
-            == head_revision(new)
+            == head
         assert db.session.execute(db.text("SELECT name FROM village")).scalar() == "Bản Nà Lò"
         # What the old version recorded never left the laptop: it waits in the outbox.
         queued = db.session.execute(db.text("SELECT collection, record_id FROM outbox")).all()

@@ -88,6 +88,11 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     page.goto(central.url + "/central/")
     assert "Máy bản Nà Lò" in page.inner_text("#devices")
     page.screenshot(path=str(ARTIFACTS / "sync-central-devices.png"), full_page=True)
+    # The officer logs out with the top bar's button (a POST form, CSRF token included).
+    page.get_by_role("button", name="Đăng xuất").click()
+    page.wait_for_url("**/central/login")
+    page.goto(central.url + "/central/records")
+    assert "/central/login" in page.url
 
     # Back on the laptop: sync, and the answer is there to read out at the next meeting.
     page.goto(laptop.url + "/sync/")

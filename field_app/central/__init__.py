@@ -13,10 +13,10 @@ login_manager.login_message = "Hãy đăng nhập để vào văn phòng xã."
 
 
 @login_manager.user_loader
-def load_account(account_id: str):
-    from .models import Account
+def load_account(session_id: str):
+    from .logic import account_for_session
 
-    return db.session.get(Account, int(account_id)) if account_id.isdigit() else None
+    return account_for_session(session_id)
 
 
 def install(app: Flask) -> None:

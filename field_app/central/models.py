@@ -1,11 +1,12 @@
-"""Accounts of the central office (commune officers, administrators)."""
+"""Accounts of the central office (commune officers, administrators) and failed logins."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Integer, String
+from sqlalchemy import DateTime, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -13,6 +14,20 @@ from ..extensions import db
 from ..models_base import utcnow
 
 ROLES = ("admin", "officer", "mttq", "handler", "viewer")
+# Werkzeug's default, named so the stand-in hash for unknown names costs exactly the same.
+PASSWORD_METHOD = "scrypt:32768:8:1"
+
+
+@cache
+def stand_in_hash() -> str:
+    """Return a hash of the accounts' method and cost that no password matches.
+
+    Checked when the name is unknown, so that a wrong name takes as long as a
+    wrong password and the time of the answer does not tell which names exist.
+    """
+    import secrets
+
+    return generate_password_hash(secrets.token_hex(16), method=PASSWORD_METHOD)
 
 
 class Account(UserMixin, db.Model):
@@ -27,9 +42,39 @@ class Account(UserMixin, db.Model):
     # None: every commune this server serves (a province administrator).
     commune_code: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Part of the id kept in the session cookie: raised at logout, so that a cookie
+    # saved before it (copied, or left in another browser) no longer logs anyone in.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                                 server_default="0")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """Return the session's id for this account: "<id>:<session version>"."""
+        return f"{self.id}:{self.session_version}"
+
+
+class LoginFailure(db.Model):
+    """One wrong name or password at the office's login, kept to slow down guessing.
+
+    In the database, not in memory: several `langnghe central` processes share
+    one PostgreSQL and must count the same tries.
+    """
+
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The name as typed (folded to lower case), known or not: counting only known
+    # names would tell a guesser which names exist.
+    username: Mapped[str] = mapped_column(String(80), nullable=False)
+    address: Mapped[str] = mapped_column(String(45), nullable=False)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    __table_args__ = (
+        Index("ix_login_failure_username_at", "username", "at"),
+        Index("ix_login_failure_address_at", "address", "at"),
+    )

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import select
 
 from sync import bundle as bundles
 from sync import store
@@ -25,11 +24,10 @@ from sync.errors import SyncError
 from sync.records import CENTRAL_FIELDS, WORKFLOW_STATUSES
 
 from ..areas.logic import commune_label, current_commune, find_commune
-from ..errors import AppError
+from ..errors import AppError, NotFound
 from ..extensions import db
 from ..opinions.models import SEED_CATEGORIES
 from . import logic
-from .models import Account
 
 bp = Blueprint("central", __name__, url_prefix="/central")
 
@@ -37,19 +35,27 @@ bp = Blueprint("central", __name__, url_prefix="/central")
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        account = db.session.execute(select(Account).where(
-            Account.username == request.form.get("username", "").strip())).scalar()
-        if account is None or not account.check_password(request.form.get("password", "")):
-            flash(_("Sai tên đăng nhập hoặc mật khẩu."), "error")
-            return render_template("central/login.html"), 401
+        try:
+            account = logic.authenticate(request.form.get("username", ""),
+                                         request.form.get("password", ""), request.remote_addr)
+        except (logic.LoginThrottled, logic.BadLogin) as exc:
+            db.session.commit()  # a refused try takes back its place in the count
+            flash(exc.message, "error")
+            retry = getattr(exc, "retry_after", None)
+            return (render_template("central/login.html"), exc.status,
+                    {"Retry-After": str(retry)} if retry else {})
+        db.session.commit()
         login_user(account)
         return redirect(url_for(".index"))
     return render_template("central/login.html")
 
 
 @bp.post("/logout")
-@bp.get("/logout")
 def logout():
+    """End the session here and for any saved copy of its cookie (POST: no cross-site GET)."""
+    if current_user.is_authenticated:
+        logic.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     return redirect(url_for(".login"))
 
@@ -87,7 +93,8 @@ def create_enrolment():
 @login_required
 def revoke(device_id):
     with db.engine.begin() as conn:
-        store.revoke_device(conn, device_id)
+        if not store.revoke_device(conn, device_id):
+            raise NotFound(_("Không có máy nào mang mã %(id)s.", id=device_id))
     flash(_("Đã thu hồi quyền đồng bộ của máy %(id)s.", id=device_id), "success")
     return redirect(url_for(".index"))
 

@@ -1,7 +1,7 @@
 """protect denouncers in search
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30
 
 A denouncer's name was folded into the search text: searching for the name
@@ -16,8 +16,8 @@ from sync.text import fold
 
 
 # revision identifiers, used by Alembic.
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
