@@ -118,9 +118,19 @@ def stored_file(data_dir: Path, attachment: Attachment) -> Path:
     return path
 
 
+# What Pillow calls each image type we accept.
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
 def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:
-    """Return a small JPEG of an image attachment, made once and kept."""
-    if not attachment.mime_type.startswith("image/"):
+    """Return a small JPEG of an image attachment, made once and kept.
+
+    Made only when Pillow decodes the file as the type it claims, so a kept
+    thumbnail is also the record that the image was verified (see
+    `is_verified_image`).
+    """
+    expected = PILLOW_FORMATS.get(attachment.mime_type)
+    if expected is None:
         return None
     thumb = data_dir / "thumbnails" / f"{attachment.sha256}.jpg"
     if thumb.exists():
@@ -130,12 +140,25 @@ def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:
     thumb.parent.mkdir(parents=True, exist_ok=True)
     try:
         with Image.open(blob_path(data_dir, attachment.sha256)) as image:
+            if image.format != expected:
+                return None
             image = ImageOps.exif_transpose(image)
             image.thumbnail(THUMB_SIZE)
             image.convert("RGB").save(thumb, "JPEG", quality=80)
     except (OSError, ValueError):
         return None
     return thumb
+
+
+def is_verified_image(data_dir: Path, attachment: Attachment) -> bool:
+    """Tell whether the file is an image Pillow decoded as the type it claims.
+
+    Only such a file is shown in the browser; anything else (a PDF, which can
+    carry JavaScript, or a file that merely starts like an image) is sent as
+    a download. With `nosniff` a verified image is always drawn as an image,
+    even if bytes follow it.
+    """
+    return thumbnail(data_dir, attachment) is not None
 
 
 def attachments_of(forum=None, opinion=None) -> list[Attachment]:

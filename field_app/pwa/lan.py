@@ -29,6 +29,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..errors import error_body
+from ..security import check_request
 
 LOOPBACK_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # noqa: S104  (--lan: phones on the hotspot must reach the laptop)
@@ -112,6 +113,7 @@ def enable_lan(app: Flask, pin: str) -> PinGuard:
     pin_guard = PinGuard(pin)
     app.extensions["langnghe_pin"] = pin_guard
     app.config["LAN_PIN"] = pin
+    app.config["LAN"] = True  # phones type the laptop's IP address: field_app/security.py
 
     def require_pin():
         if is_local(request.remote_addr) or request.endpoint in OPEN_ENDPOINTS:
@@ -123,8 +125,10 @@ def enable_lan(app: Flask, pin: str) -> PinGuard:
                               _("Hãy nhập mã PIN hiện trên màn hình máy tính trước."))
         return redirect(url_for("lan.pin", next=request.full_path))
 
-    # First of all checks: before set-up redirects, a phone must prove the PIN.
-    app.before_request_funcs.setdefault(None, []).insert(0, require_pin)
+    # Right after the Host/Origin check, before set-up redirects: a phone must prove the PIN.
+    checks = app.before_request_funcs.setdefault(None, [])
+    checks.insert(checks.index(check_request) + 1 if check_request in checks else 0,
+                  require_pin)
     return pin_guard
 
 
