@@ -98,6 +98,13 @@ def test_same_origin_or_no_origin_api_write_is_allowed(client, forum, headers):
     assert api_upload(client, forum, png_bytes(), headers=headers).status_code == 201
 
 
+def test_refusals_speak_english_when_chosen(client, forum):
+    client.set_cookie("lang", "en")
+    refused = api_upload(client, forum, png_bytes(), headers={"Origin": "http://evil.example"})
+    assert refused.get_json()["message"] == ("Another website may not write to Lắng Nghe; "
+                                             "only the app itself may.")
+
+
 def test_real_field_server_refuses_rebinding_and_cross_site_upload(field_server):
     url = field_server.url
     rebound = requests.get(f"{url}/api/v1/forums", headers={"Host": EVIL_HOST}, timeout=10)
