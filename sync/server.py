@@ -138,9 +138,13 @@ def create_blueprint(get_engine: Callable[[], Engine],
         """Trade a one-time enrolment code for this device's id and secret."""
         check_version(request.headers.get(PROTOCOL_HEADER))
         # Unauthenticated: a few KB, as sent and inflated, so bombs cost the central nothing.
-        payload = loads(decompress(raw_body(MAX_UNSIGNED_BODY_BYTES),
-                                   request.headers.get("Content-Encoding"),
-                                   limit=MAX_UNSIGNED_BODY_BYTES))
+        try:
+            payload = loads(decompress(raw_body(MAX_UNSIGNED_BODY_BYTES),
+                                       request.headers.get("Content-Encoding"),
+                                       limit=MAX_UNSIGNED_BODY_BYTES))
+        except BodyTooLarge as exc:
+            raise BodyTooLarge("Yêu cầu đăng ký máy quá lớn; một yêu cầu đăng ký chỉ vài trăm "
+                               "byte.", exc.details) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
             raise BadEnvelope(details={"code": "bắt buộc"})
         with get_engine().begin() as conn:
