@@ -198,3 +198,4 @@ def test_only_verified_images_are_served_inline(app, client, forum, url, payload
         disposition = response.headers["Content-Disposition"]
         assert disposition.startswith("inline" if inline else "attachment")
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert not list(app.config["DATA_DIR"].rglob("*.part"))  # no half thumbnail left

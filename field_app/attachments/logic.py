@@ -138,15 +138,24 @@ def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:
     from PIL import Image, ImageOps
 
     thumb.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside and renamed into place: a half-written thumbnail must not count as
+    # verified, and two requests for the same photo must not write into one file.
+    fd, part_name = tempfile.mkstemp(dir=thumb.parent, suffix=".part")
+    os.close(fd)
+    part = Path(part_name)
     try:
         with Image.open(blob_path(data_dir, attachment.sha256)) as image:
             if image.format != expected:
                 return None
             image = ImageOps.exif_transpose(image)
             image.thumbnail(THUMB_SIZE)
-            image.convert("RGB").save(thumb, "JPEG", quality=80)
-    except (OSError, ValueError):
+            image.convert("RGB").save(part, "JPEG", quality=80)
+        os.replace(part, thumb)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        # Not an image Pillow can decode (or one too big to): no thumbnail, not verified.
         return None
+    finally:
+        part.unlink(missing_ok=True)
     return thumb
 
 
