@@ -17,7 +17,7 @@ from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.sansio.utils import host_is_trusted
 
-from .errors import AppError
+from .errors import CrossOriginRefused, HostNotAllowed
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -42,20 +42,6 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-
-
-class HostNotAllowed(AppError):
-    """The Host header names a site this laptop does not serve (DNS rebinding)."""
-
-    status = 400
-    code = "host_not_allowed"
-
-
-class CrossOriginRefused(AppError):
-    """An API write sent by a page of another site."""
-
-    status = 403
-    code = "cross_origin"
 
 
 def host_allowed(host: str, lan: bool) -> bool:
