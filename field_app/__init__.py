@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .pwa.lan import pin_banner
     from .pwa.saved import register_saved_drafts
     from .pwa.views import bp as pwa_bp
+    from .security import install_security
     from .template_helpers import register_template_helpers
 
     app.register_blueprint(areas_bp)
@@ -104,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
 
         install_outbox(app)
     register_error_handlers(app)
+    install_security(app)
     register_template_helpers(app)
     register_saved_drafts(app)
 

@@ -41,7 +41,13 @@ def backup(database: Path, target: Path) -> Path:
 
 
 def _copy(source: Path, dest: Path) -> None:
-    """Copy one SQLite database over another, page by page, source read-only."""
+    """Copy one SQLite database over another, page by page, source read-only.
+
+    A new `dest` is created private first: a backup holds the device's sync secret.
+    """
+    from .config import create_private_file
+
+    create_private_file(Path(dest))
     src = sqlite3.connect(f"file:{Path(source).as_posix()}?mode=ro", uri=True)
     try:
         out = sqlite3.connect(dest)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -53,6 +54,13 @@ def upgrade_database(app) -> Path | None:
 @click.group()
 def main() -> None:
     """Lắng Nghe: record village forums offline and sync them to the commune."""
+    if os.name != "nt":
+        # Everything this process writes (database, backups, photos, thumbnails, USB
+        # bundles, SQLite's -wal/-shm) holds citizens' data or the device's secret: for
+        # this user only. One umask covers the files made later by SQLite, Pillow and
+        # zipfile too, which take no mode argument; config.py also sets the modes
+        # explicitly, for the app used without this command (tests, embedding).
+        os.umask(0o077)
 
 
 DATA_OPTION = click.option(

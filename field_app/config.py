@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 from importlib import metadata
@@ -11,6 +12,14 @@ from pathlib import Path
 import platformdirs
 
 ROLES = ("field", "central")
+
+# The data folder holds the database (with the device's sync secret), the secret key,
+# backups and photos: for this user's eyes only. Windows already gives each user a
+# private per-user folder, and its chmod only toggles read-only, so it is left as is.
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+POSIX = os.name != "nt"
+log = logging.getLogger(__name__)
 
 
 def app_version() -> str:
@@ -38,8 +47,59 @@ def load_secret_key(data_dir: Path) -> str:
     if path.exists():
         return path.read_text(encoding="ascii").strip()
     key = secrets.token_hex(32)
-    path.write_text(key, encoding="ascii")
+    with open(create_private_file(path), "w", encoding="ascii") as out:
+        out.write(key)
     return key
+
+
+def create_private_file(path: Path) -> Path:
+    """Create `path` empty and readable by this user only, unless it exists; return it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE))
+    except FileExistsError:
+        pass
+    return path
+
+
+def make_private(path: Path) -> None:
+    """Make an existing folder or file readable by this user only (POSIX)."""
+    if not POSIX or not path.exists():
+        return
+    try:
+        path.chmod(PRIVATE_DIR_MODE if path.is_dir() else PRIVATE_FILE_MODE)
+    except OSError as exc:  # e.g. a file another user owns: warn, still start
+        log.warning("Cannot make %s private: %s", path, exc)
+
+
+def sqlite_file(database_uri: str) -> Path | None:
+    """Return the file of a sqlite:/// URI, or None for another database."""
+    prefix = "sqlite:///"
+    if not database_uri.startswith(prefix) or database_uri[len(prefix):] in ("", ":memory:"):
+        return None
+    return Path(database_uri[len(prefix):])
+
+
+def secure_data_dir(data_dir: Path, database: Path | None) -> None:
+    """Create the data folder private, and close up what an older version left open.
+
+    The SQLite file is created here, empty and private, before SQLite opens
+    it: SQLite gives its -wal, -shm and -journal files the database file's
+    mode, so they are private too whatever the process umask. (`langnghe`
+    also sets umask 077, see cli.py, for files made later: thumbnails, bundles.)
+    """
+    data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+        create_private_file(database)
+    if not POSIX:
+        return
+    backups = data_dir / "backups"
+    for path in (data_dir, data_dir / "secret_key", backups,
+                 *(sorted(backups.glob("*.sqlite3*")) if backups.is_dir() else ()),
+                 *((database, *(database.with_name(database.name + suffix)
+                                for suffix in ("-wal", "-shm", "-journal")))
+                   if database is not None else ())):
+        make_private(path)
 
 
 def compact_json(value) -> str:
@@ -50,7 +110,7 @@ def build_config(overrides: dict | None = None) -> dict:
     """Return the full configuration for `create_app`, `overrides` applied."""
     overrides = dict(overrides or {})
     data_dir = Path(overrides.pop("DATA_DIR", None) or default_data_dir())
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
     config = {
         "ROLE": "field",
         "DATA_DIR": data_dir,
@@ -80,6 +140,7 @@ def build_config(overrides: dict | None = None) -> dict:
     config.update(overrides)
     if config["ROLE"] not in ROLES:
         raise ValueError(f"ROLE must be one of {ROLES}, not {config['ROLE']!r}")
+    secure_data_dir(data_dir, sqlite_file(config["SQLALCHEMY_DATABASE_URI"]))
     config.setdefault("SECRET_KEY", load_secret_key(data_dir))
     options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # JSON columns (records at the central) as compact UTF-8: a third smaller, faster.

@@ -67,6 +67,20 @@ class CommuneNotChosen(AppError):
     code = "commune_not_set"
 
 
+class HostNotAllowed(AppError):
+    """The Host header names a site this laptop does not serve (DNS rebinding)."""
+
+    status = 400
+    code = "host_not_allowed"
+
+
+class CrossOriginRefused(AppError):
+    """An API write sent by a page of another site."""
+
+    status = 403
+    code = "cross_origin"
+
+
 HTTP_CODES = {
     400: "bad_request",
     404: "not_found",

@@ -49,6 +49,7 @@ from .protocol import (
     ENCODINGS,
     MAX_BODY_BYTES,
     MAX_DECOMPRESSED_BYTES,
+    MAX_UNSIGNED_BODY_BYTES,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -87,7 +88,8 @@ ERROR_RESPONSES: dict[int, tuple[str, str, tuple[type[SyncError], ...]]] = {
     409: ("Conflict", "The enrolment code is for another commune than the one the laptop "
                      "is set up for; the code is not spent.", (WrongCommune,)),
     413: ("BodyTooLarge", f"Body over {MAX_BODY_BYTES} bytes as sent, or over "
-                         f"{MAX_DECOMPRESSED_BYTES} bytes once decompressed.",
+                         f"{MAX_DECOMPRESSED_BYTES} bytes once decompressed (enroll: over "
+                         f"{MAX_UNSIGNED_BODY_BYTES} bytes either way).",
           (BodyTooLarge,)),
     415: ("UnsupportedEncoding", "Content-Encoding is not one of "
                                  f"{', '.join(ENCODINGS)}.", (UnsupportedEncoding,)),
@@ -109,7 +111,8 @@ docs/sync-protocol.md.
   {MIN_PROTOCOL_VERSION} to {PROTOCOL_VERSION}).
 * JSON bodies are UTF-8 (never ASCII-escaped) and may be compressed: `Content-Encoding`
   one of {", ".join(ENCODINGS)}. At most {MAX_BODY_BYTES} bytes as sent and
-  {MAX_DECOMPRESSED_BYTES} bytes decompressed.
+  {MAX_DECOMPRESSED_BYTES} bytes decompressed; the unsigned enroll body at most
+  {MAX_UNSIGNED_BODY_BYTES} bytes, as sent and decompressed.
 * push, pull, lacking and blobs are signed: `{SIGNATURE_HEADER}` is the hex
   HMAC-SHA256, keyed with the device secret (hex-decoded), of
   `METHOD \\n PATH \\n {TIMESTAMP_HEADER} \\n {NONCE_HEADER} \\n hex(SHA-256(body as sent))`.
@@ -388,7 +391,9 @@ def openapi_document() -> dict[str, Any]:
         "/enroll": {"post": _operation(
             "enroll", "Trade a one-time enrolment code for a device id and secret",
             "Not signed. The code is spent by this call (a second use answers "
-            "bad_enrolment_code).", ["Protocol", "ContentEncoding"],
+            f"bad_enrolment_code). The body may be at most {MAX_UNSIGNED_BODY_BYTES} bytes, "
+            "as sent and once decompressed (413 body_too_large).",
+            ["Protocol", "ContentEncoding"],
             {"201": _ok("Enrolment", "Enrolled.")}, UNSIGNED_ERRORS, body="EnrollRequest")},
         "/push": {"post": _operation(
             "push", "Store a batch of records; one result letter per record",

@@ -31,6 +31,10 @@ PROTOCOL_HEADER = "X-LN-Protocol"
 # Compressed request body and decompressed size limits (server side).
 MAX_BODY_BYTES = 8 * 1024 * 1024
 MAX_DECOMPRESSED_BYTES = 48 * 1024 * 1024
+# Unsigned bodies (/enroll: a code, a label, a replica id) are a few hundred bytes.
+# Anyone can send them, so they are capped both as sent and once decompressed: a
+# bomb is refused at 16 KiB, not inflated to the signed limit above.
+MAX_UNSIGNED_BODY_BYTES = 16 * 1024
 # Preference order: xz is within a few percent of `xz -9` on records; gzip is everywhere.
 ENCODINGS = ("xz", "gzip", "identity")
 _READ = 64 * 1024

@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from sqlalchemy import Engine
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import store
 from .auth import (
@@ -40,6 +41,7 @@ from .errors import (
 from .protocol import (
     ENCODINGS,
     MAX_BODY_BYTES,
+    MAX_UNSIGNED_BODY_BYTES,
     MIN_PROTOCOL_VERSION,
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
@@ -78,12 +80,18 @@ def create_blueprint(get_engine: Callable[[], Engine],
             payload["details"]["server_time"] = time.time()
         return answer(payload, exc.status)
 
-    def raw_body() -> bytes:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            raise BodyTooLarge(details={"limit": MAX_BODY_BYTES})
-        body = request.get_data(cache=True)
-        if len(body) > MAX_BODY_BYTES:
-            raise BodyTooLarge(details={"limit": MAX_BODY_BYTES})
+    def raw_body(limit: int = MAX_BODY_BYTES) -> bytes:
+        """Return the body as sent, refusing one over `limit` bytes before reading it."""
+        if (request.content_length or 0) > limit:
+            raise BodyTooLarge(details={"limit": limit})
+        # Bounds the read of a body without Content-Length (chunked) too.
+        request.max_content_length = limit
+        try:
+            body = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            raise BodyTooLarge(details={"limit": limit}) from None
+        if len(body) > limit:
+            raise BodyTooLarge(details={"limit": limit})
         return body
 
     def authenticate(conn, body: bytes):
@@ -129,7 +137,14 @@ def create_blueprint(get_engine: Callable[[], Engine],
     def enroll():
         """Trade a one-time enrolment code for this device's id and secret."""
         check_version(request.headers.get(PROTOCOL_HEADER))
-        payload = loads(decompress(raw_body(), request.headers.get("Content-Encoding")))
+        # Unauthenticated: a few KB, as sent and inflated, so bombs cost the central nothing.
+        try:
+            payload = loads(decompress(raw_body(MAX_UNSIGNED_BODY_BYTES),
+                                       request.headers.get("Content-Encoding"),
+                                       limit=MAX_UNSIGNED_BODY_BYTES))
+        except BodyTooLarge as exc:
+            raise BodyTooLarge("Yêu cầu đăng ký máy quá lớn; một yêu cầu đăng ký chỉ vài trăm "
+                               "byte.", exc.details) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
             raise BadEnvelope(details={"code": "bắt buộc"})
         with get_engine().begin() as conn:

@@ -88,3 +88,43 @@ def chromium_path() -> str:
             pytest.fail("Chromium is missing: .ci/install must install Debian's chromium")
         pytest.skip("no chromium on PATH: run .ci/install (apt-get install chromium)")
     return path
+
+
+def watch_csp(page) -> list[str]:
+    """Collect every Content-Security-Policy violation the page reports, as text.
+
+    Both ways Chromium tells: the `securitypolicyviolation` event (added to every
+    document before its own scripts) and the console error it prints.
+    """
+    seen: list[str] = []
+    page.add_init_script("""document.addEventListener("securitypolicyviolation", function (e) {
+        console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI +
+                      " " + e.sourceFile + ":" + e.lineNumber);
+    });""")
+    page.on("console", lambda message: seen.append(message.text)
+            if "Content Security Policy" in message.text or "CSP violation" in message.text
+            else None)
+    return seen
+
+
+def wait_for_js(page, script: str, arg=None, seconds: float = 30):
+    """Evaluate `script` in the page until it returns something truthy (bounded).
+
+    Instead of Playwright's `wait_for_function`, which runs its predicate with
+    `eval` inside the page, and so is blocked by the app's CSP (no
+    'unsafe-eval'); `page.evaluate` goes through DevTools and is not.
+    """
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            value = page.evaluate(script, arg)
+        except Error as exc:  # the page navigated meanwhile: ask the new one
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+            value = None
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"still false after {seconds} s: {script}")

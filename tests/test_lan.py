@@ -92,3 +92,22 @@ def test_pin_form_works_with_csrf_protection_on(app, commune):
                           environ_base=PHONE)
     assert response.status_code == 302
     assert phone.get("/", environ_base=PHONE).status_code == 200
+
+
+def test_wrong_pins_from_many_addresses_lock_pin_entry_for_everyone(lan_app):
+    """A guesser who changes address each time still gets 20 tries a minute in all."""
+    pin_guard = lan.guard()
+    phone = lan_app.test_client()
+    addresses = [f"192.168.137.{n}" for n in range(100, 100 + lan.MAX_TRIES_ALL)]
+    for address in addresses:  # one wrong try each: no address reaches its own limit
+        wrong = phone.post("/pin", data={"pin": "111111"}, environ_base={"REMOTE_ADDR": address})
+        assert wrong.status_code == 403
+    honest = lan_app.test_client()
+    locked = honest.post("/pin", data={"pin": "482913"}, environ_base=PHONE)
+    assert locked.status_code == 429 and "mọi máy" in locked.text
+    assert honest.get("/opinions", environ_base=PHONE).status_code == 302
+    assert honest.get("/", environ_base=LAPTOP).status_code == 200  # the laptop needs no PIN
+    # A minute later PIN entry opens again.
+    pin_guard.all_failures = [t - lan.LOCK_SECONDS for t in pin_guard.all_failures]
+    right = honest.post("/pin", data={"pin": "482913"}, environ_base=PHONE)
+    assert right.status_code == 302

@@ -15,7 +15,7 @@ import uuid
 
 import pytest
 
-from .browser import ARTIFACTS
+from .browser import ARTIFACTS, wait_for_js
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -56,7 +56,7 @@ def create_forum(page, server):
 
 
 def wait_offline_ready(page):
-    page.wait_for_function("window.LangNghe !== undefined")
+    wait_for_js(page, "window.LangNghe !== undefined")
     page.evaluate("LangNghe.ready")
 
 
@@ -174,8 +174,8 @@ def test_saves_while_the_server_is_down_are_queued_and_replayed_once(field_serve
         page.wait_for_selector(f"#opinions tbody tr:nth-child({number}) .queue-mark.pending")
         # Cleared for the next speaker, as after a normal save.
         assert page.locator("#op-content").input_value() == ""
-    page.wait_for_function(
-        "document.querySelector('#net-status .net-queued').textContent.includes('2')")
+    wait_for_js(
+        page, "document.querySelector('#net-status .net-queued').textContent.includes('2')")
     assert "Chờ gửi: 2" in badge_text(page)
     assert "mất kết nối" in badge_text(page)
     assert [item["body"]["content"] for item in queue(page)] == [c for _, c in speakers]
@@ -189,14 +189,14 @@ def test_saves_while_the_server_is_down_are_queued_and_replayed_once(field_serve
     page.screenshot(path=str(ARTIFACTS / "offline-badge-queued-phone.png"))
 
     field_server.restart()
-    page.wait_for_function(
-        "document.querySelector('#net-status .net-queued').textContent.includes('0')",
-        timeout=REPLAY_SECONDS * 1000)
+    wait_for_js(
+        page, "document.querySelector('#net-status .net-queued').textContent.includes('0')",
+        seconds=REPLAY_SECONDS)
     assert "đang kết nối" in badge_text(page)
     assert queue(page) == []
-    page.wait_for_function("document.querySelectorAll('#opinions .queue-mark').length === 0")
+    wait_for_js(page, "document.querySelectorAll('#opinions .queue-mark').length === 0")
     # The "kept in the browser" warning goes once everything has reached the server.
-    page.wait_for_function("document.querySelector('#quick-form .save-status').textContent === ''")
+    wait_for_js(page, "document.querySelector('#quick-form .save-status').textContent === ''")
 
     stored = stored_opinions(field_server, forum_id)
     contents = sorted(o["content"] for o in stored)
@@ -256,7 +256,7 @@ def test_a_rejected_queued_item_shows_its_reason_and_can_be_fixed(field_server, 
     assert "Quá dài (tối đa 10000 ký tự)" in page.locator("#quick-form").inner_text()
     page.fill("#op-content", "Đường sạt lở, xin sửa trước mùa mưa")
     page.locator("#op-content").press("Enter")
-    page.wait_for_function("document.querySelectorAll('#opinions .queue-mark').length === 0")
+    wait_for_js(page, "document.querySelectorAll('#opinions .queue-mark').length === 0")
     assert page.locator("#queue-panel").is_hidden()
     assert "bị từ chối" not in badge_text(page)
     stored = stored_opinions(field_server, forum_id)
@@ -274,7 +274,7 @@ def test_a_rejected_intake_item_can_be_fixed_from_another_page(field_server, pag
     page.locator("#content").evaluate("el => el.removeAttribute('maxlength')")
     page.fill("#content", "y" * 10001)
     page.get_by_role("button", name="Lưu").click()
-    page.wait_for_function("document.querySelector('.save-status').textContent.includes('chờ gửi')")
+    wait_for_js(page, "document.querySelector('.save-status').textContent.includes('chờ gửi')")
     assert page.locator("#content").input_value() == ""
     queued_id = queue(page)[0]["id"]
     field_server.restart()
@@ -284,7 +284,7 @@ def test_a_rejected_intake_item_can_be_fixed_from_another_page(field_server, pag
     wait_offline_ready(page)
     page.locator("#queue-panel").get_by_role("button", name="Sửa").click()
     page.wait_for_url("**/opinions/new#fix=*")
-    page.wait_for_function(f"document.getElementById('client_id').value === '{queued_id}'")
+    wait_for_js(page, f"document.getElementById('client_id').value === '{queued_id}'")
     page.fill("#content", "Xin lắp đèn đường")
     page.get_by_role("button", name="Lưu").click()
     page.wait_for_url(f"**/opinions/{queued_id}")

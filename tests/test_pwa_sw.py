@@ -22,6 +22,7 @@ from PIL import Image
 from field_app.pwa.views import CACHE_PREFIX, asset_version, static_files
 
 from .browser import ARTIFACTS
+from .browser import wait_for_js as wait_for
 
 pytestmark = [pytest.mark.timeout(180)]
 browser = pytest.mark.browser
@@ -59,24 +60,13 @@ def cache_name(server) -> str:
     return match.group(1)
 
 
-def wait_for(page, script: str, arg=None, seconds: float = 20):
-    """Evaluate the async `script` until it returns something truthy (bounded)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = page.evaluate(script, arg)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"still false after {seconds} s: {script}")
-
-
 def controlled(page, url: str) -> None:
     """Open `url` and wait until the service worker controls the page."""
     page.goto(url)
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     if not page.evaluate("navigator.serviceWorker.controller !== null"):
         page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    wait_for(page, "navigator.serviceWorker.controller !== null", seconds=20)
 
 
 def visit_and_keep(page, url: str) -> None:
@@ -282,7 +272,7 @@ def test_an_update_replaces_the_cache_and_keeps_indexeddb(field_server, page, mo
     new_cache = cache_name(field_server)
     assert new_cache == old_cache + "-update-test"
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-    page.wait_for_function("window.controllerChanged === true", timeout=20000)
+    wait_for(page, "window.controllerChanged === true", seconds=20)
     wait_for(page, "async (names) => { const keys = await caches.keys();"
              " return keys.includes(names[1]) && !keys.includes(names[0]); }",
              [old_cache, new_cache])

@@ -9,7 +9,7 @@ from field_app import create_app
 from field_app.cli import main, upgrade_database
 from field_app.extensions import db
 
-from .browser import ARTIFACTS, FieldServer
+from .browser import ARTIFACTS, FieldServer, wait_for_js, watch_csp
 from .conftest import MUONG_LA
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -45,6 +45,7 @@ def recorded_laptop(tmp_path):
 def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, recorded_laptop,
                                                            page):
     central, laptop = sqlite_central, recorded_laptop
+    violations = watch_csp(page)  # office pages and laptop pages alike
     made = CliRunner().invoke(main, ["central", "--database", central.database, "--data",
                                      str(central.data_dir), "create-admin", "canbo",
                                      "--password", "mat-khau-xa-2026"])
@@ -69,9 +70,9 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     assert "Đã đăng ký máy" in page.inner_text("main")
     assert page.inner_text("#sync-pending") == "5"  # the village, the forum, three opinions
     page.get_by_role("button", name="Đồng bộ").click()
-    page.wait_for_function(
-        "document.getElementById('sync-pending') && "
-        "document.getElementById('sync-pending').textContent.trim() === '0'", timeout=30000)
+    wait_for_js(
+        page, "document.getElementById('sync-pending') && "
+        "document.getElementById('sync-pending').textContent.trim() === '0'", seconds=30)
     page.wait_for_load_state("load")
     page.screenshot(path=str(ARTIFACTS / "sync-laptop-after.png"), full_page=True)
     assert central.count("opinion") == 3
@@ -97,11 +98,12 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     # Back on the laptop: sync, and the answer is there to read out at the next meeting.
     page.goto(laptop.url + "/sync/")
     page.get_by_role("button", name="Đồng bộ").click()
-    page.wait_for_function(
-        "(document.getElementById('sync-result') || {}).textContent"
-        "?.includes('nhận về 1 thay đổi')", timeout=30000)
+    wait_for_js(
+        page, "(document.getElementById('sync-result') || {}).textContent"
+        "?.includes('nhận về 1 thay đổi')", seconds=30)
     page.goto(laptop.url + "/opinions?q=cau treo")
     page.get_by_text("Xin sửa cầu treo").first.click()
     assert page.inner_text("#workflow-status") == "Đã trả lời"
     assert "quý I/2027" in page.inner_text("#central-answer-text")
     page.screenshot(path=str(ARTIFACTS / "sync-answer-on-laptop.png"), full_page=True)
+    assert violations == []

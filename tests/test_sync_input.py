@@ -12,7 +12,12 @@ import requests
 
 from sync import auth, store
 from sync.client import SyncClient
-from sync.protocol import MAX_BODY_BYTES, MAX_DECOMPRESSED_BYTES, dumps
+from sync.protocol import (
+    MAX_BODY_BYTES,
+    MAX_DECOMPRESSED_BYTES,
+    MAX_UNSIGNED_BODY_BYTES,
+    dumps,
+)
 
 STAMP = "1795635179698-0000-laptop1"
 
@@ -80,6 +85,66 @@ def test_decompression_bomb_is_stopped_at_the_limit(central, device, encoding):
     assert_error(signed_post(device, "/push", body, {"Content-Encoding": encoding}),
                  413, "body_too_large")
     assert central.count() == 0
+
+
+def enrol_bomb(encoding: str, inflated_bytes: int) -> bytes:
+    """Return a compressed enrolment body that inflates to `inflated_bytes`."""
+    inflated = b'{"code": "' + b"0" * inflated_bytes + b'"}'
+    if encoding == "xz":
+        return lzma.compress(inflated, preset=0)
+    return gzip.compress(inflated, compresslevel=9)
+
+
+def post_enrol(url: str, body: bytes, encoding: str):
+    return requests.post(f"{url}/sync/v1/enroll", data=body, timeout=60,
+                         headers={"X-LN-Protocol": "1", "Content-Type": "application/json",
+                                  "Content-Encoding": encoding})
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "xz"])
+def test_enrolment_bomb_is_refused_after_a_few_kilobytes(sqlite_central, encoding):
+    body = enrol_bomb(encoding, 4 * 1024 * 1024)
+    assert len(body) < MAX_UNSIGNED_BODY_BYTES  # passes the cap as sent; caught inflating
+    refused = assert_error(post_enrol(sqlite_central.url, body, encoding), 413,
+                           "body_too_large")
+    assert refused["details"] == {"limit": MAX_UNSIGNED_BODY_BYTES, "decompressed": True}
+    too_long = b" " * (MAX_UNSIGNED_BODY_BYTES + 1)
+    refused = assert_error(post_enrol(sqlite_central.url, too_long, "identity"), 413,
+                           "body_too_large")
+    assert refused["details"] == {"limit": MAX_UNSIGNED_BODY_BYTES}
+
+
+def test_parallel_enrolment_bombs_do_not_fill_the_centrals_memory(sqlite_central):
+    """8 bombs at once, each inflating past the signed 48 MiB limit: memory stays flat."""
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    status = Path(f"/proc/{sqlite_central.process.pid}/status")
+    if not status.exists():
+        pytest.skip("peak memory is read from /proc (Linux)")
+
+    def peak_mib() -> float:
+        line = next(x for x in status.read_text().splitlines() if x.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+    inflated = MAX_DECOMPRESSED_BYTES + 1024 * 1024
+    bombs = [("xz", enrol_bomb("xz", inflated)), ("gzip", enrol_bomb("gzip", inflated))]
+    # Both kinds: the xz bomb is small on the wire, the gzip one is over the sent cap.
+    assert len(bombs[0][1]) < MAX_UNSIGNED_BODY_BYTES < len(bombs[1][1])
+    assert_error(post_enrol(sqlite_central.url, *bombs[0][::-1]), 413, "body_too_large")
+    before = peak_mib()
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: post_enrol(sqlite_central.url, bombs[i % 2][1],
+                                                     bombs[i % 2][0]), range(16)))
+    assert {a.status_code for a in answers} == {413}
+    assert peak_mib() - before < 40, f"peak RSS grew from {before:.0f} to {peak_mib():.0f} MiB"
+
+
+def test_enrolment_body_of_a_real_laptop_fits_the_cap(sqlite_central):
+    label = "Máy bản Nà Lò — thư ký hội nghị " * 10
+    answer = SyncClient(sqlite_central.url).enroll(sqlite_central.enrolment_code(), label,
+                                                   str(uuid.uuid4()))
+    assert answer["device_id"]
 
 
 def test_forged_missing_replayed_and_stale_signatures_are_refused(central, device):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, jsonify, request, send_file, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +19,7 @@ from ..areas import logic as areas
 from ..areas.models import Village
 from ..attachments import logic as attachments
 from ..attachments.models import Attachment
+from ..attachments.views import send_attachment
 from ..errors import BadJson, CommuneNotChosen, UnsupportedMediaType, ValidationFailed, error_body
 from ..extensions import db
 from ..forums import logic as forums
@@ -308,11 +309,8 @@ def get_attachment(attachment_id):
 @bp.get("/v1/attachments/<uuid:attachment_id>/content")
 @doc("attachments", responses={200: FILE_CONTENT}, errors=(404,))
 def attachment_content(attachment_id):
-    """Send the attached file itself."""
-    attachment = attachments.get_attachment(attachment_id)
-    path = attachments.stored_file(current_app.config["DATA_DIR"], attachment)
-    return send_file(path, mimetype=attachment.mime_type, download_name=attachment.filename,
-                     max_age=86400)
+    """Send the attached file itself (inline only if it is a verified image)."""
+    return send_attachment(attachments.get_attachment(attachment_id))
 
 
 # The document ----------------------------------------------------------------------

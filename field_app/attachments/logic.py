@@ -124,9 +124,19 @@ def stored_file(data_dir: Path, attachment: Attachment) -> Path:
     return path
 
 
+# What Pillow calls each image type we accept.
+PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+
+
 def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:
-    """Return a small JPEG of an image attachment, made once and kept."""
-    if not attachment.mime_type.startswith("image/"):
+    """Return a small JPEG of an image attachment, made once and kept.
+
+    Made only when Pillow decodes the file as the type it claims, so a kept
+    thumbnail is also the record that the image was verified (see
+    `is_verified_image`).
+    """
+    expected = PILLOW_FORMATS.get(attachment.mime_type)
+    if expected is None:
         return None
     thumb = data_dir / "thumbnails" / f"{attachment.sha256}.jpg"
     if thumb.exists():
@@ -134,14 +144,36 @@ def thumbnail(data_dir: Path, attachment: Attachment) -> Path | None:
     from PIL import Image, ImageOps
 
     thumb.parent.mkdir(parents=True, exist_ok=True)
+    # Written aside and renamed into place: a half-written thumbnail must not count as
+    # verified, and two requests for the same photo must not write into one file.
+    fd, part_name = tempfile.mkstemp(dir=thumb.parent, suffix=".part")
+    os.close(fd)
+    part = Path(part_name)
     try:
         with Image.open(blob_path(data_dir, attachment.sha256)) as image:
+            if image.format != expected:
+                return None
             image = ImageOps.exif_transpose(image)
             image.thumbnail(THUMB_SIZE)
-            image.convert("RGB").save(thumb, "JPEG", quality=80)
-    except (OSError, ValueError):
+            image.convert("RGB").save(part, "JPEG", quality=80)
+        os.replace(part, thumb)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        # Not an image Pillow can decode (or one too big to): no thumbnail, not verified.
         return None
+    finally:
+        part.unlink(missing_ok=True)
     return thumb
+
+
+def is_verified_image(data_dir: Path, attachment: Attachment) -> bool:
+    """Tell whether the file is an image Pillow decoded as the type it claims.
+
+    Only such a file is shown in the browser; anything else (a PDF, which can
+    carry JavaScript, or a file that merely starts like an image) is sent as
+    a download. With `nosniff` a verified image is always drawn as an image,
+    even if bytes follow it.
+    """
+    return thumbnail(data_dir, attachment) is not None
 
 
 def attachments_of(forum=None, opinion=None) -> list[Attachment]:

@@ -50,13 +50,20 @@ def upload_to_opinion(opinion_id):
     return redirect(url_for("opinions.show", opinion_id=opinion.id) + "#attachments")
 
 
+def send_attachment(attachment, download: bool = False):
+    """Send an attached file: shown inline only if it is a verified image."""
+    data_dir = current_app.config["DATA_DIR"]
+    path = logic.stored_file(data_dir, attachment)
+    inline = not download and logic.is_verified_image(data_dir, attachment)
+    return send_file(path, mimetype=attachment.mime_type, download_name=attachment.filename,
+                     as_attachment=not inline, max_age=86400)
+
+
 @bp.get("/attachments/<uuid:attachment_id>")
 def download(attachment_id):
-    """Send the attached file."""
+    """Send the attached file (a verified image is shown, anything else downloaded)."""
     attachment = logic.get_attachment(attachment_id)
-    path = logic.stored_file(current_app.config["DATA_DIR"], attachment)
-    return send_file(path, mimetype=attachment.mime_type, download_name=attachment.filename,
-                     as_attachment=request.args.get("download") == "1", max_age=86400)
+    return send_attachment(attachment, download=request.args.get("download") == "1")
 
 
 @bp.get("/attachments/<uuid:attachment_id>/thumbnail")

@@ -13,6 +13,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -29,10 +30,15 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..errors import error_body
+from ..security import check_request
 
 LOOPBACK_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # noqa: S104  (--lan: phones on the hotspot must reach the laptop)
 MAX_TRIES = 5
+# Across all addresses: a phone can change its address on the hotspot at will, so the
+# per-address count alone does not bound guessing. 20 wrong PINs a minute from anywhere
+# lock PIN entry for everyone for a minute (a million PINs then take ~35 days).
+MAX_TRIES_ALL = 20
 LOCK_SECONDS = 60
 # Reachable without the PIN: the PIN page itself, its assets, the health check.
 OPEN_ENDPOINTS = {"lan.pin", "pwa.health", "static"}
@@ -74,10 +80,13 @@ def lan_addresses() -> list[str]:
 
 @dataclass
 class PinGuard:
-    """The PIN of this run and the failed attempts per address."""
+    """The PIN of this run and the failed attempts, per address and in all."""
 
     pin: str
     failures: dict[str, list[float]] = field(default_factory=dict)
+    all_failures: list[float] = field(default_factory=list)
+    # waitress serves requests on several threads.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def token(self) -> str:
@@ -87,20 +96,40 @@ class PinGuard:
 
     def locked_for(self, address: str) -> int:
         """Return the seconds `address` must still wait after too many wrong PINs."""
-        now = time.monotonic()
-        recent = [t for t in self.failures.get(address, []) if now - t < LOCK_SECONDS]
-        self.failures[address] = recent
-        if len(recent) < MAX_TRIES:
-            return 0
-        return int(LOCK_SECONDS - (now - recent[0])) + 1
+        with self.lock:
+            self.failures[address] = recent = _recent(self.failures.get(address, []))
+        return _wait(recent, MAX_TRIES)
+
+    def locked_for_all(self) -> int:
+        """Return the seconds everyone must still wait after too many wrong PINs in all."""
+        with self.lock:
+            self.all_failures = recent = _recent(self.all_failures)
+        return _wait(recent, MAX_TRIES_ALL)
 
     def check(self, address: str, typed: str) -> bool:
-        """Tell whether `typed` is the PIN; count a wrong one against `address`."""
+        """Tell whether `typed` is the PIN; count a wrong one against `address` and all."""
         if hmac.compare_digest(typed.strip().encode(), self.pin.encode()):
-            self.failures.pop(address, None)
+            with self.lock:
+                self.failures.pop(address, None)
             return True
-        self.failures.setdefault(address, []).append(time.monotonic())
+        now = time.monotonic()
+        with self.lock:
+            self.failures.setdefault(address, []).append(now)
+            self.all_failures.append(now)
         return False
+
+
+def _recent(times: list[float]) -> list[float]:
+    """Return the failure times of the last LOCK_SECONDS."""
+    now = time.monotonic()
+    return [t for t in times if now - t < LOCK_SECONDS]
+
+
+def _wait(recent: list[float], most: int) -> int:
+    """Return the seconds until fewer than `most` of the `recent` failures remain."""
+    if len(recent) < most:
+        return 0
+    return int(LOCK_SECONDS - (time.monotonic() - recent[-most])) + 1
 
 
 def guard() -> PinGuard | None:
@@ -112,6 +141,7 @@ def enable_lan(app: Flask, pin: str) -> PinGuard:
     pin_guard = PinGuard(pin)
     app.extensions["langnghe_pin"] = pin_guard
     app.config["LAN_PIN"] = pin
+    app.config["LAN"] = True  # phones type the laptop's IP address: field_app/security.py
 
     def require_pin():
         if is_local(request.remote_addr) or request.endpoint in OPEN_ENDPOINTS:
@@ -123,8 +153,10 @@ def enable_lan(app: Flask, pin: str) -> PinGuard:
                               _("Hãy nhập mã PIN hiện trên màn hình máy tính trước."))
         return redirect(url_for("lan.pin", next=request.full_path))
 
-    # First of all checks: before set-up redirects, a phone must prove the PIN.
-    app.before_request_funcs.setdefault(None, []).insert(0, require_pin)
+    # Right after the Host/Origin check, before set-up redirects: a phone must prove the PIN.
+    checks = app.before_request_funcs.setdefault(None, [])
+    checks.insert(checks.index(check_request) + 1 if check_request in checks else 0,
+                  require_pin)
     return pin_guard
 
 
@@ -144,9 +176,14 @@ def pin():
         return redirect(target)
     address = request.remote_addr or "?"
     error, status = None, 200
-    wait = pin_guard.locked_for(address)
+    wait, wait_all = pin_guard.locked_for(address), pin_guard.locked_for_all()
     if wait:
         error, status = _("Nhập sai quá nhiều lần; hãy đợi %(s)d giây rồi thử lại.", s=wait), 429
+    elif wait_all:
+        error, status = _("Có quá nhiều lần nhập sai mã PIN từ các máy trong mạng, nên việc "
+                          "nhập PIN tạm khoá cho mọi máy. Hãy đợi %(s)d giây rồi thử lại; "
+                          "nếu không ai nhập sai, có thể có người đang dò mã PIN.",
+                          s=wait_all), 429
     elif request.method == "POST":
         if pin_guard.check(address, request.form.get("pin", "")):
             session.permanent = True
