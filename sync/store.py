@@ -62,6 +62,7 @@ from .errors import (
 )
 from .records import (
     CENTRAL_FIELDS,
+    COLLECTIONS,
     CONTROL,
     CORRECTABLE,
     OPS,
@@ -200,6 +201,10 @@ push_log = Table(
 MAX_RECORDS_PER_BATCH = 5000
 # Sequence numbers are stored as BIGINT.
 MAX_SEQ = 1 << 63
+# Collections in parent-first order (sync.records.COLLECTIONS).
+RANK = {name: rank for rank, name in enumerate(COLLECTIONS)}
+# A record's list of changed fields names at most this many.
+MAX_FIELDS = 200
 ENROLMENT_TTL = timedelta(days=7)
 # Unambiguous on a phone screen or read aloud: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -380,6 +385,9 @@ class Checked:
     village_id: uuid.UUID | None = None
     # None: keep the stored overrides; {}: none left after resolving.
     overrides: dict[str, str] | None = None
+    # The field-owned fields the laptop changed since its last acknowledged version;
+    # None: all of them (a new record, or a laptop that does not say).
+    fields: frozenset[str] | None = None
 
 
 @dataclass
@@ -441,6 +449,13 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
     except ClockError:
         _reject(result, index, record_id, "bad_record", "Dấu thời gian (hlc) không hợp lệ.")
         return None
+    changed = raw.get("fields")
+    if changed is not None and not (isinstance(changed, list) and len(changed) <= MAX_FIELDS
+                                    and all(type(name) is str and len(name) <= 60
+                                            for name in changed)):
+        _reject(result, index, record_id, "bad_record",
+                "Danh sách trường đã sửa (fields) không hợp lệ.")
+        return None
     data = raw.get("data")
     if op == "put":
         if not isinstance(data, dict):
@@ -454,7 +469,8 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
             return None
     return Checked(index, collection, record_id, seq, stamp.encode(), op == "delete",
                    data if op == "put" else None,
-                   suspect=stamp.wall_ms - now_ms > MAX_DRIFT_MS)
+                   suspect=stamp.wall_ms - now_ms > MAX_DRIFT_MS,
+                   fields=None if changed is None else frozenset(changed))
 
 
 def _allowed_villages(conn: Connection, dev, batch_villages: list[Checked]) -> set | None:
@@ -483,10 +499,13 @@ def _parent_of(item: Checked) -> tuple[str, uuid.UUID] | None:
 
 def _place(conn: Connection, dev, items: list[Checked], result: BatchResult) -> list[Checked]:
     """Give each record its commune and village through its parents; drop out-of-scope ones."""
+    # Parents first, whatever the order of their changes on the laptop: a photo of an
+    # opinion edited after it was taken must meet the opinion already placed.
+    items = sorted(items, key=lambda item: RANK[item.collection])
     by_id = {item.id: item for item in items}
     parents = {item.id: _parent_of(item) for item in items
                if not item.deleted and item.collection != "village"}
-    wanted = {found[1] for found in parents.values() if found} - by_id.keys()
+    wanted = {found[1] for found in parents.values() if found}
     known: dict[uuid.UUID, Any] = {}
     if wanted:
         rows = conn.execute(select(record.c.id, record.c.commune_code, record.c.village_id)
@@ -502,7 +521,9 @@ def _place(conn: Connection, dev, items: list[Checked], result: BatchResult) -> 
             item.commune_code, item.village_id = item.data.get("commune_code"), item.id
         elif (found := parents[item.id]) is not None:
             name, key = found
-            parent = by_id.get(key) or known.get(key)
+            parent = by_id.get(key)
+            if parent is None or parent.commune_code is None:  # not in the batch, or refused
+                parent = known.get(key)
             if parent is None:
                 _reject(result, item.index, item.id, "unknown_parent",
                         f"Chưa có bản ghi cha ({name} = {key}) ở máy chủ; "
@@ -713,11 +734,13 @@ def _settle_unstored(conn: Connection, dev, items: list[Checked], result: BatchR
 
 
 def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datetime) -> None:
-    """Merge a laptop's new version with the office's corrections of the same fields.
+    """Merge a laptop's new version with the office's corrections, field by field.
 
-    Per field, the newer HLC wins; the losing value is kept in `sync_conflict`
-    (flagged for a person). When the office's value wins over a laptop edit,
-    the change is announced again so the laptop pulls it.
+    A field the laptop did not change keeps the office's value, whatever the
+    stamps: the laptop merely sent back what it had. A field both changed is a
+    true conflict: the newer HLC wins and the loser is kept in `sync_conflict`
+    (flagged for a person). Whenever the office's value stands over what the
+    laptop sent, the change is announced again so the laptop pulls it.
     """
     by_id = {item.id: item for item in items}
     if not by_id:
@@ -738,12 +761,14 @@ def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datet
         central_won: dict[str, Any] = {}
         for name, stamp in row.overrides.items():
             mine, theirs = item.data.get(name), (row.data or {}).get(name)
-            if item.hlc < stamp:
+            touched = item.fields is None or name in item.fields
+            if not touched or item.hlc < stamp:
                 kept[name] = stamp
                 item.data[name] = theirs
                 if mine != theirs:
                     central_won[name] = theirs
-                    _conflict(conn, row, name, theirs, mine, "field", stamp, item.hlc, now)
+                    if touched:
+                        _conflict(conn, row, name, theirs, mine, "field", stamp, item.hlc, now)
             elif mine != theirs:
                 _conflict(conn, row, name, mine, theirs, "central", item.hlc, stamp, now)
         item.overrides = kept

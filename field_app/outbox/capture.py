@@ -72,6 +72,24 @@ def _changed(session: Session, obj: Any) -> bool:
     return session.is_modified(obj, include_collections=False)
 
 
+# Always sent, never a change of what was said: they do not count as touched.
+_STAMPS = {"created_at", "updated_at"}
+
+
+def _touched(collection: str, obj: Any) -> str:
+    """Return the wire fields this change of `obj` touched, comma-separated.
+
+    The central merges per field: a field the laptop did not touch keeps an
+    office correction the laptop has not pulled yet.
+    """
+    state = inspect(obj)
+    names = {name for name in WIRE_COLUMNS[collection]
+             if name not in _STAMPS and state.attrs[name].history.has_changes()}
+    if "category_code" in names:
+        names.add("category_name")  # travels with its code
+    return ",".join(sorted(names))
+
+
 def _pending_wire_data(collection: str, obj: Any) -> dict[str, Any]:
     """Return `wire_data` before the flush has copied parents' ids into foreign keys."""
     data = wire_data(collection, obj)
@@ -90,22 +108,23 @@ def _before_flush(session: Session, flush_context, instances) -> None:
             return
     except RuntimeError:  # no app: nothing to sync from
         return
-    changes: list[tuple[str, Any, str]] = []
+    changes: list[tuple[str, Any, str, str | None]] = []
     for obj in session.new:
         if type(obj) in COLLECTION_OF:
-            changes.append((COLLECTION_OF[type(obj)], obj, "put"))
+            changes.append((COLLECTION_OF[type(obj)], obj, "put", None))
     for obj in session.dirty:
         if type(obj) in COLLECTION_OF and _changed(session, obj):
-            changes.append((COLLECTION_OF[type(obj)], obj, "put"))
+            collection = COLLECTION_OF[type(obj)]
+            changes.append((collection, obj, "put", _touched(collection, obj)))
     for obj in session.deleted:
         if type(obj) in COLLECTION_OF:
-            changes.append((COLLECTION_OF[type(obj)], obj, "delete"))
+            changes.append((COLLECTION_OF[type(obj)], obj, "delete", None))
     if not changes:
         return
-    for _collection, obj, _op in changes:
+    for _collection, obj, _op, _fields in changes:
         if obj.id is None:
             obj.id = uuid.uuid4()
-    for collection, obj, op in changes:
+    for collection, obj, op, _fields in changes:
         # The last guard of "nothing stored here is refused there for its shape":
         # whatever path changed the record, it is judged as the central will judge it.
         errors = wire_errors(collection, _pending_wire_data(collection, obj), whole=True) \
@@ -113,8 +132,8 @@ def _before_flush(session: Session, flush_context, instances) -> None:
         if errors:
             raise ValidationFailed(_("Có ô chưa hợp lệ; hãy sửa các ô được đánh dấu."), errors)
     hlc = clock()
-    for collection, obj, op in changes:
-        session.add(Outbox(collection=collection, record_id=obj.id, op=op,
+    for collection, obj, op, fields in changes:
+        session.add(Outbox(collection=collection, record_id=obj.id, op=op, fields=fields,
                            hlc=hlc.now().encode()))
 
 

@@ -23,7 +23,7 @@ from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, dumps
 from sync.records import CENTRAL_FIELDS, CORRECTABLE, central_opinion_schema
-from sync.store import MAX_RECORDS_PER_BATCH
+from sync.store import MAX_RECORDS_PER_BATCH, RANK
 
 from ..areas.logic import current_commune
 from ..attachments.logic import blob_path
@@ -157,40 +157,61 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
 
 # --- push ------------------------------------------------------------------------------
 
-def _pending(upto: int) -> list[tuple[uuid.UUID, str, int, int, str, str]]:
-    """Return (record id, collection, first seq, last seq, op, hlc) per waiting record.
+@dataclass
+class Waiting:
+    """One record waiting for the central, with what its unacknowledged changes touched."""
 
-    Ordered by first seq: a village or forum is made before what hangs from
-    it, so the central always meets a parent before its children.
+    record_id: uuid.UUID
+    collection: str
+    first_seq: int
+    last_seq: int
+    op: str
+    hlc: str
+    # Wire fields changed since the last acknowledged version; None: the whole record.
+    fields: set[str] | None
+
+
+def _pending(upto: int) -> list[Waiting]:
+    """Return each waiting record, by its first unacknowledged change.
+
+    A village or forum is made before what hangs from it; within a batch the
+    push also puts parents first whatever the order of their changes.
     """
     rows = db.session.execute(
-        select(Outbox.record_id, Outbox.collection, Outbox.seq, Outbox.op, Outbox.hlc)
+        select(Outbox.record_id, Outbox.collection, Outbox.seq, Outbox.op, Outbox.hlc,
+               Outbox.fields)
         .where(Outbox.state != "acked", Outbox.seq <= upto).order_by(Outbox.seq)).all()
-    records: dict[uuid.UUID, list] = {}
+    records: dict[uuid.UUID, Waiting] = {}
     for row in rows:
-        if row.record_id in records:
-            entry = records[row.record_id]
-            entry[3], entry[4], entry[5] = row.seq, row.op, row.hlc
-        else:
-            records[row.record_id] = [row.record_id, row.collection, row.seq, row.seq,
-                                      row.op, row.hlc]
-    return [tuple(entry) for entry in records.values()]  # type: ignore[misc]
+        touched = None if row.fields is None else set(filter(None, row.fields.split(",")))
+        entry = records.get(row.record_id)
+        if entry is None:
+            records[row.record_id] = Waiting(row.record_id, row.collection, row.seq, row.seq,
+                                             row.op, row.hlc, touched)
+            continue
+        entry.last_seq, entry.op, entry.hlc = row.seq, row.op, row.hlc
+        entry.fields = None if entry.fields is None or touched is None \
+            else entry.fields | touched
+    return list(records.values())
 
 
-def _wire_record(record_id, collection, last_seq, op, hlc) -> dict[str, Any]:
-    row = db.session.get(MODELS[collection], record_id) if op == "put" else None
+def _wire_record(entry: Waiting) -> dict[str, Any]:
+    row = db.session.get(MODELS[entry.collection], entry.record_id) \
+        if entry.op == "put" else None
+    head = {"c": entry.collection, "id": str(entry.record_id), "seq": entry.last_seq,
+            "hlc": entry.hlc}
     if row is None:  # deleted since: send the tombstone
-        return {"c": collection, "id": str(record_id), "seq": last_seq, "hlc": hlc,
-                "op": "delete"}
-    return {"c": collection, "id": str(record_id), "seq": last_seq, "hlc": hlc, "op": "put",
-            "data": wire_data(collection, row)}
+        return {**head, "op": "delete"}
+    item = {**head, "op": "put", "data": wire_data(entry.collection, row)}
+    if entry.fields is not None:
+        item["fields"] = sorted(entry.fields)
+    return item
 
 
 def waiting_records() -> list[dict[str, Any]]:
     """Return every unacknowledged record as it goes on the wire, parents first."""
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
-    return [_wire_record(record_id, collection, last, op, hlc)
-            for record_id, collection, _first, last, op, hlc in _pending(upto)]
+    return [_wire_record(entry) for entry in _pending(upto)]
 
 
 def _apply_results(sent: list[dict[str, Any]], answer: dict[str, Any], summary: Summary) -> None:
@@ -229,10 +250,12 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
         budget, taken, batch, size = row.batch_bytes, [], [], 0
         while waiting and (not batch or size < budget) and len(batch) < MAX_RECORDS_PER_BATCH:
             taken.append(waiting.pop(0))
-            record_id, collection, _first, last, op, hlc = taken[-1]
-            item = _wire_record(record_id, collection, last, op, hlc)
+            item = _wire_record(taken[-1])
             size += len(dumps(item))
             batch.append(item)
+        # Parents before children whatever the order of their changes: a photo taken
+        # before its opinion was edited travels after the opinion's new version.
+        batch.sort(key=lambda item: RANK[item["c"]])
         envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
                     "replica": row.replica, "batch": str(uuid.uuid4()), "records": batch}
         started = time.monotonic()
@@ -337,8 +360,7 @@ def apply_central(change: dict[str, Any]) -> bool:
     stamp = change.get("central_hlc")
     if opinion is None or not stamp:
         return False
-    changed = _apply_corrections(opinion, change.get("corrections") or {},
-                                 change.get("corrections_hlc") or {})
+    changed = _apply_corrections(opinion, change.get("corrections") or {})
     if opinion.central_hlc and opinion.central_hlc >= stamp:
         return changed
     try:
@@ -354,24 +376,25 @@ def apply_central(change: dict[str, Any]) -> bool:
     return True
 
 
-def _apply_corrections(opinion: Opinion, values: dict[str, Any], stamps: dict[str, str]) -> bool:
+def _apply_corrections(opinion: Opinion, values: dict[str, Any]) -> bool:
     """Take the office's corrections of field-owned values newer than the laptop's own.
 
     A record with an unsent local change keeps its value: the central
-    decides when that change arrives (newer HLC wins, the loser is kept
-    there) and announces its value again if the office's stands.
+    decides when that change arrives (per field: a field the laptop did not
+    change keeps the office's value; a field both changed goes to the newer
+    HLC, the loser kept there) and announces its value again if the office's
+    stands. With nothing unsent, the central has merged every local change,
+    so the corrections it still holds are the record's values.
     """
     if not values:
         return False
-    mine = db.session.execute(select(Outbox.state, Outbox.hlc).where(
-        Outbox.record_id == opinion.id)).all()
-    if any(row.state != "acked" for row in mine):
+    unsent = db.session.execute(select(Outbox.seq).where(
+        Outbox.record_id == opinion.id, Outbox.state != "acked").limit(1)).first()
+    if unsent is not None:
         return False
-    local = max((row.hlc for row in mine), default="")
     changed = False
     for name, value in values.items():
-        if name in CORRECTABLE_HERE and stamps.get(name, "") > local \
-                and getattr(opinion, name) != value:
+        if name in CORRECTABLE_HERE and getattr(opinion, name) != value:
             if name == "category_code" and db.session.get(Category, value) is None:
                 # An office category this laptop has not seen: add it so the opinion shows.
                 db.session.add(Category(code=value, name=values.get("category_name") or value,

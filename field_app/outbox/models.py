@@ -32,6 +32,9 @@ class Outbox(db.Model):
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
     op: Mapped[str] = mapped_column(String(6), nullable=False, default="put")
     hlc: Mapped[str] = mapped_column(String(100), nullable=False)
+    # The field-owned fields this change touched, comma-separated; None: the whole
+    # record (a new record, a delete, or a change logged before fields were kept).
+    fields: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
     reject_code: Mapped[str | None] = mapped_column(String(40))
     reject_message: Mapped[str | None] = mapped_column(Text)
