@@ -56,7 +56,7 @@ from .protocol import (
 )
 from .records import CORRECTABLE, OPS, SCHEMAS, CentralOpinion
 from .server import MAX_CHUNK_BYTES, PREFIX
-from .store import MAX_RECORDS_PER_BATCH
+from .store import MAX_FIELDS, MAX_RECORDS_PER_BATCH, MAX_SEQ
 
 OPENAPI_VERSION = "3.0.3"
 HLC_PATTERN = _HLC.pattern
@@ -164,7 +164,7 @@ def _record_schema(collection: str, data_schema: str) -> dict[str, Any]:
         ("c", "id", "seq", "hlc"),
         c={"type": "string", "enum": [collection]},
         id={**UUID, "description": "Made by the laptop; the record's key for ever."},
-        seq={"type": "integer", "minimum": 1,
+        seq={"type": "integer", "minimum": 1, "maximum": MAX_SEQ - 1,
              "description": "The laptop's outbox sequence number of this version."},
         hlc={"type": "string", "pattern": HLC_PATTERN,
              "description": "Hybrid logical clock stamp: 13-digit milliseconds, 4 hex "
@@ -172,6 +172,11 @@ def _record_schema(collection: str, data_schema: str) -> dict[str, Any]:
         op={"type": "string", "enum": list(OPS), "default": "put"},
         data=_described(data_schema, "Required for put (validated against this schema; "
                                      "unknown fields are kept); ignored for delete."),
+        fields={"type": "array", "maxItems": MAX_FIELDS,
+                "items": {"type": "string", "maxLength": 60},
+                "description": "For put: the field-owned fields changed since the central "
+                               "last acknowledged the record; missing: all of them. Office "
+                               "corrections of the other fields are kept."},
     )
 
 
