@@ -7,7 +7,11 @@ subprocess, enrols the laptop through a FaultProxy without faults and runs
 included) with the same records as canonical JSON lines compressed by
 `xz -9`. Prints figures; asserts nothing.
 
-    python benchmarks/sync_wire.py [--opinions 2000]
+Then (unless --no-edits) the secretary corrects the content of every
+opinion and syncs again: the bytes of that second sync show what an edited
+record costs, including the list of fields it changed (per-field merge).
+
+    python benchmarks/sync_wire.py [--opinions 2000] [--no-edits]
 """
 
 from __future__ import annotations
@@ -81,7 +85,10 @@ def pushes_seen(seen: list[bytes]):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opinions", type=int, default=2000)
+    parser.add_argument("--no-edits", action="store_true",
+                        help="skip the second sync of edited opinions")
     args = parser.parse_args()
+    edits: tuple[int, int, float] | None = None
     with laptop_and_central() as (app, central, laptop_dir):
         with app.app_context():
             began = time.perf_counter()
@@ -100,6 +107,8 @@ def main() -> None:
                     summary = logic.run_sync()
                     elapsed = time.perf_counter() - began
                 up, down, connections = faults.counts()
+                if not args.no_edits:
+                    edits = edit_and_sync(faults)
             db.session.remove()
             db.engine.dispose()
         held = central.count()
@@ -139,6 +148,30 @@ def main() -> None:
           f"{sent} B = {sent / packed:.3f}x xz -9")
     print(f"  same batches at preset 6|EXTREME (what-if): {extreme} B = "
           f"{extreme / packed:.3f}x; wire would be ~{(wire - sent + extreme) / packed:.3f}x")
+    if edits is not None:
+        edited, edit_wire, edit_seconds = edits
+        print()
+        print(f"content of {edited} opinions corrected, synced again: {edit_seconds:.1f} s, "
+              f"{edit_wire} B at the proxy (up + down) = {edit_wire / edited:.1f} B per "
+              f"edited record")
+
+
+def edit_and_sync(faults) -> tuple[int, int, float]:
+    """Correct every opinion's content on the laptop, sync; return (records, bytes, s)."""
+    from field_app.opinions.models import Opinion
+
+    edited = 0
+    for opinion in db.session.execute(db.select(Opinion)).scalars():
+        values = {name: getattr(opinion, name) for name in opinions.OPINION_FIELDS}
+        opinions.update_opinion(opinion, {**values, "content": opinion.content + " (đã sửa)"})
+        edited += 1
+    db.session.commit()
+    faults.reset_counts()
+    began = time.perf_counter()
+    logic.run_sync()
+    elapsed = time.perf_counter() - began
+    up, down, _connections = faults.counts()
+    return edited, up + down, elapsed
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """A non-editable wheel install serves pages: templates and static are shipped."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,7 +35,13 @@ def get(url: str, tries: int = 100, headers: dict | None = None) -> tuple[int, s
 @pytest.mark.timeout(300)
 def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
     wheels = tmp_path / "wheels"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps",
+    # Built from a copy: setuptools reuses a source tree's build/ folder, and a file
+    # renamed since an earlier build (a migration) would ship twice from there.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "build", "dist", "*.egg-info", ".git", "test-artifacts", "__pycache__",
+        ".hypothesis", ".*_cache"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
                     "--no-build-isolation", "-q", "-w", str(wheels)], check=True,
                    cwd=tmp_path)
     (wheel,) = wheels.glob("langnghe-*.whl")

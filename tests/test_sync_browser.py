@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from click.testing import CliRunner
 
@@ -98,11 +100,14 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     # Back on the laptop: sync, and the answer is there to read out at the next meeting.
     page.goto(laptop.url + "/sync/")
     page.get_by_role("button", name="Đồng bộ").click()
-    wait_for_js(
-        page, "(document.getElementById('sync-result') || {}).textContent"
-        "?.includes('nhận về 1 thay đổi')", seconds=30)
+    # This sync or the laptop's own background sync (under load it may come first)
+    # brings the answer: read the opinion until it shows (bounded).
     page.goto(laptop.url + "/opinions?q=cau treo")
     page.get_by_text("Xin sửa cầu treo").first.click()
+    deadline = time.monotonic() + 30
+    while page.inner_text("#workflow-status") != "Đã trả lời" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page.reload()
     assert page.inner_text("#workflow-status") == "Đã trả lời"
     assert "quý I/2027" in page.inner_text("#central-answer-text")
     page.screenshot(path=str(ARTIFACTS / "sync-answer-on-laptop.png"), full_page=True)
