@@ -197,6 +197,8 @@ push_log = Table(
 )
 
 MAX_RECORDS_PER_BATCH = 5000
+# Sequence numbers and cursors are BIGINT columns: a larger one is no sequence number.
+MAX_SEQ = 2**63 - 1
 ENROLMENT_TTL = timedelta(days=7)
 # Unambiguous on a phone screen or read aloud: no 0/O, 1/I/L.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -420,7 +422,7 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
                 f"Loại bản ghi không được hỗ trợ: {str(collection)[:30]}/{str(op)[:10]}.")
         return None
     seq = raw.get("seq")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq <= MAX_SEQ:
         _reject(result, index, record_id, "bad_record", "Số thứ tự (seq) không hợp lệ.")
         return None
     try:
@@ -514,6 +516,9 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     """
     if not isinstance(envelope, dict) or not isinstance(envelope.get("records"), list):
         raise BadEnvelope(details={"records": "một danh sách là bắt buộc"})
+    for name in ("replica", "batch"):
+        if envelope.get(name) is not None and not isinstance(envelope[name], str):
+            raise BadEnvelope(details={name: "phải là chuỗi ký tự"})
     raws = envelope["records"]
     if len(raws) > MAX_RECORDS_PER_BATCH:
         raise BadEnvelope(f"Một lần gửi tối đa {MAX_RECORDS_PER_BATCH} bản ghi.",
@@ -706,10 +711,13 @@ def lacking(conn: Connection, dev, offered: Any) -> list[str]:
         raise BadEnvelope(details={"offered": "tối đa 20000 cặp [id, hlc]"})
     pairs: dict[uuid.UUID, str] = {}
     for pair in offered:
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(part, str) for part in pair)):
+            raise BadEnvelope(details={"offered": "mỗi phần tử là [id, hlc]"})
         try:
-            pairs[uuid.UUID(str(pair[0]))] = str(pair[1])
-        except (ValueError, TypeError, IndexError, KeyError):
-            raise BadEnvelope(details={"offered": "mỗi phần tử là [id, hlc]"}) from None
+            pairs[uuid.UUID(pair[0])] = pair[1]
+        except ValueError:
+            continue  # not a UUID: no record has this id, none can be sent again
     held: dict[uuid.UUID, str] = {}
     ids = list(pairs)
     for start in range(0, len(ids), 1000):
