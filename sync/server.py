@@ -135,8 +135,9 @@ def create_blueprint(get_engine: Callable[[], Engine],
         if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
             raise BadEnvelope(details={"code": "bắt buộc"})
         for name in ("label", "replica"):
-            if payload.get(name) is not None and not isinstance(payload[name], str):
-                raise BadEnvelope(details={name: "phải là chuỗi ký tự"})
+            if payload.get(name) is not None and (not isinstance(payload[name], str)
+                                                  or store.holds_nul(payload[name])):
+                raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự NUL"})
         commune = payload.get("commune_code")
         if commune is not None and (type(commune) is not int or not 0 < commune <= MAX_INT):
             raise BadEnvelope(details={"commune_code": "số nguyên"})

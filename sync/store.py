@@ -405,6 +405,21 @@ def _reject(result: BatchResult, index: int, record_id: Any, code: str, message:
                             "message": message, "details": details or {}})
 
 
+def holds_nul(value: Any) -> bool:
+    """Tell whether a JSON value has a NUL character in any string or key.
+
+    PostgreSQL stores no NUL in text or JSON: such a value must be refused
+    before it reaches the database, not fail there (a 500).
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(holds_nul(item) for item in value)
+    return False
+
+
 def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Checked | None:
     if not isinstance(raw, dict):
         _reject(result, index, None, "bad_record", "Bản ghi phải là một đối tượng JSON.")
@@ -434,6 +449,10 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
     if op == "put":
         if not isinstance(data, dict):
             _reject(result, index, record_id, "bad_record", "Bản ghi thiếu dữ liệu (data).")
+            return None
+        if holds_nul(data):
+            _reject(result, index, record_id, "bad_record",
+                    "Dữ liệu có ký tự NUL (\\u0000), không lưu được.")
             return None
         # Normalised first: decomposed text near a length limit is not refused for it.
         data = normalise(data)
@@ -517,8 +536,9 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     if not isinstance(envelope, dict) or not isinstance(envelope.get("records"), list):
         raise BadEnvelope(details={"records": "một danh sách là bắt buộc"})
     for name in ("replica", "batch"):
-        if envelope.get(name) is not None and not isinstance(envelope[name], str):
-            raise BadEnvelope(details={name: "phải là chuỗi ký tự"})
+        if envelope.get(name) is not None and (not isinstance(envelope[name], str)
+                                               or holds_nul(envelope[name])):
+            raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự NUL"})
     raws = envelope["records"]
     if len(raws) > MAX_RECORDS_PER_BATCH:
         raise BadEnvelope(f"Một lần gửi tối đa {MAX_RECORDS_PER_BATCH} bản ghi.",

@@ -17,7 +17,7 @@ method, path, timestamp, nonce, body hash), and a ``requests`` auth hook sees
 the final request just as `sync.client` does; the field app runs as
 `langnghe field` runs it.
 
-The generation is bounded and derandomized (same cases every run, no example
+The central runs on PostgreSQL. The generation is bounded and derandomized (same cases every run, no example
 database), so a failure is reproducible and the file stays quick.
 """
 
@@ -60,7 +60,7 @@ from sync.protocol import ENCODINGS, compress
 
 from .browser import FieldServer
 from .conftest import MUONG_LA
-from .sync_support import Central
+from .sync_support import Central, drop_pg_database, make_pg_database
 
 # Per operation. A deeper run (say 500) is one variable away; the default keeps the file
 # near a minute on two cores.
@@ -285,13 +285,18 @@ class AsTheClientSends(requests.auth.AuthBase):
 
 @pytest.fixture(scope="module")
 def sync_central(tmp_path_factory):
-    """A real central on SQLite with one device enrolled by the real client."""
-    data_dir = tmp_path_factory.mktemp("central")
-    central = Central(data_dir).start()
+    """A real central on PostgreSQL with one device enrolled by the real client.
+
+    PostgreSQL, the province's database, is the stricter one: it stores no NUL
+    character and has 4-byte integers, where SQLite would take both.
+    """
+    database = make_pg_database()
+    central = Central(tmp_path_factory.mktemp("central"), database).start()
     try:
         yield central, announce_photo(central)
     finally:
         central.close()
+        drop_pg_database(database)
 
 
 def announce_photo(central: Central) -> AsTheClientSends:

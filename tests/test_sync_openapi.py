@@ -209,6 +209,9 @@ def enrolled_wire(tmp_path, document):
     ("/lacking", {"offered": [[str(uuid.uuid4()), 17]]}, "offered"),
     ("/push", {"records": [], "replica": 5}, "replica"),
     ("/push", {"records": [], "batch": False}, "batch"),
+    # PostgreSQL holds no NUL character: a 500 there before it was checked.
+    ("/push", {"records": [], "replica": "9e2a41c0\u0000"}, "replica"),
+    ("/enroll", {"code": "ABCD-EFGH-JKMN", "label": "Máy\u0000"}, "label"),
     ("/enroll", {"code": "ABCD-EFGH-JKMN", "label": ["Máy"]}, "label"),
     ("/enroll", {"code": "ABCD-EFGH-JKMN", "commune_code": "3808"}, "commune_code"),
     # Too big for the database's integer: a 500 on SQLite before it was checked.
@@ -240,3 +243,15 @@ def test_sequence_number_beyond_the_database_integer_is_refused(enrolled_wire):
     enrolled_wire.check("PushResult", pushed.get_json())
     assert pushed.get_json()["results"] == "R"
     assert pushed.get_json()["rejections"][0]["code"] == "bad_record"
+
+
+@pytest.mark.parametrize("data", [{"name": "Bản\u0000Nà Lò"}, {"name": "Bản Nà Lò", "x\u0000": 1}])
+def test_record_holding_a_nul_character_is_rejected_on_its_own(enrolled_wire, data):
+    # PostgreSQL stores no NUL in text or JSON: the batch failed there with a 500.
+    records = [enrolled_wire.record("village", {"id": str(uuid.uuid4()), "commune_code": 3808,
+                                                **data}, 1),
+               enrolled_wire.record("village", {"id": str(uuid.uuid4()), "commune_code": 3808,
+                                                "name": "Bản Đán"}, 2)]
+    pushed = enrolled_wire.send("/push", "PushRequest", {"records": records}, "PushResult")
+    assert pushed["results"] == "RS"
+    assert pushed["rejections"][0]["code"] == "bad_record"
