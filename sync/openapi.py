@@ -210,9 +210,10 @@ def _schemas(spec: APISpec) -> None:
                               "the code's label)."},
         replica={"type": "string", "nullable": True, "pattern": NO_NUL,
                  "description": "The laptop database's UUID (first 36 characters kept)."},
-        commune_code={"type": "integer", "nullable": True, "minimum": 1, "maximum": MAX_INT,
-                      "description": "The commune the laptop is set up for, if any: a code "
-                                     "made for another commune answers 409 wrong_commune."}))
+        commune_code={"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_INT,
+                      "description": "The commune the laptop is set up for (null or 0: none "
+                                     "yet): a code made for another commune answers 409 "
+                                     "wrong_commune."}))
     spec.components.schema("Enrolment", _answer(
         ("device_id", "secret", "commune_code", "villages", "epoch"),
         device_id={"type": "string", "pattern": "^[0-9a-f]{16}$"},

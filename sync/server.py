@@ -139,7 +139,8 @@ def create_blueprint(get_engine: Callable[[], Engine],
                                                   or store.holds_nul(payload[name])):
                 raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự NUL"})
         commune = payload.get("commune_code")
-        if commune is not None and (type(commune) is not int or not 0 < commune <= MAX_INT):
+        # 0 has always meant "no commune yet", like null.
+        if commune is not None and (type(commune) is not int or not 0 <= commune <= MAX_INT):
             raise BadEnvelope(details={"commune_code": "số nguyên"})
         with get_engine().begin() as conn:
             device = store.enrol(conn, payload["code"], payload.get("label") or "",

@@ -17,8 +17,9 @@ method, path, timestamp, nonce, body hash), and a ``requests`` auth hook sees
 the final request just as `sync.client` does; the field app runs as
 `langnghe field` runs it.
 
-The central runs on PostgreSQL. The generation is bounded and derandomized (same cases every run, no example
-database), so a failure is reproducible and the file stays quick.
+The central runs on PostgreSQL. The generation is bounded and derandomized
+(same cases every run, no example database), so a failure is reproducible and
+the file stays quick.
 """
 
 from __future__ import annotations
