@@ -275,8 +275,8 @@ class AsTheClientSends(requests.auth.AuthBase):
         chunks = request.headers.get("X-LN-Chunks")
         if chunks is not None and re.fullmatch(CHUNK_PATTERN, chunks):
             # X-LN-Chunks describes the body's bytes, which no schema can say: one chunk
-            # of the whole body, as the client would send it.
-            # And of the photo this device announced: another SHA-256 is refused (422).
+            # of the whole body, of the photo this device announced (another SHA-256
+            # is refused, 422), as the client would send it.
             request.headers["X-LN-Chunks"] = f"{self.photo_sha}:0:{len(body)}"
         if signable(request.headers):
             request.headers.update(auth.sign(self.device_id, self.secret, request.method,
