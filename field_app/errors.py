@@ -136,6 +136,11 @@ def register_error_handlers(app: Flask) -> None:
         else:
             message = _http_message(status)
             code = HTTP_CODES.get(status, "http_error")
+        # The exception's own headers say how to recover: Allow on a 405 (RFC 9110
+        # requires it), Retry-After, WWW-Authenticate. The body's type is ours.
+        headers = [(name, value) for name, value in exc.get_headers()
+                   if name.lower() != "content-type"]
         if wants_json():
-            return error_body(status, code, message)
-        return render_template("error.html", status=status, message=message), status
+            body, status = error_body(status, code, message)
+            return body, status, headers
+        return render_template("error.html", status=status, message=message), status, headers

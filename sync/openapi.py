@@ -55,13 +55,15 @@ from .protocol import (
     PROTOCOL_VERSION,
 )
 from .records import CORRECTABLE, OPS, SCHEMAS, CentralOpinion
-from .server import MAX_CHUNK_BYTES, PREFIX
+from .server import MAX_CHUNK_BYTES, MAX_INT, PREFIX
 from .store import MAX_FIELDS, MAX_RECORDS_PER_BATCH, MAX_SEQ
 
 OPENAPI_VERSION = "3.0.3"
 HLC_PATTERN = _HLC.pattern
 UUID = {"type": "string", "format": "uuid"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
+# A string the central stores as it is: any text but NUL, which PostgreSQL cannot hold.
+NO_NUL = "^[^\\u0000]*$"
 # Limits written as literals in sync/store.py (lacking, pull_changes) and sync/server.py.
 MAX_OFFERED = 20_000
 MAX_PULL_LIMIT = 2000
@@ -164,7 +166,7 @@ def _record_schema(collection: str, data_schema: str) -> dict[str, Any]:
         ("c", "id", "seq", "hlc"),
         c={"type": "string", "enum": [collection]},
         id={**UUID, "description": "Made by the laptop; the record's key for ever."},
-        seq={"type": "integer", "minimum": 1, "maximum": MAX_SEQ - 1,
+        seq={"type": "integer", "minimum": 1, "maximum": MAX_SEQ,
              "description": "The laptop's outbox sequence number of this version."},
         hlc={"type": "string", "pattern": HLC_PATTERN,
              "description": "Hybrid logical clock stamp: 13-digit milliseconds, 4 hex "
@@ -211,10 +213,15 @@ def _schemas(spec: APISpec) -> None:
         ("code",),
         code={"type": "string", "example": "ABCD-EFGH-JKMN",
               "description": "The office's one-time code; case, dashes and spaces ignored."},
-        label={"type": "string", "description": "Name the office sees (first 120 "
-                                                "characters; empty: the code's label)."},
-        replica={"type": "string", "description": "The laptop database's UUID (first 36 "
-                                                  "characters kept)."}))
+        label={"type": "string", "nullable": True, "pattern": NO_NUL,
+               "description": "Name the office sees (first 120 characters; empty or null: "
+                              "the code's label)."},
+        replica={"type": "string", "nullable": True, "pattern": NO_NUL,
+                 "description": "The laptop database's UUID (first 36 characters kept)."},
+        commune_code={"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_INT,
+                      "description": "The commune the laptop is set up for (null or 0: none "
+                                     "yet): a code made for another commune answers 409 "
+                                     "wrong_commune."}))
     spec.components.schema("Enrolment", _answer(
         ("device_id", "secret", "commune_code", "villages", "epoch"),
         device_id={"type": "string", "pattern": "^[0-9a-f]{16}$"},
@@ -227,14 +234,22 @@ def _schemas(spec: APISpec) -> None:
         epoch={"type": "string"}))
     spec.components.schema("PushRequest", _object(
         ("records",),
-        records={"type": "array", "items": _ref("Record"),
-                 "maxItems": MAX_RECORDS_PER_BATCH},
-        replica={"type": "string", "description": "The laptop database's UUID: two "
-                                                  "replicas on one device mark it cloned."},
-        batch={"type": "string", "description": "A UUID for the central's push log."},
-        protocol={"type": "integer", "description": "Not read by the central."},
-        device={"type": "string", "description": "Not read by the central (the "
-                                                 f"{DEVICE_HEADER} header counts)."}))
+        # Each item is judged on its own: anything but a valid Record is one R in the
+        # 200 answer, never a refusal of the batch (any value is a valid item).
+        records={"type": "array", "maxItems": MAX_RECORDS_PER_BATCH,
+                 "items": {"anyOf": [_ref("Record"), {}],
+                           "description": "A Record. Anything else is rejected on its own "
+                                          "(R, bad_record) and the rest are stored."}},
+        replica={"type": "string", "nullable": True, "pattern": NO_NUL,
+                 "description": "The laptop database's UUID: two replicas on one device "
+                                "mark it cloned."},
+        batch={"type": "string", "nullable": True, "pattern": NO_NUL,
+               "description": "A UUID for the central's push log."},
+        # Any value: what the central does not read it does not check either.
+        protocol={"description": "Not read by the central (the client sends its protocol "
+                                 "version)."},
+        device={"description": "Not read by the central (the client sends its device id; "
+                               f"the {DEVICE_HEADER} header counts)."}))
     spec.components.schema("Rejection", _object(
         ("i", "id", "code", "message", "details"),
         i={"type": "integer", "description": "Index of the record in the batch."},
@@ -262,7 +277,7 @@ def _schemas(spec: APISpec) -> None:
         rejected={"type": "integer"}, epoch={"type": "string"}))
     spec.components.schema("PullRequest", _object(
         (),
-        cursor={"type": "integer", "minimum": 0, "default": 0},
+        cursor={"type": "integer", "minimum": 0, "maximum": MAX_SEQ, "default": 0},
         limit={"type": "integer", "default": 500,
                "description": f"Clamped to 1–{MAX_PULL_LIMIT}."}))
     spec.components.schema("Change", _object(
@@ -296,7 +311,9 @@ def _schemas(spec: APISpec) -> None:
         offered={"type": "array", "maxItems": MAX_OFFERED,
                  "items": {"type": "array", "minItems": 2, "maxItems": 2,
                            "items": {"type": "string"},
-                           "description": "[record id, hlc] of an acknowledged record."}}))
+                           "description": "[record id, hlc] of an acknowledged record; a "
+                                          "pair whose id is not a UUID names no record and "
+                                          "is ignored."}}))
     spec.components.schema("LackingAnswer", _answer(
         ("lacking", "held_seq", "epoch"),
         lacking={"type": "array", "items": UUID,
@@ -319,8 +336,10 @@ def _schemas(spec: APISpec) -> None:
 def _parameters(spec: APISpec) -> None:
     spec.components.parameter("Protocol", "header", {
         "name": PROTOCOL_HEADER, "required": True,
-        "schema": {"type": "integer", "example": PROTOCOL_VERSION},
-        "description": "Protocol version of the client."})
+        "schema": {"type": "integer", "minimum": MIN_PROTOCOL_VERSION,
+                   "maximum": PROTOCOL_VERSION, "example": PROTOCOL_VERSION},
+        "description": "Protocol version of the client: below the minimum the answer is 426 "
+                       "client_too_old, above the maximum 400 server_too_old."})
     spec.components.parameter("ContentEncoding", "header", {
         "name": "Content-Encoding", "required": False,
         "schema": {"type": "string", "enum": list(ENCODINGS), "default": "identity"},

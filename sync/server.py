@@ -54,6 +54,8 @@ from .protocol import (
 PREFIX = "/sync/v1"
 # One request of chunks carries at most this much photo data.
 MAX_CHUNK_BYTES = 4 * 1024 * 1024
+# Integers a client sends that reach a database column: INTEGER on PostgreSQL.
+MAX_INT = 2**31 - 1
 _CHUNK = re.compile(r"^([0-9a-f]{64}):(\d{1,12}):(\d{1,9})$")
 
 
@@ -147,11 +149,17 @@ def create_blueprint(get_engine: Callable[[], Engine],
                                "byte.", exc.details) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("code"), str):
             raise BadEnvelope(details={"code": "bắt buộc"})
+        for name in ("label", "replica"):
+            if payload.get(name) is not None and (not isinstance(payload[name], str)
+                                                  or store.has_control(payload[name])):
+                raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự điều khiển"})
+        commune = payload.get("commune_code")
+        # 0 has always meant "no commune yet", like null.
+        if commune is not None and (type(commune) is not int or not 0 <= commune <= MAX_INT):
+            raise BadEnvelope(details={"commune_code": "số nguyên"})
         with get_engine().begin() as conn:
-            commune = payload.get("commune_code")
-            device = store.enrol(conn, payload["code"], str(payload.get("label") or ""),
-                                 str(payload.get("replica") or "")[:36] or None,
-                                 commune if type(commune) is int else None)
+            device = store.enrol(conn, payload["code"], payload.get("label") or "",
+                                 (payload.get("replica") or "")[:36] or None, commune)
         return answer(device, 201)
 
     @bp.post("/push")
@@ -169,7 +177,7 @@ def create_blueprint(get_engine: Callable[[], Engine],
         """Return the central changes in the device's scope after its cursor."""
         dev, payload, _ = signed_json()
         cursor, limit = payload.get("cursor", 0), payload.get("limit", 500)
-        if type(cursor) is not int or type(limit) is not int or cursor < 0:
+        if type(cursor) is not int or type(limit) is not int or not 0 <= cursor <= store.MAX_SEQ:
             raise BadEnvelope(details={"cursor": "số nguyên ≥ 0", "limit": "số nguyên"})
         with get_engine().begin() as conn:
             page = store.pull_changes(conn, dev, cursor, limit, store.BlobStore(blob_root()))

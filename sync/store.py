@@ -199,8 +199,8 @@ push_log = Table(
 )
 
 MAX_RECORDS_PER_BATCH = 5000
-# Sequence numbers are stored as BIGINT.
-MAX_SEQ = 1 << 63
+# Sequence numbers and cursors are BIGINT columns: a larger one is no sequence number.
+MAX_SEQ = 2**63 - 1
 # Collections in parent-first order (sync.records.COLLECTIONS).
 RANK = {name: rank for rank, name in enumerate(COLLECTIONS)}
 # A record's list of changed fields names at most this many.
@@ -424,6 +424,22 @@ def _reject(result: BatchResult, index: int, record_id: Any, code: str, message:
                             "message": message, "details": details or {}})
 
 
+def has_control(value: Any) -> bool:
+    """Tell whether a JSON value has a control character (NUL…) in any string or key.
+
+    PostgreSQL stores no NUL in text or JSON: such a value must be refused
+    before it reaches the database, not fail there (a 500). Records are judged
+    by their schemas (sync.records); this serves the envelope's own strings.
+    """
+    if isinstance(value, str):
+        return bool(CONTROL.search(value))
+    if isinstance(value, dict):
+        return any(has_control(key) or has_control(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_control(item) for item in value)
+    return False
+
+
 def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Checked | None:
     if not isinstance(raw, dict):
         _reject(result, index, None, "bad_record", "Bản ghi phải là một đối tượng JSON.")
@@ -441,7 +457,7 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
                 f"Loại bản ghi không được hỗ trợ: {str(collection)[:30]}/{str(op)[:10]}.")
         return None
     seq = raw.get("seq")
-    if type(seq) is not int or not 1 <= seq < MAX_SEQ:
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
         _reject(result, index, record_id, "bad_record", "Số thứ tự (seq) không hợp lệ.")
         return None
     try:
@@ -547,6 +563,10 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     """
     if not isinstance(envelope, dict) or not isinstance(envelope.get("records"), list):
         raise BadEnvelope(details={"records": "một danh sách là bắt buộc"})
+    for name in ("replica", "batch"):
+        if envelope.get(name) is not None and (not isinstance(envelope[name], str)
+                                               or has_control(envelope[name])):
+            raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự điều khiển"})
     raws = envelope["records"]
     if len(raws) > MAX_RECORDS_PER_BATCH:
         raise BadEnvelope(f"Một lần gửi tối đa {MAX_RECORDS_PER_BATCH} bản ghi.",
@@ -793,10 +813,13 @@ def lacking(conn: Connection, dev, offered: Any) -> list[str]:
         raise BadEnvelope(details={"offered": "tối đa 20000 cặp [id, hlc]"})
     pairs: dict[uuid.UUID, str] = {}
     for pair in offered:
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(part, str) for part in pair)):
+            raise BadEnvelope(details={"offered": "mỗi phần tử là [id, hlc]"})
         try:
-            pairs[uuid.UUID(str(pair[0]))] = str(pair[1])
-        except (ValueError, TypeError, IndexError, KeyError):
-            raise BadEnvelope(details={"offered": "mỗi phần tử là [id, hlc]"}) from None
+            pairs[uuid.UUID(pair[0])] = pair[1]
+        except ValueError:
+            continue  # not a UUID: no record has this id, none can be sent again
     held: dict[uuid.UUID, str] = {}
     ids = list(pairs)
     for start in range(0, len(ids), 1000):

@@ -122,6 +122,14 @@ def test_meeting_time_is_stored_as_vietnam_wall_clock(client, villages, started_
     assert response.get_json()["started_at"] == "2026-12-05T08:00:00"
 
 
+@pytest.mark.parametrize("started_at", ["9999-12-31T23:00:00-05:00", "0001-01-01T03:00:00+08:00"])
+def test_meeting_time_beyond_the_calendar_in_vietnam_is_refused(client, villages, started_at):
+    # Converted to UTC+7 it falls outside years 1-9999: a field error, never a 500.
+    response = client.post("/api/v1/forums",
+                           json=forum_body(villages[1].id, started_at=started_at))
+    assert "started_at" in assert_error(response, 422, "validation_failed")["details"]
+
+
 def test_finalised_forum_changes_only_by_amendment_keeping_the_old_value(client, forum):
     finalise(forum)
     url = f"/api/v1/forums/{forum.id}"
@@ -341,6 +349,8 @@ def test_unknown_field_is_named_in_the_message(client, forum):
 @pytest.mark.parametrize("query, field", [
     ("per_page=201", "per_page"), ("page=0", "page"), ("page=abc", "page"),
     ("follow_up=maybe", "follow_up"), ("kind=rumour", "kind"), ("colour=red", "colour"),
+    # Its offset would not fit the database's integer: a 500 before pages were bounded.
+    (f"page={2**64}", "page"),
 ])
 def test_bad_search_parameters_are_refused(client, app, query, field):
     body = assert_error(client.get(f"/api/v1/opinions?{query}"), 422, "validation_failed")
@@ -381,8 +391,11 @@ def test_unknown_url_or_id_answers_the_json_error_shape(client, villages, path):
     assert body["details"] == {}
 
 
-def test_wrong_method_answers_the_json_error_shape(client, forum):
-    assert_error(client.delete(f"/api/v1/forums/{forum.id}"), 405, "method_not_allowed")
+def test_wrong_method_answers_the_json_error_shape_with_the_allowed_methods(client, forum):
+    response = client.delete(f"/api/v1/forums/{forum.id}")
+    assert_error(response, 405, "method_not_allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "PATCH"}
+    assert response.mimetype == "application/json"
 
 
 # Attachments -----------------------------------------------------------------------

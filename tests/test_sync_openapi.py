@@ -191,3 +191,67 @@ def test_real_answers_and_requests_match_the_document(tmp_path, document):
         assert refused.status_code == ERRORS[code].status
         wire.check("Error", refused.get_json())
     wire.engine.dispose()
+
+
+@pytest.fixture
+def enrolled_wire(tmp_path, document):
+    wire = Wire(tmp_path, document)
+    with wire.engine.begin() as conn:
+        code = store.create_enrolment(conn, 3808, "Máy bản")
+    wire.device = wire.send("/enroll", "EnrollRequest", {"code": code}, "Enrolment", 201,
+                            signed=False)
+    yield wire
+    wire.engine.dispose()
+
+
+@pytest.mark.parametrize("path, payload, field", [
+    ("/lacking", {"offered": [[str(uuid.uuid4()), "x", "y"]]}, "offered"),
+    ("/lacking", {"offered": [[str(uuid.uuid4()), 17]]}, "offered"),
+    ("/push", {"records": [], "replica": 5}, "replica"),
+    ("/push", {"records": [], "batch": False}, "batch"),
+    # PostgreSQL holds no NUL character: a 500 there before it was checked.
+    ("/push", {"records": [], "replica": "9e2a41c0\u0000"}, "replica"),
+    ("/enroll", {"code": "ABCD-EFGH-JKMN", "label": "Máy\u0000"}, "label"),
+    ("/enroll", {"code": "ABCD-EFGH-JKMN", "label": ["Máy"]}, "label"),
+    ("/enroll", {"code": "ABCD-EFGH-JKMN", "commune_code": "3808"}, "commune_code"),
+    # Too big for the database's integer: a 500 on SQLite before it was checked.
+    ("/enroll", {"code": "ABCD-EFGH-JKMN", "commune_code": 2**64}, "commune_code"),
+])
+def test_envelope_field_of_the_wrong_type_is_refused(enrolled_wire, path, payload, field):
+    response = enrolled_wire.post(path, dumps(payload), signed=path != "/enroll")
+    assert response.status_code == 422, response.get_json()
+    assert response.get_json()["code"] == "bad_envelope"
+    assert field in response.get_json()["details"]
+    enrolled_wire.check("Error", response.get_json())
+
+
+def test_offered_pair_whose_id_is_not_a_uuid_is_ignored(enrolled_wire):
+    answer = enrolled_wire.send("/lacking", "LackingRequest",
+                                {"offered": [["not-a-record", "x"]]}, "LackingAnswer")
+    assert answer["lacking"] == []
+
+
+def test_sequence_number_beyond_the_database_integer_is_refused(enrolled_wire):
+    # Both answered 500 (integer overflow in the database) before they were bounded.
+    page = enrolled_wire.post("/pull", dumps({"cursor": 2**64}))
+    assert (page.status_code, page.get_json()["code"]) == (422, "bad_envelope")
+    record = {"c": "village", "id": str(uuid.uuid4()), "seq": 2**64,
+              "hlc": enrolled_wire.clock.now().encode(),
+              "data": {"commune_code": 3808, "name": "Bản Nà Lò"}}
+    pushed = enrolled_wire.post("/push", dumps({"records": [record]}))
+    assert pushed.status_code == 200
+    enrolled_wire.check("PushResult", pushed.get_json())
+    assert pushed.get_json()["results"] == "R"
+    assert pushed.get_json()["rejections"][0]["code"] == "bad_record"
+
+
+@pytest.mark.parametrize("data", [{"name": "Bản\u0000Nà Lò"}, {"name": "Bản Nà Lò", "x\u0000": 1}])
+def test_record_holding_a_nul_character_is_rejected_on_its_own(enrolled_wire, data):
+    # PostgreSQL stores no NUL in text or JSON: the batch failed there with a 500.
+    records = [enrolled_wire.record("village", {"id": str(uuid.uuid4()), "commune_code": 3808,
+                                                **data}, 1),
+               enrolled_wire.record("village", {"id": str(uuid.uuid4()), "commune_code": 3808,
+                                                "name": "Bản Đán"}, 2)]
+    pushed = enrolled_wire.send("/push", "PushRequest", {"records": records}, "PushResult")
+    assert pushed["results"] == "RS"
+    assert pushed["rejections"][0]["code"] == "bad_record"

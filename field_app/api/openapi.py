@@ -19,12 +19,14 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema
 
-from .schemas import ErrorSchema
+from .schemas import ErrorSchema, LocalDateTime
 
 OPENAPI_VERSION = "3.0.3"
 # Error statuses → (component name, description); every one has the Error body.
 ERRORS = {
     400: ("BadJson", "Thân yêu cầu không phải JSON hợp lệ (code bad_json)."),
+    401: ("PinRequired", "Máy khác (điện thoại qua điểm phát Wi-Fi của máy tính) chưa nhập "
+                         "mã PIN khi chế độ mạng nội bộ bật (code pin_required)."),
     404: ("NotFound", "Không có bản ghi hoặc đường dẫn này (code not_found)."),
     409: ("Conflict", "Biên bản đã chốt (code forum_finalised) hoặc máy chưa chọn xã "
                       "(code commune_not_set)."),
@@ -33,6 +35,8 @@ ERRORS = {
     422: ("ValidationFailed", "Dữ liệu chưa hợp lệ; details nêu từng trường "
                              "(code validation_failed)."),
 }
+ALWAYS = (401,)
+WITH_BODY = (413,)
 SUCCESS = {200: "OK", 201: "Đã tạo.",
            204: "Đã xoá."}
 REPLAYED = "Đã có bản ghi với id này (gửi lại): trả về bản đã lưu, không tạo thêm."
@@ -109,16 +113,22 @@ def operation(endpoint: str, view) -> dict:
     replay = 201 in meta["responses"]
     op["responses"] = {str(status): _response(status, schema, replay)
                        for status, schema in meta["responses"].items()}
-    for status in meta["errors"]:
+    # Refusals made before any view runs: the LAN PIN guard (any request from a
+    # phone on the hotspot) and Flask's MAX_CONTENT_LENGTH (any body).
+    errors = {*meta["errors"], *ALWAYS, *(WITH_BODY if meta["body"] is not None else ())}
+    for status in sorted(errors):
         op["responses"][str(status)] = ERRORS[status][0]
     return op
 
 
 def build_spec(app: Flask) -> APISpec:
     """Return the OpenAPI document of every route of the API blueprint."""
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="Lắng Nghe API", version="1", openapi_version=OPENAPI_VERSION,
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": DESCRIPTION})
+                   plugins=[plugin], info={"description": DESCRIPTION})
+    assert plugin.converter is not None
+    # A meeting time is sent without an offset: RFC 3339 "date-time" would need one.
+    plugin.converter.map_to_openapi_type(LocalDateTime, "string", "date-time-local")
     spec.components.schema("Error", schema=ErrorSchema)
     for name, description in ERRORS.values():
         spec.components.response(name, {

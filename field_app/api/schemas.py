@@ -32,6 +32,7 @@ from ..opinions.models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_O
 # Vietnam keeps UTC+7 all year; a fixed offset needs no tz database (Windows has none).
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 MAX_PER_PAGE = 200
+MAX_PAGE = 1_000_000_000
 
 
 class OneOf(validate.OneOf):
@@ -60,11 +61,35 @@ class UtcDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+# A meeting time as the API sends it back and as clients should send it: ISO 8601
+# without an offset (format "date-time-local" of the OpenAPI format registry), the form
+# of `datetime.isoformat()` and of the browser's datetime-local input.
+LOCAL_DATETIME_PATTERN = (r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+                          r"T([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$")
+
+
+class LocalDateTime(fields.NaiveDateTime):
+    """A meeting time: Vietnam wall-clock, stored and sent without an offset.
+
+    Sent naive, as the form's datetime-local input and the sync records carry
+    it: Vietnam has one offset all year, so an offset would say nothing, and
+    the laptop would have to strip it again. One sent with an offset is
+    converted to Vietnam time.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            return super()._deserialize(value, attr, data, **kwargs)
+        except OverflowError:  # 9999-12-31T23:00-05:00 is past year 9999 in Vietnam
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+
+
 def local_datetime(**kwargs) -> fields.NaiveDateTime:
     """Return a field for a meeting time: Vietnam wall-clock, ISO 8601."""
-    return fields.NaiveDateTime(timezone=VIETNAM, metadata={
-        "description": "Giờ Việt Nam (UTC+7), ISO 8601; giờ kèm múi khác được đổi sang giờ "
-                       "Việt Nam.", "example": "2026-11-20T08:00:00"}, **kwargs)
+    return LocalDateTime(timezone=VIETNAM, metadata={
+        "description": "Giờ Việt Nam (UTC+7), ISO 8601 không kèm múi giờ; giờ gửi kèm múi "
+                       "giờ vẫn được nhận và đổi sang giờ Việt Nam.",
+        "pattern": LOCAL_DATETIME_PATTERN, "example": "2026-11-20T08:00:00"}, **kwargs)
 
 
 def text(**kwargs) -> fields.String:
@@ -150,7 +175,7 @@ class ForumSchema(RecordSchema):
     agenda = text()
     summary = text()
     status = fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
-    finalised_at = UtcDateTime(dump_only=True)
+    finalised_at = UtcDateTime(dump_only=True, allow_none=True)
     decisions = fields.List(fields.Nested(DecisionSchema), dump_only=True)
     amendments = fields.List(fields.Nested(AmendmentSchema), dump_only=True)
 
@@ -212,7 +237,8 @@ class OpinionQuerySchema(ApiSchema):
     kind = fields.String(validate=OneOf(OPINION_KINDS))
     category_code = fields.String()
     follow_up = fields.Boolean()
-    page = fields.Integer(load_default=1, validate=Range(min=1))
+    # Bounded: the page's offset must fit the database's integer (a 500 before).
+    page = fields.Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(validate=Range(min=1, max=MAX_PER_PAGE))
 
 
