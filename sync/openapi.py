@@ -54,7 +54,7 @@ from .protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 )
-from .records import CORRECTABLE, OPS, SCHEMAS, CentralOpinion
+from .records import CORRECTABLE, OPS, SCHEMAS, TEXT_PATTERN, CentralOpinion
 from .server import MAX_CHUNK_BYTES, MAX_INT, PREFIX
 from .store import MAX_FIELDS, MAX_RECORDS_PER_BATCH, MAX_SEQ
 
@@ -63,7 +63,6 @@ HLC_PATTERN = _HLC.pattern
 UUID = {"type": "string", "format": "uuid"}
 SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
 # A string the central stores as it is: any text but NUL, which PostgreSQL cannot hold.
-NO_NUL = "^[^\\u0000]*$"
 # Limits written as literals in sync/store.py (lacking, pull_changes) and sync/server.py.
 MAX_OFFERED = 20_000
 MAX_PULL_LIMIT = 2000
@@ -213,10 +212,10 @@ def _schemas(spec: APISpec) -> None:
         ("code",),
         code={"type": "string", "example": "ABCD-EFGH-JKMN",
               "description": "The office's one-time code; case, dashes and spaces ignored."},
-        label={"type": "string", "nullable": True, "pattern": NO_NUL,
+        label={"type": "string", "nullable": True, "pattern": TEXT_PATTERN,
                "description": "Name the office sees (first 120 characters; empty or null: "
                               "the code's label)."},
-        replica={"type": "string", "nullable": True, "pattern": NO_NUL,
+        replica={"type": "string", "nullable": True, "pattern": TEXT_PATTERN,
                  "description": "The laptop database's UUID (first 36 characters kept)."},
         commune_code={"type": "integer", "nullable": True, "minimum": 0, "maximum": MAX_INT,
                       "description": "The commune the laptop is set up for (null or 0: none "
@@ -240,10 +239,10 @@ def _schemas(spec: APISpec) -> None:
                  "items": {"anyOf": [_ref("Record"), {}],
                            "description": "A Record. Anything else is rejected on its own "
                                           "(R, bad_record) and the rest are stored."}},
-        replica={"type": "string", "nullable": True, "pattern": NO_NUL,
+        replica={"type": "string", "nullable": True, "pattern": TEXT_PATTERN,
                  "description": "The laptop database's UUID: two replicas on one device "
                                 "mark it cloned."},
-        batch={"type": "string", "nullable": True, "pattern": NO_NUL,
+        batch={"type": "string", "nullable": True, "pattern": TEXT_PATTERN,
                "description": "A UUID for the central's push log."},
         # Any value: what the central does not read it does not check either.
         protocol={"description": "Not read by the central (the client sends its protocol "

@@ -48,7 +48,11 @@ LATEST = datetime(2100, 12, 31, 23, 59, 59)
 # C0 and C1 control characters other than tab, newline and carriage return (a Windows
 # textarea sends CR LF), and lone surrogates: PostgreSQL cannot store NUL or surrogates,
 # and none of them is ever typed on purpose.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+CONTROL_CLASS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
+CONTROL = re.compile(f"[{CONTROL_CLASS}\\ud800-\\udfff]")
+# The same rule as a JSON Schema pattern, for the OpenAPI documents (a lone surrogate
+# is no Unicode text at all: a pattern cannot name it).
+TEXT_PATTERN = f"^[^{CONTROL_CLASS}]*$"
 CONTROL_MESSAGE = "Contains a control character."
 
 
@@ -68,7 +72,8 @@ NO_CONTROL = NoControl()
 
 def _text(size: int = 200, required: bool = False) -> fields.String:
     return fields.String(required=required, allow_none=not required,
-                         validate=[validate.Length(max=size), NO_CONTROL])
+                         validate=[validate.Length(max=size), NO_CONTROL],
+                         metadata={"pattern": TEXT_PATTERN})
 
 
 def _when(required: bool = False) -> fields.NaiveDateTime:

@@ -22,11 +22,15 @@ from marshmallow import (
 )
 from werkzeug.datastructures import FileStorage
 
+from sync.records import SCHEMAS as WIRE_SCHEMAS
+from sync.records import TEXT_PATTERN, NoControl
+
 from ..areas.models import VILLAGE_KINDS
 from ..forums.logic import FORUM_FIELDS
 from ..forums.models import FORUM_KINDS, STATUSES
 from ..opinions.logic import IDENTITY_FIELDS, OPINION_FIELDS
 from ..opinions.models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS
+from ..rules import max_length
 
 # Meeting times are wall-clock times in Vietnam, stored without an offset.
 # Vietnam keeps UTC+7 all year; a fixed offset needs no tz database (Windows has none).
@@ -303,6 +307,27 @@ class ErrorSchema(ApiSchema):
 def listing(schema: type[Schema], name: str) -> Schema:
     """Return a schema instance dumping {"items": [...]}, named `name` in the docs."""
     return ApiSchema.from_dict({"items": fields.List(fields.Nested(schema))}, name=name)()
+
+
+def document_wire_rules(schema: type[Schema], collection: str) -> None:
+    """Show the wire's text rules (length, no control character) in the API's document.
+
+    The domain checks them against the wire schema (field_app/rules.py); this
+    only says so in the OpenAPI description, from the same schema.
+    """
+    wire = WIRE_SCHEMAS[collection].fields
+    for name, field in schema._declared_fields.items():
+        rules = wire[name].validators if name in wire else []
+        if type(field) is fields.String and any(isinstance(rule, NoControl) for rule in rules):
+            most = max_length(collection, name)
+            field.metadata = {**field.metadata, "pattern": TEXT_PATTERN,
+                              **({"maxLength": most} if most else {})}
+
+
+for _schema, _collection in ((VillageSchema, "village"), (ForumSchema, "forum"),
+                             (DecisionSchema, "decision"), (AmendmentRequestSchema, "amendment"),
+                             (OpinionSchema, "opinion")):
+    document_wire_rules(_schema, _collection)
 
 
 village_schema = VillageSchema()
