@@ -296,3 +296,60 @@ def test_an_update_replaces_the_cache_and_keeps_indexeddb(field_server, page, mo
         assert "Nhà văn hóa bản Nà Lò" in page.locator("main").inner_text()
     finally:
         page.context.set_offline(False)
+
+
+def kept(page, url: str) -> bool:
+    return page.evaluate("async (url) => !!(await caches.match(url))", url)
+
+
+@browser
+def test_a_new_forum_and_the_meeting_pages_are_kept_and_recover_by_themselves(field_server,
+                                                                              page):
+    """Create a forum, kill the server, reload, keep typing; the server returns by itself."""
+    other = f"{field_server.url}/forums/{new_forum(field_server, 'Bản Đán', 'Nhà văn hóa bản Đán')}"
+    controlled(page, field_server.url + "/")
+    page.goto(field_server.url + "/forums/new")
+    page.select_option("#village_id", label="Bản Nà Lò")
+    page.fill("#venue", "Nhà văn hóa bản Nà Lò")
+    page.get_by_role("button", name="Lưu").click()
+    page.wait_for_url("**/forums/*")
+    forum_url = page.url.split("#")[0]
+    # The page after the POST's redirect, and ahead of time what a meeting needs.
+    for url in (forum_url, other, field_server.url + "/opinions/new",
+                field_server.url + "/opinions", field_server.url + "/"):
+        wait_for(page, "async (url) => !!(await caches.match(url))", url, seconds=20)
+    assert not kept(page, field_server.url + "/villages")
+
+    field_server.stop()
+    page.reload()
+    assert page.locator("#op-content").is_visible()  # the entry box, not the offline page
+    assert "Nhà văn hóa bản Nà Lò" in page.locator("main").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "pwa-new-forum-offline.png"), full_page=True)
+    wait_for(page, "window.LangNghe && LangNghe.isUp() === false")
+    page.fill("#op-raiser_name", "Lò Văn Thắng")
+    page.fill("#op-content", "Xin làm cầu treo qua suối Nậm Pia")
+    page.locator("#op-content").press("Enter")
+    wait_for(page, "LangNghe.items().then(items => items.length === 1)")
+    for url in (other, field_server.url + "/opinions/new"):
+        page.goto(url)
+        assert "offline-retry" not in page.content(), url
+    page.goto(forum_url)
+    wait_for(page, "window.LangNghe && LangNghe.isUp() === false")
+
+    field_server.start()  # the same port: the kept page turns live by itself
+    wait_for(page, "document.querySelector('main').innerText.includes('Nậm Pia')"
+             " && LangNghe.isUp() === true", seconds=60)
+    wait_for(page, "LangNghe.items().then(items => items.length === 0)")
+    opinions = api(field_server, f"/api/v1/opinions?forum_id={forum_url.rsplit('/', 1)[1]}")
+    assert [o["content"] for o in opinions["items"]] == ["Xin làm cầu treo qua suối Nậm Pia"]
+
+    # The offline page too comes back as the page asked for, without "Thử lại".
+    fresh = page.context.new_page()
+    fresh.goto(field_server.url + "/")
+    field_server.stop()
+    fresh.goto(field_server.url + "/villages")
+    assert "Không kết nối được máy chủ Lắng Nghe trên máy này" in fresh.content()
+    field_server.start()
+    wait_for(fresh, "!document.getElementById('offline-retry')"
+             " && document.querySelector('main').innerText.includes('Bản Đán')", seconds=60)
+    assert fresh.url == field_server.url + "/villages"

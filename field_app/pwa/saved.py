@@ -9,11 +9,16 @@ POST that never reached the server leaves no mark, so the draft stays.
 
 from __future__ import annotations
 
-from flask import Flask, g, session
+from flask import Flask, g, request, session
 
 from ..config import app_version
 
 SESSION_KEY = "langnghe_saved"
+# The service worker's own fetch of a page to keep (templates/pwa/sw.js): it must
+# not take the marks meant for the page the user is about to see.
+KEEP_HEADER = "X-Langnghe-Keep"
+# Set on a page that carried marks (so was not stored): the worker fetches it again.
+MARKS_HEADER = "X-Langnghe-Saved-Marks"
 MAX_MARKS = 20  # A cookie session stays small even if no page ever reads them.
 
 
@@ -33,7 +38,7 @@ def mark_saved(form_key: str, path: str, client_id: str | None = None) -> None:
 
 def saved_drafts() -> list[str]:
     """Return, once, the drafts saved since the last page was shown."""
-    if SESSION_KEY not in session:
+    if SESSION_KEY not in session or request.headers.get(KEEP_HEADER):
         return []
     g.langnghe_saved_marks = True
     return list(session.pop(SESSION_KEY))
@@ -53,4 +58,5 @@ def register_saved_drafts(app: Flask) -> None:
         # delete drafts typed since: a page carrying marks is never stored.
         if g.get("langnghe_saved_marks"):
             response.headers["Cache-Control"] = "no-store"
+            response.headers[MARKS_HEADER] = "1"
         return response

@@ -19,6 +19,8 @@ from flask import (
 )
 
 from ..config import app_version
+from .logic import meeting_pages
+from .saved import KEEP_HEADER, MARKS_HEADER
 
 bp = Blueprint("pwa", __name__)
 
@@ -133,7 +135,9 @@ def service_worker():
     script = render_template("pwa/sw.js", cache_prefix=CACHE_PREFIX,
                              cache_name=CACHE_PREFIX + version, version=version,
                              precache=precache, offline_url=url_for("pwa.offline"),
-                             static_prefix=url_for("static", filename=""))
+                             static_prefix=url_for("static", filename=""),
+                             pages_url=url_for("pwa.offline_pages"),
+                             keep_header=KEEP_HEADER, marks_header=MARKS_HEADER)
     response = Response(script, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
@@ -144,3 +148,11 @@ def service_worker():
 def offline():
     """The page the service worker shows for a page never visited while offline."""
     return render_template("pwa/offline.html")
+
+
+@bp.get("/offline-pages.json")
+def offline_pages():
+    """List the pages the service worker keeps ahead of time for a meeting."""
+    response = jsonify(pages=meeting_pages())
+    response.headers["Cache-Control"] = "no-store"
+    return response

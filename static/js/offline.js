@@ -18,6 +18,11 @@
  * fixed and saved. The body is plain API JSON: items queued by an older
  * version are sent as they are.
  *
+ * Recovery: a page shown while the server could not be reached (the offline
+ * page, or a copy the service worker kept) reloads by itself once the server
+ * answers again and the queue is sent, unless the user is typing in it; what
+ * was typed is in the drafts anyway.
+ *
  * Texts come from data- attributes of the script tag and the badge, in the
  * user's language. app.js uses window.LangNghe.
  */
@@ -36,6 +41,7 @@
   var POLL_UP_MS = 10000;
   var POLL_DOWN_MIN_MS = 5000;
   var POLL_DOWN_MAX_MS = 20000;
+  var RECOVER_AGAIN_MS = 15000;  // never reload in a loop if the server stays slow
   var SKIP_TYPES = ["file", "password", "submit", "button", "reset", "image"];
 
   function text(name, values) {
@@ -423,10 +429,55 @@
       .then(function (r) { return r.ok ? r.json().then(function (j) { return j && j.status === "ok"; }) : false; })
       .catch(function () { return false; })
       .then(function (up) {
+        if (!up) { stale = true; }  // what is shown may be a kept copy: renew it later
         setServer(up);
-        return up ? replay() : null;
+        return up ? replay().then(recover) : null;
       })
       .then(schedule, schedule);
+  }
+
+  // Recovery -----------------------------------------------------------------------
+
+  var stale = !!document.getElementById("offline-retry");
+  var reloading = false;
+
+  function askWorker() {
+    var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+    if (!worker || !window.MessageChannel) { return; }
+    var reply = new MessageChannel();
+    reply.port1.onmessage = function (event) {
+      if (event.data && event.data.kept) {
+        stale = true;
+        if (serverUp) { recover(); }
+      }
+    };
+    worker.postMessage({ type: "was-kept" }, [reply.port2]);
+  }
+
+  function typing() {
+    var el = document.activeElement;
+    return !!(el && /^(INPUT|TEXTAREA)$/.test(el.tagName) && el.value &&
+              SKIP_TYPES.indexOf(el.type) < 0);
+  }
+
+  /* Show the live page again: the server is back and the queue is sent. */
+  function recover() {
+    if (!stale || serverUp !== true || reloading || counts.pending > 0) { return; }
+    var last = 0;
+    try { last = Number(sessionStorage.getItem("langnghe-recovered-at")) || 0; } catch (e) { last = 0; }
+    if (Date.now() - last < RECOVER_AGAIN_MS) { return; }
+    if (typing()) {
+      document.addEventListener("focusout", function later() {
+        document.removeEventListener("focusout", later);
+        setTimeout(recover, 1000);
+      });
+      return;
+    }
+    reloading = true;
+    try { sessionStorage.setItem("langnghe-recovered-at", String(Date.now())); } catch (e) { /* reload anyway */ }
+    Promise.all(forms.map(function (form) {
+      return form.dataset.dirty ? writeDraft(form) : null;
+    })).then(function () { location.reload(); });
   }
 
   // Badge and panel ----------------------------------------------------------------
@@ -545,7 +596,7 @@
   // Wiring -------------------------------------------------------------------------
 
   window.addEventListener("beforeunload", function (event) {
-    if (counts.pending + counts.rejected > 0) {
+    if (!reloading && counts.pending + counts.rejected > 0) {
       event.preventDefault();
       event.returnValue = T.leave || "";
       return T.leave;
@@ -583,6 +634,7 @@
   };
 
   askPersistence();
+  askWorker();
   refresh();
   check();
 })();

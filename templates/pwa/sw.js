@@ -4,6 +4,13 @@
  * carries the app version and a hash of the shell's files, so a new release
  * installs a new cache and `activate` deletes the old one.
  *
+ * Every page the user was sent to is kept, the page after a saved form too
+ * (it is fetched again without the "saved" marks, which must not be stored);
+ * the pages a meeting needs (the lists, the new-forum and new-opinion forms,
+ * every draft forum) are kept ahead of time when a page asks ("warm"). A page
+ * may ask whether it was served from here ("was-kept"): offline.js then
+ * reloads it by itself once the server answers again.
+ *
  * It never touches /api/ requests, POSTs or IndexedDB: drafts and the queue
  * of unsent records live in IndexedDB (static/js/offline.js), so an update
  * of this worker can never lose what someone typed.
@@ -15,9 +22,15 @@ var CACHE = {{ cache_name|tojson }};
 var PRECACHE = {{ precache|tojson }};
 var OFFLINE_URL = {{ offline_url|tojson }};
 var STATIC_PREFIX = {{ static_prefix|tojson }};
+var PAGES_URL = {{ pages_url|tojson }};
+var KEEP_HEADER = {{ keep_header|tojson }};
+var MARKS_HEADER = {{ marks_header|tojson }};
 var NAVIGATION_TIMEOUT_MS = 3000;  // then a kept copy, if there is one
 var NAVIGATION_GIVE_UP_MS = 20000;  // no kept copy: the offline page, not an endless wait
 var MATCH = { ignoreVary: true };
+var WARM_EVERY_MS = 30000;
+var KEPT_CLIENTS_MAX = 50;
+var keptClients = [];  // pages this worker answered from the cache (client ids)
 
 self.addEventListener("install", function (event) {
   event.waitUntil(precache().then(function () { return self.skipWaiting(); }));
@@ -91,9 +104,15 @@ function page(event, url) {
   var key = url.href.split("#")[0];
   var network = fetch(event.request);
   var stored = network.then(function (response) {
-    if (!storable(response)) return undefined;
-    var copy = response.clone();
-    return caches.open(CACHE).then(function (cache) { return cache.put(key, copy); });
+    if (storable(response)) {
+      var copy = response.clone();
+      return caches.open(CACHE).then(function (cache) { return cache.put(key, copy); });
+    }
+    // A page after a save carries that save's marks and is not stored: keep it fetched again.
+    if (response.ok && !response.redirected && response.headers.get(MARKS_HEADER)) {
+      return caches.open(CACHE).then(function (cache) { return keep(cache, key); });
+    }
+    return undefined;
   }).catch(function () { return undefined; });
   event.waitUntil(stored);
 
@@ -102,7 +121,10 @@ function page(event, url) {
     return new Promise(function (resolve) { timers.push(setTimeout(resolve, ms)); });
   }
   var slow = after(NAVIGATION_TIMEOUT_MS).then(function () {
-    return keptPage(key, false).then(function (hit) { return hit || network; });
+    return keptPage(key, false).then(function (hit) {
+      if (hit) remember(event);
+      return hit || network;
+    });
   });
   var hung = after(NAVIGATION_GIVE_UP_MS).then(function () {
     throw new Error("no answer from the server");
@@ -113,9 +135,63 @@ function page(event, url) {
     return response;
   }, function () {
     stop();
+    remember(event);
     return keptPage(key, true).then(function (hit) { return hit || offlinePage(); });
   });
 }
+
+function remember(event) {
+  if (!event.resultingClientId) return;
+  keptClients.push(event.resultingClientId);
+  keptClients = keptClients.slice(-KEPT_CLIENTS_MAX);
+}
+
+/* Fetch `url` as the worker's own request (the server leaves the saved marks
+ * alone for it) and keep it if it is a good page. */
+function keep(cache, url) {
+  var headers = {};
+  headers[KEEP_HEADER] = "1";
+  return fetch(url, { credentials: "same-origin", cache: "no-store", headers: headers })
+    .then(function (response) {
+      if (storable(response)) return cache.put(url, response);
+    }).catch(function () { return undefined; });
+}
+
+/* Keep the pages a meeting needs that are not kept yet, one at a time (an old
+ * laptop serves the meeting meanwhile). A phone before its PIN gets a redirect:
+ * nothing is kept. */
+var warming = null;
+var warmedAt = 0;
+function warm() {
+  if (warming) return warming;
+  if (Date.now() - warmedAt < WARM_EVERY_MS) return Promise.resolve();
+  warmedAt = Date.now();
+  warming = fetch(PAGES_URL, { credentials: "same-origin", cache: "no-store" })
+    .then(function (response) {
+      return response.ok && !response.redirected ? response.json() : { pages: [] };
+    }).then(function (body) {
+      return caches.open(CACHE).then(function (cache) {
+        return (body.pages || []).reduce(function (chain, path) {
+          var url = new URL(path, self.location.origin).href;
+          return chain.then(function () {
+            return cache.match(url, MATCH).then(function (hit) { return hit || keep(cache, url); });
+          });
+        }, Promise.resolve());
+      });
+    }).catch(function () { return undefined; })
+    .then(function () { warming = null; });
+  return warming;
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.type === "warm") {
+    event.waitUntil(warm());
+  } else if (data.type === "was-kept" && event.ports && event.ports[0]) {
+    var id = event.source && event.source.id;
+    event.ports[0].postMessage({ kept: keptClients.indexOf(id) >= 0 });
+  }
+});
 
 function keptPage(key, anyQuery) {
   return caches.open(CACHE).then(function (cache) {
