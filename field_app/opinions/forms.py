@@ -79,6 +79,7 @@ class SearchForm(Form):
     kind = SelectField(_l("Loại"), choices=[], validators=[Optional()])
     category_code = SelectField(_l("Lĩnh vực"), choices=[], validators=[Optional()])
     follow_up = SelectField(_l("Theo dõi"), choices=[], validators=[Optional()])
+    office = SelectField(_l("Xã xử lý"), choices=[], validators=[Optional()])
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,6 +89,9 @@ class SearchForm(Form):
         self.category_code.choices = everything + [(c.code, c.name) for c in categories]
         self.follow_up.choices = everything + [("yes", _l("Cần theo dõi")),
                                                ("no", _l("Không cần theo dõi"))]
+        self.office.choices = everything + [
+            ("answered", _l("Xã đã trả lời")), ("overdue", _l("Quá hạn, chưa trả lời")),
+            ("new", _l("Trả lời mới ở lần đồng bộ gần nhất"))]
 
 
 class CategoryForm(Form):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func
+from sqlalchemy import and_, false, func
 
 from ..areas.models import Village
 from ..errors import ValidationFailed
@@ -217,6 +220,61 @@ class OpinionFilter:
     kind: str | None = None
     category_code: str | None = None
     follow_up: bool | None = None
+    # The office's handling: "answered", "overdue" or "new" (see OFFICE_FILTERS).
+    office: str | None = None
+
+
+# The office has finished with these: no longer overdue, whatever the due date.
+DONE_STATUSES = ("answered", "closed")
+OFFICE_FILTERS = ("answered", "overdue", "new")
+
+
+def local_today() -> date:
+    """Return today's date in the commune's time zone (laptops often run on UTC)."""
+    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
+def overdue_condition(today: date):
+    """Return the SQL condition for an opinion past its due date and not answered."""
+    return and_(Opinion.due_date < today, Opinion.status.not_in(DONE_STATUSES))
+
+
+def is_overdue(opinion: Opinion, today: date | None = None) -> bool:
+    """Tell whether `opinion` is past its due date and the office has not answered it.
+
+    The same rule as `overdue_condition`, for one opinion already loaded.
+    """
+    return (opinion.due_date is not None and opinion.due_date < (today or local_today())
+            and opinion.status not in DONE_STATUSES)
+
+
+def last_answers_at() -> datetime | None:
+    """Return when the last sync that brought answers or status changes began."""
+    from ..outbox.models import SyncState
+
+    row = db.session.get(SyncState, 1)
+    return row.answers_pulled_at if row else None
+
+
+def office_condition(office: str | None, today: date | None = None):
+    """Return the SQL condition of an office filter, or None for every opinion."""
+    if office == "answered":
+        return Opinion.answer_text.is_not(None) & (Opinion.answer_text != "")
+    if office == "overdue":
+        return overdue_condition(today or local_today())
+    if office == "new":
+        since = last_answers_at()
+        return Opinion.central_changed_at >= since if since else false()
+    return None
+
+
+def count_opinions(office: str | None = None) -> int:
+    """Return how many opinions an office filter lists (e.g. the new answers)."""
+    query = db.select(func.count()).select_from(Opinion)
+    condition = office_condition(office)
+    if condition is not None:
+        query = query.where(condition)
+    return db.session.execute(query).scalar_one()
 
 
 @dataclass
@@ -250,6 +308,9 @@ def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -
         query = query.where(Opinion.category_code == filters.category_code)
     if filters.follow_up is not None:
         query = query.where(Opinion.needs_follow_up.is_(filters.follow_up))
+    condition = office_condition(filters.office)
+    if condition is not None:
+        query = query.where(condition)
     total = db.session.execute(
         query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     ).scalar_one()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 # The wire's vocabulary: both ends validate against the same tuples.
@@ -57,7 +57,8 @@ class Opinion(RecordMixin, db.Model):
 
     __tablename__ = "opinion"
     # Lists show the newest first; 20,000 opinions on a laptop must not sort on each page.
-    __table_args__ = (Index("ix_opinion_created_at", "created_at"),)
+    __table_args__ = (Index("ix_opinion_created_at", "created_at"),
+                      Index("ix_opinion_central_changed_at", "central_changed_at"))
 
     kind: Mapped[str] = mapped_column(String(20), nullable=False, default="opinion")
     channel: Mapped[str] = mapped_column(String(20), nullable=False, default="forum")
@@ -93,6 +94,8 @@ class Opinion(RecordMixin, db.Model):
     satisfaction: Mapped[str | None] = mapped_column(String(20))
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     central_hlc: Mapped[str | None] = mapped_column(String(100))
+    # When a pull last changed the status or the answer (laptop time): "new answers".
+    central_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     forum: Mapped[Forum | None] = relationship()
     village: Mapped[Village] = relationship()

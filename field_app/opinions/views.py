@@ -90,10 +90,13 @@ def index():
     follow = {"yes": True, "no": False}.get(form.follow_up.data or "")
     filters = logic.OpinionFilter(q=form.q.data or "", village_id=form.village_id.data,
                                   forum_id=form.forum_id.data, kind=form.kind.data,
-                                  category_code=form.category_code.data, follow_up=follow)
+                                  category_code=form.category_code.data, follow_up=follow,
+                                  office=form.office.data or None)
     page = logic.search_opinions(filters, request.args.get("page", 1, type=int),
                                  current_app.config["PAGE_SIZE"])
-    return render_template("opinions/index.html", form=form, page=page)
+    return render_template("opinions/index.html", form=form, page=page,
+                           today=logic.local_today(), is_overdue=logic.is_overdue,
+                           answers_at=logic.last_answers_at())
 
 
 @bp.get("/opinions/<uuid:opinion_id>")
@@ -106,7 +109,8 @@ def show(opinion_id):
     response = make_response(render_template(
         "opinions/show.html", opinion=opinion, attachments=attachments_of(opinion=opinion),
         attachment_form=AttachmentForm(formdata=None), confirm=ConfirmForm(),
-        may_reveal=may_reveal, reveal=reveal))
+        may_reveal=may_reveal, reveal=reveal, today=logic.local_today(),
+        overdue=logic.is_overdue(opinion)))
     if reveal:
         # Never kept by the service worker or any cache.
         response.headers["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,9 @@ CHUNK_BYTES = 1024 * 1024
 # Of the fields the office may correct, those stored as columns here (not category_name).
 CORRECTABLE_HERE = tuple(name for name in CORRECTABLE["opinion"]
                          if name in Opinion.__table__.columns)
+# What the office decides (workflow and answer): a change of one is a "new answer".
+ANSWER_FIELDS = ("status", "due_date", "answer_text", "answer_by", "answer_date",
+                 "answer_doc_number", "responsible_unit")
 _RUNNING = threading.Lock()
 
 Progress = Callable[[str, int, int], None]
@@ -67,6 +71,8 @@ class Summary:
     rejected: int = 0
     blobs: int = 0
     pulled: int = 0
+    # Opinions whose status or answer changed: listed under "new answers" (Ý kiến).
+    answers: int = 0
     reoffered: int = 0
     central_lost: bool = False
     batches: int = 0
@@ -349,10 +355,12 @@ def upload_blobs(client: SyncClient, missing: list[dict[str, Any]], summary: Sum
 
 # --- pull --------------------------------------------------------------------------------
 
-def apply_central(change: dict[str, Any]) -> bool:
+def apply_central(change: dict[str, Any], at: datetime | None = None) -> bool:
     """Apply one central change to the local record; return whether it changed anything.
 
     Newer central stamps win; a record deleted here stays deleted (no resurrection).
+    An opinion whose status or answer changes is marked with `at` (the pull's
+    start): the opinion list shows it among the new answers.
     """
     if change.get("c") != "opinion":
         return False
@@ -368,12 +376,28 @@ def apply_central(change: dict[str, Any]) -> bool:
         central = central_opinion_schema.load(change.get("central") or {})
     except ValidationError:
         return changed  # a value this version cannot read: keep ours, never crash a sync
+    before = [getattr(opinion, name) for name in ANSWER_FIELDS]
     for name in CENTRAL_FIELDS["opinion"]:
         if name in central and (name != "status" or central[name]):
             setattr(opinion, name, central[name])
+    if [getattr(opinion, name) for name in ANSWER_FIELDS] != before:
+        opinion.central_changed_at = at or utcnow()
     opinion.central_hlc = stamp
     clock().receive(Stamp.decode(stamp))
     return True
+
+
+def apply_changes(changes: list[dict[str, Any]], row: SyncState, summary: Summary | None,
+               at: datetime) -> int:
+    """Apply a page of central changes; note when answers last came back."""
+    applied = sum(apply_central(change, at) for change in changes)
+    answers = db.session.execute(select(func.count()).select_from(Opinion).where(
+        Opinion.central_changed_at == at)).scalar_one()
+    if answers:
+        row.answers_pulled_at = at
+    if summary is not None:
+        summary.answers = answers
+    return applied
 
 
 def _apply_corrections(opinion: Opinion, values: dict[str, Any]) -> bool:
@@ -405,13 +429,17 @@ def _apply_corrections(opinion: Opinion, values: dict[str, Any]) -> bool:
 
 
 def pull(client: SyncClient, row: SyncState, summary: Summary,
-         progress: Progress | None = None) -> dict[str, Any]:
-    """Fetch and apply the central's changes page by page; return the last page."""
+         progress: Progress | None = None, at: datetime | None = None) -> dict[str, Any]:
+    """Fetch and apply the central's changes page by page; return the last page.
+
+    `at` marks the opinions whose answer or status changed (default: now).
+    """
+    at = at or utcnow()
     while True:
         page = _retrying(lambda: client.pull(row.pull_cursor))
         db.session.info[APPLYING_CENTRAL] = True
         try:
-            summary.pulled += sum(apply_central(change) for change in page["changes"])
+            summary.pulled += apply_changes(page["changes"], row, summary, at)
             # The cursor moves in the same SQLite transaction as the changes it covers.
             row.pull_cursor = page["cursor"]
             db.session.commit()
@@ -454,7 +482,8 @@ def run_sync(progress: Progress | None = None) -> Summary:
         missing = push(client, row, summary, progress)
         upload_blobs(client, missing, summary, progress)
         known_held, known_epoch = row.held_seq, row.epoch
-        page = pull(client, row, summary, progress)
+        pulled_at = utcnow()
+        page = pull(client, row, summary, progress, pulled_at)
         if page.get("missing_blobs"):
             # Photos whose upload was cut for good or refused last time.
             upload_blobs(client, page["missing_blobs"], summary, progress)
@@ -464,7 +493,7 @@ def run_sync(progress: Progress | None = None) -> Summary:
             # change numbers restart from the backup's too: pull everything again (applying
             # a change twice is harmless, its stamp is compared).
             row.pull_cursor = 0
-            pull(client, row, summary, progress)
+            pull(client, row, summary, progress, pulled_at)
             if reoffer(client, summary):
                 row.held_seq = page.get("held_seq", 0)
                 missing = push(client, row, summary, progress)
@@ -531,7 +560,7 @@ def import_ack(data: bytes) -> tuple[int, int]:
             state="acked", reject_code=None, reject_message=None)).rowcount
     db.session.info[APPLYING_CENTRAL] = True
     try:
-        applied = sum(apply_central(change) for change in changes)
+        applied = apply_changes(changes, row, None, utcnow())
         db.session.commit()
     finally:
         db.session.info.pop(APPLYING_CENTRAL, None)

@@ -62,6 +62,8 @@ class SyncState(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_result: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # When the last pull that changed an opinion's status or answer began.
+    answers_pulled_at: Mapped[datetime | None] = mapped_column(DateTime)
     hlc_last: Mapped[str | None] = mapped_column(String(100))
     # Uncompressed bytes a push may carry; grows on a good link, shrinks on a bad one.
     batch_bytes: Mapped[int] = mapped_column(Integer, nullable=False, default=1024 * 1024)
