@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -12,13 +14,15 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
 
-from sync.errors import SyncError
+from sync.errors import BadBundle, SyncError
 
 from ..extensions import db
+from ..opinions.logic import count_opinions, local_today
 from . import logic, runner
 
 bp = Blueprint("outbox", __name__, url_prefix="/sync")
@@ -38,6 +42,7 @@ def _page(typed: dict[str, str] | None = None, status: int = 200):
     row = logic.state()
     return render_template("outbox/index.html", state=row, pending=logic.pending_count(),
                            rejected=logic.rejected_records(), progress=runner.PROGRESS,
+                           new_answers=count_opinions(office="new"),
                            typed=typed or {}), status
 
 
@@ -89,4 +94,71 @@ def retry():
     db.session.execute(db.update(logic.Outbox).where(logic.Outbox.state == "rejected")
                        .values(state="pending"))
     db.session.commit()
+    return redirect(url_for(".index"))
+
+
+@bp.post("/bundle")
+def export_bundle():
+    """Download the records the office has not acknowledged as one signed file (USB)."""
+    folder = Path(current_app.config["DATA_DIR"]) / "tmp"
+    folder.mkdir(exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".bundle", delete=False) as made:
+        path = Path(made.name)
+    try:
+        summary = logic.export_bundle(path)
+    except SyncError as exc:
+        path.unlink(missing_ok=True)
+        flash(exc.message, "error")
+        return _page(status=409)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
+        flash(_("Không ghi được tệp USB (%(error)s). Dữ liệu trên máy không bị ảnh hưởng.",
+                error=exc.strerror), "error")
+        return _page(status=500)
+    name = f"langnghe-{logic.state().device_id}-{local_today():%Y%m%d}.bundle"
+    response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
+                         download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Langnghe-Records"] = str(summary["records"])
+    response.call_on_close(lambda: path.unlink(missing_ok=True))
+    return response
+
+
+def ack_problem(exc: SyncError) -> str:
+    """Say in the user's language what is wrong with an uploaded acknowledgement file."""
+    details = exc.details or {}
+    if isinstance(exc, BadBundle) and "signature" in details:
+        return _("Tệp xác nhận bị hỏng hoặc bị sửa, hoặc là của máy khác. Hãy tải lại tệp "
+                 "xác nhận của máy này ở văn phòng xã.")
+    if isinstance(exc, BadBundle) and "device" in details:
+        return _("Tệp xác nhận này là của máy khác. Hãy tải tệp xác nhận của máy này "
+                 "(mã máy %(device)s) ở văn phòng xã.", device=logic.state().device_id)
+    if isinstance(exc, BadBundle):
+        return _("Đây không phải tệp xác nhận của văn phòng xã, hoặc tệp đã hỏng. Hãy chọn "
+                 "tệp xác nhận (.json) tải ở trang Máy đồng bộ của văn phòng xã, không phải "
+                 "tệp USB (.bundle) của máy này.")
+    return exc.message
+
+
+@bp.post("/ack")
+def import_ack():
+    """Read the office's acknowledgement file: what it holds, and its answers."""
+    upload = request.files.get("ack")
+    if upload is None or not upload.filename:
+        flash(_("Hãy chọn tệp xác nhận văn phòng xã đưa cho (tệp .json)."), "error")
+        return _page(status=422)
+    try:
+        acked, applied = logic.import_ack(upload.read())
+    except SyncError as exc:
+        db.session.rollback()
+        flash(ack_problem(exc), "error")
+        return _page(status=422)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        # A sealed file this version cannot read (damaged by hand, not by the USB stick).
+        db.session.rollback()
+        flash(ack_problem(BadBundle()), "error")
+        return _page(status=422)
+    flash(_("Đã nạp tệp xác nhận: %(acked)d bản ghi được xã xác nhận, còn %(pending)d bản ghi "
+            "chờ; %(applied)d thay đổi của xã được cập nhật.", acked=acked,
+            pending=logic.pending_count(), applied=applied), "success")
     return redirect(url_for(".index"))
