@@ -192,3 +192,58 @@ def test_opinion_list_pages_keep_the_filters(client, forum, app):
     assert "q=duong" in first and "page=2" in first
     last = client.get("/opinions", query_string={"q": "duong", "page": 3}).text
     assert "Trang 3 / 3" in last and "Đường số 0" in last
+
+
+# The office's handling on the laptop: answered, overdue, new at the last sync -----------
+
+
+def _office(opinion, **central):
+    from field_app.outbox.capture import clock
+
+    return {"c": "opinion", "id": str(opinion.id), "central_hlc": clock().now().encode(),
+            "central": central}
+
+
+def test_office_filters_follow_the_pull_that_changed_status_or_answer(app, forum):
+    from datetime import datetime, timedelta
+
+    from field_app.outbox import logic as outbox
+
+    said = [opinions.create_opinion({"content": f"Xin sửa đường đoạn {i}",
+                                     "category_code": "construction"}, forum)
+            for i in range(4)]
+    db.session.commit()
+    today = opinions.local_today()
+    first = datetime(2026, 11, 29, 8, 0)
+    outbox.apply_changes([
+        _office(said[0], status="answered", answer_text="Đã sửa.",
+                due_date=str(today - timedelta(days=2))),
+        _office(said[1], status="in_progress", due_date=str(today - timedelta(days=1))),
+        _office(said[2], status="closed", due_date=str(today - timedelta(days=9))),
+        _office(said[3], status="forwarded", due_date=str(today)),  # due today: not late
+    ], outbox.state(), None, first)
+    db.session.commit()
+
+    def listed(office):
+        page = opinions.search_opinions(opinions.OpinionFilter(office=office))
+        return {o.content[-6:] for o in page.items}
+
+    assert listed("answered") == {"đoạn 0"}
+    assert listed("overdue") == {"đoạn 1"}
+    assert [opinions.is_overdue(o, today) for o in said] == [False, True, False, False]
+    assert listed("new") == {"đoạn 0", "đoạn 1", "đoạn 2", "đoạn 3"}
+    assert outbox.state().answers_pulled_at == first
+
+    # A later pull: the same values again change nothing; one new answer is "new" alone.
+    later = first + timedelta(hours=5)
+    outbox.apply_changes([_office(said[0], status="answered", answer_text="Đã sửa.",
+                                  due_date=str(today - timedelta(days=2))),
+                          _office(said[1], status="answered", answer_text="Xong.")],
+                         outbox.state(), None, later)
+    db.session.commit()
+    assert listed("new") == {"đoạn 1"}
+    assert listed("overdue") == set()
+    assert opinions.count_opinions(office="new") == 1
+    # A pull that changes no answer leaves the list of the last answers as it was.
+    outbox.apply_changes([], outbox.state(), None, later + timedelta(hours=1))
+    assert outbox.state().answers_pulled_at == later

@@ -8,6 +8,7 @@ laptop's program is closed by mistake in the middle of a meeting.
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -49,7 +50,8 @@ def create_forum(page, server):
     page.fill("#venue", "Nhà văn hóa bản Nà Lò")
     page.fill("#chair", "Lò Văn Minh")
     page.get_by_role("button", name="Lưu").click()
-    page.wait_for_url("**/forums/*")
+    # "**/forums/*" would match /forums/new itself, before the redirect.
+    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"))
     forum_id = page.url.split("/forums/")[1].split("#")[0]
     wait_offline_ready(page)
     return forum_id

@@ -200,9 +200,10 @@ def test_visited_pages_render_offline_and_others_show_the_offline_page(field_ser
         page.screenshot(path=str(ARTIFACTS / "pwa-offline-page.png"), full_page=True)
     finally:
         page.context.set_offline(False)
-    page.get_by_role("link", name="Thử lại").click()
-    page.wait_for_load_state()
-    assert "Bản Nà Lò" in page.locator("main").inner_text()  # the village list, live
+    # Back online: the offline page turns into the village list by itself (no Thử lại).
+    wait_for(page, "!document.getElementById('offline-retry')"
+             " && document.querySelector('main').innerText.includes('Bản Nà Lò')", seconds=30)
+    assert page.url == field_server.url + "/villages"
     assert "Không kết nối được" not in page.content()
 
 
@@ -214,14 +215,14 @@ def test_pages_render_with_the_server_killed_and_are_live_after_restart(field_se
     page.reload()
     assert "Nhà văn hóa bản Nà Lò" in page.locator("main").inner_text()
     page.screenshot(path=str(ARTIFACTS / "pwa-server-stopped-forum.png"), full_page=True)
-    page.goto(field_server.url + "/opinions")
+    page.goto(field_server.url + "/villages")  # never opened, not a meeting page
     assert "Không kết nối được máy chủ Lắng Nghe trên máy này" in page.content()
 
     field_server.start()  # the same port as before
     new_forum(field_server, "Bản Đán", "Nhà văn hóa bản Đán")
     page.goto(field_server.url + "/")
     assert "Bản Đán" in page.locator("main").inner_text()  # live, not the kept copy
-    page.goto(field_server.url + "/opinions")
+    page.goto(field_server.url + "/villages")
     assert "Không kết nối được" not in page.content()
 
 
@@ -240,7 +241,7 @@ def test_a_server_that_hangs_gives_the_kept_page_after_a_short_wait(field_server
         assert "Nhà văn hóa bản Nà Lò" in page.locator("main").inner_text()
         assert 2.5 < waited < 10, waited
         started = time.monotonic()
-        page.goto(field_server.url + "/opinions", timeout=60000)  # never kept
+        page.goto(field_server.url + "/villages", timeout=60000)  # never kept
         assert "Không kết nối được máy chủ Lắng Nghe trên máy này" in page.content()
         assert time.monotonic() - started < 30  # the worker gives up after 20 s
 
@@ -312,7 +313,7 @@ def test_a_new_forum_and_the_meeting_pages_are_kept_and_recover_by_themselves(fi
     page.select_option("#village_id", label="Bản Nà Lò")
     page.fill("#venue", "Nhà văn hóa bản Nà Lò")
     page.get_by_role("button", name="Lưu").click()
-    page.wait_for_url("**/forums/*")
+    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}#quick$"))  # not /forums/new
     forum_url = page.url.split("#")[0]
     # The page after the POST's redirect, and ahead of time what a meeting needs.
     for url in (forum_url, other, field_server.url + "/opinions/new",
@@ -353,3 +354,31 @@ def test_a_new_forum_and_the_meeting_pages_are_kept_and_recover_by_themselves(fi
     wait_for(fresh, "!document.getElementById('offline-retry')"
              " && document.querySelector('main').innerText.includes('Bản Đán')", seconds=60)
     assert fresh.url == field_server.url + "/villages"
+
+
+def test_the_meeting_pages_list_the_forms_the_lists_and_every_draft_forum(app, client, forum):
+    from field_app.extensions import db
+    from field_app.forums import logic as forums
+
+    done = forums.create_forum({"kind": "listening", "village_id": forum.village_id,
+                                "started_at": forum.started_at, "venue": "Sân bóng"})
+    done.status = "finalised"
+    db.session.commit()
+    response = client.get("/offline-pages.json")
+    assert response.headers["Cache-Control"] == "no-store"
+    pages = response.get_json()["pages"]
+    assert {"/", "/forums/new", "/opinions", "/opinions/new", f"/forums/{forum.id}"} <= set(pages)
+    assert f"/forums/{done.id}" not in pages  # finalised: kept once opened, not ahead
+
+
+def test_the_workers_own_fetch_leaves_the_saved_marks_for_the_users_page(app, client, forum):
+    from field_app.pwa.saved import KEEP_HEADER, MARKS_HEADER, SESSION_KEY
+
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = ["forum|/forums/new"]
+    kept = client.get(f"/forums/{forum.id}", headers={KEEP_HEADER: "1"})
+    assert "no-store" not in kept.headers.get("Cache-Control", "")
+    assert MARKS_HEADER not in kept.headers
+    shown = client.get(f"/forums/{forum.id}")
+    assert shown.headers["Cache-Control"] == "no-store" and shown.headers[MARKS_HEADER] == "1"
+    assert "forum|/forums/new" in shown.get_data(as_text=True)

@@ -477,7 +477,11 @@
     try { sessionStorage.setItem("langnghe-recovered-at", String(Date.now())); } catch (e) { /* reload anyway */ }
     Promise.all(forms.map(function (form) {
       return form.dataset.dirty ? writeDraft(form) : null;
-    })).then(function () { location.reload(); });
+    })).then(function () {
+      // A GET of this address, never reload(): a page shown after a POST would post again.
+      // Without the fragment, or the browser only scrolls instead of loading.
+      location.replace(location.href.split("#")[0]);
+    });
   }
 
   // Badge and panel ----------------------------------------------------------------
