@@ -27,7 +27,7 @@ def create_forum(page, server):
     page.fill("#attendance_women", "30")
     page.get_by_role("button", name="Lưu").click()
     # "**/forums/*" would match /forums/new itself, before the redirect.
-    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"))
+    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"), timeout=60000)
     return page.url.split("/forums/")[1].split("#")[0]
 
 

@@ -51,7 +51,7 @@ def create_forum(page, server):
     page.fill("#chair", "Lò Văn Minh")
     page.get_by_role("button", name="Lưu").click()
     # "**/forums/*" would match /forums/new itself, before the redirect.
-    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"))
+    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"), timeout=60000)
     forum_id = page.url.split("/forums/")[1].split("#")[0]
     wait_offline_ready(page)
     return forum_id
@@ -382,7 +382,7 @@ def test_new_forum_draft_is_deleted_and_a_resent_form_makes_one_forum(field_serv
     wait_for(lambda: draft_of(page, "forum|/forums/new"), what="the draft")
     client_id = page.locator("#client_id").input_value()
     page.get_by_role("button", name="Lưu").click()
-    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"))
+    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"), timeout=60000)
     wait_offline_ready(page)
     assert page.url.split("/forums/")[1].split("#")[0] == client_id
     wait_for(lambda: draft_of(page, "forum|/forums/new") is None, what="the draft deleted")
