@@ -152,3 +152,23 @@ def test_bundle_round_trip_through_the_command_line(central, laptop, tmp_path):
     assert done.exit_code == 0, done.output
     assert "7 records acknowledged; 0 still waiting" in done.output
     assert_same_records(central)
+
+
+def test_usb_forms_say_plainly_what_is_wrong(laptop):
+    """Not enrolled, no file, not an acknowledgement file: a reason, nothing changed."""
+    client = laptop.test_client()
+    refused = client.post("/sync/bundle")
+    assert refused.status_code == 409
+    assert "chưa đăng ký" in refused.get_data(as_text=True)
+    outbox.state().device_id, outbox.state().secret = "dev-1", "s" * 64
+    db.session.commit()
+    empty = client.post("/sync/ack", data={}, content_type="multipart/form-data")
+    assert empty.status_code == 422
+    assert "Hãy chọn tệp xác nhận" in empty.get_data(as_text=True)
+    for junk in (b"PK\x03\x04 not json", b'{"body": "{}", "signature": "00"}'):
+        answer = client.post("/sync/ack", data={"ack": (io.BytesIO(junk), "x.json")},
+                             content_type="multipart/form-data")
+        assert answer.status_code == 422
+        assert "tệp xác nhận" in answer.get_data(as_text=True)
+    leftovers = laptop.config["DATA_DIR"] / "tmp"  # the refused export left no file
+    assert not leftovers.exists() or not any(leftovers.iterdir())

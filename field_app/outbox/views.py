@@ -112,6 +112,7 @@ def export_bundle():
         return _page(status=409)
     except OSError as exc:
         path.unlink(missing_ok=True)
+        Path(f"{path}.part").unlink(missing_ok=True)
         flash(_("Không ghi được tệp USB (%(error)s). Dữ liệu trên máy không bị ảnh hưởng.",
                 error=exc.strerror), "error")
         return _page(status=500)
