@@ -379,6 +379,7 @@ def test_the_workers_own_fetch_leaves_the_saved_marks_for_the_users_page(app, cl
     kept = client.get(f"/forums/{forum.id}", headers={KEEP_HEADER: "1"})
     assert "no-store" not in kept.headers.get("Cache-Control", "")
     assert MARKS_HEADER not in kept.headers
+    assert "Set-Cookie" not in kept.headers  # the user's requests own the cookie
     shown = client.get(f"/forums/{forum.id}")
     assert shown.headers["Cache-Control"] == "no-store" and shown.headers[MARKS_HEADER] == "1"
     assert "forum|/forums/new" in shown.get_data(as_text=True)

@@ -10,6 +10,7 @@ POST that never reached the server leaves no mark, so the draft stays.
 from __future__ import annotations
 
 from flask import Flask, g, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from ..config import app_version
 
@@ -44,9 +45,23 @@ def saved_drafts() -> list[str]:
     return list(session.pop(SESSION_KEY))
 
 
+class SessionInterface(SecureCookieSessionInterface):
+    """The cookie session, never written by the service worker's own fetches.
+
+    They run beside the user's requests: a cookie they set could drop the marks
+    of a save made meanwhile, or replace the CSRF secret of the form on screen.
+    """
+
+    def save_session(self, app, session, response):
+        if request.headers.get(KEEP_HEADER):
+            return
+        super().save_session(app, session, response)
+
+
 def register_saved_drafts(app: Flask) -> None:
-    """Give templates `saved_drafts()` and `app_version`."""
+    """Give templates `saved_drafts()` and `app_version`; keep the worker off the cookie."""
     version = app_version()
+    app.session_interface = SessionInterface()
 
     @app.context_processor
     def offline_globals():
