@@ -90,9 +90,14 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     click.echo(f"Open http://127.0.0.1:{port}/ in the browser. Ctrl+C stops.")
     if lan:
         pin = lan_mode.enable_lan(app, lan_mode.new_pin()).pin
-        for address in lan_mode.lan_addresses() or ["<this laptop's IP address>"]:
-            click.echo(f"Phones on the hotspot: http://{address}:{port}/")
-        click.echo(f"PIN for phones: {pin} (also shown at the top of every page on this laptop)")
+        urls = lan_mode.address_urls(port)
+        for url in urls:
+            click.echo(f"Phones on the hotspot: {url}")
+        if not urls:
+            click.echo("No network address found: turn on the hotspot or join the Wi-Fi, "
+                       "then start again with --lan.")
+        click.echo(f"PIN for phones: {pin} (shown at the top of every page on this laptop, "
+                   "with a QR code of the address)")
     from .outbox.auto import start_auto_sync
 
     start_auto_sync(app)
