@@ -339,6 +339,14 @@ def sync(data: Path | None) -> None:
                 summary = logic.run_sync(progress)
             except SyncError as exc:
                 raise click.ClickException(exc.message) from None
+            except Exception as exc:
+                # A village head reads this console: one line, the details with --verbose.
+                if click.get_current_context().meta.get(VERBOSE):
+                    raise
+                raise click.ClickException(_(
+                    "Đồng bộ dừng vì một lỗi không lường trước (%(error)s). Dữ liệu trên máy "
+                    "không bị ảnh hưởng; chạy lại với --verbose để xem chi tiết.",
+                    error=type(exc).__name__)) from None
         click.echo(_("Đã gửi %(pushed)s bản ghi (%(stored)s mới, %(unchanged)s đã có, "
                      "%(rejected)s bị từ chối), %(blobs)s ảnh; %(pulled)s thay đổi từ xã; "
                      "%(trips)s lượt gửi nhận, %(bytes)s byte.", pushed=summary.pushed,

@@ -79,3 +79,18 @@ def test_a_cut_header_warning_is_one_line_without_traceback(capsys):
         pool.handlers[:], pool.propagate = saved
     assert "Traceback" not in err
     assert err.count("\n") == 1 and "header" in err
+
+
+def test_an_unexpected_sync_error_is_one_line(tmp_path, monkeypatch):
+    from field_app.outbox import logic
+
+    def broken(progress=None):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(logic, "run_sync", broken)
+    done = CliRunner().invoke(main, ["sync", "--data", str(tmp_path / "data")])
+    assert done.exit_code == 1
+    assert "Traceback" not in done.output and "RuntimeError" in done.output
+    assert "--verbose" in done.output
+    loud = CliRunner().invoke(main, ["--verbose", "sync", "--data", str(tmp_path / "data")])
+    assert isinstance(loud.exception, RuntimeError)
