@@ -284,3 +284,11 @@ def test_phone_pages_hide_the_links_it_cannot_use(phone, lan_app, forum, finalis
     assert f"/forums/{forum.id}/edit" in draft and f"/forums/{forum.id}/finalise" not in draft
     laptop = lan_app.test_client().get("/", environ_base=LAPTOP).text
     assert 'href="/villages"' in laptop and 'href="/sync/"' in laptop
+
+
+def test_the_qr_code_is_drawn_before_the_commune_is_chosen(app, monkeypatch):
+    """The set-up page shows the banner too: its QR image must not redirect."""
+    lan.enable_lan(app, "482913")
+    monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.137.1"])
+    qr = app.test_client().get("/lan/qr/0.svg", environ_base=LAPTOP)
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
