@@ -58,6 +58,13 @@ def upgrade_database(app) -> Path | None:
     return saved
 
 
+class Refused(click.ClickException):
+    """A command that cannot do what was asked: one line, in the user's language."""
+
+    def show(self, file=None) -> None:
+        click.echo(_("Lỗi: %(message)s", message=self.format_message()), file=file, err=True)
+
+
 class OneLineWarning(logging.Handler):
     """Print a library's warning as one line the user can read: never a traceback."""
 
@@ -155,7 +162,7 @@ def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = 
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe", **proxy)
     except OSError as exc:
-        raise click.ClickException(_(
+        raise Refused(_(
             "Không mở được cổng %(host)s:%(port)s (%(reason)s). Có thể Lắng Nghe đang chạy "
             "rồi: mở http://%(host)s:%(port)s/ — hoặc chạy với --port khác.",
             host=host, port=port, reason=exc.strerror)) from None
@@ -169,12 +176,12 @@ def backup_command(path: Path, data: Path | None, force: bool) -> None:
     """Copy the database to PATH (a file, or a folder to put a dated file in)."""
     data_dir = data or default_data_dir()
     if path.is_file() and not force:
-        raise click.ClickException(_("%(path)s đã có; hãy chọn tên khác hoặc thêm --force.",
+        raise Refused(_("%(path)s đã có; hãy chọn tên khác hoặc thêm --force.",
                                      path=path))
     try:
         target = backups.backup(data_dir / "langnghe.sqlite3", path)
     except backups.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refused(str(exc)) from None
     click.echo(_("Đã sao lưu vào %(path)s", path=target))
     click.echo(_("Ảnh và bản quét không nằm trong tệp này: hãy chép cả thư mục %(path)s.",
                  path=data_dir / "attachments"))
@@ -194,7 +201,7 @@ def restore_command(path: Path, data: Path | None, yes: bool) -> None:
     try:
         safety = backups.restore(database, path, data_dir / "backups")
     except backups.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise Refused(str(exc)) from None
     click.echo(_("Đã khôi phục từ %(path)s. Cơ sở dữ liệu bị thay được lưu ở %(safety)s",
                  path=path, safety=safety))
     app = _make_app(data_dir)
@@ -257,7 +264,7 @@ def create_admin(obj, username: str, password: str, role: str) -> None:
         try:
             create_account(username, password, role)
         except AppError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
         db.session.commit()
     click.echo(_("Đã tạo tài khoản %(name)s (%(role)s).", name=username, role=role))
 
@@ -279,7 +286,7 @@ def import_bundle_command(obj, path: Path) -> None:
             result = bundle.import_bundle(db.engine, stream,
                                           store.BlobStore(app.config["CENTRAL_BLOBS"]))
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
     click.echo(_("%(label)s (%(device)s): %(records)s bản ghi — %(stored)s lưu mới, "
                  "%(unchanged)s đã có, %(rejected)s bị từ chối; %(blobs)s ảnh.",
                  label=result["label"], device=result["device"], records=result["records"],
@@ -311,7 +318,7 @@ def enroll(url: str, code: str, label: str | None, data: Path | None) -> None:
         try:
             row = logic.enroll(url, code, label)
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
         click.echo(_("Đã đăng ký: máy số %(device)s (xã %(commune)s).", device=row.device_id,
                      commune=row.commune_code))
 
@@ -338,12 +345,12 @@ def sync(data: Path | None) -> None:
             try:
                 summary = logic.run_sync(progress)
             except SyncError as exc:
-                raise click.ClickException(exc.message) from None
+                raise Refused(exc.message) from None
             except Exception as exc:
                 # A village head reads this console: one line, the details with --verbose.
                 if click.get_current_context().meta.get(VERBOSE):
                     raise
-                raise click.ClickException(_(
+                raise Refused(_(
                     "Đồng bộ dừng vì một lỗi không lường trước (%(error)s). Dữ liệu trên máy "
                     "không bị ảnh hưởng; chạy lại với --verbose để xem chi tiết.",
                     error=type(exc).__name__)) from None
@@ -373,9 +380,9 @@ def export_bundle(path: Path, data: Path | None) -> None:
         try:
             made = logic.export_bundle(path)
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
         except OSError as exc:
-            raise click.ClickException(_(
+            raise Refused(_(
                 "Không ghi được %(path)s (%(reason)s). USB đã cắm chưa, thư mục có đúng "
                 "không? Dữ liệu trên máy không bị ảnh hưởng.", path=path,
                 reason=exc.strerror)) from None
@@ -397,7 +404,7 @@ def import_ack(path: Path, data: Path | None) -> None:
         try:
             count, answers = logic.import_ack(path.read_bytes())
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
         click.echo(_("%(count)s bản ghi đã được xã xác nhận; %(waiting)s bản ghi còn chờ; "
                      "đã cập nhật %(answers)s trả lời của xã.", count=count,
                      waiting=logic.pending_count(), answers=answers))

@@ -38,7 +38,7 @@ def _catalogue(language: str) -> gettext.NullTranslations:
                                languages=[language], fallback=True)
 
 
-def _(message: str, **values: object) -> str:
+def _(msgid: str, /, **values: object) -> str:
     """Translate a command-line message and fill its %(name)s placeholders."""
-    text = _catalogue(cli_language()).gettext(message)
+    text = _catalogue(cli_language()).gettext(msgid)
     return text % values if values else text

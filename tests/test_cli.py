@@ -94,3 +94,13 @@ def test_an_unexpected_sync_error_is_one_line(tmp_path, monkeypatch):
     assert "--verbose" in done.output
     loud = CliRunner().invoke(main, ["--verbose", "sync", "--data", str(tmp_path / "data")])
     assert isinstance(loud.exception, RuntimeError)
+
+
+@pytest.mark.parametrize("lang, expected", [("vi", "Lỗi: "), ("en", "Error: ")])
+def test_a_refusal_is_one_line_in_the_users_language(tmp_path, monkeypatch, lang, expected):
+    monkeypatch.setenv("LANGNGHE_LANG", lang)
+    existing = tmp_path / "keep.sqlite3"
+    existing.write_bytes(b"precious")
+    done = CliRunner().invoke(main, ["backup", str(existing), "--data", str(tmp_path / "d")])
+    assert done.exit_code == 1
+    assert done.output.startswith(expected) and done.output.count("\n") == 1
