@@ -27,6 +27,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    has_app_context,
     make_response,
     redirect,
     render_template,
@@ -73,7 +74,7 @@ def is_local(address: str | None) -> bool:
 
 
 # Never sent to: a UDP socket's connect() only asks the kernel which local address
-# would route there. One private address per range, so every interface is asked.
+# would route there. One per private range: each may route through another interface.
 ROUTE_PROBES = ("10.255.255.255", "172.31.255.255", "192.168.255.255", "100.64.0.1")
 
 
@@ -150,9 +151,25 @@ def lan_addresses() -> list[str]:
                                                             ip.is_link_local, ip))]
 
 
+# Every laptop page shows the addresses: ask the system again at most this often.
+ADDRESS_TTL = 10.0
+
+
+def current_addresses() -> list[str]:
+    """Return lan_addresses(), remembered for ADDRESS_TTL seconds per app."""
+    pin_guard = guard() if has_app_context() else None  # `langnghe field` prints them too
+    if pin_guard is None:
+        return lan_addresses()
+    with pin_guard.lock:
+        if time.monotonic() - pin_guard.addresses_at > ADDRESS_TTL:
+            pin_guard.addresses = lan_addresses()
+            pin_guard.addresses_at = time.monotonic()
+        return list(pin_guard.addresses)
+
+
 def address_urls(port: str | int) -> list[str]:
     """Return the addresses a phone can type to open this laptop on `port`."""
-    return [f"http://{address}:{port}/" for address in lan_addresses()]
+    return [f"http://{address}:{port}/" for address in current_addresses()]
 
 
 @dataclass
@@ -162,6 +179,8 @@ class PinGuard:
     pin: str
     failures: dict[str, list[float]] = field(default_factory=dict)
     all_failures: list[float] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    addresses_at: float = float("-inf")
     # waitress serves requests on several threads.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
