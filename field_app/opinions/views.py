@@ -66,6 +66,7 @@ def new():
         form.channel.data = "mttq"
         form.level.data = "commune"
         form.needs_follow_up.data = True
+        form.received_on.data = logic.vietnam_today()
     if form.validate_on_submit():
         try:
             opinion = logic.create_opinion(form.values(),
