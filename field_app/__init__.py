@@ -122,7 +122,7 @@ def create_app(config: dict | None = None) -> Flask:
                 or request.blueprint in ("api", "pwa"):
             return None
         if request.endpoint.startswith("areas.setup") or request.endpoint in (
-                "pwa.language", "lan.pin"):
+                "pwa.language", "lan.pin", "lan.qr"):
             return None
         if current_commune() is None:
             return redirect(url_for("areas.setup_commune"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -9,15 +10,21 @@ from pathlib import Path
 import click
 
 from . import backup as backups
+from .cli_text import _
 from .config import default_data_dir
+
+VERBOSE = "langnghe.verbose"
 
 
 def _make_app(data: Path | None, role: str = "field", database: str | None = None):
     from . import create_app
 
     config: dict = {"ROLE": role}
+    context = click.get_current_context(silent=True)
+    config["VERBOSE"] = bool(context and context.meta.get(VERBOSE))
     if data is not None:
-        config["DATA_DIR"] = data
+        # A relative folder is the user's current folder, wherever the app looks later.
+        config["DATA_DIR"] = data.expanduser().resolve()
     if database:
         config["SQLALCHEMY_DATABASE_URI"] = database
     return create_app(config)
@@ -51,9 +58,48 @@ def upgrade_database(app) -> Path | None:
     return saved
 
 
+class Refused(click.ClickException):
+    """A command that cannot do what was asked: one line, in the user's language."""
+
+    def show(self, file=None) -> None:
+        click.echo(_("Lỗi: %(message)s", message=self.format_message()), file=file, err=True)
+
+
+class OneLineWarning(logging.Handler):
+    """Print a library's warning as one line the user can read: never a traceback."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None and \
+                type(record.exc_info[1]).__name__ == "HeaderParsingError":
+            text = _("Máy chủ xã trả lời có phần đầu (header) không chuẩn; đã bỏ qua, dữ "
+                     "liệu không bị ảnh hưởng.")
+        else:
+            text = _("Cảnh báo mạng: %(m)s", m=record.getMessage().splitlines()[0][:200])
+        click.echo(text, err=True)
+
+
+def quiet_logs(verbose: bool) -> None:
+    """Keep library chatter off the console unless --verbose.
+
+    Alembic's INFO lines are left out by the migrations' env.py (the app's
+    VERBOSE setting); urllib3 logs a cut response's headers with a traceback,
+    which reaches a village head as a wall of English: one line instead.
+    """
+    pool = logging.getLogger("urllib3.connectionpool")
+    if verbose:
+        return
+    pool.handlers[:] = [OneLineWarning(logging.WARNING)]
+    pool.propagate = False
+
+
 @click.group()
-def main() -> None:
+@click.option("--verbose", "-v", is_flag=True,
+              help="Show the details: database migrations, network warnings in full.")
+@click.pass_context
+def main(ctx, verbose: bool) -> None:
     """Lắng Nghe: record village forums offline and sync them to the commune."""
+    ctx.meta[VERBOSE] = verbose
+    quiet_logs(verbose)
     if os.name != "nt":
         # Everything this process writes (database, backups, photos, thumbnails, USB
         # bundles, SQLite's -wal/-shm) holds citizens' data or the device's secret: for
@@ -64,7 +110,7 @@ def main() -> None:
 
 
 DATA_OPTION = click.option(
-    "--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--data", type=click.Path(file_okay=False, path_type=Path, resolve_path=True), default=None,
     help="Data folder (database, attachments, backups). Default: per-user data folder "
          "or $LANGNGHE_DATA.")
 
@@ -84,15 +130,20 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     app = _make_app(data)
     saved = upgrade_database(app)
     if saved:
-        click.echo(f"Database upgraded; the previous version is saved in {saved}")
-    click.echo(f"Lắng Nghe (field) — data in {app.config['DATA_DIR']}")
+        click.echo(_("Đã nâng cấp cơ sở dữ liệu; bản trước được lưu ở %(path)s", path=saved))
+    click.echo(_("Lắng Nghe (máy bản) — dữ liệu ở %(path)s", path=app.config["DATA_DIR"]))
     host = lan_mode.listen_address(lan)
-    click.echo(f"Open http://127.0.0.1:{port}/ in the browser. Ctrl+C stops.")
+    click.echo(_("Mở http://127.0.0.1:%(port)s/ trong trình duyệt. Ctrl+C để dừng.", port=port))
     if lan:
         pin = lan_mode.enable_lan(app, lan_mode.new_pin()).pin
-        for address in lan_mode.lan_addresses() or ["<this laptop's IP address>"]:
-            click.echo(f"Phones on the hotspot: http://{address}:{port}/")
-        click.echo(f"PIN for phones: {pin} (also shown at the top of every page on this laptop)")
+        urls = lan_mode.address_urls(port)
+        for url in urls:
+            click.echo(_("Điện thoại trong mạng phát: %(url)s", url=url))
+        if not urls:
+            click.echo(_("Không tìm thấy địa chỉ mạng nào: hãy bật điểm phát Wi-Fi hoặc kết "
+                         "nối Wi-Fi, rồi chạy lại với --lan."))
+        click.echo(_("Mã PIN cho điện thoại: %(pin)s (hiện ở đầu mọi trang trên máy này, "
+                     "kèm mã QR của địa chỉ)", pin=pin))
     from .outbox.auto import start_auto_sync
 
     start_auto_sync(app)
@@ -111,10 +162,10 @@ def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = 
     try:
         waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe", **proxy)
     except OSError as exc:
-        raise click.ClickException(
-            f"Cannot listen on {host}:{port} ({exc.strerror}). Lắng Nghe may already be "
-            f"running: open http://{host}:{port}/ — or start it with another --port."
-        ) from None
+        raise Refused(_(
+            "Không mở được cổng %(host)s:%(port)s (%(reason)s). Có thể Lắng Nghe đang chạy "
+            "rồi: mở http://%(host)s:%(port)s/ — hoặc chạy với --port khác.",
+            host=host, port=port, reason=exc.strerror)) from None
 
 
 @main.command("backup")
@@ -125,14 +176,15 @@ def backup_command(path: Path, data: Path | None, force: bool) -> None:
     """Copy the database to PATH (a file, or a folder to put a dated file in)."""
     data_dir = data or default_data_dir()
     if path.is_file() and not force:
-        raise click.ClickException(f"{path} already exists; choose another name or add --force.")
+        raise Refused(_("%(path)s đã có; hãy chọn tên khác hoặc thêm --force.",
+                                     path=path))
     try:
         target = backups.backup(data_dir / "langnghe.sqlite3", path)
     except backups.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Backed up to {target}")
-    click.echo(f"Photos and scans are not in this file: copy the folder "
-               f"{data_dir / 'attachments'} as well.")
+        raise Refused(str(exc)) from None
+    click.echo(_("Đã sao lưu vào %(path)s", path=target))
+    click.echo(_("Ảnh và bản quét không nằm trong tệp này: hãy chép cả thư mục %(path)s.",
+                 path=data_dir / "attachments"))
 
 
 @main.command("restore")
@@ -143,13 +195,15 @@ def restore_command(path: Path, data: Path | None, yes: bool) -> None:
     """Replace the database with the backup at PATH (stop the app first)."""
     data_dir = data or default_data_dir()
     database = data_dir / "langnghe.sqlite3"
-    if not yes and not click.confirm(f"Replace {database} with {path}?", default=False):
+    if not yes and not click.confirm(_("Thay %(database)s bằng %(path)s?", database=database,
+                                       path=path), default=False):
         raise click.Abort()
     try:
         safety = backups.restore(database, path, data_dir / "backups")
     except backups.BackupError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"Restored from {path}. The replaced database is saved in {safety}")
+        raise Refused(str(exc)) from None
+    click.echo(_("Đã khôi phục từ %(path)s. Cơ sở dữ liệu bị thay được lưu ở %(safety)s",
+                 path=path, safety=safety))
     app = _make_app(data_dir)
     upgrade_database(app)
 
@@ -159,7 +213,8 @@ def restore_command(path: Path, data: Path | None, yes: bool) -> None:
 def upgrade_db(data: Path | None) -> None:
     """Upgrade the database schema in place (done by `langnghe field` too)."""
     saved = upgrade_database(_make_app(data))
-    click.echo("Database is up to date." + (f" Previous version saved in {saved}" if saved else ""))
+    click.echo(_("Cơ sở dữ liệu đã là bản mới nhất.") + (
+        " " + _("Bản trước được lưu ở %(path)s", path=saved) if saved else ""))
 
 
 DATABASE_OPTION = click.option(
@@ -187,8 +242,8 @@ def central(ctx, port: int, host: str, threads: int, trusted_proxy: str | None,
         return
     app = _make_app(data, "central", database)
     upgrade_database(app)
-    click.echo(f"Lắng Nghe (central) — http://127.0.0.1:{port}/central/ ; laptops sync to "
-               f"http://<this server's address>:{port}/")
+    click.echo(_("Lắng Nghe (máy chủ xã) — http://127.0.0.1:%(port)s/central/ ; các máy bản "
+                 "đồng bộ tới http://<địa chỉ máy chủ này>:%(port)s/", port=port))
     _serve(app, host, port, threads, trusted_proxy)
 
 
@@ -209,9 +264,9 @@ def create_admin(obj, username: str, password: str, role: str) -> None:
         try:
             create_account(username, password, role)
         except AppError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
         db.session.commit()
-    click.echo(f"Account {username} ({role}) created.")
+    click.echo(_("Đã tạo tài khoản %(name)s (%(role)s).", name=username, role=role))
 
 
 @central.command("import-bundle")
@@ -231,12 +286,14 @@ def import_bundle_command(obj, path: Path) -> None:
             result = bundle.import_bundle(db.engine, stream,
                                           store.BlobStore(app.config["CENTRAL_BLOBS"]))
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
-    click.echo(f"{result['label']} ({result['device']}): {result['records']} records — "
-               f"{result['stored']} stored, {result['unchanged']} already held, "
-               f"{result['rejected']} rejected; {result['blobs']} photos.")
+            raise Refused(exc.message) from None
+    click.echo(_("%(label)s (%(device)s): %(records)s bản ghi — %(stored)s lưu mới, "
+                 "%(unchanged)s đã có, %(rejected)s bị từ chối; %(blobs)s ảnh.",
+                 label=result["label"], device=result["device"], records=result["records"],
+                 stored=result["stored"], unchanged=result["unchanged"],
+                 rejected=result["rejected"], blobs=result["blobs"]))
     for item in result["rejected_records"]:
-        click.echo(f"  rejected {item['id']}: {item['message']}")
+        click.echo(_("  bị từ chối %(id)s: %(message)s", id=item["id"], message=item["message"]))
 
 
 def _field_context(data: Path | None):
@@ -261,8 +318,9 @@ def enroll(url: str, code: str, label: str | None, data: Path | None) -> None:
         try:
             row = logic.enroll(url, code, label)
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
-        click.echo(f"Enrolled as device {row.device_id} (commune {row.commune_code}).")
+            raise Refused(exc.message) from None
+        click.echo(_("Đã đăng ký: máy số %(device)s (xã %(commune)s).", device=row.device_id,
+                     commune=row.commune_code))
 
 
 @main.command()
@@ -276,7 +334,7 @@ def sync(data: Path | None) -> None:
     app = _field_context(data)
     with app.app_context():
         total = logic.pending_count()
-        with click.progressbar(length=max(total, 1), label="Syncing",
+        with click.progressbar(length=max(total, 1), label=_("Đang đồng bộ"),
                                show_pos=True) as bar:
             seen = {"push": 0}
 
@@ -287,13 +345,25 @@ def sync(data: Path | None) -> None:
             try:
                 summary = logic.run_sync(progress)
             except SyncError as exc:
-                raise click.ClickException(exc.message) from None
-        click.echo(f"Sent {summary.pushed} records ({summary.stored} new, {summary.unchanged} "
-                   f"already there, {summary.rejected} rejected), {summary.blobs} photos; "
-                   f"{summary.pulled} changes from the commune; {summary.round_trips} round "
-                   f"trips, {summary.bytes_sent} bytes sent.")
+                raise Refused(exc.message) from None
+            except Exception as exc:
+                # A village head reads this console: one line, the details with --verbose.
+                if click.get_current_context().meta.get(VERBOSE):
+                    raise
+                raise Refused(_(
+                    "Đồng bộ dừng vì một lỗi không lường trước (%(error)s). Dữ liệu trên máy "
+                    "không bị ảnh hưởng; chạy lại với --verbose để xem chi tiết.",
+                    error=type(exc).__name__)) from None
+        click.echo(_("Đã gửi %(pushed)s bản ghi (%(stored)s mới, %(unchanged)s đã có, "
+                     "%(rejected)s bị từ chối), %(blobs)s ảnh; %(pulled)s thay đổi từ xã; "
+                     "%(trips)s lượt gửi nhận, %(bytes)s byte.", pushed=summary.pushed,
+                     stored=summary.stored, unchanged=summary.unchanged,
+                     rejected=summary.rejected, blobs=summary.blobs, pulled=summary.pulled,
+                     trips=summary.round_trips, bytes=summary.bytes_sent))
         for item in logic.rejected_records():
-            click.echo(f"  rejected {item.collection} {item.record_id}: {item.reject_message}")
+            click.echo(_("  bị từ chối %(collection)s %(id)s: %(message)s",
+                         collection=item.collection, id=item.record_id,
+                         message=item.reject_message))
 
 
 @main.command("export-bundle")
@@ -310,12 +380,14 @@ def export_bundle(path: Path, data: Path | None) -> None:
         try:
             made = logic.export_bundle(path)
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
+            raise Refused(exc.message) from None
         except OSError as exc:
-            raise click.ClickException(
-                f"Không ghi được {path} ({exc.strerror}). USB đã cắm chưa, thư mục có đúng "
-                f"không? Dữ liệu trên máy không bị ảnh hưởng.") from None
-    click.echo(f"Wrote {made['records']} records and {made['blobs']} photos to {path}.")
+            raise Refused(_(
+                "Không ghi được %(path)s (%(reason)s). USB đã cắm chưa, thư mục có đúng "
+                "không? Dữ liệu trên máy không bị ảnh hưởng.", path=path,
+                reason=exc.strerror)) from None
+    click.echo(_("Đã ghi %(records)s bản ghi và %(blobs)s ảnh vào %(path)s.",
+                 records=made["records"], blobs=made["blobs"], path=path))
 
 
 @main.command("import-ack")
@@ -332,15 +404,17 @@ def import_ack(path: Path, data: Path | None) -> None:
         try:
             count, answers = logic.import_ack(path.read_bytes())
         except SyncError as exc:
-            raise click.ClickException(exc.message) from None
-        click.echo(f"{count} records acknowledged; {logic.pending_count()} still waiting; "
-                   f"{answers} answers from the commune applied.")
+            raise Refused(exc.message) from None
+        click.echo(_("%(count)s bản ghi đã được xã xác nhận; %(waiting)s bản ghi còn chờ; "
+                     "đã cập nhật %(answers)s trả lời của xã.", count=count,
+                     waiting=logic.pending_count(), answers=answers))
 
 
 @main.command()
 @click.option("--central-port", default=8090, show_default=True)
 @click.option("--field-port", default=8080, show_default=True)
-@click.option("--data", type=click.Path(file_okay=False, path_type=Path), default=None,
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path, resolve_path=True),
+              default=None,
               help="Folder for both nodes' data (default: a new temporary folder).")
 @click.option("--once", is_flag=True, help="Sync, print the figures and stop (no serving).")
 def demo(central_port: int, field_port: int, data: Path | None, once: bool) -> None:

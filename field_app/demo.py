@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from .cli_text import _
+
 SAMPLE_OPINIONS = (
     ("Lò Văn Minh", "construction",
      "Đường từ bản ra trung tâm xã bị sạt lở 3 đoạn sau mưa lũ, xe máy không đi được; "
@@ -105,8 +107,9 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
             row.server_url = central_url
             db.session.commit()
         first = outbox.run_sync()
-        click.echo(f"Laptop → central: {first.pushed} records sent, {first.stored} stored, "
-                   f"{first.round_trips} round trips.")
+        click.echo(_("Máy bản → xã: gửi %(pushed)s bản ghi, %(stored)s lưu mới, %(trips)s "
+                     "lượt gửi nhận.", pushed=first.pushed, stored=first.stored,
+                     trips=first.round_trips))
     with central.app_context(), db.engine.begin() as conn:
         opinion_id = conn.execute(select(store.record.c.id).where(
             store.record.c.collection == "opinion").limit(1)).scalar_one()
@@ -116,15 +119,16 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
                            "trước 31/12/2026.", "answer_by": "Chủ tịch UBND xã"}, "admin")
     with field.app_context():
         second = outbox.run_sync()
-        click.echo(f"Central → laptop: {second.pulled} answer(s) brought back.")
+        click.echo(_("Xã → máy bản: mang về %(pulled)s trả lời.", pulled=second.pulled))
     _serve(field, field_port)
-    click.echo(f"\nData in {base}")
-    click.echo(f"Field laptop:   http://127.0.0.1:{field_port}/  ({count} opinions recorded "
-               f"now; 'Đồng bộ' in the top bar)")
-    click.echo(f"Central office: {central_url}/central/  (log in: admin / {password})")
+    click.echo("\n" + _("Dữ liệu ở %(path)s", path=base))
+    click.echo(_("Máy bản:   http://127.0.0.1:%(port)s/  (vừa ghi %(count)s ý kiến; nút "
+                 "'Đồng bộ' ở thanh trên cùng)", port=field_port, count=count))
+    click.echo(_("Máy chủ xã: %(url)s/central/  (đăng nhập: admin / %(password)s)",
+                 url=central_url, password=password))
     if once:
         return
-    click.echo("Ctrl+C stops both.")
+    click.echo(_("Ctrl+C để dừng cả hai."))
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -26,6 +26,23 @@ OPINION_KIND_LABELS = {
     "complaint": _l("Khiếu nại"),
     "denunciation": _l("Tố cáo"),
 }
+# The seeded categories (opinions/models.py SEED_CATEGORIES), by code; the msgid is the
+# seeded Vietnamese name. A name the office typed or changed is shown as it is.
+CATEGORY_LABELS = {
+    "land": _l("Đất đai"),
+    "construction": _l("Giao thông – xây dựng – thủy lợi"),
+    "electricity": _l("Điện"),
+    "water": _l("Nước sinh hoạt"),
+    "social_policy": _l("Chế độ chính sách – an sinh xã hội"),
+    "health": _l("Y tế"),
+    "education": _l("Giáo dục"),
+    "culture": _l("Văn hóa – xã hội"),
+    "agriculture": _l("Nông – lâm nghiệp"),
+    "environment": _l("Tài nguyên – môi trường"),
+    "security": _l("An ninh trật tự"),
+    "procedures": _l("Thủ tục hành chính"),
+    "other": _l("Khác"),
+}
 CHANNEL_LABELS = {
     "forum": _l("Tại hội nghị"),
     "mttq": _l("Qua MTTQ"),
@@ -33,6 +50,8 @@ CHANNEL_LABELS = {
     "direct": _l("Trực tiếp"),
     "phone": _l("Điện thoại"),
     "zalo": _l("Zalo"),
+    "email": _l("Thư điện tử (e-mail)"),
+    "facebook": _l("Facebook"),
     "other": _l("Khác"),
 }
 SOURCE_ORG_LABELS = {

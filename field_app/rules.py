@@ -18,8 +18,6 @@ from marshmallow import fields, validate
 
 from sync.records import CONTROL_MESSAGE, EARLIEST, LATEST, SCHEMAS, validate_record
 
-from .errors import ValidationFailed
-
 
 def plain(value: Any) -> Any:
     """Return `value` as it travels in JSON (UUIDs and times as ISO text)."""
@@ -76,10 +74,3 @@ def wire_errors(collection: str, values: dict[str, Any], whole: bool = False) ->
         errors = SCHEMAS[collection].validate(data, partial=True)
     return {name: _message(collection, name, raw) for name, raw in errors.items()}
 
-
-def check_wire(collection: str, values: dict[str, Any], message: str | None = None) -> None:
-    """Raise ValidationFailed naming each field of `values` the central would refuse."""
-    errors = wire_errors(collection, values)
-    if errors:
-        raise ValidationFailed(message or _("Có ô chưa hợp lệ; hãy sửa các ô được đánh dấu."),
-                               errors)

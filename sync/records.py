@@ -32,7 +32,8 @@ FORUM_KINDS = (
 )
 FORUM_STATUSES = ("draft", "finalised")
 OPINION_KINDS = ("opinion", "petition", "feedback", "complaint", "denunciation")
-CHANNELS = ("forum", "mttq", "mailbox", "direct", "phone", "zalo", "other")
+# E-mail and Facebook: seed 001 names both as feedback channels.
+CHANNELS = ("forum", "mttq", "mailbox", "direct", "phone", "zalo", "email", "facebook", "other")
 SOURCE_ORGS = ("farmers_union", "womens_union", "youth_union", "veterans", "citizen")
 LEVELS = ("village", "commune", "province", "central", "sector")
 GENDERS = ("female", "male", "other")
@@ -171,6 +172,10 @@ class OpinionData(RecordData):
     spot_answer_by = _text(120)
     spot_answer = _text(MAX_TEXT)
     needs_follow_up = fields.Boolean(allow_none=True)
+    # Outside forums (MTTQ intake): the day it reached the Front or the commune. Optional,
+    # so an older laptop's records (without it) stay valid.
+    received_on = fields.Date(allow_none=True, validate=validate.Range(EARLIEST.date(),
+                                                                       LATEST.date()))
 
 
 class AttachmentData(RecordData):

@@ -40,8 +40,9 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 class FieldServer:
     """`langnghe field` in a subprocess on 127.0.0.1, on its own data folder."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, options: tuple[str, ...] = ()):
         self.data_dir = data_dir
+        self.options = options  # more `langnghe field` options, e.g. --lan
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -49,7 +50,7 @@ class FieldServer:
     def start(self) -> FieldServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "field_app.cli", "field", "--port", str(self.port),
-             "--data", str(self.data_dir)],
+             "--data", str(self.data_dir), *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_up(self.url + "/healthz")
         return self

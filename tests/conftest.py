@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 import pytest
@@ -13,6 +14,10 @@ from field_app.extensions import db
 from field_app.forums import logic as forums
 
 MUONG_LA = 3808  # Xã Mường La, Sơn La (official code after the 2025 reform)
+
+# The command line speaks the user's language (LANGNGHE_LANG, else the locale): the tests
+# read its Vietnamese default, whatever the machine's locale; subprocesses inherit it.
+os.environ["LANGNGHE_LANG"] = "vi"
 
 
 @pytest.fixture

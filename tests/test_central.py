@@ -130,13 +130,13 @@ def test_demo_syncs_a_central_and_a_laptop_both_ways(tmp_path):
                                      "--field-port", str(free_port()),
                                      "--data", str(tmp_path / "demo")])
     assert done.exit_code == 0, done.output
-    assert "Laptop → central: 10 records sent, 10 stored" in done.output
-    assert "Central → laptop: 1 answer(s) brought back." in done.output
+    assert "Máy bản → xã: gửi 10 bản ghi, 10 lưu mới" in done.output
+    assert "Xã → máy bản: mang về 1 trả lời." in done.output
     assert "admin / langnghe-demo" in done.output
 
 
 def test_demo_runs_again_on_the_same_folder(tmp_path):
-    for expected in ("10 records sent, 10 stored", "0 records sent, 0 stored"):
+    for expected in ("gửi 10 bản ghi, 10 lưu mới", "gửi 0 bản ghi, 0 lưu mới"):
         done = CliRunner().invoke(main, ["demo", "--once", "--central-port", str(free_port()),
                                          "--field-port", str(free_port()),
                                          "--data", str(tmp_path / "demo")])

@@ -125,5 +125,5 @@ def test_backup_does_not_overwrite_an_existing_file(tmp_path, forum):
     existing = tmp_path / "keep.sqlite3"
     existing.write_bytes(b"precious")
     result = CliRunner().invoke(main, ["backup", str(existing), "--data", str(tmp_path / "data")])
-    assert result.exit_code != 0 and "already exists" in result.output
+    assert result.exit_code != 0 and "đã có" in result.output
     assert existing.read_bytes() == b"precious"

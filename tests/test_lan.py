@@ -111,3 +111,184 @@ def test_wrong_pins_from_many_addresses_lock_pin_entry_for_everyone(lan_app):
     pin_guard.all_failures = [t - lan.LOCK_SECONDS for t in pin_guard.all_failures]
     right = honest.post("/pin", data={"pin": "482913"}, environ_base=PHONE)
     assert right.status_code == 302
+
+
+# --- Addresses and QR code ----------------------------------------------------------
+
+FIB_TRIE = """Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.1
+              /32 host LOCAL
+     |-- 192.168.137.0
+        /24 link UNICAST
+     |-- 192.168.137.1
+        /32 host LOCAL
+     |-- 10.42.0.7
+        /32 host LOCAL
+"""
+
+
+def test_addresses_come_from_every_interface_in_the_routing_trie(tmp_path):
+    trie = tmp_path / "fib_trie"
+    trie.write_text(FIB_TRIE, encoding="ascii")
+    assert lan._from_fib_trie(trie) == {"127.0.0.1", "192.168.137.1", "10.42.0.7"}
+
+
+def test_addresses_are_ipv4_not_loopback_private_first(monkeypatch):
+    monkeypatch.setattr(lan, "_from_host_name", lambda: {"127.0.1.1", "203.0.113.9"})
+    monkeypatch.setattr(lan, "_from_routes", lambda: {"192.168.137.1"})
+    monkeypatch.setattr(lan, "_from_fib_trie", lambda: {"127.0.0.1", "10.42.0.7"})
+    monkeypatch.setattr(lan, "_from_ip_command", lambda: {"fe80::1", "192.168.137.1"})
+    assert lan.lan_addresses() == ["10.42.0.7", "192.168.137.1", "203.0.113.9"]
+
+
+def test_this_machines_addresses_are_found_without_sending_anything():
+    """The machine running the tests has a network address; none is loopback."""
+    found = lan.lan_addresses()
+    assert found and all(not a.startswith("127.") for a in found)
+
+
+def test_laptop_shows_a_qr_code_of_each_address_served_as_svg(lan_app, monkeypatch):
+    import segno
+
+    monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.137.1", "10.42.0.7"])
+    laptop = lan_app.test_client()
+    page = laptop.get("/", environ_base=LAPTOP).text
+    assert 'src="/lan/qr/0.svg"' in page and 'src="/lan/qr/1.svg"' in page
+    assert "http://192.168.137.1:80/" in page
+    qr = laptop.get("/lan/qr/0.svg", environ_base=LAPTOP)
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    expected = segno.make("http://192.168.137.1:80/", error="m")
+    assert qr.data.startswith(b"<svg") and expected.designator in ("2-M", "3-M")
+    drawn = segno.make("http://192.168.137.1:80/", error="m").svg_inline(scale=5, border=2)
+    assert drawn.split("d=", 1)[1][:60] in qr.text  # the same modules: the same address
+    assert laptop.get("/lan/qr/5.svg", environ_base=LAPTOP).status_code == 404
+    # A phone gets neither the PIN nor the code.
+    phone = lan_app.test_client()
+    phone.post("/pin", data={"pin": "482913"}, environ_base=PHONE)
+    assert phone.get("/lan/qr/0.svg", environ_base=PHONE).status_code in (403, 404)
+
+
+# --- A phone records; the rest stays on the laptop ----------------------------------
+
+
+@pytest.fixture
+def phone(lan_app):
+    client = lan_app.test_client()
+    client.post("/pin", data={"pin": "482913"}, environ_base=PHONE)
+    return client
+
+
+@pytest.fixture
+def finalised(villages):
+    from datetime import datetime
+
+    from field_app.extensions import db
+    from field_app.forums import logic as forums
+    from field_app.opinions import logic as opinions
+
+    made = forums.create_forum({
+        "kind": "listening", "village_id": villages[1].id,
+        "started_at": datetime(2026, 11, 1, 8), "venue": "Nhà văn hóa bản Đán",
+        "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
+        "officials_present": "Phó Chủ tịch UBND xã Cầm Văn Sơn",
+        "attendance_total": 40, "attendance_women": 20, "attendance_ethnic_minority": 38,
+        "households_represented": 40, "agenda": "Nghe ý kiến của Nhân dân"})
+    db.session.flush()
+    opinions.create_opinion({"content": "Đường vào bản hỏng", "category_code": "construction"},
+                            made)
+    forums.finalise_forum(made)
+    db.session.commit()
+    return made
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/villages"), ("post", "/villages"), ("get", "/categories"),
+    ("post", "/categories"), ("get", "/setup"), ("get", "/sync/"), ("post", "/sync/run"),
+    ("post", "/sync/enroll"), ("post", "/sync/retry"), ("post", "/villages/import"),
+])
+def test_phone_cannot_administer_villages_categories_or_sync(phone, villages, method, path):
+    response = getattr(phone, method)(path, environ_base=PHONE)
+    assert response.status_code == 403
+    assert "chỉ làm được trên máy tính" in response.get_data(as_text=True)
+
+
+def test_phone_api_refuses_laptop_only_writes_with_a_json_error(phone, villages):
+    response = phone.post("/api/v1/villages", json={"name": "Bản Mới"}, environ_base=PHONE)
+    assert response.status_code == 403
+    assert response.get_json()["code"] == "laptop_only"
+    assert "máy tính" in response.get_json()["message"]
+
+
+def test_phone_cannot_amend_or_finalise_minutes(phone, forum, finalised):
+    from sqlalchemy import select
+
+    from field_app.extensions import db
+    from field_app.opinions.models import Opinion
+
+    said = db.session.execute(select(Opinion).where(Opinion.forum_id == finalised.id)).scalar_one()
+    for path in (f"/forums/{finalised.id}/edit", f"/opinions/{said.id}/edit"):
+        assert phone.get(path, environ_base=PHONE).status_code == 403
+    assert phone.post(f"/forums/{finalised.id}/edit", data={"reason": "x", "author": "y"},
+                      environ_base=PHONE).status_code == 403
+    assert phone.post(f"/forums/{forum.id}/finalise", environ_base=PHONE).status_code == 403
+    assert phone.patch(f"/api/v1/opinions/{said.id}", json={"content": "khác"},
+                       environ_base=PHONE).status_code == 403
+    # The same pages on the laptop.
+    laptop = phone.application.test_client()
+    assert laptop.get(f"/forums/{finalised.id}/edit", environ_base=LAPTOP).status_code == 200
+
+
+def test_phone_records_forums_opinions_and_attachments(phone, villages, forum, finalised):
+    from io import BytesIO
+
+    from PIL import Image
+
+    made = phone.post("/forums/new", environ_base=PHONE, data={
+        "kind": "listening", "village_id": str(villages[0].id),
+        "started_at": "2026-11-29T08:00", "venue": "Nhà văn hóa"})
+    assert made.status_code == 302, made.text
+    assert phone.get(f"/forums/{forum.id}/edit", environ_base=PHONE).status_code == 200
+    added = phone.post(f"/forums/{forum.id}/opinions", environ_base=PHONE,
+                       data={"op-channel": "forum", "op-kind": "petition",
+                             "op-category_code": "construction", "op-level": "commune",
+                             "op-content": "Xin sửa cầu treo"})
+    assert added.status_code == 302, added.text
+    api = phone.post("/api/v1/opinions", environ_base=PHONE, json={
+        "content": "Ý kiến từ điện thoại", "forum_id": str(forum.id),
+        "category_code": "water"})
+    assert api.status_code == 201, api.text
+    photo = BytesIO()
+    Image.new("RGB", (8, 8), "white").save(photo, "JPEG")
+    photo.seek(0)
+    # The photo of the signed minutes comes after finalising.
+    uploaded = phone.post(f"/forums/{finalised.id}/attachments", environ_base=PHONE,
+                          data={"file": (photo, "bien-ban.jpg")},
+                          content_type="multipart/form-data")
+    assert uploaded.status_code in (200, 201, 302), uploaded.text
+    assert phone.get("/opinions", environ_base=PHONE).status_code == 200
+
+
+def test_phone_pages_hide_the_links_it_cannot_use(phone, lan_app, forum, finalised):
+    page = phone.get("/", environ_base=PHONE).text
+    assert 'href="/villages"' not in page and 'href="/sync/"' not in page
+    assert 'href="/categories"' not in page
+    assert 'href="/opinions/new"' in page
+    shown = phone.get(f"/forums/{finalised.id}", environ_base=PHONE).text
+    assert f"/forums/{finalised.id}/edit" not in shown
+    draft = phone.get(f"/forums/{forum.id}", environ_base=PHONE).text
+    assert f"/forums/{forum.id}/edit" in draft and f"/forums/{forum.id}/finalise" not in draft
+    laptop = lan_app.test_client().get("/", environ_base=LAPTOP).text
+    assert 'href="/villages"' in laptop and 'href="/sync/"' in laptop
+
+
+def test_the_qr_code_is_drawn_before_the_commune_is_chosen(app, monkeypatch):
+    """The set-up page shows the banner too: its QR image must not redirect."""
+    lan.enable_lan(app, "482913")
+    monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.137.1"])
+    qr = app.test_client().get("/lan/qr/0.svg", environ_base=LAPTOP)
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"

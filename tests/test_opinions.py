@@ -213,7 +213,7 @@ def test_office_filters_follow_the_pull_that_changed_status_or_answer(app, forum
                                      "category_code": "construction"}, forum)
             for i in range(4)]
     db.session.commit()
-    today = opinions.local_today()
+    today = opinions.vietnam_today()
     first = datetime(2026, 11, 29, 8, 0)
     outbox.apply_changes([
         _office(said[0], status="answered", answer_text="Đã sửa.",

@@ -2,9 +2,11 @@
 
 import os
 import shutil
+import site
 import socket
 import subprocess
 import sys
+import sysconfig
 import time
 import urllib.request
 from pathlib import Path
@@ -32,6 +34,22 @@ def get(url: str, tries: int = 100, headers: dict | None = None) -> tuple[int, s
     raise AssertionError(f"{url} did not answer")
 
 
+def venv_python(venv: Path) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / (
+        "python.exe" if os.name == "nt" else "python")
+
+
+def running_site_dirs() -> list[str]:
+    """Return the site directories of the interpreter running the tests, in its order."""
+    dirs = [*site.getsitepackages(), sysconfig.get_paths()["purelib"],
+            sysconfig.get_paths()["platlib"]]
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    # Debian's python3 keeps packages in dist-packages folders that are only on sys.path.
+    dirs += [entry for entry in sys.path if entry.endswith(("site-packages", "dist-packages"))]
+    return [d for d in dict.fromkeys(dirs) if Path(d).is_dir()]
+
+
 @pytest.mark.timeout(300)
 def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
     wheels = tmp_path / "wheels"
@@ -39,20 +57,27 @@ def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
     # renamed since an earlier build (a migration) would ship twice from there.
     source = tmp_path / "source"
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        "build", "dist", "*.egg-info", ".git", "test-artifacts", "__pycache__",
+        "build", "dist", "*.egg-info", ".git", ".venv", "test-artifacts", "__pycache__",
         ".hypothesis", ".*_cache"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
                     "--no-build-isolation", "-q", "-w", str(wheels)], check=True,
                    cwd=tmp_path)
     (wheel,) = wheels.glob("langnghe-*.whl")
     venv = tmp_path / "venv"
-    # System site-packages provide the dependencies offline; the venv's own
-    # site-packages come first, so the wheel's field_app is the one imported.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
-                   check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     bindir = venv / ("Scripts" if os.name == "nt" else "bin")
     subprocess.run([str(bindir / "python"), "-m", "pip", "install", "-q", "--no-deps",
                     str(wheel)], check=True)
+    # The dependencies come offline from the environment running the tests (a venv,
+    # or the system's Python): its site directories go after the new venv's own, as
+    # plain path entries — their .pth files (this tree's editable install) are not
+    # read, so the wheel's field_app is the one imported. Written after the install:
+    # pip would otherwise find the running environment's langnghe and skip the wheel.
+    purelib = subprocess.run([str(venv_python(venv)), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    (Path(purelib) / "running-env.pth").write_text(
+        "".join(f"{path}\n" for path in running_site_dirs()), encoding="utf-8")
     where = subprocess.run([str(bindir / "python"), "-c",
                             "import field_app; print(field_app.__file__)"],
                            check=True, capture_output=True, text=True, cwd=tmp_path).stdout
@@ -79,3 +104,26 @@ def test_wheel_install_serves_the_setup_page_and_its_css(tmp_path):
         server.terminate()
         server.wait(timeout=20)
         server.stdout.close()
+
+
+def readme_commands() -> list[str]:
+    """Return the one-line shell commands of the README's "Two commands" section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in section.split("```sh\n")[1:]
+            for block in [block.split("```", 1)[0]]]
+
+
+def test_ci_runs_exactly_the_readmes_test_command():
+    start, tests = readme_commands()
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci == tests
+    assert "python -m pytest" in tests
+
+
+def test_readme_commands_make_a_venv_first_where_pip_install_is_refused():
+    """PEP 668: Debian's python3 refuses `pip install` outside a virtual environment."""
+    for command in readme_commands():
+        assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && "), command
+    start, _ = readme_commands()
+    assert start.endswith("pip install . && langnghe field")

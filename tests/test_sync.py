@@ -223,12 +223,27 @@ def test_laptop_killed_between_acknowledgement_and_marking_sent(central, laptop)
     assert_same_records(central)
 
 
-def test_central_killed_during_ingest_then_restarted(central, laptop):
-    record_forum(3000)
+def test_central_killed_during_ingest_then_restarted(central, laptop, monkeypatch):
+    # ~1 KB a record: 600 records in 64 KB batches make ten batches, one in flight at the
+    # kill (3,000 records in 2 MB batches took ~50 s per backend for the same path).
+    record_forum(600)
     outbox.enroll(central.url, central.enrolment_code())
-    outbox.state().batch_bytes = 2 * 1024 * 1024
+    outbox.state().batch_bytes = 64 * 1024
     db.session.commit()
     failures: list = []
+    acknowledged = threading.Event()  # the central holds the first batch
+    next_batch_sent = threading.Event()
+    central_dead = threading.Event()
+    real_push = SyncClient.push
+
+    def push(self, envelope):
+        if acknowledged.is_set() and not central_dead.is_set():
+            next_batch_sent.set()  # the kill lands while this batch goes in
+        answer = real_push(self, envelope)
+        acknowledged.set()
+        return answer
+
+    monkeypatch.setattr(SyncClient, "push", push)
 
     def sync() -> None:
         with laptop.app_context():
@@ -237,18 +252,21 @@ def test_central_killed_during_ingest_then_restarted(central, laptop):
             except SyncError as exc:
                 failures.append(exc)
 
+    # Waits on events, never on the clock: under load every step is slow, not wrong.
     worker = threading.Thread(target=sync)
     worker.start()
-    deadline = time.monotonic() + 30
-    while central.count() == 0 and time.monotonic() < deadline:
-        time.sleep(0.005)  # wait until the first batch is in
+    assert next_batch_sent.wait(timeout=600), "the second batch never left"
     central.kill()
-    worker.join(timeout=120)
+    central_dead.set()
+    worker.join(timeout=600)
     assert not worker.is_alive()
+    assert failures  # the sync stopped with a readable error, not a hang
+    assert 0 < central.count() < 604
     central.start()
+    monkeypatch.setattr(SyncClient, "push", real_push)
     outbox.run_sync()
     assert outbox.pending_count() == 0
-    assert central.count() == 3004
+    assert central.count() == 604
     assert_same_records(central)
 
 

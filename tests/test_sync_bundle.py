@@ -137,20 +137,20 @@ def test_bundle_round_trip_through_the_command_line(central, laptop, tmp_path):
     path = tmp_path / "cli.bundle"
     done = runner.invoke(main, ["export-bundle", str(path), "--data", data])
     assert done.exit_code == 0, done.output
-    assert "Wrote 7 records" in done.output
+    assert "Đã ghi 7 bản ghi" in done.output
     done = runner.invoke(main, ["central", "--database", central.database, "--data",
                                 str(central.data_dir), "import-bundle", str(path)])
     assert done.exit_code == 0, done.output
-    assert "7 stored" in done.output
+    assert "7 lưu mới" in done.output
     done = runner.invoke(main, ["central", "--database", central.database, "--data",
                                 str(central.data_dir), "import-bundle", str(path)])
-    assert "0 stored, 7 already held" in done.output
+    assert "0 lưu mới, 7 đã có" in done.output
     ack = tmp_path / "ack.json"
     with central.engine.connect() as conn:
         ack.write_bytes(bundle.ack_file(conn, outbox.state().device_id))
     done = runner.invoke(main, ["import-ack", str(ack), "--data", data])
     assert done.exit_code == 0, done.output
-    assert "7 records acknowledged; 0 still waiting" in done.output
+    assert "7 bản ghi đã được xã xác nhận; 0 bản ghi còn chờ" in done.output
     assert_same_records(central)
 
 

@@ -72,7 +72,7 @@ def test_a_stored_nul_is_rejected_alone_and_the_rest_is_stored(central, laptop):
     ("forum", "venue", "Nhà\x1b văn hóa"),
     ("forum", "started_at", "0010-11-20T08:00:00"),
     ("forum", "started_at", "2150-11-20T08:00:00"),
-])
+], ids=lambda value: value if isinstance(value, str) and len(value) < 30 else "long")
 def test_the_laptop_api_refuses_what_the_central_would(laptop, collection, field, value):
     client = laptop.test_client()
     village = client.get("/api/v1/villages").get_json()["items"][0]["id"]
@@ -96,7 +96,7 @@ def test_the_laptop_api_refuses_what_the_central_would(laptop, collection, field
     ("raiser_name", "Đ" * 120),
     ("spot_answer_by", "Đ" * 120),
     ("content", "Đường\tvào bản\r\nsạt lở " + "x" * 9_970),
-])
+], ids=("phone-20", "name-120", "answer-by-120", "content-tab-crlf-10000"))
 def test_edge_values_the_laptop_accepts_are_accepted_by_the_central(central, laptop,
                                                                     field, value):
     forum, _ = record_forum(0, summary="x" * 10_000, started_at=datetime(2000, 1, 1))

@@ -58,7 +58,7 @@ def test_a_content_edit_keeps_the_office_reclassification(central, laptop):
 
     output = langnghe_sync(laptop)
 
-    assert "0 rejected" in output
+    assert "0 bị từ chối" in output
     stored = central_opinion(central, target).data
     assert stored["category_code"] == "security" and stored["category_name"] == "An ninh trật tự"
     assert stored["content"].startswith("Đường vào bản sạt lở nặng")
@@ -147,7 +147,7 @@ def test_a_photo_of_an_opinion_edited_after_it_was_taken_goes_up_in_the_first_sy
 
     output = langnghe_sync(laptop)
 
-    assert "0 rejected" in output and "1 photos" in output
+    assert "0 bị từ chối" in output and "1 ảnh" in output
     [attachment] = central.records("attachment")
     assert attachment.data["opinion_id"] == str(target)
     assert outbox.pending_count() == 0  # a sync that reports success leaves nothing waiting

@@ -215,6 +215,8 @@ class OpinionSchema(RecordSchema):
     spot_answer_by = text()
     spot_answer = text()
     needs_follow_up = fields.Boolean(allow_none=True)
+    received_on = fields.Date(allow_none=True, metadata={
+        "description": "Ngoài hội nghị: ngày tiếp nhận (không sau hôm nay, giờ Việt Nam)."})
     identity_protected = fields.Boolean(dump_only=True, metadata={
         "description": "Tố cáo: danh tính người nêu được giữ bí mật; tên, giới tính và điện "
                        "thoại không bao giờ được gửi ra (null)."})

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from ..api.schemas import VIETNAM
 from ..areas.logic import current_commune, villages
 from ..attachments.forms import AttachmentForm
 from ..attachments.logic import attachments_of
@@ -50,7 +51,10 @@ def new():
     form = ForumForm(villages=villages())
     if request.method == "GET":
         form.village_id.data = request.args.get("village")
-        form.started_at.data = datetime.now().replace(second=0, microsecond=0)
+        # Vietnam's wall clock, as every time the app shows: on a laptop set to UTC a
+        # 29/11 evening forum would otherwise be dated 30/11.
+        form.started_at.data = datetime.now(VIETNAM).replace(tzinfo=None, second=0,
+                                                             microsecond=0)
     if form.validate_on_submit():
         client_id = as_uuid(form.client_id.data or None)
         try:

@@ -11,7 +11,10 @@ config = context.config
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
 # Keep the app's loggers (waitress) alive when migrations run at start-up.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Alembic's INFO lines ("Running upgrade …") only with `langnghe --verbose`: every
+# command runs the migrations, and a village head reads that console.
+if current_app.config.get("VERBOSE"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

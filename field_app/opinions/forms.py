@@ -1,7 +1,15 @@
 """Opinion forms: quick entry at a forum, intake outside forums, edit/amend."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional
 
 from ..forms import Form
@@ -40,6 +48,7 @@ class OpinionForm(Form):
     spot_answer = TextAreaField(_l("Nội dung trả lời"), validators=[Optional()],
                                 render_kw=length_attrs("opinion", "spot_answer"))
     needs_follow_up = BooleanField(_l("Cần theo dõi giải quyết"), default=True)
+    received_on = DateField(_l("Ngày tiếp nhận"), validators=[Optional()])
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,7 +57,7 @@ class OpinionForm(Form):
         self.source_org.choices = [("", "—")] + choices(SOURCE_ORG_LABELS)
         self.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
         self.raiser_gender.choices = [("", "—")] + choices(GENDER_LABELS)
-        self.category_code.choices = [(c.code, c.name) for c in categories]
+        self.category_code.choices = [(c.code, c.label) for c in categories]
         self.level.choices = choices(LEVEL_LABELS)
 
     def values(self) -> dict:
@@ -56,7 +65,8 @@ class OpinionForm(Form):
         data = {name: getattr(self, name).data for name in (
             "kind", "channel", "source_org", "village_id", "raiser_name", "raiser_gender",
             "raiser_phone", "anonymous", "on_behalf_households", "category_code", "content",
-            "level", "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up")}
+            "level", "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up",
+            "received_on")}
         for name in ("source_org", "raiser_gender", "village_id"):
             data[name] = data[name] or None
         return data
@@ -86,7 +96,7 @@ class SearchForm(Form):
         everything = [("", _l("Tất cả"))]
         self.village_id.choices = everything + [(str(v.id), v.name) for v in villages]
         self.kind.choices = everything + choices(OPINION_KIND_LABELS)
-        self.category_code.choices = everything + [(c.code, c.name) for c in categories]
+        self.category_code.choices = everything + [(c.code, c.label) for c in categories]
         self.follow_up.choices = everything + [("yes", _l("Cần theo dõi")),
                                                ("no", _l("Không cần theo dõi"))]
         self.office.choices = everything + [

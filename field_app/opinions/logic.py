@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func
 
@@ -30,7 +28,7 @@ IDENTITY_FIELDS = ("raiser_name", "raiser_gender", "raiser_phone")
 OPINION_FIELDS = (
     "kind", "channel", "source_org", "village_id", "anonymous", "raiser_name", "raiser_gender",
     "raiser_phone", "on_behalf_households", "category_code", "content", "level",
-    "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up",
+    "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up", "received_on",
 )
 
 
@@ -72,6 +70,30 @@ def _choice(data, name, allowed, errors, default=None, required=True):
     if value not in allowed:
         errors[name] = _("Giá trị không hợp lệ.")
     return value
+
+
+def _received_on(data: dict[str, Any], errors: dict[str, str]) -> date | None:
+    """Return the day an opinion outside a forum was received: given, never future."""
+    value = data.get("received_on")
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            errors["received_on"] = _("Ngày không hợp lệ (dạng ngày/tháng/năm).")
+            return None
+    if not isinstance(value, date):
+        errors["received_on"] = _("Ngày không hợp lệ (dạng ngày/tháng/năm).")
+        return None
+    if value > vietnam_today():
+        errors["received_on"] = _("Ngày tiếp nhận không thể sau hôm nay.")
+    return value
+
+
+def vietnam_today() -> date:
+    """Return today's date in Vietnam (UTC+7 all year), whatever the laptop's time zone."""
+    return datetime.now(timezone(timedelta(hours=7))).date()
 
 
 def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
@@ -125,6 +147,7 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
         clean["answered_on_spot"] = True
     follow = data.get("needs_follow_up")
     clean["needs_follow_up"] = (not clean["answered_on_spot"]) if follow is None else bool(follow)
+    clean["received_on"] = None if forum is not None else _received_on(data, errors)
     # Lengths, control characters…: the wire's rules, so the central never refuses it later.
     errors = {**wire_errors("opinion", clean), **errors}
     if errors:
@@ -229,11 +252,6 @@ DONE_STATUSES = ("answered", "closed")
 OFFICE_FILTERS = ("answered", "overdue", "new")
 
 
-def local_today() -> date:
-    """Return today's date in the commune's time zone (laptops often run on UTC)."""
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
-
-
 def overdue_condition(today: date):
     """Return the SQL condition for an opinion past its due date and not answered."""
     return and_(Opinion.due_date < today, Opinion.status.not_in(DONE_STATUSES))
@@ -244,7 +262,7 @@ def is_overdue(opinion: Opinion, today: date | None = None) -> bool:
 
     The same rule as `overdue_condition`, for one opinion already loaded.
     """
-    return (opinion.due_date is not None and opinion.due_date < (today or local_today())
+    return (opinion.due_date is not None and opinion.due_date < (today or vietnam_today())
             and opinion.status not in DONE_STATUSES)
 
 
@@ -261,7 +279,7 @@ def office_condition(office: str | None, today: date | None = None):
     if office == "answered":
         return Opinion.answer_text.is_not(None) & (Opinion.answer_text != "")
     if office == "overdue":
-        return overdue_condition(today or local_today())
+        return overdue_condition(today or vietnam_today())
     if office == "new":
         since = last_answers_at()
         return Opinion.central_changed_at >= since if since else false()

@@ -51,6 +51,15 @@ class Category(db.Model):
     position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 
+    @property
+    def label(self) -> str:
+        """Return the name to show: a seeded one in the user's language, else as typed."""
+        from ..labels import CATEGORY_LABELS
+
+        if self.code in CATEGORY_LABELS and dict(SEED_CATEGORIES).get(self.code) == self.name:
+            return str(CATEGORY_LABELS[self.code])
+        return self.name
+
 
 class Opinion(RecordMixin, db.Model):
     """One opinion, petition or complaint raised by a citizen."""
@@ -80,6 +89,8 @@ class Opinion(RecordMixin, db.Model):
     spot_answer_by: Mapped[str | None] = mapped_column(String(120))
     spot_answer: Mapped[str | None] = mapped_column(Text)
     needs_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Outside forums: the day received (a forum's opinions are dated by their forum).
+    received_on: Mapped[date | None] = mapped_column(Date)
     # Content, name and answer folded for diacritic-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
 

@@ -66,6 +66,7 @@ def new():
         form.channel.data = "mttq"
         form.level.data = "commune"
         form.needs_follow_up.data = True
+        form.received_on.data = logic.vietnam_today()
     if form.validate_on_submit():
         try:
             opinion = logic.create_opinion(form.values(),
@@ -95,7 +96,7 @@ def index():
     page = logic.search_opinions(filters, request.args.get("page", 1, type=int),
                                  current_app.config["PAGE_SIZE"])
     return render_template("opinions/index.html", form=form, page=page,
-                           today=logic.local_today(), is_overdue=logic.is_overdue,
+                           today=logic.vietnam_today(), is_overdue=logic.is_overdue,
                            answers_at=logic.last_answers_at())
 
 
@@ -109,7 +110,7 @@ def show(opinion_id):
     response = make_response(render_template(
         "opinions/show.html", opinion=opinion, attachments=attachments_of(opinion=opinion),
         attachment_form=AttachmentForm(formdata=None), confirm=ConfirmForm(),
-        may_reveal=may_reveal, reveal=reveal, today=logic.local_today(),
+        may_reveal=may_reveal, reveal=reveal, today=logic.vietnam_today(),
         overdue=logic.is_overdue(opinion)))
     if reveal:
         # Never kept by the service worker or any cache.

@@ -9,15 +9,18 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 
 from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
@@ -217,29 +220,80 @@ def _wire_record(entry: Waiting) -> dict[str, Any]:
 def waiting_records() -> list[dict[str, Any]]:
     """Return every unacknowledged record as it goes on the wire, parents first."""
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
-    return [_wire_record(entry) for entry in _pending(upto)]
+    records = []
+    for entries in _chunks(_pending(upto)):
+        held = _prefetch(entries)  # noqa: F841 - keeps the rows in the identity map
+        records.extend(_wire_record(entry) for entry in entries)
+    return records
+
+
+# Rows read or written by one IN (…) statement: well under SQLite's parameter limit.
+CHUNK = 500
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _prefetch(entries: Iterable[Waiting]) -> list[Any]:
+    """Load the rows of these waiting records, one query per collection, not one per record.
+
+    Hold the list returned while the records are built: the session's identity
+    map keeps rows only weakly, and `_wire_record`'s get() then costs no query.
+    """
+    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for entry in entries:
+        if entry.op == "put":
+            wanted[entry.collection].append(entry.record_id)
+    rows: list[Any] = []
+    for collection, ids in wanted.items():
+        model = MODELS[collection]
+        query = select(model).where(model.id.in_(ids))
+        if model is Opinion:  # its category's name travels with it
+            query = query.options(joinedload(Opinion.category))
+        rows.extend(db.session.execute(query).scalars())
+    return rows
+
+
+def _mark_acknowledged(acked: dict[uuid.UUID, int]) -> None:
+    """Mark what the central holds, a few set-based statements per 500 records.
+
+    The newest acknowledged row of each record is kept (its stamp is offered if
+    the central is restored); older rows go; a change made during the push
+    (a higher seq) stays pending.
+    """
+    for ids in _chunks(list(acked)):
+        rows = db.session.execute(select(Outbox.seq, Outbox.record_id)
+                                  .where(Outbox.record_id.in_(ids))).all()
+        older = [row.seq for row in rows if row.seq < acked[row.record_id]]
+        newest = [row.seq for row in rows if row.seq == acked[row.record_id]]
+        if older:
+            db.session.execute(delete(Outbox).where(Outbox.seq.in_(older))
+                               .execution_options(synchronize_session=False))
+        if newest:
+            db.session.execute(update(Outbox).where(Outbox.seq.in_(newest))
+                               .values(state="acked", reject_code=None, reject_message=None)
+                               .execution_options(synchronize_session=False))
 
 
 def _apply_results(sent: list[dict[str, Any]], answer: dict[str, Any], summary: Summary) -> None:
     """Mark what the central acknowledged; keep refused records with their reason."""
     results = answer.get("results", "")
     reasons = {item["i"]: item for item in answer.get("rejections", [])}
+    acked: dict[uuid.UUID, int] = {}
     for index, item in enumerate(sent):
         record_id, seq = uuid.UUID(item["id"]), item["seq"]
         letter = results[index] if index < len(results) else "?"
         if letter in "SU":
-            # Keep the newest acknowledged row: its stamp is offered if the central is restored.
-            db.session.execute(delete(Outbox).where(
-                Outbox.record_id == record_id, Outbox.seq < seq))
-            db.session.execute(update(Outbox).where(
-                Outbox.record_id == record_id, Outbox.seq == seq).values(
-                state="acked", reject_code=None, reject_message=None))
+            acked[record_id] = seq
         elif letter == "R":
             reason = reasons.get(index, {})
             db.session.execute(update(Outbox).where(
                 Outbox.record_id == record_id, Outbox.seq <= seq).values(
                 state="rejected", reject_code=reason.get("code"),
                 reject_message=reason.get("message")))
+    _mark_acknowledged(acked)
     summary.stored += answer.get("stored", 0)
     summary.unchanged += answer.get("unchanged", 0)
     summary.rejected += answer.get("rejected", 0)
@@ -249,13 +303,18 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
          progress: Progress | None = None) -> list[dict[str, Any]]:
     """Send every waiting record in batches bounded by bytes; return the blobs missing."""
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
-    waiting = _pending(upto)
+    waiting = deque(_pending(upto))
     missing: dict[str, dict[str, Any]] = {}
     done = 0
     while waiting:
         budget, taken, batch, size = row.batch_bytes, [], [], 0
+        loaded, held = 0, []  # rows of this batch, strongly held (see _prefetch)
         while waiting and (not batch or size < budget) and len(batch) < MAX_RECORDS_PER_BATCH:
-            taken.append(waiting.pop(0))
+            if not loaded:
+                loaded = min(CHUNK, len(waiting))
+                held.extend(_prefetch(islice(waiting, loaded)))
+            loaded -= 1
+            taken.append(waiting.popleft())
             item = _wire_record(taken[-1])
             size += len(dumps(item))
             batch.append(item)
@@ -276,7 +335,7 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
                 raise
             # The central takes less than we sent: send the same records in smaller parts.
             row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
-            waiting[:0] = taken
+            waiting.extendleft(reversed(taken))
             continue
         # A good link carries bigger batches next time; a slow one smaller.
         elapsed = time.monotonic() - started

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sync.errors import BadBundle, SyncError
 
 from ..extensions import db
-from ..opinions.logic import count_opinions, local_today
+from ..opinions.logic import count_opinions, vietnam_today
 from . import logic, runner
 
 bp = Blueprint("outbox", __name__, url_prefix="/sync")
@@ -116,7 +116,7 @@ def export_bundle():
         flash(_("Không ghi được tệp USB (%(error)s). Dữ liệu trên máy không bị ảnh hưởng.",
                 error=exc.strerror), "error")
         return _page(status=500)
-    name = f"langnghe-{logic.state().device_id}-{local_today():%Y%m%d}.bundle"
+    name = f"langnghe-{logic.state().device_id}-{vietnam_today():%Y%m%d}.bundle"
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"

@@ -10,17 +10,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import ipaddress
 import secrets
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Flask,
+    abort,
     current_app,
+    has_app_context,
+    make_response,
     redirect,
     render_template,
     request,
@@ -31,6 +39,7 @@ from flask_babel import gettext as _
 
 from ..errors import error_body
 from ..security import check_request
+from .rights import check_phone_rights, phone_may
 
 LOOPBACK_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # noqa: S104  (--lan: phones on the hotspot must reach the laptop)
@@ -64,18 +73,103 @@ def is_local(address: str | None) -> bool:
         return False
 
 
+# Never sent to: a UDP socket's connect() only asks the kernel which local address
+# would route there. One per private range: each may route through another interface.
+ROUTE_PROBES = ("10.255.255.255", "172.31.255.255", "192.168.255.255", "100.64.0.1")
+
+
+def _usable(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return (ip.version == 4 and not ip.is_loopback and not ip.is_unspecified
+            and not ip.is_multicast)
+
+
+def _from_host_name() -> set[str]:
+    found = set()
+    for name in {socket.gethostname(), socket.getfqdn()}:
+        try:
+            found |= {info[4][0] for info in socket.getaddrinfo(name, None, socket.AF_INET)}
+        except OSError:
+            continue
+    return found
+
+
+def _from_routes() -> set[str]:
+    found = set()
+    for probe in ROUTE_PROBES:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            try:
+                sock.connect((probe, 9))  # UDP: no packet leaves
+                found.add(sock.getsockname()[0])
+            except OSError:
+                continue
+    return found
+
+
+def _from_fib_trie(path: Path = Path("/proc/net/fib_trie")) -> set[str]:
+    """Return the local addresses in Linux's routing trie (every interface)."""
+    try:
+        lines = path.read_text(encoding="ascii", errors="replace").splitlines()
+    except OSError:
+        return set()
+    found = set()
+    for previous, line in zip(lines, lines[1:], strict=False):
+        if line.strip().startswith("/32 host LOCAL") and "--" in previous:
+            found.add(previous.split("--", 1)[1].strip())
+    return found
+
+
+def _from_ip_command() -> set[str]:
+    """Return the addresses `ip -4 -o addr` lists, where the command exists."""
+    if shutil.which("ip") is None:
+        return set()
+    try:
+        out = subprocess.run(["ip", "-4", "-o", "addr", "show"], capture_output=True,
+                             text=True, timeout=3, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {word.split("/")[0] for line in out.splitlines()
+            for before, word in zip(line.split(), line.split()[1:], strict=False)
+            if before == "inet"}
+
+
 def lan_addresses() -> list[str]:
     """Return this laptop's IPv4 addresses others on the hotspot can open.
 
-    Read from the host name only (no packet is sent): good enough to print
-    a hint; the user can always read the address from the Wi-Fi settings.
+    Asked of the system only, from every source it has (host name, routing
+    table, Linux's interface list): no packet is sent and no internet is
+    needed. Private addresses (a hotspot's) first.
     """
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return []
-    found = {info[4][0] for info in infos}
-    return sorted(a for a in found if not ipaddress.ip_address(a).is_loopback)
+    found: set[str] = set()
+    for source in (_from_host_name, _from_routes, _from_fib_trie, _from_ip_command):
+        found |= source()
+    usable = [ipaddress.ip_address(a) for a in found if _usable(a)]
+    return [str(ip) for ip in sorted(usable, key=lambda ip: (not ip.is_private,
+                                                            ip.is_link_local, ip))]
+
+
+# Every laptop page shows the addresses: ask the system again at most this often.
+ADDRESS_TTL = 10.0
+
+
+def current_addresses() -> list[str]:
+    """Return lan_addresses(), remembered for ADDRESS_TTL seconds per app."""
+    pin_guard = guard() if has_app_context() else None  # `langnghe field` prints them too
+    if pin_guard is None:
+        return lan_addresses()
+    with pin_guard.lock:
+        if time.monotonic() - pin_guard.addresses_at > ADDRESS_TTL:
+            pin_guard.addresses = lan_addresses()
+            pin_guard.addresses_at = time.monotonic()
+        return list(pin_guard.addresses)
+
+
+def address_urls(port: str | int) -> list[str]:
+    """Return the addresses a phone can type to open this laptop on `port`."""
+    return [f"http://{address}:{port}/" for address in current_addresses()]
 
 
 @dataclass
@@ -85,6 +179,8 @@ class PinGuard:
     pin: str
     failures: dict[str, list[float]] = field(default_factory=dict)
     all_failures: list[float] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    addresses_at: float = float("-inf")
     # waitress serves requests on several threads.
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -147,6 +243,7 @@ def enable_lan(app: Flask, pin: str) -> PinGuard:
         if is_local(request.remote_addr) or request.endpoint in OPEN_ENDPOINTS:
             return None
         if session.get("lan") == pin_guard.token:
+            check_phone_rights()  # a phone records; the rest stays on the laptop
             return None
         if request.path.startswith("/api/"):
             return error_body(401, "pin_required",
@@ -193,11 +290,44 @@ def pin():
     return render_template("pwa/pin.html", error=error, next=target), status
 
 
+def _port() -> int:
+    """Return the port this page was served on (the one phones must use too)."""
+    return urlsplit(request.host_url).port or 80
+
+
+def on_phone() -> bool:
+    """Tell whether this request comes from a phone on the hotspot (not the laptop)."""
+    return guard() is not None and not is_local(request.remote_addr)
+
+
+def may(endpoint: str, **view_args) -> bool:
+    """Tell templates whether to show a link: everything on the laptop, a phone's rights."""
+    return not on_phone() or phone_may(endpoint, view_args)
+
+
 def pin_banner() -> dict:
     """Give the laptop's own pages the PIN and addresses to show phones."""
     pin_guard = guard()
     if pin_guard is None or not is_local(request.remote_addr):
-        return {"lan_pin": None}
-    return {"lan_pin": pin_guard.pin, "lan_urls": [
-        f"http://{address}:{request.host.rpartition(':')[2] or '80'}/"
-        for address in lan_addresses()]}
+        return {"lan_pin": None, "may": may}
+    return {"lan_pin": pin_guard.pin, "may": may,
+            "lan_urls": address_urls(_port())}
+
+
+@bp.get("/lan/qr/<int:index>.svg")
+def qr(index: int):
+    """Draw the QR code of the laptop's `index`-th address, for a phone's camera."""
+    import segno
+
+    if guard() is None or not is_local(request.remote_addr):
+        abort(404)
+    urls = address_urls(_port())
+    if index >= len(urls):
+        abort(404)
+    out = io.BytesIO()
+    segno.make(urls[index], error="m").save(out, kind="svg", scale=5, border=2,
+                                             xmldecl=False, title=urls[index])
+    response = make_response(out.getvalue())
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "no-store"  # the address changes with the network
+    return response

@@ -23,7 +23,20 @@
 
   var TEXT_FIELDS = ["kind", "channel", "source_org", "village_id", "category_code", "level",
                      "raiser_name", "raiser_gender", "raiser_phone", "content", "spot_answer_by",
-                     "spot_answer"];
+                     "spot_answer", "received_on"];
+
+  /* The top bar's "not yet at the commune" count, after a record was saved. */
+  function refreshSyncCount() {
+    var count = document.querySelector(".sync-count[data-status-url]");
+    if (!count || !window.fetch) { return; }
+    fetch(count.dataset.statusUrl, { headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (json) {
+        if (json && typeof json.pending === "number") {
+          count.textContent = count.dataset.template.replace("{n}", json.pending);
+        }
+      }, function () { /* offline: the count stays until the server answers again */ });
+  }
   var CHECKS = ["anonymous", "answered_on_spot", "needs_follow_up"];
 
   /* One opinion form (quick entry at a forum, or intake outside forums). */
@@ -243,6 +256,12 @@
         if (reason) { mark.title = reason; }
       }
       cells[1].textContent = data.anonymous ? form.dataset.anonymous : (data.raiser_name || "—");
+      if (data.on_behalf_households) {
+        var households = document.createElement("small");
+        households.textContent = form.dataset.households.replace("{n}", data.on_behalf_households);
+        cells[1].appendChild(document.createElement("br"));
+        cells[1].appendChild(households);
+      }
       cells[2].textContent = optionText(field("kind"), data.kind) + " · " +
         optionText(field("category_code"), data.category_code);
       cells[3].className = "content";
@@ -264,6 +283,7 @@
 
     entry.onSaved = function (opinion, body) {
       showRow(opinion.id, body, opinion);
+      refreshSyncCount();
       resetForNextSpeaker();
       if (window.LangNghe) { window.LangNghe.draftSaved(form); }
       entry.say(form.dataset.saved.replace("{n}", opinion.position), false);
@@ -292,6 +312,7 @@
       document.addEventListener("langnghe:sent", function (event) {
         var record = event.detail.record;
         if (record && record.forum_id === form.dataset.forum) { showRow(record.id, record, record); }
+        refreshSyncCount();
       });
       LN.fixHandler = function (item) {
         if (!mine(item)) { return false; }

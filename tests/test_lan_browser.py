@@ -1,0 +1,106 @@
+"""`langnghe field --lan` in real Chromium: the laptop shows the PIN and a QR code; a
+phone on the hotspot records a forum and its opinions but cannot amend or administer."""
+
+from datetime import datetime
+
+import pytest
+
+from field_app import create_app
+from field_app.areas import logic as areas
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+from field_app.forums import logic as forums
+from field_app.opinions import logic as opinions
+from field_app.pwa import lan
+
+from .browser import CHROMIUM_FLAGS, FieldServer, chromium_path, watch_csp
+from .conftest import MUONG_LA
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+
+@pytest.fixture
+def lan_server(tmp_path):
+    """`langnghe field --lan` with a village and one finalised forum; its id."""
+    data_dir = tmp_path / "server-data"
+    setup = create_app({"DATA_DIR": data_dir})
+    upgrade_database(setup)
+    with setup.app_context():
+        commune = areas.choose_commune(MUONG_LA)
+        village = areas.add_village(commune, "Bản Nà Lò", None, 120)
+        db.session.flush()
+        done = forums.create_forum({
+            "kind": "listening", "village_id": village.id,
+            "started_at": datetime(2026, 11, 1, 8), "venue": "Nhà văn hóa",
+            "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
+            "officials_present": "Cầm Văn Sơn", "attendance_total": 40,
+            "attendance_women": 20, "attendance_ethnic_minority": 38,
+            "households_represented": 40, "agenda": "Nghe ý kiến của Nhân dân"})
+        opinions.create_opinion({"content": "Đường vào bản hỏng",
+                                 "category_code": "construction"}, done)
+        forums.finalise_forum(done)
+        db.session.commit()
+        finalised = str(done.id)
+        db.engine.dispose()
+    server = FieldServer(data_dir, ("--lan",)).start()
+    yield server, finalised
+    server.stop()
+
+
+def test_phone_on_the_hotspot_records_but_cannot_amend(lan_server):
+    from playwright.sync_api import sync_playwright
+
+    server, finalised = lan_server
+    address = lan.lan_addresses()[0]  # the machine's own address: not loopback
+    phone_url = f"http://{address}:{server.port}"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                             args=CHROMIUM_FLAGS)
+        laptop = browser.new_context(viewport={"width": 1366, "height": 768},
+                                     locale="vi-VN").new_page()
+        violations = watch_csp(laptop)
+        laptop.goto(server.url + "/")
+        pin = laptop.locator(".lan-banner .pin").inner_text().strip()
+        assert len(pin) == 6
+        assert phone_url + "/" in laptop.locator(".lan-banner").inner_text()
+        laptop.get_by_text("Mã QR cho điện thoại").click()
+        qr = laptop.locator(".lan-qr img").first
+        qr.wait_for()
+        assert qr.evaluate("img => img.complete && img.naturalWidth > 100")
+        assert not violations, violations  # the QR is a same-origin image: CSP allows it
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844},
+                                    locale="vi-VN", is_mobile=True).new_page()
+        phone.goto(phone_url + "/")
+        assert "/pin" in phone.url
+        phone.fill("#pin", pin)
+        phone.get_by_role("button", name="Vào").click()
+        phone.wait_for_url(phone_url + "/")
+        nav = phone.locator("header nav")
+        assert nav.get_by_role("link", name="Hội nghị", exact=True).count() == 1
+        for hidden in ("/villages", "/categories", "/sync/"):
+            assert nav.locator(f'a[href="{hidden}"]').count() == 0, hidden
+            assert laptop.locator(f'header nav a[href="{hidden}"]').count() == 1, hidden
+
+        # Recording: a new forum and an opinion typed into it.
+        phone.get_by_role("link", name="+ Tạo hội nghị").click()
+        phone.select_option("#village_id", label="Bản Nà Lò")
+        phone.fill("#venue", "Nhà văn hóa bản Nà Lò")
+        phone.get_by_role("button", name="Lưu").click()
+        phone.wait_for_url("**/forums/*")
+        phone.fill("#op-content", "Xin sửa cầu treo qua suối")
+        phone.locator("#op-content").press("Enter")
+        phone.wait_for_selector("#opinions tbody tr:nth-child(1)")
+        assert "Xin sửa cầu treo" in phone.locator("#opinions").inner_text()
+
+        # Finalised minutes: no amendment from the phone, on screen or by address.
+        phone.goto(f"{phone_url}/forums/{finalised}")
+        assert phone.get_by_role("link", name="Đính chính").count() == 0
+        answer = phone.goto(f"{phone_url}/forums/{finalised}/edit")
+        assert answer.status == 403
+        assert "chỉ làm được trên máy tính" in phone.content()
+        assert phone.goto(f"{phone_url}/villages").status == 403
+        # The laptop still amends.
+        laptop.goto(f"{server.url}/forums/{finalised}")
+        assert laptop.get_by_role("link", name="Đính chính").count() == 1
+        browser.close()

@@ -1,0 +1,64 @@
+"""Small things a village head noticed, in real Chromium: live rows and counters, the
+phone's header, the storage note, Vietnam time, the forum's title."""
+
+import pytest
+
+from .browser import wait_for_js
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+
+def new_forum(page, server, title=None):
+    page.goto(server.url + "/forums/new")
+    page.select_option("#village_id", label="Bản Nà Lò")
+    if title:
+        page.fill("#title", title)
+    page.get_by_role("button", name="Lưu").click()
+    page.wait_for_url("**/forums/*")
+    return page.url.split("/forums/")[1].split("#")[0].split("?")[0]
+
+
+def test_a_live_row_shows_households_and_the_top_bar_count_follows(field_server, page):
+    new_forum(page, field_server)
+    before = page.locator(".sync-count").inner_text()
+    page.locator("#quick details").first.evaluate("d => d.open = true")
+    page.fill("#op-raiser_name", "Lò Văn Panh")
+    page.fill("#op-on_behalf_households", "12")
+    page.fill("#op-content", "Xin làm đường vào bản")
+    page.locator("#op-content").press("Enter")
+    page.wait_for_selector("#opinions tbody tr:nth-child(1) a")
+    assert "thay mặt 12 hộ" in page.locator("#opinions tbody tr").first.inner_text()
+    # forum + opinion were already counted before; the opinion adds one more.
+    wait_for_js(page, "arguments => document.querySelector('.sync-count').textContent !== "
+                      "arguments", before, seconds=10)
+    count = int(page.locator(".sync-count").inner_text().rsplit(":", 1)[1])
+    page.reload()
+    assert int(page.locator(".sync-count").inner_text().rsplit(":", 1)[1]) == count
+
+
+def test_the_header_leaves_most_of_a_phone_screen_to_the_page(field_server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    forum_id = new_forum(page, field_server)
+    page.goto(f"{field_server.url}/forums/{forum_id}")
+    page.wait_for_selector("#net-status:not([hidden])")
+    height = page.evaluate("document.querySelector('header.topbar').getBoundingClientRect()"
+                           ".height")
+    assert height <= 200, height  # was ~600 of 844 px
+    # The entry box starts on the first screen.
+    assert page.evaluate("document.querySelector('#op-content').getBoundingClientRect()"
+                         ".top") < 844
+
+
+def test_the_storage_note_is_on_the_sync_page_only(field_server, page):
+    page.goto(field_server.url + "/")
+    assert page.locator("#net-persist").count() == 0
+    page.goto(field_server.url + "/sync/")
+    assert page.locator("#net-persist").count() == 1
+
+
+def test_the_forum_title_shows_on_its_page_and_in_the_list(field_server, page):
+    forum_id = new_forum(page, field_server, title="Hội nghị đối thoại quý IV")
+    assert page.locator("h1").inner_text() == "Hội nghị đối thoại quý IV"
+    page.goto(field_server.url + "/")
+    row = page.locator(f'tr:has(a[href="/forums/{forum_id}"])')
+    assert "Hội nghị đối thoại quý IV" in row.inner_text()

@@ -1,0 +1,79 @@
+"""Per-field merge seen in a real Chromium: the office reclassifies, the village head edits."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from field_app.cli import main
+
+from .browser import ARTIFACTS, wait_for_js
+from .test_sync_browser import recorded_laptop  # noqa: F401 - a fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
+
+
+def office_code(page, central) -> str:
+    """Log in to the office as a new officer and make a one-time code for Mường La."""
+    made = CliRunner().invoke(main, ["central", "--database", central.database, "--data",
+                                     str(central.data_dir), "create-admin", "canbo",
+                                     "--password", "mat-khau-xa-2026"])
+    assert made.exit_code == 0, made.output
+    page.goto(central.url + "/central/")
+    page.fill("#username", "canbo")
+    page.fill("#password", "mat-khau-xa-2026")
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.fill("#commune", "muong la")
+    page.fill("#label", "Máy bản Nà Lò")
+    page.get_by_role("button", name="Tạo mã").click()
+    return page.locator("#new-code strong").inner_text()
+
+
+def press_sync(page, laptop) -> None:
+    page.goto(laptop.url + "/sync/")
+    page.get_by_role("button", name="Đồng bộ").click()
+    wait_for_js(page, "document.getElementById('sync-pending') && "
+                "document.getElementById('sync-pending').textContent.trim() === '0'",
+                seconds=30)
+
+
+def test_office_category_survives_a_content_edit_on_the_laptop(sqlite_central,
+                                                                recorded_laptop, page):
+    central, laptop = sqlite_central, recorded_laptop
+    code = office_code(page, central)
+    page.goto(laptop.url + "/sync/")
+    page.fill("#server_url", central.url)
+    page.fill("#code", code)
+    page.get_by_role("button", name="Đăng ký").click()
+    press_sync(page, laptop)
+
+    # The office reclassifies Lò Văn Pọm's opinion as public order.
+    page.goto(central.url + "/central/records")
+    row = page.locator("tr", has_text="Lò Văn Pọm")
+    row.locator("select[name=category_code]").select_option(label="An ninh trật tự")
+    row.get_by_role("button", name="Lưu").click()
+    assert "Đã lưu" in page.inner_text("main")
+
+    # Before any sync the village head corrects what was said, nothing else.
+    time.sleep(0.01)
+    page.goto(laptop.url + "/opinions?q=po")
+    page.get_by_text("Xin sửa cầu treo").first.click()
+    page.get_by_role("link", name="Sửa").first.click()
+    page.fill("#content", "Xin sửa cầu treo qua suối Nặm Pàn trước mùa mưa")
+    page.get_by_role("button", name="Lưu").click()
+    page.wait_for_url("**/opinions/*")
+    press_sync(page, laptop)
+
+    # Both stand: the office's category and the village's words, on both sides.
+    page.goto(central.url + "/central/records")
+    row = page.locator("tr", has_text="Lò Văn Pọm")
+    assert "Nặm Pàn" in row.inner_text()
+    assert row.locator("select[name=category_code] option:checked").inner_text() == \
+        "An ninh trật tự"
+    assert "Xung đột" not in row.inner_text()
+    page.goto(laptop.url + "/opinions?q=nam pan")
+    page.get_by_text("Nặm Pàn").first.click()
+    assert "An ninh trật tự" in page.inner_text("dl.facts")
+    page.screenshot(path=str(ARTIFACTS / "merge-category-kept-on-laptop.png"), full_page=True)
