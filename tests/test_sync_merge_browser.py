@@ -40,7 +40,7 @@ def press_sync(page, laptop) -> None:
 
 
 def test_office_category_survives_a_content_edit_on_the_laptop(sqlite_central,
-                                                                recorded_laptop, page):
+                                                                recorded_laptop, page):  # noqa: F811 - the fixture
     central, laptop = sqlite_central, recorded_laptop
     code = office_code(page, central)
     page.goto(laptop.url + "/sync/")
