@@ -8,6 +8,7 @@ process, and through a USB bundle.
 
 from __future__ import annotations
 
+import html
 import io
 import subprocess
 import sys
@@ -171,3 +172,36 @@ def test_the_central_places_a_child_sent_before_its_parent_s_new_version(central
     answer = client.push({"records": records})
 
     assert answer["results"] == "SS", answer["rejections"]
+
+
+def test_an_edit_form_opened_before_a_pull_does_not_put_the_old_category_back(laptop):
+    """The form showed "construction"; a pull then brought the office's "security"."""
+    from field_app.outbox.capture import APPLYING_CENTRAL
+    from field_app.outbox.models import Outbox
+
+    _forum, said = record_forum(1)
+    target = said[0].id
+    client = laptop.test_client()
+    page = client.get(f"/opinions/{target}/edit").get_data(as_text=True)
+    shown = html.unescape(page.split('name="shown" type="hidden" value="')[1].split('"')[0])
+    db.session.info[APPLYING_CENTRAL] = True  # as a pull applies the office's correction
+    db.session.get(Opinion, target).category_code = "security"
+    db.session.commit()
+    db.session.info.pop(APPLYING_CENTRAL)
+
+    form = {"channel": "forum", "kind": "opinion", "category_code": "construction",
+            "level": "commune", "content": "Nội dung sửa lại", "needs_follow_up": "y",
+            "shown": shown}
+    assert client.post(f"/opinions/{target}/edit", data=form).status_code == 302
+
+    db.session.expire_all()
+    kept = db.session.get(Opinion, target)
+    assert (kept.category_code, kept.content) == ("security", "Nội dung sửa lại")
+    last = db.session.execute(db.select(Outbox).where(Outbox.record_id == target)
+                              .order_by(Outbox.seq.desc())).scalars().first()
+    assert "category_code" not in last.fields.split(",")  # the laptop did not change it
+    # Changing it on purpose still counts as the laptop's change.
+    form.update(category_code="water")
+    client.post(f"/opinions/{target}/edit", data=form)
+    db.session.expire_all()
+    assert db.session.get(Opinion, target).category_code == "water"

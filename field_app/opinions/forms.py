@@ -27,6 +27,8 @@ from ..rules import length_attrs
 class OpinionForm(Form):
     # Made by the browser so that a double submit or a replay stores one copy.
     client_id = HiddenField()
+    # The office-correctable values as the form showed them (logic.keep_corrections).
+    shown = HiddenField()
     kind = SelectField(_l("Loại"), choices=[])
     channel = SelectField(_l("Kênh tiếp nhận"), choices=[])
     source_org = SelectField(_l("Tổ chức chuyển đến"), choices=[], validators=[Optional()])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -10,6 +11,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func
+
+from sync.records import CORRECTABLE
 
 from ..areas.models import Village
 from ..errors import ValidationFailed
@@ -30,6 +33,8 @@ OPINION_FIELDS = (
     "raiser_phone", "on_behalf_households", "category_code", "content", "level",
     "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up", "received_on",
 )
+# Of the values the office may correct (reclassify), those kept as columns here.
+CORRECTABLE_HERE = tuple(name for name in CORRECTABLE["opinion"] if name in OPINION_FIELDS)
 
 
 def categories(active_only: bool = True) -> list[Category]:
@@ -153,6 +158,31 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
     if errors:
         raise ValidationFailed(_("Ý kiến chưa hợp lệ; hãy sửa các ô được đánh dấu."), errors)
     return clean
+
+
+def shown_corrections(opinion: Opinion) -> str:
+    """Return the office-correctable values an edit form shows, to be sent back with it."""
+    return json.dumps({name: getattr(opinion, name) for name in CORRECTABLE_HERE})
+
+
+def keep_corrections(opinion: Opinion, data: dict[str, Any], shown: str | None) -> dict[str, Any]:
+    """Return `data` with each correctable value the user left as shown set to the stored one.
+
+    The form was filled before a sync brought the office's reclassification:
+    sending it back unchanged must not put the old category back. Only a value
+    the person changed counts as the laptop's change (merged per field, 9.2).
+    """
+    try:
+        before = json.loads(shown or "{}")
+    except ValueError:
+        return data
+    if not isinstance(before, dict):
+        return data
+    kept = dict(data)
+    for name in CORRECTABLE_HERE:
+        if name in before and kept.get(name) == before[name]:
+            kept[name] = getattr(opinion, name)
+    return kept
 
 
 def search_key(fields: dict[str, Any]) -> str:

@@ -127,12 +127,14 @@ def edit(opinion_id):
     form = form_class(obj=opinion, villages=villages(), categories=logic.categories())
     if request.method == "GET":
         form.village_id.data = str(opinion.village_id)
+        form.shown.data = logic.shown_corrections(opinion)
         if opinion.identity_protected:
             for name in logic.IDENTITY_FIELDS:  # kept as stored when left empty
                 getattr(form, name).data = None
     if form.validate_on_submit():
         try:
-            logic.update_opinion(opinion, form.values(),
+            logic.update_opinion(opinion,
+                                 logic.keep_corrections(opinion, form.values(), form.shown.data),
                                  getattr(form, "reason", None) and form.reason.data,
                                  getattr(form, "author", None) and form.author.data)
         except ValidationFailed as exc:

@@ -26,13 +26,14 @@ from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, dumps
-from sync.records import CENTRAL_FIELDS, CORRECTABLE, central_opinion_schema
+from sync.records import CENTRAL_FIELDS, central_opinion_schema
 from sync.store import MAX_RECORDS_PER_BATCH, RANK
 
 from ..areas.logic import current_commune
 from ..attachments.logic import blob_path
 from ..extensions import db
 from ..models_base import utcnow
+from ..opinions.logic import CORRECTABLE_HERE
 from ..opinions.models import Category, Opinion
 from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
 from .models import Outbox, SyncState
@@ -40,9 +41,6 @@ from .models import Outbox, SyncState
 MIN_BATCH_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
-# Of the fields the office may correct, those stored as columns here (not category_name).
-CORRECTABLE_HERE = tuple(name for name in CORRECTABLE["opinion"]
-                         if name in Opinion.__table__.columns)
 # What the office decides (workflow and answer): a change of one is a "new answer".
 ANSWER_FIELDS = ("status", "due_date", "answer_text", "answer_by", "answer_date",
                  "answer_doc_number", "responsible_unit")
