@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime
 
@@ -68,20 +69,32 @@ def forum(villages):
     return made
 
 
-@pytest.fixture
-def field_server(tmp_path):
-    """A real field server on 127.0.0.1, set up for Xã Mường La with three villages."""
-    from .browser import FieldServer
+@contextlib.contextmanager
+def laptop_folder(data_dir, villages=(("Bản Nà Lò", 120),)):
+    """Make a laptop's data folder for Xã Mường La; yield its villages, in its app context.
 
-    data_dir = tmp_path / "server-data"
+    For a server started on that folder afterwards: the engine is let go at the end.
+    """
     setup = create_app({"DATA_DIR": data_dir})
     upgrade_database(setup)
     with setup.app_context():
         commune = areas.choose_commune(MUONG_LA)
-        for name, households in (("Bản Nà Lò", 120), ("Bản Đán", 85)):
-            areas.add_village(commune, name, None, households)
+        made = [areas.add_village(commune, name, None, households)
+                for name, households in villages]
         db.session.commit()
+        yield made
+        db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def field_server(tmp_path):
+    """A real field server on 127.0.0.1, set up for Xã Mường La with two villages."""
+    from .browser import FieldServer
+
+    data_dir = tmp_path / "server-data"
+    with laptop_folder(data_dir, (("Bản Nà Lò", 120), ("Bản Đán", 85))):
+        pass
     server = FieldServer(data_dir).start()
     yield server
     server.stop()

@@ -13,13 +13,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from field_app import create_app
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 from field_app.models_base import utcnow
 
 from .browser import ARTIFACTS, FieldServer, watch_csp
-from .conftest import MUONG_LA
+from .conftest import laptop_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 ANSWER = "Xã đã giao Phòng Kinh tế sửa đoạn đường trong tháng 12."
@@ -35,17 +33,12 @@ def office_change(opinion, **central) -> dict:
 @pytest.fixture
 def answered_laptop(tmp_path):
     """A laptop with four opinions: answered, overdue, in progress (due later), untouched."""
-    from field_app.areas import logic as areas
     from field_app.outbox import logic as outbox
 
     from .test_sync import record_forum
 
     data_dir = tmp_path / "laptop-server"
-    setup = create_app({"DATA_DIR": data_dir})
-    upgrade_database(setup)
-    with setup.app_context():
-        areas.add_village(areas.choose_commune(MUONG_LA), "Bản Nà Lò", None, 120)
-        db.session.commit()
+    with laptop_folder(data_dir):
         _forum, said = record_forum(4)
         row = outbox.state()
         # Enrolled at the office once; no link here (the background sync finds nobody).
@@ -61,8 +54,6 @@ def answered_laptop(tmp_path):
         outbox.apply_changes(changes, row, None, utcnow())
         db.session.commit()
         ids = [str(opinion.id) for opinion in said]
-        db.session.remove()
-        db.engine.dispose()
     server = FieldServer(data_dir).start()
     yield server, ids
     server.stop()

@@ -7,12 +7,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from field_app import create_app
-from field_app.cli import main, upgrade_database
+from field_app.cli import main
 from field_app.extensions import db
 
 from .browser import ARTIFACTS, FieldServer, wait_for_js, watch_csp
-from .conftest import MUONG_LA
+from .conftest import laptop_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 HOSTILE = "<script>window.hacked = 1</script>Xin sửa cầu treo"
@@ -24,36 +23,24 @@ def recorded_laptop(tmp_path):
     from .test_sync import record_forum
 
     data_dir = tmp_path / "laptop-server"
-    setup = create_app({"DATA_DIR": data_dir})
-    upgrade_database(setup)
-    with setup.app_context():
-        from field_app.areas import logic as areas
+    with laptop_folder(data_dir):
         from field_app.opinions import logic as opinions
 
-        commune = areas.choose_commune(MUONG_LA)
-        areas.add_village(commune, "Bản Nà Lò", None, 120)
-        db.session.commit()
         forum, _said = record_forum(2)
         opinions.create_opinion({"raiser_name": "Lò Văn Pọm", "content": HOSTILE,
                                  "category_code": "construction"}, forum)
         db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
     server = FieldServer(data_dir).start()
     yield server
     server.stop()
 
 
-def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, recorded_laptop,
-                                                           page):
-    central, laptop = sqlite_central, recorded_laptop
-    violations = watch_csp(page)  # office pages and laptop pages alike
+def office_code(page, central) -> str:
+    """Log in to the office as a new officer and make a one-time code for Mường La."""
     made = CliRunner().invoke(main, ["central", "--database", central.database, "--data",
                                      str(central.data_dir), "create-admin", "canbo",
                                      "--password", "mat-khau-xa-2026"])
     assert made.exit_code == 0, made.output
-
-    # The office logs in and makes a one-time code for Mường La.
     page.goto(central.url + "/central/")
     page.fill("#username", "canbo")
     page.fill("#password", "mat-khau-xa-2026")
@@ -61,7 +48,14 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     page.fill("#commune", "muong la")
     page.fill("#label", "Máy bản Nà Lò")
     page.get_by_role("button", name="Tạo mã").click()
-    code = page.locator("#new-code strong").inner_text()
+    return page.locator("#new-code strong").inner_text()
+
+
+def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, recorded_laptop,
+                                                           page):
+    central, laptop = sqlite_central, recorded_laptop
+    violations = watch_csp(page)  # office pages and laptop pages alike
+    code = office_code(page, central)
     assert len(code) == 14
 
     # The village head enrols the laptop and presses Đồng bộ.

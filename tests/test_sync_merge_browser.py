@@ -5,30 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
-from click.testing import CliRunner
-
-from field_app.cli import main
 
 from .browser import ARTIFACTS, wait_for_js
-from .test_sync_browser import recorded_laptop  # noqa: F401 - a fixture
+from .test_sync_browser import (
+    office_code,
+    recorded_laptop,  # noqa: F401 - a fixture
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
-
-
-def office_code(page, central) -> str:
-    """Log in to the office as a new officer and make a one-time code for Mường La."""
-    made = CliRunner().invoke(main, ["central", "--database", central.database, "--data",
-                                     str(central.data_dir), "create-admin", "canbo",
-                                     "--password", "mat-khau-xa-2026"])
-    assert made.exit_code == 0, made.output
-    page.goto(central.url + "/central/")
-    page.fill("#username", "canbo")
-    page.fill("#password", "mat-khau-xa-2026")
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.fill("#commune", "muong la")
-    page.fill("#label", "Máy bản Nà Lò")
-    page.get_by_role("button", name="Tạo mã").click()
-    return page.locator("#new-code strong").inner_text()
 
 
 def press_sync(page, laptop) -> None:

@@ -12,13 +12,11 @@ import json
 
 import pytest
 
-from field_app import create_app
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 from sync import bundle, store
 
 from .browser import ARTIFACTS, FieldServer, free_port, watch_csp
-from .conftest import MUONG_LA
+from .conftest import laptop_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 ANSWER = "Xã đã giao Phòng Kinh tế khảo sát đoạn đường sạt lở."
@@ -27,25 +25,18 @@ ANSWER = "Xã đã giao Phòng Kinh tế khảo sát đoạn đường sạt l�
 @pytest.fixture
 def offline_laptop(sqlite_central, tmp_path):
     """A laptop enrolled at the office once, with a forum of two opinions, now without a link."""
-    from field_app.areas import logic as areas
     from field_app.outbox import logic as outbox
 
     from .test_sync import record_forum
 
     data_dir = tmp_path / "laptop-server"
-    setup = create_app({"DATA_DIR": data_dir})
-    upgrade_database(setup)
-    with setup.app_context():
-        areas.add_village(areas.choose_commune(MUONG_LA), "Bản Nà Lò", None, 120)
-        db.session.commit()
+    with laptop_folder(data_dir):
         record_forum(2)
         outbox.enroll(sqlite_central.url, sqlite_central.enrolment_code())
         # Back in the village: the office's address answers no more.
         outbox.state().server_url = f"http://127.0.0.1:{free_port()}"
         db.session.commit()
         device = outbox.state().device_id
-        db.session.remove()
-        db.engine.dispose()
     server = FieldServer(data_dir).start()
     yield server, device
     server.stop()
