@@ -5,16 +5,13 @@ from datetime import datetime
 
 import pytest
 
-from field_app import create_app
-from field_app.areas import logic as areas
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
 from field_app.pwa import lan
 
 from .browser import CHROMIUM_FLAGS, FieldServer, chromium_path, watch_csp
-from .conftest import MUONG_LA
+from .conftest import laptop_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -23,12 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 def lan_server(tmp_path):
     """`langnghe field --lan` with a village and one finalised forum; its id."""
     data_dir = tmp_path / "server-data"
-    setup = create_app({"DATA_DIR": data_dir})
-    upgrade_database(setup)
-    with setup.app_context():
-        commune = areas.choose_commune(MUONG_LA)
-        village = areas.add_village(commune, "Bản Nà Lò", None, 120)
-        db.session.flush()
+    with laptop_folder(data_dir) as (village,):
         done = forums.create_forum({
             "kind": "listening", "village_id": village.id,
             "started_at": datetime(2026, 11, 1, 8), "venue": "Nhà văn hóa",
@@ -41,7 +33,6 @@ def lan_server(tmp_path):
         forums.finalise_forum(done)
         db.session.commit()
         finalised = str(done.id)
-        db.engine.dispose()
     server = FieldServer(data_dir, ("--lan",)).start()
     yield server, finalised
     server.stop()
