@@ -50,6 +50,7 @@ from .protocol import (
     dumps,
     loads,
 )
+from .records import CONTROL
 
 PREFIX = "/sync/v1"
 # One request of chunks carries at most this much photo data.
@@ -151,7 +152,7 @@ def create_blueprint(get_engine: Callable[[], Engine],
             raise BadEnvelope(details={"code": "bắt buộc"})
         for name in ("label", "replica"):
             if payload.get(name) is not None and (not isinstance(payload[name], str)
-                                                  or store.has_control(payload[name])):
+                                                  or CONTROL.search(payload[name])):
                 raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự điều khiển"})
         commune = payload.get("commune_code")
         # 0 has always meant "no commune yet", like null.

@@ -424,22 +424,6 @@ def _reject(result: BatchResult, index: int, record_id: Any, code: str, message:
                             "message": message, "details": details or {}})
 
 
-def has_control(value: Any) -> bool:
-    """Tell whether a JSON value has a control character (NUL…) in any string or key.
-
-    PostgreSQL stores no NUL in text or JSON: such a value must be refused
-    before it reaches the database, not fail there (a 500). Records are judged
-    by their schemas (sync.records); this serves the envelope's own strings.
-    """
-    if isinstance(value, str):
-        return bool(CONTROL.search(value))
-    if isinstance(value, dict):
-        return any(has_control(key) or has_control(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(has_control(item) for item in value)
-    return False
-
-
 def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Checked | None:
     if not isinstance(raw, dict):
         _reject(result, index, None, "bad_record", "Bản ghi phải là một đối tượng JSON.")
@@ -565,7 +549,7 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
         raise BadEnvelope(details={"records": "một danh sách là bắt buộc"})
     for name in ("replica", "batch"):
         if envelope.get(name) is not None and (not isinstance(envelope[name], str)
-                                               or has_control(envelope[name])):
+                                               or CONTROL.search(envelope[name])):
             raise BadEnvelope(details={name: "phải là chuỗi ký tự, không có ký tự điều khiển"})
     raws = envelope["records"]
     if len(raws) > MAX_RECORDS_PER_BATCH:
