@@ -34,27 +34,39 @@ def upgrade_database(app) -> Path | None:
     """Bring the database schema up to date, backing it up first if it exists.
 
     Laptops run old versions for months: a new version upgrades their
-    database in place, and the copy taken first makes that reversible.
+    database in place, and the copy taken first makes that reversible. A
+    laptop's database follows the "core" branch of the migrations; a
+    central's takes the "office" branch too. Nothing runs when the database
+    is already there: start-up stays quick.
     """
-    from flask_migrate import upgrade
+    from alembic.script import ScriptDirectory
     from sqlalchemy import inspect
 
     from .extensions import db
 
     saved = None
+    directory = app.extensions["migrate"].directory
+    script = ScriptDirectory(str(directory))
+    wanted = ("heads",) if app.config["ROLE"] == "central" else ("core@head",)
+    targets = {revision.revision for name in wanted
+               for revision in script.get_revisions(name)}
     with app.app_context():
+        current: set[str] = set()
+        if inspect(db.engine).has_table("alembic_version"):
+            current = set(db.session.execute(
+                db.text("SELECT version_num FROM alembic_version")).scalars())
+        db.session.remove()
+        if current == targets:
+            return None
         uri = app.config["SQLALCHEMY_DATABASE_URI"]
         database = backups.sqlite_path(uri) if uri.startswith("sqlite") else None
-        if database and database.exists() and inspect(db.engine).has_table("alembic_version"):
-            current = db.session.execute(db.text("SELECT version_num FROM alembic_version"))\
-                .scalar()
-            from alembic.script import ScriptDirectory
+        if database and database.exists() and current:
+            saved = backups.backup(database, app.config["DATA_DIR"] / "backups"
+                                   / f"before-upgrade-{'-'.join(sorted(current))}.sqlite3")
+        from flask_migrate import upgrade
 
-            script = ScriptDirectory(str(app.extensions["migrate"].directory))
-            if current != script.get_current_head():
-                saved = backups.backup(database, app.config["DATA_DIR"] / "backups"
-                                       / f"before-upgrade-{current}.sqlite3")
-        upgrade(directory=app.extensions["migrate"].directory)
+        for name in wanted:
+            upgrade(directory=directory, revision=name)
     return saved
 
 
@@ -254,7 +266,7 @@ def central(ctx, port: int, host: str, threads: int, trusted_proxy: str | None,
 @click.pass_obj
 def create_admin(obj, username: str, password: str, role: str) -> None:
     """Create an office account (administrator by default)."""
-    from .central.logic import create_account
+    from .central.accounts.logic import create_account
     from .errors import AppError
     from .extensions import db
 

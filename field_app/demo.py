@@ -74,8 +74,11 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
     from sync import store
 
     from . import create_app
-    from .central.logic import create_account, update_opinion
-    from .central.models import Account
+    from .central.accounts.logic import create_account
+    from .central.accounts.models import Account
+    from .central.catalogue.logic import add_unit
+    from .central.inbox import logic as inbox
+    from .central.inbox.models import OfficeOpinion
     from .cli import upgrade_database
     from .extensions import db
     from .outbox import logic as outbox
@@ -110,13 +113,16 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
         click.echo(_("Máy bản → xã: gửi %(pushed)s bản ghi, %(stored)s lưu mới, %(trips)s "
                      "lượt gửi nhận.", pushed=first.pushed, stored=first.stored,
                      trips=first.round_trips))
-    with central.app_context(), db.engine.begin() as conn:
-        opinion_id = conn.execute(select(store.record.c.id).where(
-            store.record.c.collection == "opinion").limit(1)).scalar_one()
-        update_opinion(conn, opinion_id, {
-            "status": "answered", "responsible_unit": "Phòng Kinh tế xã",
+    with central.app_context():
+        admin = db.session.execute(select(Account).where(Account.username == "admin")).scalar()
+        opinion = db.session.execute(select(OfficeOpinion).order_by(
+            OfficeOpinion.first_received_at).limit(1)).scalar_one()
+        unit = add_unit(opinion.commune_code, "Phòng Kinh tế xã")
+        inbox.update_opinion(admin, opinion.id, {
+            "status": "answered", "unit_id": unit.id,
             "answer_text": "UBND xã đã giao Phòng Kinh tế khảo sát; dự kiến sửa xong "
-                           "trước 31/12/2026.", "answer_by": "Chủ tịch UBND xã"}, "admin")
+                           "trước 31/12/2026.", "answer_by": "Chủ tịch UBND xã"})
+        db.session.commit()
     with field.app_context():
         second = outbox.run_sync()
         click.echo(_("Xã → máy bản: mang về %(pulled)s trả lời.", pulled=second.pulled))

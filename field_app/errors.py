@@ -81,6 +81,20 @@ class CrossOriginRefused(AppError):
     code = "cross_origin"
 
 
+class Forbidden(AppError):
+    """The account's role or commune does not allow this; nothing was changed."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Unauthorized(AppError):
+    """No valid login or API token (missing, wrong, revoked, or its account disabled)."""
+
+    status = 401
+    code = "unauthorized"
+
+
 HTTP_CODES = {
     400: "bad_request",
     404: "not_found",
@@ -103,7 +117,7 @@ def _http_message(status: int) -> str:
 
 def wants_json() -> bool:
     """Tell whether this request should get a JSON error, by its path."""
-    return request.path.startswith(("/api/", "/sync/"))
+    return request.path.startswith(("/api/", "/sync/", "/central/api/"))
 
 
 def error_body(status: int, code: str, message: str, details: dict | None = None):

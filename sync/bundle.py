@@ -19,6 +19,7 @@ import time
 import uuid
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,20 +67,25 @@ def _read_manifest(archive: zipfile.ZipFile) -> tuple[bytes, str]:
 DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, EOFError)
 
 
-def import_bundle(engine: Engine, stream: IO[bytes], blobs: store.BlobStore) -> dict[str, Any]:
-    """Verify and ingest a bundle; importing it twice changes nothing."""
+def import_bundle(engine: Engine, stream: IO[bytes], blobs: store.BlobStore,
+                  allow: Callable[[Any], None] | None = None) -> dict[str, Any]:
+    """Verify and ingest a bundle; importing it twice changes nothing.
+
+    `allow(device)` may raise to refuse a genuine bundle (a device of another commune).
+    """
     try:
         archive = zipfile.ZipFile(stream)
     except DAMAGED:
         raise BadBundle(details={"file": "không phải tệp đồng bộ"}) from None
     try:
         with archive:
-            return _import(engine, archive, blobs)
+            return _import(engine, archive, blobs, allow)
     except DAMAGED as exc:
         raise BadBundle(details={"file": f"tệp hỏng: {type(exc).__name__}"}) from None
 
 
-def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore) -> dict[str, Any]:
+def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore,
+            allow: Callable[[Any], None] | None) -> dict[str, Any]:
     """Check the seal, ingest the records in batches, store the photos it carries."""
     body, signature = _read_manifest(archive)
     manifest = loads(body)
@@ -90,6 +96,8 @@ def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore) ->
         dev = store.get_device(conn, str(manifest.get("device") or ""))
     if not check_seal(dev.secret, body, signature):
         raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
+    if allow is not None:
+        allow(dev)
     records = manifest.get("records")
     if not isinstance(records, list):
         raise BadBundle(details={"records": "thiếu"})

@@ -61,14 +61,11 @@ from .errors import (
     WrongCommune,
 )
 from .records import (
-    CENTRAL_FIELDS,
     COLLECTIONS,
     CONTROL,
-    CORRECTABLE,
     OPS,
     PARENTS,
     SCHEMAS,
-    central_opinion_schema,
     clean_record,
     normalise,
     readable,
@@ -593,10 +590,38 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
         if replica else device.c.cloned))
     result.held_seq, result.held_before = held, dev.held_seq
     counts = result.counts()
-    conn.execute(push_log.insert().values(
+    push_id = conn.execute(push_log.insert().values(
         device_id=dev.id, at=now, via=via, batch_id=_label(envelope.get("batch"), 36),
-        records=len(raws), bytes=size, **counts))
+        records=len(raws), bytes=size, **counts).returning(push_log.c.id)).scalar_one()
+    written = [item for item in placed if item.id in stored]
+    if written:
+        for listener in _listeners:
+            listener(conn, Stored(dev, written, push_id, via, now))
     return result
+
+
+@dataclass
+class Stored:
+    """What one batch wrote, handed to listeners inside the ingest's transaction."""
+
+    device: Any
+    items: list[Checked]
+    push_id: int
+    via: str
+    at: datetime
+
+
+_listeners: list[Any] = []
+
+
+def on_stored(listener) -> None:
+    """Call `listener(conn, Stored)` after every batch, in its transaction (the office's tables).
+
+    Whatever the listener writes commits or rolls back with the records themselves:
+    a push, a USB bundle and a replay all keep the office in step.
+    """
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _store(conn: Connection, dev, items: list[Checked], now: datetime,
@@ -815,40 +840,30 @@ def lacking(conn: Connection, dev, offered: Any) -> list[str]:
 
 # --- central changes and pull ----------------------------------------------------------
 
-def set_central_fields(conn: Connection, record_id: uuid.UUID, values: dict[str, Any],
-                       by: str, clock: HybridClock) -> dict[str, Any]:
-    """Change the centrally owned fields of a record; laptops get it on their next pull."""
+def publish(conn: Connection, record_id: uuid.UUID, central: dict[str, Any],
+            corrected: dict[str, Any], by: str, clock: HybridClock) -> None:
+    """Announce an office change of a record to its laptops (their next pull brings it).
+
+    `central`: centrally owned values (status, answer…); `corrected`: field-owned
+    values the office corrected, which a later laptop edit may contest field by
+    field (see `_resolve_corrections`). The office validates; this only records.
+    """
     _lock_changes(conn)
     row = conn.execute(select(record).where(record.c.id == record_id)
                        .with_for_update()).first()
     if row is None or row.deleted:
         raise SyncError("Không tìm thấy bản ghi này (hoặc đã bị xoá).")
-    allowed = CENTRAL_FIELDS.get(row.collection)
-    if not allowed:
-        raise SyncError("Loại bản ghi này không có trường do xã quản lý.")
-    correctable = CORRECTABLE.get(row.collection, ())
-    own = {name: value for name, value in values.items() if name not in correctable}
-    corrected = {name: value for name, value in values.items() if name in correctable
-                 and value != (row.data or {}).get(name)}
-    errors = {**central_opinion_schema.validate(own),
-              **SCHEMAS[row.collection].validate(corrected, partial=True)}
-    unknown = set(own) - set(allowed)
-    if errors or unknown:
-        raise BadEnvelope(readable(errors or {name: ["không có"] for name in unknown}),
-                          {"fields": errors})
     stamp = clock.now().encode()
-    merged = {**(row.central or {}), **normalise(own)}
-    changes: dict[str, Any] = {"central": merged, "central_hlc": stamp}
+    changes: dict[str, Any] = {"central_hlc": stamp,
+                               "central": {**(row.central or {}), **normalise(central)}}
     if corrected:
         changes["data"] = {**(row.data or {}), **normalise(corrected)}
         changes["overrides"] = {**(row.overrides or {}), **{name: stamp for name in corrected}}
     conn.execute(update(record).where(record.c.id == record_id).values(**changes))
-    values = {**own, **corrected}
     conn.execute(change.insert().values(
         collection=row.collection, record_id=record_id, commune_code=row.commune_code,
         village_id=row.village_id, changed_at=_now(), changed_by=by[:120], hlc=stamp,
-        values=normalise(values)))
-    return merged
+        values=normalise({**central, **corrected})))
 
 
 def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,

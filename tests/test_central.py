@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from field_app import create_app
-from field_app.central.logic import create_account
+from field_app.central.accounts.logic import create_account
 from field_app.cli import main, upgrade_database
 from field_app.extensions import db
 from sync import store
@@ -39,7 +39,7 @@ def test_office_pages_need_a_login(tmp_path):
     upgrade_database(app)
     with app.app_context():
         client = app.test_client()
-        for path in ("/central/", "/central/records", "/central/bundle", "/"):
+        for path in ("/central/", "/central/inbox", "/central/bundle", "/"):
             response = client.get(path)
             assert response.status_code == 302
             assert "/central/" in response.headers["Location"]

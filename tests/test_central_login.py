@@ -16,7 +16,7 @@ import requests
 from click.testing import CliRunner
 
 from field_app import create_app
-from field_app.central.logic import create_account
+from field_app.central.accounts.logic import create_account
 from field_app.cli import main, upgrade_database
 from field_app.extensions import db
 

@@ -80,9 +80,9 @@ def test_forum_syncs_and_answer_comes_back(central, laptop):
     assert stored[said[0].id].data["category_name"] == "Giao thông – xây dựng – thủy lợi"
 
     with central.engine.begin() as conn:
-        store.set_central_fields(conn, said[0].id, {
+        store.publish(conn, said[0].id, {
             "status": "answered", "answer_text": "UBND xã sẽ sửa trong tháng 12.",
-            "answer_by": "Chủ tịch UBND xã", "due_date": "2026-12-31"}, "admin",
+            "answer_by": "Chủ tịch UBND xã", "due_date": "2026-12-31"}, {}, "admin",
             store.central_clock(conn))
     summary = outbox.run_sync()
     assert summary.pulled == 1

@@ -74,21 +74,23 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     assert central.count("opinion") == 3
 
     # The office sees the opinions (hostile text shown as text) and answers one.
-    page.goto(central.url + "/central/records")
+    page.goto(central.url + "/central/inbox")
     assert "<script>" in page.inner_text("#records")
     assert page.evaluate("window.hacked") is None
-    row = page.locator("tr", has_text="Lò Văn Pọm")
-    row.locator("select[name=status]").select_option("answered")
-    row.locator("textarea[name=answer_text]").fill("Xã sẽ sửa cầu treo trong quý I/2027.")
-    row.get_by_role("button", name="Lưu").click()
+    page.locator("tr", has_text="Lò Văn Pọm").locator("a").first.click()
+    form = page.locator("#workflow form")
+    form.locator("select[name=status]").select_option("answered")
+    form.locator("textarea[name=answer_text]").fill("Xã sẽ sửa cầu treo trong quý I/2027.")
+    form.get_by_role("button", name="Lưu").click()
     assert "Đã lưu" in page.inner_text("main")
+    assert "quý I/2027" in page.inner_text("#history")
     page.goto(central.url + "/central/")
     assert "Máy bản Nà Lò" in page.inner_text("#devices")
     page.screenshot(path=str(ARTIFACTS / "sync-central-devices.png"), full_page=True)
     # The officer logs out with the top bar's button (a POST form, CSRF token included).
     page.get_by_role("button", name="Đăng xuất").click()
     page.wait_for_url("**/central/login")
-    page.goto(central.url + "/central/records")
+    page.goto(central.url + "/central/inbox")
     assert "/central/login" in page.url
 
     # Back on the laptop: sync, and the answer is there to read out at the next meeting.

@@ -67,8 +67,8 @@ def test_acknowledgement_file_clears_the_queue_and_brings_the_answers(central, l
     import_file(central, path)
     opinion_id = central.records("opinion")[0].id
     with central.engine.begin() as conn:
-        store.set_central_fields(conn, opinion_id, {
-            "status": "answered", "answer_text": "Đã giao Phòng Kinh tế khảo sát."},
+        store.publish(conn, opinion_id, {
+            "status": "answered", "answer_text": "Đã giao Phòng Kinh tế khảo sát."}, {},
             "cán bộ xã", store.central_clock(conn))
     with central.engine.connect() as conn:
         ack = bundle.ack_file(conn, outbox.state().device_id)

@@ -34,10 +34,12 @@ def test_office_category_survives_a_content_edit_on_the_laptop(sqlite_central,
     press_sync(page, laptop)
 
     # The office reclassifies Lò Văn Pọm's opinion as public order.
-    page.goto(central.url + "/central/records")
-    row = page.locator("tr", has_text="Lò Văn Pọm")
-    row.locator("select[name=category_code]").select_option(label="An ninh trật tự")
-    row.get_by_role("button", name="Lưu").click()
+    page.goto(central.url + "/central/inbox")
+    page.locator("tr", has_text="Lò Văn Pọm").locator("a").first.click()
+    opinion_page = page.url
+    form = page.locator("#workflow form")
+    form.locator("select[name=category_code]").select_option(label="An ninh trật tự")
+    form.get_by_role("button", name="Lưu").click()
     assert "Đã lưu" in page.inner_text("main")
 
     # Before any sync the village head corrects what was said, nothing else.
@@ -51,12 +53,11 @@ def test_office_category_survives_a_content_edit_on_the_laptop(sqlite_central,
     press_sync(page, laptop)
 
     # Both stand: the office's category and the village's words, on both sides.
-    page.goto(central.url + "/central/records")
-    row = page.locator("tr", has_text="Lò Văn Pọm")
-    assert "Nặm Pàn" in row.inner_text()
-    assert row.locator("select[name=category_code] option:checked").inner_text() == \
-        "An ninh trật tự"
-    assert "Xung đột" not in row.inner_text()
+    page.goto(opinion_page)
+    assert "Nặm Pàn" in page.inner_text("#said")
+    assert page.locator("#workflow select[name=category_code] option:checked").inner_text() \
+        == "An ninh trật tự"
+    assert "Xung đột" not in page.inner_text("main")
     page.goto(laptop.url + "/opinions?q=nam pan")
     page.get_by_text("Nặm Pàn").first.click()
     assert "An ninh trật tự" in page.inner_text("dl.facts")

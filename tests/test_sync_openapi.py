@@ -19,7 +19,7 @@ from sync.server import create_blueprint
 
 # Codes of sync/errors.py no /sync/v1 view answers with an HTTP status, and why.
 OFF_THE_WIRE = {
-    "bad_request": "the base class; raised only by office operations (set_central_fields)",
+    "bad_request": "the base class; raised only by office operations (publish)",
     "bad_offset": "a per-file entry in a 200 /blobs answer",
     "blob_mismatch": "a per-file entry in a 200 /blobs answer",
     "out_of_scope": "a per-record rejection inside a 200 push answer",
@@ -156,10 +156,8 @@ def test_real_answers_and_requests_match_the_document(tmp_path, document):
     assert [blob["sha256"] for blob in pushed["missing_blobs"]] == [sha]
 
     with wire.engine.begin() as conn:
-        store.set_central_fields(conn, uuid.UUID(opinion),
-                                 {"status": "forwarded", "due_date": "2026-12-31",
-                                  "level": "province"},
-                                 "office", store.central_clock(conn))
+        store.publish(conn, uuid.UUID(opinion), {"status": "forwarded", "due_date": "2026-12-31"},
+                      {"level": "province"}, "office", store.central_clock(conn))
     page = wire.send("/pull", "PullRequest", {"cursor": 0, "limit": 100}, "PullPage")
     assert [change["id"] for change in page["changes"]] == [opinion]
     assert page["changes"][0]["corrections"] == {"level": "province"}

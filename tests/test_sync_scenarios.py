@@ -44,8 +44,10 @@ def central_opinion(central, opinion_id):
 
 
 def set_central(central, record_id, **values):
+    """Publish an office change on the wire (the office's own tables are not the point here)."""
+    corrected = {name: values.pop(name) for name in list(values) if name in CORRECTABLE["opinion"]}
     with central.engine.begin() as conn:
-        store.set_central_fields(conn, record_id, values, "cán bộ xã", store.central_clock(conn))
+        store.publish(conn, record_id, values, corrected, "cán bộ xã", store.central_clock(conn))
 
 
 def test_one_invalid_record_in_500_does_not_block_the_others(central, laptop):
@@ -307,14 +309,14 @@ def test_pull_cursor_never_skips_a_change_committed_late(pg_central):
     engine = create_engine(central.database)
     first = engine.connect()
     first.begin()
-    store.set_central_fields(first, uuid.UUID(opinion_ids[0]), {"status": "forwarded"}, "a",
-                             store.central_clock(first))
+    store.publish(first, uuid.UUID(opinion_ids[0]), {"status": "forwarded"}, {}, "a",
+                  store.central_clock(first))
     second_done = threading.Event()
 
     def second_change() -> None:
         with engine.begin() as conn:
-            store.set_central_fields(conn, uuid.UUID(opinion_ids[1]), {"status": "answered"},
-                                     "b", store.central_clock(conn))
+            store.publish(conn, uuid.UUID(opinion_ids[1]), {"status": "answered"}, {},
+                          "b", store.central_clock(conn))
         second_done.set()
 
     worker = threading.Thread(target=second_change)

@@ -72,9 +72,8 @@ def test_usb_bundle_and_acknowledgement_go_both_ways_from_the_sync_page(
     opinion = next(row for row in central.records("opinion") if "đoạn số 0" in
                    row.data["content"])
     with central.engine.begin() as conn:
-        store.set_central_fields(conn, opinion.id, {"status": "answered",
-                                                    "answer_text": ANSWER},
-                                 "cán bộ xã", store.central_clock(conn))
+        store.publish(conn, opinion.id, {"status": "answered", "answer_text": ANSWER}, {},
+                      "cán bộ xã", store.central_clock(conn))
     with central.engine.connect() as conn:
         ack = bundle.ack_file(conn, device)
     (usb / "xac-nhan.json").write_bytes(ack)

@@ -1,8 +1,12 @@
-"""The central office: accounts, enrolled devices, records received, USB bundles."""
+"""The central office: accounts and permissions, devices, the inbox, the office API.
+
+Each domain is a package (models, logic, views); their views share the
+`central` blueprint so every office URL lives under /central.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Blueprint, Flask, redirect, request, url_for
 from flask_login import LoginManager
 
 from ..extensions import db
@@ -11,21 +15,31 @@ login_manager = LoginManager()
 login_manager.login_view = "central.login"
 login_manager.login_message = "Hãy đăng nhập để vào văn phòng xã."
 
+bp = Blueprint("central", __name__, url_prefix="/central")
+
 
 @login_manager.user_loader
 def load_account(session_id: str):
-    from .logic import account_for_session
+    from .accounts.logic import account_for_session
 
     return account_for_session(session_id)
 
 
 def install(app: Flask) -> None:
     """Mount the sync API and the office pages; field pages are not served here."""
+    from sync import store
     from sync.server import create_blueprint
 
     from ..extensions import csrf
-    from .views import bp
+    from .accounts import views as _accounts  # noqa: F401  (routes on bp)
+    from .api.views import api
+    from .devices import views as _devices  # noqa: F401
+    from .inbox import views as _inbox  # noqa: F401
+    from .inbox.projection import project
 
+    # Every batch a push or a USB bundle stores updates the office's tables in its
+    # own transaction.
+    store.on_stored(project)
     login_manager.init_app(app)
     # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
     # is both) the field app's session would log the office out.
@@ -35,6 +49,8 @@ def install(app: Flask) -> None:
     app.register_blueprint(sync_bp)
     csrf.exempt(sync_bp)  # signed by the device's key, never sent by a browser form
     app.register_blueprint(bp)
+    app.register_blueprint(api)
+    csrf.exempt(api)  # a bearer token, never a browser's cookie
 
     @app.get("/sync/openapi.json")
     def sync_openapi():
@@ -46,7 +62,7 @@ def install(app: Flask) -> None:
     @app.before_request
     def office_only():
         """Send field pages to the office dashboard: the central records nothing itself."""
-        if request.blueprint in ("central", "sync", "pwa") or request.endpoint in (
+        if request.blueprint in ("central", "central_api", "sync", "pwa") or request.endpoint in (
                 None, "static", "sync_openapi"):
             return None
         return redirect(url_for("central.index"))

@@ -14,7 +14,8 @@ from alembic import op
 # revision identifiers, used by Alembic.
 revision = '0001'
 down_revision = None
-branch_labels = None
+# The tables of both roles; the office's own tables are the "office" branch.
+branch_labels = ('core',)
 depends_on = None
 
 SEED_CATEGORIES = (

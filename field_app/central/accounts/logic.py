@@ -1,26 +1,23 @@
-"""Central office operations: plain functions on a SQLAlchemy connection."""
+"""Office accounts: create, log in (throttled), sessions, API tokens."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from flask import current_app
+from flask import current_app, g, request
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
-from sqlalchemy import Connection, delete, func, select
+from flask_login import current_user
+from sqlalchemy import delete, select
 from werkzeug.security import check_password_hash
 
-from sync import store
-from sync.clock import HybridClock
-
-from ..errors import AppError, ValidationFailed
-from ..extensions import db
-from ..models_base import utcnow
-from .models import ROLES, Account, LoginFailure, stand_in_hash
+from ...errors import AppError, ValidationFailed
+from ...extensions import db
+from ...models_base import utcnow
+from .models import ROLES, Account, ApiToken, LoginFailure, stand_in_hash
 
 
 class BadLogin(AppError):
@@ -46,7 +43,7 @@ class LoginThrottled(AppError):
 
 
 def create_account(username: str, password: str, role: str = "admin",
-                   commune_code: int | None = None) -> Account:
+                   commune_code: int | None = None, unit_id: int | None = None) -> Account:
     """Add an office account; refuse a short password or a taken name."""
     username = (username or "").strip()
     if not username or len(password or "") < 8:
@@ -55,7 +52,8 @@ def create_account(username: str, password: str, role: str = "admin",
         raise ValidationFailed(_("Vai trò không hợp lệ."))
     if db.session.execute(select(Account).where(Account.username == username)).first():
         raise ValidationFailed(_("Tên đăng nhập này đã có."))
-    account = Account(username=username, role=role, commune_code=commune_code)
+    account = Account(username=username, role=role, commune_code=commune_code,
+                      unit_id=unit_id)
     account.set_password(password)
     db.session.add(account)
     db.session.flush()
@@ -94,6 +92,8 @@ def authenticate(username: str, password: str, address: str | None) -> Account:
     hashed = account.password_hash if account is not None else stand_in_hash()
     if not check_password_hash(hashed, password or "") or account is None:
         raise BadLogin(_("Sai tên đăng nhập hoặc mật khẩu."))
+    if not account.is_active:
+        raise BadLogin(_("Tài khoản này đã bị khoá; hãy hỏi quản trị viên của xã."))
     db.session.execute(delete(LoginFailure).where(LoginFailure.username == key))
     return account
 
@@ -135,57 +135,50 @@ def account_for_session(session_id: str) -> Account | None:
     if not (account_id.isdigit() and version.isdigit()):
         return None  # a cookie made before session versions: log in again
     account = db.session.get(Account, int(account_id))
-    if account is None or account.session_version != int(version):
+    if account is None or account.session_version != int(version) or not account.is_active:
         return None
     return account
 
 
-def devices(conn: Connection) -> list[Any]:
-    """Return every enrolled device with what it sent, newest activity first."""
-    counts = dict(conn.execute(select(store.record.c.device_id, func.count())
-                               .group_by(store.record.c.device_id)).all())
-    rows = conn.execute(select(store.device).order_by(
-        store.device.c.last_push_at.desc().nulls_last(), store.device.c.created_at.desc()))
-    return [{**row._mapping, "records": counts.get(row.id, 0)} for row in rows]
+def account_for_token(token: str) -> Account | None:
+    """Return the active account an API token acts for, or None (wrong, revoked, disabled)."""
+    if not token:
+        return None
+    digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+    row = db.session.execute(select(ApiToken).where(ApiToken.token_hash == digest,
+                                                    ApiToken.revoked_at.is_(None))).scalar()
+    if row is None:
+        return None
+    account = db.session.get(Account, row.account_id)
+    if account is None or not account.is_active:
+        return None
+    return account
 
 
-def recent_pushes(conn: Connection, limit: int = 30) -> list[Any]:
-    return list(conn.execute(select(store.push_log).order_by(store.push_log.c.id.desc())
-                             .limit(limit)))
+def create_token(account: Account, label: str | None = None) -> str:
+    """Make an API token for the account; return it (only its hash is kept)."""
+    token = "ln_" + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(account_id=account.id, label=(label or "")[:120] or None,
+                            token_hash=hashlib.sha256(token.encode()).hexdigest()))
+    db.session.flush()
+    return token
 
 
-def received(conn: Connection, collection: str = "opinion", device_id: str | None = None,
-             limit: int = 200) -> list[Any]:
-    """Return received records of one collection with their village's name."""
-    query = (select(store.record).where(store.record.c.collection == collection)
-             .order_by(store.record.c.received_at.desc()).limit(limit))
-    if device_id:
-        query = query.where(store.record.c.device_id == device_id)
-    rows = list(conn.execute(query))
-    village_ids = {row.village_id for row in rows if row.village_id}
-    names = {}
-    if village_ids:
-        names = {row.id: (row.data or {}).get("name") for row in conn.execute(
-            select(store.record.c.id, store.record.c.data)
-            .where(store.record.c.id.in_(village_ids)))}
-    flagged: dict[uuid.UUID, list] = {}
-    if rows:
-        for item in conn.execute(select(store.conflict).where(
-                store.conflict.c.record_id.in_([row.id for row in rows]))
-                .order_by(store.conflict.c.id)):
-            flagged.setdefault(item.record_id, []).append(item)
-    return [{**row._mapping, "village_name": names.get(row.village_id),
-             "conflicts": flagged.get(row.id, [])} for row in rows]
+def office_account() -> Account | None:
+    """Return the account this request acts for: its API token's, else the logged-in one.
 
-
-_CLOCK: dict[str, HybridClock] = {}
-
-
-def update_opinion(conn: Connection, record_id: uuid.UUID, values: dict[str, Any],
-                   by: str) -> dict[str, Any]:
-    """Set an opinion's workflow fields; the laptops get them on their next pull."""
-    clean = {name: (value if value not in ("", None) else None)
-             for name, value in values.items()}
-    if "clock" not in _CLOCK:
-        _CLOCK["clock"] = store.central_clock(conn)
-    return store.set_central_fields(conn, record_id, clean, by, _CLOCK["clock"])
+    A request carrying an `Authorization` header is judged by its token alone,
+    and so is any call under /central/api/: a wrong token is never saved by a
+    session cookie.
+    """
+    if "office_account" in g:
+        return g.office_account
+    header = request.headers.get("Authorization", "")
+    if header or request.path.startswith("/central/api/"):
+        scheme, _sep, token = header.partition(" ")
+        account = account_for_token(token.strip()) if scheme.lower() == "bearer" else None
+    else:
+        account = current_user._get_current_object() if current_user.is_authenticated \
+            else None
+    g.office_account = account
+    return account

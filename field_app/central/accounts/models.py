@@ -1,4 +1,4 @@
-"""Accounts of the central office (commune officers, administrators) and failed logins."""
+"""Accounts of the central office, their API tokens, and failed logins."""
 
 from __future__ import annotations
 
@@ -6,14 +6,14 @@ from datetime import datetime
 from functools import cache
 
 from flask_login import UserMixin
-from sqlalchemy import DateTime, Index, Integer, String
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
-from ..models_base import utcnow
+from ...extensions import db
+from ...models_base import utcnow
+from .permissions import ROLES  # noqa: F401
 
-ROLES = ("admin", "officer", "mttq", "handler", "viewer")
 # Werkzeug's default, named so the stand-in hash for unknown names costs exactly the same.
 PASSWORD_METHOD = "scrypt:32768:8:1"
 
@@ -46,6 +46,17 @@ class Account(UserMixin, db.Model):
     # saved before it (copied, or left in another browser) no longer logs anyone in.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                                  server_default="0")
+    # A unit handler's unit (office_unit.id): no foreign key, the unit table is the
+    # office's and a laptop's database never has it.
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    # Set: the account can no longer log in, and its sessions and tokens stop at once.
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the account last opened the inbox: what arrived since is "new".
+    inbox_seen_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a disabled account is logged out
+        return self.disabled_at is None
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
@@ -78,3 +89,21 @@ class LoginFailure(db.Model):
         Index("ix_login_failure_username_at", "username", "at"),
         Index("ix_login_failure_address_at", "address", "at"),
     )
+
+
+class ApiToken(db.Model):
+    """A bearer token for the office API; it acts with its account's role and commune.
+
+    Only the token's SHA-256 is kept: the token itself is shown once, when made.
+    """
+
+    __tablename__ = "office_api_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), nullable=False,
+                                            index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    label: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -1,0 +1,94 @@
+"""One permission map: what each office role may do, and which records it may see.
+
+Every office view and API call names its action (`require("inbox.view")`);
+every office query goes through `scoped()`: an account of a commune sees
+that commune only, a unit handler only its unit's cases, an account with no
+commune the whole server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+ACTIONS = {
+    "inbox.view": _l("Xem hộp thư ý kiến"),
+    "personal.view": _l("Xem họ tên, số điện thoại của người dân"),
+    "opinion.edit": _l("Phân loại, chuyển xử lý, trả lời ý kiến"),
+    "devices.view": _l("Xem máy đã đăng ký và các lần đồng bộ"),
+    "devices.manage": _l("Tạo mã đăng ký máy, thu hồi máy, nhập tệp USB"),
+    "catalogue.manage": _l("Sửa danh mục lĩnh vực, bản, đơn vị xử lý"),
+    "accounts.manage": _l("Quản lý tài khoản"),
+}
+
+ROLE_LABELS = {
+    "admin": _l("Quản trị"),
+    "officer": _l("Cán bộ xã"),
+    "mttq": _l("Cán bộ MTTQ"),
+    "handler": _l("Cán bộ đơn vị xử lý"),
+    "viewer": _l("Chỉ xem"),
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset(ACTIONS),
+    "officer": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
+                          "devices.manage", "catalogue.manage"}),
+    "mttq": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
+                       "devices.manage"}),
+    # Sees and works only its unit's cases (scoped() below).
+    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit"}),
+    # Read-only, and no personal data.
+    "viewer": frozenset({"inbox.view", "devices.view"}),
+}
+ROLES = tuple(PERMISSIONS)
+
+
+def can(account: Any, action: str) -> bool:
+    """Tell whether this account may do `action` (an unknown action: never)."""
+    if action not in ACTIONS:
+        raise KeyError(action)
+    return (account is not None and getattr(account, "is_authenticated", False)
+            and account.is_active and action in PERMISSIONS.get(account.role, ()))
+
+
+def in_commune(account: Any, commune_code: int | None) -> bool:
+    """Tell whether a record of `commune_code` is within this account's communes."""
+    return account.commune_code is None or account.commune_code == commune_code
+
+
+def scoped(query, account: Any, commune_column, unit_column=None):
+    """Narrow a SELECT to what the account may see: its commune, and a handler's unit."""
+    if account.commune_code is not None:
+        query = query.where(commune_column == account.commune_code)
+    if account.role == "handler" and unit_column is not None:
+        query = query.where(unit_column == account.unit_id)
+    return query
+
+
+def require(action: str) -> Callable:
+    """Decorate an office view: log in first (or a valid API token), then hold `action`."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            from ...errors import Forbidden, Unauthorized, wants_json
+            from .. import login_manager
+            from .logic import office_account
+
+            account = office_account()
+            if account is None:
+                if wants_json():
+                    raise Unauthorized(str(_l("Cần đăng nhập hoặc mã truy cập API (Bearer).")))
+                return login_manager.unauthorized()
+            if not can(account, action):
+                raise Forbidden(str(_l("Tài khoản của bạn không có quyền làm việc này.")),
+                                {"action": action})
+            return view(*args, **kwargs)
+
+        wrapper.required_action = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate

@@ -1,0 +1,1 @@
+"""The office's reference lists: villages as the office knows them, categories, units."""

@@ -1,0 +1,1 @@
+"""Enrolled laptops: enrolment codes, revocation, pushes received, USB bundles."""

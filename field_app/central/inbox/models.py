@@ -1,0 +1,149 @@
+"""Typed office tables, kept up to date inside the ingest's transaction (see projection.py).
+
+The wire's tables (sync_record) stay the log of what laptops sent; the office
+reads and filters these instead. Columns marked "office" are owned by the
+office: a laptop's new version never overwrites them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    Uuid,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ...extensions import db
+
+Json = JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class OfficeForum(db.Model):
+    """A forum (meeting) as the office sees it."""
+
+    __tablename__ = "office_forum"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    commune_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    device_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    push_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(30), nullable=False)
+    title: Mapped[str | None] = mapped_column(String(200))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    venue: Mapped[str | None] = mapped_column(String(200))
+    chair: Mapped[str | None] = mapped_column(String(120))
+    secretary: Mapped[str | None] = mapped_column(String(120))
+    attendance_total: Mapped[int | None] = mapped_column(Integer)
+    attendance_women: Mapped[int | None] = mapped_column(Integer)
+    attendance_ethnic_minority: Mapped[int | None] = mapped_column(Integer)
+    households_represented: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    finalised_at: Mapped[datetime | None] = mapped_column(DateTime)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    first_received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_office_forum_commune_started", "commune_code", "started_at"),)
+
+
+class OfficeOpinion(db.Model):
+    """An opinion as the office works it: what the laptop sent, typed, plus the workflow."""
+
+    __tablename__ = "office_opinion"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)  # the laptop's id
+    commune_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    village_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    forum_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    device_id: Mapped[str] = mapped_column(String(32), nullable=False)
+    # The push (sync_push.id) that brought the version held; None for a USB bundle's.
+    push_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    channel: Mapped[str] = mapped_column(String(20), nullable=False)
+    source_org: Mapped[str | None] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(20), nullable=False)
+    category_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    category_name: Mapped[str | None] = mapped_column(String(120))
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    raiser_name: Mapped[str | None] = mapped_column(String(120))
+    raiser_gender: Mapped[str | None] = mapped_column(String(10))
+    raiser_phone: Mapped[str | None] = mapped_column(String(20))
+    on_behalf_households: Mapped[int | None] = mapped_column(Integer)
+    answered_on_spot: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    spot_answer_by: Mapped[str | None] = mapped_column(String(120))
+    spot_answer: Mapped[str | None] = mapped_column(Text)
+    needs_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The day it was said at its forum (Vietnam time), if it came from one.
+    spoken_on: Mapped[date | None] = mapped_column(Date)
+    # The day it reached the village, the Front or the commune: the laptop's `received_on`,
+    # else the forum's day, else the day it was recorded. Legal deadlines count from it.
+    received_on: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_received_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Content, raiser (unless protected), village and category without diacritics or case.
+    folded: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # office: the workflow
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
+    unit_id: Mapped[int | None] = mapped_column(Integer)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answer_by: Mapped[str | None] = mapped_column(String(120))
+    answer_date: Mapped[date | None] = mapped_column(Date)
+    answer_doc_number: Mapped[str | None] = mapped_column(String(60))
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (
+        Index("ix_office_opinion_commune_received", "commune_code", "first_received_at"),
+        Index("ix_office_opinion_commune_status", "commune_code", "status"),
+        Index("ix_office_opinion_village", "village_id", "first_received_at"),
+        Index("ix_office_opinion_unit", "unit_id", "due_on"),
+        Index("ix_office_opinion_received", "first_received_at"),
+    )
+
+    @property
+    def identity_protected(self) -> bool:
+        """A denouncer's identity (tố cáo) is never shown (Luật Tố cáo 2018, art. 47)."""
+        return self.kind == "denunciation"
+
+
+class AuditEntry(db.Model):
+    """One change of one record: by the office (who, why) or by a laptop (which device, push)."""
+
+    __tablename__ = "office_audit"
+
+    id: Mapped[int] = mapped_column(Serial, primary_key=True, autoincrement=True)
+    collection: Mapped[str] = mapped_column(String(20), nullable=False)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, nullable=False)
+    commune_code: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # "laptop" or "office"
+    source: Mapped[str] = mapped_column(String(10), nullable=False)
+    # "received", "changed", "deleted" (laptop); "updated", "merged"… (office)
+    action: Mapped[str] = mapped_column(String(20), nullable=False)
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    actor: Mapped[str | None] = mapped_column(String(120))
+    device_id: Mapped[str | None] = mapped_column(String(32))
+    push_id: Mapped[int | None] = mapped_column(BigInteger)
+    # {field: [old, new]}
+    changes: Mapped[dict | None] = mapped_column(Json)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_office_audit_record", "record_id", "id"),)

@@ -1,0 +1,268 @@
+"""Keep the office's tables in step with what laptops send, inside the ingest's transaction.
+
+`sync.store.ingest_batch` calls `project` with the records a batch wrote (a
+push, a USB bundle: one path). Laptop-owned columns are written from the
+record as stored; office-owned ones (status, unit, due date, answer) are only
+set on a new row. Every record that arrived leaves one line in its history:
+"received" when new, "changed" with old → new values, "deleted".
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync import store
+from sync.text import fold
+
+from ..catalogue.models import OfficeVillage
+from .models import AuditEntry, OfficeForum, OfficeOpinion
+
+VILLAGE_COLUMNS = ("commune_code", "name", "folded", "kind", "households", "device_id",
+                   "deleted")
+FORUM_COLUMNS = ("commune_code", "village_id", "device_id", "push_id", "kind", "title",
+                 "started_at", "ended_at", "venue", "chair", "secretary", "attendance_total",
+                 "attendance_women", "attendance_ethnic_minority", "households_represented",
+                 "status", "finalised_at", "deleted", "updated_at")
+OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_id", "kind",
+                   "channel", "source_org", "level", "category_code", "category_name",
+                   "content", "anonymous", "raiser_name", "raiser_gender", "raiser_phone",
+                   "on_behalf_households", "answered_on_spot", "spot_answer_by",
+                   "spot_answer", "needs_follow_up", "spoken_on", "received_on",
+                   "recorded_at", "deleted", "folded", "updated_at")
+# What a history line compares: what was said, not the bookkeeping.
+NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "commune_code"}
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _day(value: Any) -> date | None:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(value) if isinstance(value, str) else value
+
+
+def search_text(row: dict[str, Any]) -> str:
+    """Return what a search matches an opinion on, folded; a denouncer's name stays out."""
+    parts = [row.get("content"), row.get("category_name"), row.get("spot_answer")]
+    if row.get("kind") != "denunciation":
+        parts.append(row.get("raiser_name"))
+    return fold(" ".join(part for part in parts if part))
+
+
+def village_row(item: store.Checked, device_id: str) -> dict[str, Any]:
+    data = item.data or {}
+    name = data.get("name") or ""
+    return {"id": item.id, "commune_code": item.commune_code, "name": name,
+            "folded": fold(name)[:120], "kind": data.get("kind"),
+            "households": data.get("households"), "device_id": device_id,
+            "deleted": item.deleted}
+
+
+def forum_row(item: store.Checked, device_id: str, push_id: int | None,
+              now: datetime) -> dict[str, Any]:
+    data = item.data or {}
+    return {"id": item.id, "commune_code": item.commune_code, "village_id": item.village_id,
+            "device_id": device_id, "push_id": push_id, "kind": data.get("kind") or "other",
+            "title": data.get("title"), "started_at": _when(data.get("started_at")),
+            "ended_at": _when(data.get("ended_at")), "venue": data.get("venue"),
+            "chair": data.get("chair"), "secretary": data.get("secretary"),
+            "attendance_total": data.get("attendance_total"),
+            "attendance_women": data.get("attendance_women"),
+            "attendance_ethnic_minority": data.get("attendance_ethnic_minority"),
+            "households_represented": data.get("households_represented"),
+            "status": data.get("status") or "draft",
+            "finalised_at": _when(data.get("finalised_at")), "deleted": item.deleted,
+            "first_received_at": now, "updated_at": now}
+
+
+def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: datetime,
+                forum_days: dict[uuid.UUID, date | None]) -> dict[str, Any]:
+    data = item.data or {}
+    forum_id = _uuid(data.get("forum_id"))
+    recorded_at = _when(data.get("created_at"))
+    spoken_on = forum_days.get(forum_id) if forum_id else None
+    row = {"id": item.id, "commune_code": item.commune_code, "village_id": item.village_id,
+           "forum_id": forum_id, "device_id": device_id, "push_id": push_id,
+           "kind": data.get("kind") or "opinion", "channel": data.get("channel") or "other",
+           "source_org": data.get("source_org"), "level": data.get("level") or "commune",
+           "category_code": data.get("category_code") or "other",
+           "category_name": data.get("category_name"), "content": data.get("content") or "",
+           "anonymous": bool(data.get("anonymous")), "raiser_name": data.get("raiser_name"),
+           "raiser_gender": data.get("raiser_gender"),
+           "raiser_phone": data.get("raiser_phone"),
+           "on_behalf_households": data.get("on_behalf_households"),
+           "answered_on_spot": bool(data.get("answered_on_spot")),
+           "spot_answer_by": data.get("spot_answer_by"),
+           "spot_answer": data.get("spot_answer"),
+           "needs_follow_up": bool(data.get("needs_follow_up")),
+           "spoken_on": spoken_on,
+           "received_on": _day(data.get("received_on")) or spoken_on
+           or (recorded_at.date() if recorded_at else now.date()),
+           "recorded_at": recorded_at, "deleted": item.deleted,
+           "first_received_at": now, "updated_at": now, "status": "received"}
+    row["folded"] = search_text(row)
+    return row
+
+
+def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
+            columns: tuple[str, ...]) -> None:
+    """Insert rows, or update only `columns` of the rows already there (office columns stay)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    # A tombstone keeps what the record last said: only `deleted` changes with it.
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: statement.excluded[name] for name in columns}), rows)
+
+
+def _previous(conn: Connection, table: Table, ids: list[uuid.UUID],
+              columns: tuple[str, ...]) -> dict[uuid.UUID, dict[str, Any]]:
+    if not ids:
+        return {}
+    found = conn.execute(select(table.c.id, *(table.c[name] for name in columns))
+                         .where(store._among(conn, table.c.id, ids)))
+    return {row.id: row._asdict() for row in found}
+
+
+def _history(collection: str, rows: list[dict[str, Any]], before: dict[uuid.UUID, dict],
+             columns: tuple[str, ...], stored: store.Stored) -> list[dict[str, Any]]:
+    """Return one history line per record: received, changed (old → new) or deleted."""
+    lines = []
+    label = (stored.device.label or stored.device.id)[:120]
+    for row in rows:
+        old = before.get(row["id"])
+        if old is None:
+            action, changes = ("deleted" if row["deleted"] else "received"), None
+        elif row["deleted"]:
+            if old.get("deleted"):
+                continue
+            action, changes = "deleted", None
+        else:
+            changes = {name: [_plain(old.get(name)), _plain(row.get(name))]
+                       for name in columns if name not in NOT_AUDITED
+                       and old.get(name) != row.get(name)}
+            if row.get("kind") == "denunciation" or old.get("kind") == "denunciation":
+                # A denouncer's identity is never written anywhere it could be shown.
+                changes = {name: ([None, None] if name.startswith("raiser_") else pair)
+                           for name, pair in changes.items()}
+            action = "changed"
+        lines.append({"collection": collection, "record_id": row["id"],
+                      "commune_code": row.get("commune_code"), "at": stored.at,
+                      "source": "laptop", "action": action, "actor": label,
+                      "device_id": stored.device.id,
+                      "push_id": stored.push_id,
+                      "changes": changes or None, "account_id": None, "reason": None})
+    return lines
+
+
+def _plain(value: Any) -> Any:
+    """Return a value as JSON holds it (dates as ISO text, ids as text)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def project(conn: Connection, stored: store.Stored) -> None:
+    """Write what a batch stored into the office's tables (sync.store.on_stored listener)."""
+    groups: dict[str, list[store.Checked]] = {}
+    for item in stored.items:
+        groups.setdefault(item.collection, []).append(item)
+    dev_id, now = stored.device.id, stored.at
+    history: list[dict[str, Any]] = []
+    villages = [village_row(item, dev_id) for item in groups.get("village", ())]
+    _keep_tombstones(conn, OfficeVillage.__table__, villages, VILLAGE_COLUMNS, history,
+                     "village", stored)
+    forums = [forum_row(item, dev_id, stored.push_id, now) for item in groups.get("forum", ())]
+    forum_days = {row["id"]: row["started_at"].date() if row["started_at"] else None
+                  for row in forums if not row["deleted"]}
+    forums = _keep_tombstones(conn, OfficeForum.__table__, forums, FORUM_COLUMNS, history,
+                              "forum", stored)
+    opinions_in = groups.get("opinion", ())
+    wanted = {_uuid((item.data or {}).get("forum_id")) for item in opinions_in} - {None}
+    missing = [key for key in wanted if key not in forum_days]
+    if missing:
+        found = conn.execute(select(OfficeForum.id, OfficeForum.started_at)
+                             .where(store._among(conn, OfficeForum.id, missing)))
+        forum_days.update((row.id, row.started_at.date() if row.started_at else None)
+                          for row in found)
+    opinions = [opinion_row(item, dev_id, stored.push_id, now, forum_days)
+                for item in opinions_in]
+    _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
+                     "opinion", stored)
+    if history:
+        conn.execute(AuditEntry.__table__.insert(), history)
+
+
+def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
+                     columns: tuple[str, ...], history: list[dict[str, Any]], collection: str,
+                     stored: store.Stored) -> list[dict[str, Any]]:
+    """Upsert rows; a delete only marks the row held (its last words stay readable)."""
+    if not rows:
+        return rows
+    before = _previous(conn, table, [row["id"] for row in rows], columns)
+    live = [row for row in rows if not row["deleted"]]
+    _upsert(conn, table, live, columns)
+    gone = [row["id"] for row in rows if row["deleted"] and row["id"] in before]
+    if gone:
+        marks = {"deleted": True, "updated_at": stored.at, "push_id": stored.push_id}
+        conn.execute(table.update().where(store._among(conn, table.c.id, gone))
+                     .values({name: value for name, value in marks.items() if name in table.c}))
+    history.extend(_history(collection, [row for row in rows
+                                         if not row["deleted"] or row["id"] in before],
+                            before, columns, stored))
+    return rows
+
+
+def project_everything(conn: Connection, chunk: int = 2000) -> int:
+    """Project every record the central already holds (a central upgraded to office tables).
+
+    Returns how many records were projected. Parents first, as ingest does.
+    """
+    from types import SimpleNamespace
+
+    devices = {row.id: row for row in conn.execute(select(store.device.c.id,
+                                                          store.device.c.label))}
+    record = store.record
+    done = 0
+    for collection in ("village", "forum", "opinion"):
+        query = (select(record.c.id, record.c.device_id, record.c.commune_code,
+                        record.c.village_id, record.c.hlc, record.c.deleted, record.c.data,
+                        record.c.received_at)
+                 .where(record.c.collection == collection).order_by(record.c.received_at))
+        batch: list[Any] = []
+        for row in conn.execute(query).all():
+            batch.append(row)
+            if len(batch) == chunk:
+                done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+                batch = []
+        if batch:
+            done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+    return done
+
+
+def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: dict,
+                  namespace) -> int:
+    by_device: dict[str, list[store.Checked]] = {}
+    for row in rows:
+        by_device.setdefault(row.device_id, []).append(store.Checked(
+            0, collection, row.id, 1, row.hlc, row.deleted,
+            None if row.deleted else row.data, commune_code=row.commune_code,
+            village_id=row.village_id))
+    at = max(row.received_at for row in rows)
+    for device_id, items in by_device.items():
+        device = devices.get(device_id) or namespace(id=device_id, label=device_id)
+        project(conn, store.Stored(device, items, None, "upgrade", at))
+    return len(rows)
