@@ -33,6 +33,7 @@ from sync import client as sync_client
 from sync.client import SyncClient
 from sync.clock import HybridClock
 from sync.errors import SyncError
+from sync.records import CORRECTABLE
 
 from .netproxy import FaultProxy, Faults
 from .sync_support import Central
