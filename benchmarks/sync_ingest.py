@@ -91,9 +91,17 @@ def wire_records(opinions: int, node: str = "benchlaptop01") -> list[dict]:
     return out
 
 
-def ingest(url: str, records: list[dict], tmp: Path) -> tuple[float, list[float], dict]:
-    """Ingest `records` into a fresh central at `url`; return (seconds, per batch, counts)."""
+def ingest(url: str, records: list[dict], tmp: Path,
+           office: bool = True) -> tuple[float, list[float], dict]:
+    """Ingest `records` into a fresh central at `url`; return (seconds, per batch, counts).
+
+    `office`: keep the office's tables in step (as a running central does); without
+    it, the wire's tables alone, to show what the projection costs.
+    """
     app = create_app({"ROLE": "central", "DATA_DIR": tmp, "SQLALCHEMY_DATABASE_URI": url})
+    listeners = list(store._listeners)
+    if not office:
+        store._listeners.clear()
     with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
         upgrade_database(app)
     blobs = store.BlobStore(tmp / "blobs")
@@ -127,6 +135,7 @@ def ingest(url: str, records: list[dict], tmp: Path) -> tuple[float, list[float]
                 print("  first rejection:", result.rejected[0])
         db.session.remove()
         engine.dispose()
+    store._listeners[:] = listeners
     return total, per_batch, counts
 
 
@@ -147,6 +156,8 @@ def main() -> None:
                         help="opinions per run (villages and forums are added)")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"],
                         choices=["sqlite", "postgresql"])
+    parser.add_argument("--wire-only", action="store_true",
+                        help="also time the ingest without the office's tables")
     args = parser.parse_args()
     from tests.sync_support import drop_pg_database, make_pg_database
 
@@ -163,24 +174,26 @@ def main() -> None:
               f"{wire / len(records):.0f} B/record as JSON)")
         checks = validation_rate(records)
         print(f"  checks alone (marshmallow + NFC, no database): {checks:,.0f} records/s")
-        for backend in args.backends:
+        for backend, office in [(backend, office) for backend in args.backends
+                                for office in ((True, False) if args.wire_only else (True,))]:
             with tempfile.TemporaryDirectory() as tmp:
                 url = (make_pg_database() if backend == "postgresql"
                        else "sqlite:///" + (Path(tmp) / "central.sqlite3").as_posix())
                 try:
-                    total, per_batch, counts = ingest(url, records, Path(tmp))
+                    total, per_batch, counts = ingest(url, records, Path(tmp), office)
                 finally:
                     if backend == "postgresql":
                         drop_pg_database(url)
             rate = len(records) / total
-            rows.append((backend, size, len(records), total, rate))
-            print(f"  {backend:10} {len(records):7} records in {total:6.1f} s = "
+            label = backend if office else f"{backend}, wire only"
+            rows.append((label, size, len(records), total, rate))
+            print(f"  {label:10} {len(records):7} records in {total:6.1f} s = "
                   f"{rate:8,.0f} records/s; batch min/max {min(per_batch):.2f}/"
                   f"{max(per_batch):.2f} s; checks ~{len(records) / checks / total:.0%} "
                   f"of the time; {counts}")
-    print(f"\n{'backend':10} {'opinions':>9} {'records':>8} {'seconds':>8} {'records/s':>10}")
-    for backend, size, count, total, rate in rows:
-        print(f"{backend:10} {size:9} {count:8} {total:8.1f} {rate:10,.0f}")
+    print(f"\n{'backend':20} {'opinions':>9} {'records':>8} {'seconds':>8} {'records/s':>10}")
+    for backend, size, count, total, rate in rows:  # backend: with ", wire only" if so
+        print(f"{backend:20} {size:9} {count:8} {total:8.1f} {rate:10,.0f}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ second time.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import uuid
@@ -47,6 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, StatementError
 
+from . import bulk
 from .clock import MAX_DRIFT_MS, ClockError, HybridClock, Stamp
 from .errors import (
     BadEnrolmentCode,
@@ -679,36 +679,12 @@ def _refused_value(exc: Exception) -> bool:
     return isinstance(exc, (psycopg.DataError, psycopg.IntegrityError))
 
 
-# The batch is COPYed into this per-session temporary table on PostgreSQL, then merged
-# with one INSERT … SELECT … ON CONFLICT: a multi-row VALUES statement of 5,000
-# records spends most of its time in the driver, COPY does not.
-incoming = Table("sync_incoming", MetaData(), *(column._copy() for column in record.columns),
-                 prefixes=["TEMPORARY"], postgresql_on_commit="DELETE ROWS")
 _COLUMNS = [column.name for column in record.columns]
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert or update records by id, newest HLC winning; return the ids written."""
-    if conn.dialect.name == "postgresql":
-        from psycopg.types.json import Jsonb
-
-        json_columns = {"data", "central", "overrides"}
-        incoming.create(conn, checkfirst=True)
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cursor:  # type: ignore[union-attr]
-            with cursor.copy(f"COPY sync_incoming ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([Jsonb(row.get(name), dumps=_compact)
-                                    if name in json_columns
-                                    and row.get(name) is not None else row.get(name)
-                                    for name in _COLUMNS])
-        statement = postgresql.insert(record).from_select(_COLUMNS, select(incoming))
-    else:
-        statement = _insert(conn, record)
+    statement, params = bulk.upsert_statement(conn, record, rows, _COLUMNS)
     excluded, current = statement.excluded, record.c
     upsert = statement.on_conflict_do_update(
         index_elements=["id"],
@@ -728,11 +704,9 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         & (current.collection == excluded.collection) & current.deleted.is_(False)
         & (current.overrides.is_(None) | excluded.overrides.is_not(None)),
     ).returning(record.c.id)
-    if conn.dialect.name == "postgresql":
-        stored = set(conn.execute(upsert).scalars())
-        conn.execute(incoming.delete())
-    else:
-        stored = set(conn.execute(upsert, rows).scalars())
+    stored = set((conn.execute(upsert) if params is None else conn.execute(upsert, params))
+                 .scalars())
+    bulk.clear_staging(conn, record)
     # Corrections all resolved in the laptop's favour: the record has none left.
     cleared = [row["id"] for row in rows if row.get("overrides") == {} and row["id"] in stored]
     if cleared:

@@ -14,9 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
-from sqlalchemy.dialects import postgresql, sqlite
 
-from sync import store
+from sync import bulk, store
 from sync.text import fold
 
 from ..catalogue.models import OfficeVillage
@@ -113,19 +112,6 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
     return row
 
 
-def _upsert(conn: Connection, table: Table, rows: list[dict[str, Any]],
-            columns: tuple[str, ...]) -> None:
-    """Insert rows, or update only `columns` of the rows already there (office columns stay)."""
-    if not rows:
-        return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    # A tombstone keeps what the record last said: only `deleted` changes with it.
-    conn.execute(statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={name: statement.excluded[name] for name in columns}), rows)
-
-
 def _previous(conn: Connection, table: Table, ids: list[uuid.UUID],
               columns: tuple[str, ...]) -> dict[uuid.UUID, dict[str, Any]]:
     if not ids:
@@ -202,8 +188,7 @@ def project(conn: Connection, stored: store.Stored) -> None:
                 for item in opinions_in]
     _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
                      "opinion", stored)
-    if history:
-        conn.execute(AuditEntry.__table__.insert(), history)
+    bulk.insert(conn, AuditEntry.__table__, history)
 
 
 def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
@@ -214,7 +199,7 @@ def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
         return rows
     before = _previous(conn, table, [row["id"] for row in rows], columns)
     live = [row for row in rows if not row["deleted"]]
-    _upsert(conn, table, live, columns)
+    bulk.upsert(conn, table, live, columns)
     gone = [row["id"] for row in rows if row["deleted"] and row["id"] in before]
     if gone:
         marks = {"deleted": True, "updated_at": stored.at, "push_id": stored.push_id}
