@@ -21,7 +21,7 @@ from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
 from field_app.outbox import logic as outbox
-from sync import auth, store
+from sync import auth, ingest, store
 from sync.client import SyncClient
 from sync.records import SCHEMAS, validate_record
 
@@ -139,7 +139,7 @@ def test_every_record_the_laptop_makes_passes_the_wire_schema(app):
 
 def test_a_record_the_database_refuses_is_isolated_from_its_batch(central, monkeypatch):
     """The net under the schemas: a value the database cannot store costs one record only."""
-    monkeypatch.setattr(store, "clean_record", lambda collection, data: (data, {}))
+    monkeypatch.setattr(ingest, "clean_record", lambda collection, data: (data, {}))
     village = str(uuid.uuid4())
     records = [{"c": "village", "id": village, "seq": 1, "hlc": STAMP, "op": "put",
                 "data": {"commune_code": 3808, "name": "Bản Nà Lò"}}]

@@ -1,0 +1,99 @@
+"""Central changes: the office publishes, laptops pull them in order (the change feed)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    select,
+    update,
+)
+
+from .blobs import BlobStore
+from .clock import HybridClock
+from .errors import (
+    SyncError,
+)
+from .ingest import _allowed_villages
+from .records import (
+    normalise,
+)
+from .tables import _lock_changes, _now, change, device, record
+
+# --- central changes and pull ----------------------------------------------------------
+
+def publish(conn: Connection, record_id: uuid.UUID, central: dict[str, Any],
+            corrected: dict[str, Any], by: str, clock: HybridClock) -> None:
+    """Announce an office change of a record to its laptops (their next pull brings it).
+
+    `central`: centrally owned values (status, answer…); `corrected`: field-owned
+    values the office corrected, which a later laptop edit may contest field by
+    field (see `_resolve_corrections`). The office validates; this only records.
+    """
+    _lock_changes(conn)
+    row = conn.execute(select(record).where(record.c.id == record_id)
+                       .with_for_update()).first()
+    if row is None or row.deleted:
+        raise SyncError("Không tìm thấy bản ghi này (hoặc đã bị xoá).")
+    stamp = clock.now().encode()
+    changes: dict[str, Any] = {"central_hlc": stamp,
+                               "central": {**(row.central or {}), **normalise(central)}}
+    if corrected:
+        changes["data"] = {**(row.data or {}), **normalise(corrected)}
+        changes["overrides"] = {**(row.overrides or {}), **{name: stamp for name in corrected}}
+    conn.execute(update(record).where(record.c.id == record_id).values(**changes))
+    conn.execute(change.insert().values(
+        collection=row.collection, record_id=record_id, commune_code=row.commune_code,
+        village_id=row.village_id, changed_at=_now(), changed_by=by[:120], hlc=stamp,
+        values=normalise({**central, **corrected})))
+
+
+def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
+                 blobs: BlobStore | None = None, remember: bool = True) -> dict[str, Any]:
+    """Return the central changes in the device's scope after `cursor`, oldest first.
+
+    Also names the device's photos the central still lacks (an upload cut
+    for good, or refused): the laptop sends them again.
+    """
+    limit = max(1, min(int(limit), 2000))
+    query = (select(change.c.seq, change.c.record_id)
+             .where(change.c.seq > cursor, change.c.commune_code == dev.commune_code)
+             .order_by(change.c.seq).limit(limit))
+    allowed = _allowed_villages(conn, dev, [])
+    if allowed is not None:
+        query = query.where(change.c.village_id.in_(allowed))
+    rows = conn.execute(query).all()
+    latest: dict[uuid.UUID, int] = {}
+    for row in rows:
+        latest[row.record_id] = row.seq
+    records = {}
+    if latest:
+        found = conn.execute(select(record.c.id, record.c.collection, record.c.central,
+                                    record.c.central_hlc, record.c.deleted, record.c.data,
+                                    record.c.overrides)
+                             .where(record.c.id.in_(list(latest))))
+        records = {row.id: row for row in found}
+    changes = [_change_of(records[key], seq)
+               for key, seq in sorted(latest.items(), key=lambda pair: pair[1])
+               if key in records]
+    new_cursor = rows[-1].seq if rows else cursor
+    held = conn.execute(select(device.c.held_seq).where(device.c.id == dev.id)).scalar()
+    if remember:
+        conn.execute(update(device).where(device.c.id == dev.id)
+                     .values(pull_cursor=new_cursor, last_seen_at=_now()))
+    # Once per pull, on its last page: it reads every attachment record of the device.
+    more = len(rows) == limit
+    missing = blobs.missing_for_device(conn, dev) if blobs is not None and not more else []
+    return {"changes": changes, "cursor": new_cursor, "more": more,
+            "held_seq": held, "missing_blobs": missing}
+
+
+def _change_of(row, seq: int) -> dict[str, Any]:
+    """Return what a laptop needs of a centrally changed record."""
+    overrides = row.overrides or {}
+    return {"c": row.collection, "id": str(row.id), "seq": seq, "central": row.central or {},
+            "central_hlc": row.central_hlc, "deleted": row.deleted,
+            "corrections": {name: (row.data or {}).get(name) for name in overrides},
+            "corrections_hlc": overrides}
