@@ -11,7 +11,6 @@ import uuid
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Date,
@@ -22,13 +21,11 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...extensions import db
+from sync.tables import Json, Serial
 
-Json = JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
-Serial = BigInteger().with_variant(Integer(), "sqlite")
+from ...extensions import db
 
 
 class OfficeForum(db.Model):
