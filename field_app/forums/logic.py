@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
@@ -268,7 +269,9 @@ def decision_passed(forum: Forum, decision: Decision) -> bool | None:
 
 def list_forums(village_id=None, status: str | None = None) -> list[Forum]:
     """Return forums, newest first, optionally of one village or status."""
-    query = db.select(Forum).order_by(Forum.started_at.desc())
+    # Each forum's village in one more query, not one per village as the rows render.
+    query = db.select(Forum).options(selectinload(Forum.village)).order_by(
+        Forum.started_at.desc())
     if village_id:
         query = query.where(Forum.village_id == as_uuid(village_id))
     if status in ("draft", "finalised"):
