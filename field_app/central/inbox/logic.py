@@ -310,10 +310,16 @@ def _publish(opinion: OfficeOpinion, changed: dict[str, Any], by: str) -> None:
             central["responsible_unit"] = unit.name if unit else None
         else:
             central[WIRE_NAMES.get(name, name)] = _plain(value)
+    publish_change(opinion.id, central, corrected, by)
+
+
+def publish_change(record_id: uuid.UUID, central: dict[str, Any], corrected: dict[str, Any],
+                   by: str) -> None:
+    """Announce an office change of a record (opinion, village) in this session's transaction."""
     conn = db.session.connection()
     if "clock" not in _CLOCK:
         _CLOCK["clock"] = store.central_clock(conn)
-    store.publish(conn, opinion.id, central, corrected, by, _CLOCK["clock"])
+    store.publish(conn, record_id, central, corrected, by, _CLOCK["clock"])
 
 
 # One clock per process, past every central stamp stored when it was made.
