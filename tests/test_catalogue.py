@@ -64,6 +64,15 @@ def office_categories(commune_code: int = MUONG_LA) -> dict[str, OfficeCategory]
 
 # --- the office's category pages ------------------------------------------------------------
 
+def test_a_server_wide_account_picks_the_commune_first(office):
+    for path in ("/central/categories", "/central/villages"):
+        page = office.get(path).get_data(as_text=True)
+        assert 'id="commune-picker"' in page
+    assert db.session.execute(select(OfficeCategory)).first() is None
+    refused = office.post("/central/categories", data={"name": "Rừng"}, follow_redirects=True)
+    assert "Hãy chọn xã" in refused.get_data(as_text=True)
+
+
 def test_a_commune_list_starts_as_the_seed_list_the_first_time_it_is_used(office):
     page = office.get(f"/central/categories?commune={MUONG_LA}")
     assert page.status_code == 200
@@ -185,7 +194,7 @@ def second_laptop(data_dir, villages):
 
 def test_office_category_changes_reach_the_laptop_and_old_opinions_keep_theirs(
         central, laptop, tmp_path):
-    said = record_opinions("Bản Nà Lò", 2, "water")
+    said = [item.id for item in record_opinions("Bản Nà Lò", 2, "water")]
     outbox.enroll(central.url, central.enrolment_code(), "Máy bản Nà Lò")
     outbox.run_sync()
     # The office has no list yet: the pull sends none, the laptop keeps its own.
@@ -200,6 +209,11 @@ def test_office_category_changes_reach_the_laptop_and_old_opinions_keep_theirs(
                     data={"action": "rename", "name": "Điện lưới quốc gia"})
         client.post(f"/central/categories/{ids['water']}", data={"action": "deactivate"})
         client.post(f"/central/categories/{ids['other']}", data={"action": "up"})
+        # The office still works an opinion filed under the category it deactivated.
+        saved = client.post(f"/central/opinions/{said[1]}", data={
+            "status": "forwarded", "kind": "opinion", "category_code": "water",
+            "level": "commune"}, follow_redirects=True).get_data(as_text=True)
+        assert "Đã lưu" in saved
 
     outbox.run_sync()
     db.session.expire_all()
@@ -209,7 +223,8 @@ def test_office_category_changes_reach_the_laptop_and_old_opinions_keep_theirs(
     assert "water" not in offered
     assert list(offered)[-3:] == ["other", "procedures", "dien_chieu_sang"]
     # Old opinions keep their category, and can still be edited with it.
-    kept = db.session.get(Opinion, said[0].id)
+    assert db.session.get(Opinion, said[1]).status == "forwarded"
+    kept = db.session.get(Opinion, said[0])
     assert kept.category_code == "water" and kept.category.name == "Nước sinh hoạt"
     opinions.update_opinion(kept, {**{name: getattr(kept, name)
                                       for name in opinions.OPINION_FIELDS

@@ -226,8 +226,10 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
     opinion = get_opinion(account, record_id)
     if opinion.deleted:
         raise NotFound(_("Ý kiến này đã bị xoá trên máy bản."))
-    if values.get("category_code") and not values.get("category_name"):
-        # Reclassified: the laptop shows the office's name for the category.
+    if (values.get("category_code") and not values.get("category_name")
+            and values["category_code"] != opinion.category_code):
+        # Reclassified: the laptop shows the office's name for the category. Left as it
+        # was, a category since deactivated (or only a laptop's) is kept, not refused.
         names = dict(catalogue.categories(opinion.commune_code))
         if values["category_code"] not in names:
             raise ValidationFailed(_("Lĩnh vực không có trong danh mục của xã."),
