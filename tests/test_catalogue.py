@@ -343,3 +343,44 @@ def test_a_list_this_version_cannot_read_is_left_alone(laptop, entries):
     assert outbox.apply_categories(entries) == 0
     assert [(c.code, c.name, c.position, c.active)
             for c in opinions.categories(False)] == before
+
+
+def test_office_merges_a_chain_and_unmerges_and_laptops_are_told_each_time(office):
+    from sync import store
+    from sync.clock import HybridClock
+
+    names = ("Bản Nà Lò", "Nà Lo", "Na Lo")
+    keys = [uuid.uuid4() for _ in names]
+    clock = HybridClock("a1b2c3d4e5f6")
+    with db.engine.begin() as conn:
+        enrolled = store.enrol(conn, store.create_enrolment(conn, MUONG_LA, "Máy"), "", None)
+        dev = store.get_device(conn, enrolled["device_id"])
+        store.ingest_batch(conn, dev, {"records": [
+            {"c": "village", "id": str(key), "seq": index + 1, "hlc": clock.now().encode(),
+             "data": {"commune_code": MUONG_LA, "name": name}}
+            for index, (key, name) in enumerate(zip(keys, names, strict=True))]})
+    kept, middle, last = keys
+    for keep, merge in ((middle, last), (kept, middle)):
+        office.post("/central/villages/merge", data={"commune": MUONG_LA, "keep": str(keep),
+                                                     "merge": str(merge), "reason": "gõ khác"})
+    db.session.expire_all()
+    assert [db.session.get(OfficeVillage, key).merged_into for key in keys] == [
+        None, kept, kept]
+    refused = office.post("/central/villages/merge", data={
+        "commune": MUONG_LA, "keep": str(middle), "merge": str(kept), "reason": "ngược"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "đã được gộp vào bản khác" in refused
+
+    office.post(f"/central/villages/{middle}/unmerge", data={"commune": MUONG_LA,
+                                                             "reason": "hai bản khác nhau"})
+    db.session.expire_all()
+    assert db.session.get(OfficeVillage, middle).merged_into is None
+    assert db.session.execute(select(AuditEntry.reason).where(
+        AuditEntry.record_id == middle, AuditEntry.action == "unmerged")).scalar_one() == (
+        "hai bản khác nhau")
+    with db.engine.begin() as conn:
+        page = store.pull_changes(conn, store.get_device(conn, dev.id), 0)
+    told = {change["id"]: change["central"] for change in page["changes"]}
+    assert told[str(middle)] == {"merged_into": None, "merged_into_name": None}
+    assert told[str(last)] == {"merged_into": str(kept), "merged_into_name": "Bản Nà Lò"}
+    assert "categories" not in page  # no list kept for the commune yet
