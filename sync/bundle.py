@@ -32,6 +32,8 @@ from .protocol import MAX_DECOMPRESSED_BYTES, PROTOCOL_VERSION, check_version, d
 
 FORMAT = "langnghe-bundle"
 ACK_FORMAT = "langnghe-ack"
+# A pull page's own keys; any other key of the last page is a `store.on_pull` extra.
+PULL_KEYS = {"changes", "cursor", "more", "held_seq", "missing_blobs"}
 
 
 def write_bundle(path: Path, device_id: str, secret: str, replica: str,
@@ -150,14 +152,17 @@ def ack_file(conn, device_id: str) -> bytes:
         cursor = page["cursor"]
         if not page["more"]:
             break
-    body = dumps({"format": ACK_FORMAT, "device": dev.id, "created_at": time.time(),
-                  "held": held, "changes": changes})
+    # What `store.on_pull` providers add to a pull's last page (the category list).
+    extras = {key: value for key, value in page.items() if key not in PULL_KEYS}
+    body = dumps({**extras, "format": ACK_FORMAT, "device": dev.id,
+                  "created_at": time.time(), "held": held, "changes": changes})
     return dumps({"body": body.decode("utf-8"), "signature": seal(dev.secret, body)})
 
 
-def read_ack(data: bytes, device_id: str,
-             secret: str) -> tuple[list[tuple[uuid.UUID, str]], list[dict[str, Any]]]:
-    """Check an acknowledgement file is this device's; return its held pairs and changes."""
+def read_ack(data: bytes, device_id: str, secret: str
+             ) -> tuple[list[tuple[uuid.UUID, str]], list[dict[str, Any]], dict[str, Any]]:
+    """Check an acknowledgement file is this device's; return its held pairs, changes and
+    what a pull's last page would add (the commune's categories)."""
     try:
         outer = loads(data)
     except SyncError:
@@ -173,4 +178,6 @@ def read_ack(data: bytes, device_id: str,
         raise BadBundle(details={"device": "tệp xác nhận của máy khác"})
     held = [(uuid.UUID(key), str(hlc)) for key, hlc in inner.get("held", [])]
     changes = [change for change in inner.get("changes", []) if isinstance(change, dict)]
-    return held, changes
+    extras = {key: value for key, value in inner.items()
+              if key not in ("format", "device", "created_at", "held", "changes")}
+    return held, changes, extras

@@ -86,8 +86,26 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
     # Once per pull, on its last page: it reads every attachment record of the device.
     more = len(rows) == limit
     missing = blobs.missing_for_device(conn, dev) if blobs is not None and not more else []
-    return {"changes": changes, "cursor": new_cursor, "more": more,
+    page = {"changes": changes, "cursor": new_cursor, "more": more,
             "held_seq": held, "missing_blobs": missing}
+    if not more:
+        for provider in _pull_providers:
+            page.update(provider(conn, dev))
+    return page
+
+
+_pull_providers: list[Any] = []
+
+
+def on_pull(provider) -> None:
+    """Add `provider(conn, dev)`'s keys to the last page of every pull (and acknowledgement file).
+
+    The office sends its reference lists this way (the commune's categories):
+    whole, on every pull, so a laptop that missed one still ends up with the
+    current list. A laptop that does not know a key ignores it.
+    """
+    if provider not in _pull_providers:
+        _pull_providers.append(provider)
 
 
 def _change_of(row, seq: int) -> dict[str, Any]:

@@ -54,7 +54,15 @@ from .protocol import (
     PROTOCOL_HEADER,
     PROTOCOL_VERSION,
 )
-from .records import CORRECTABLE, OPS, SCHEMAS, TEXT_PATTERN, CentralOpinion
+from .records import (
+    CORRECTABLE,
+    OPS,
+    SCHEMAS,
+    TEXT_PATTERN,
+    CategoryEntry,
+    CentralOpinion,
+    CentralVillage,
+)
 from .server import MAX_CHUNK_BYTES, MAX_INT, PREFIX
 from .store import MAX_FIELDS, MAX_RECORDS_PER_BATCH, MAX_SEQ
 
@@ -191,7 +199,7 @@ def _schemas(spec: APISpec) -> None:
         protocol={"type": "integer", "description": "Absent on errors of the app itself "
                                                     "(404, 405, 500)."},
         server_time={"type": "number", "description": "Also in details for clock_skew."}))
-    for schema in (*SCHEMAS.values(), CentralOpinion()):
+    for schema in (*SCHEMAS.values(), CentralOpinion(), CentralVillage(), CategoryEntry()):
         spec.components.schema(type(schema).__name__, schema=type(schema))
     mapping = {}
     for collection, schema in SCHEMAS.items():
@@ -285,7 +293,10 @@ def _schemas(spec: APISpec) -> None:
         c={"type": "string", "enum": list(SCHEMAS)},
         id=UUID,
         seq={"type": "integer"},
-        central=_described("CentralOpinion", "All central-owned values set so far (merged)."),
+        central={"anyOf": [_ref("CentralOpinion"), _ref("CentralVillage")],
+                 "description": "All central-owned values set so far (merged): "
+                                "CentralOpinion for an opinion, CentralVillage for a "
+                                "village (the office merged it into another)."},
         central_hlc={"type": "string", "pattern": HLC_PATTERN, "nullable": True},
         deleted={"type": "boolean"},
         corrections={"type": "object", "additionalProperties": True,
@@ -304,6 +315,12 @@ def _schemas(spec: APISpec) -> None:
         missing_blobs={"type": "array", "items": _ref("MissingBlob"),
                        "description": "Files of this device's attachments the central "
                                       "still lacks: upload them."},
+        categories={"type": "array", "items": _ref("CategoryEntry"),
+                    "description": "Only on the last page, and only once the office "
+                                   "keeps a category list for the device's commune: the "
+                                   "whole list, inactive ones included (a laptop keeps "
+                                   "them on old opinions but no longer offers them). "
+                                   "Missing: keep the list the laptop has."},
         epoch={"type": "string"}))
     spec.components.schema("LackingRequest", _object(
         ("offered",),

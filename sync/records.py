@@ -204,6 +204,30 @@ class CentralOpinion(Schema):
     merged_into = _ref()
 
 
+class CentralVillage(Schema):
+    """The centrally owned part of a village: the office merged it into another one."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    merged_into = _ref()
+    # Shown on a laptop that does not hold the kept village ("đã gộp vào Bản Nà Lò").
+    merged_into_name = _text(120)
+
+
+class CategoryEntry(Schema):
+    """One category (lĩnh vực) of the commune's list, as a pull carries it to the laptops."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    code = fields.String(required=True, validate=[validate.Length(min=1, max=40),
+                                                  validate.Regexp(r"^[a-z0-9_]+$")])
+    name = _text(120, required=True)
+    position = fields.Integer(strict=True, required=True, validate=validate.Range(0, 1 << 30))
+    active = fields.Boolean(required=True)
+
+
 # Collections in the order parents come before children.
 SCHEMAS: dict[str, Schema] = {
     "village": VillageData(),
@@ -224,7 +248,10 @@ PARENTS: dict[str, tuple[str, ...]] = {
     "attachment": ("opinion_id", "forum_id"),
 }
 central_opinion_schema = CentralOpinion()
-CENTRAL_FIELDS = {"opinion": tuple(central_opinion_schema.fields)}
+central_village_schema = CentralVillage()
+category_entry_schema = CategoryEntry()
+CENTRAL_FIELDS = {"opinion": tuple(central_opinion_schema.fields),
+                  "village": tuple(central_village_schema.fields)}
 # Field-owned values the office may correct (reclassify). Both sides can then change
 # the same field: the newer HLC wins and the other value is kept as a conflict.
 CORRECTABLE = {"opinion": ("kind", "category_code", "category_name", "level")}

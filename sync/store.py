@@ -27,7 +27,7 @@ from .devices import (
     remember_nonce,
     revoke_device,
 )
-from .feed import publish, pull_changes
+from .feed import _pull_providers, on_pull, publish, pull_changes
 from .ingest import (
     MAX_FIELDS,
     MAX_RECORDS_PER_BATCH,
@@ -57,10 +57,10 @@ from .tables import (
 )
 
 __all__ = [
-    "CODE_ALPHABET", "ENROLMENT_TTL", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "RANK",
-    "BatchResult", "BlobStore", "Checked", "Stored", "_among", "_check_shape", "_hash_code",
-    "_listeners", "blob", "central_clock", "change", "conflict", "create_enrolment", "device",
-    "enrol", "enrolment", "epoch", "get_device", "ingest_batch", "lacking", "meta",
-    "metadata", "nonce", "on_stored", "publish", "pull_changes", "push_log", "record",
-    "remember_nonce", "revoke_device",
+    "_among", "BatchResult", "blob", "BlobStore", "central_clock", "change", "_check_shape",
+    "Checked", "CODE_ALPHABET", "conflict", "create_enrolment", "device", "enrol", "enrolment",
+    "ENROLMENT_TTL", "epoch", "get_device", "_hash_code", "ingest_batch", "lacking",
+    "_listeners", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "meta", "metadata", "nonce",
+    "on_pull", "on_stored", "publish", "pull_changes", "_pull_providers", "push_log", "RANK",
+    "record", "remember_nonce", "revoke_device", "Stored",
 ]

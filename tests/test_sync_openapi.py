@@ -253,3 +253,22 @@ def test_record_holding_a_nul_character_is_rejected_on_its_own(enrolled_wire, da
     pushed = enrolled_wire.send("/push", "PushRequest", {"records": records}, "PushResult")
     assert pushed["results"] == "RS"
     assert pushed["rejections"][0]["code"] == "invalid_record"  # its schema refuses it
+
+
+def test_pull_page_carrying_the_category_list_and_a_village_merge_matches_the_document(
+        enrolled_wire):
+    # The office's provider (field_app.central.catalogue) adds the list; conftest forgets it.
+    store.on_pull(lambda conn, dev: {"categories": [
+        {"code": "land", "name": "Đất đai", "position": 0, "active": True},
+        {"code": "water", "name": "Nước sinh hoạt", "position": 1, "active": False}]})
+    village, kept = str(uuid.uuid4()), str(uuid.uuid4())
+    enrolled_wire.send("/push", "PushRequest", {"records": [enrolled_wire.record(
+        "village", {"id": village, "commune_code": 3808, "name": "Nà Lo"}, 1)]}, "PushResult")
+    with enrolled_wire.engine.begin() as conn:
+        store.publish(conn, uuid.UUID(village), {"merged_into": kept,
+                                                 "merged_into_name": "Bản Nà Lò"},
+                      {}, "office", store.central_clock(conn))
+    page = enrolled_wire.send("/pull", "PullRequest", {"cursor": 0}, "PullPage")
+    assert [entry["code"] for entry in page["categories"]] == ["land", "water"]
+    assert page["changes"][0]["central"] == {"merged_into": kept,
+                                             "merged_into_name": "Bản Nà Lò"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from dataclasses import dataclass, field
 
 import vietnam_provinces as vp
@@ -298,6 +299,27 @@ def _existing_names(commune: Commune) -> set[str]:
     return set(db.session.execute(
         db.select(Village.name_folded).where(Village.commune_code == commune.code)
     ).scalars())
+
+
+def offered_villages(commune: Commune | None = None) -> list[Village]:
+    """Return the villages a new forum or opinion may go to.
+
+    A village the office merged into one this laptop holds is no longer
+    offered (new records go to the kept one); merged into one it does not
+    hold, it stays: the office counts its records under the kept one anyway.
+    """
+    found = villages(commune)
+    held = {village.id for village in found}
+    return [village for village in found
+            if village.merged_into is None or village.merged_into not in held]
+
+
+def kept_village_id(village_id: uuid.UUID | None) -> uuid.UUID | None:
+    """Return the village a new record goes to: the one the office kept, if held here."""
+    village = db.session.get(Village, village_id) if village_id is not None else None
+    if village is None or village.merged_into is None:
+        return village_id
+    return village.merged_into if db.session.get(Village, village.merged_into) else village_id
 
 
 def villages(commune: Commune | None = None) -> list[Village]:

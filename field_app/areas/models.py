@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+import uuid
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sync.records import VILLAGE_KINDS  # noqa: F401  (the wire's vocabulary)
@@ -38,6 +40,11 @@ class Village(RecordMixin, db.Model):
     # Folded name: "Bản Nà Lò" and "ban na lo" are the same village.
     name_folded: Mapped[str] = mapped_column(String(120), nullable=False)
     households: Mapped[int | None] = mapped_column(Integer)
+    # Centrally owned: the office merged this village into another (a pull says so).
+    # The kept village may be one this laptop does not hold: its name is kept too.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    merged_into_name: Mapped[str | None] = mapped_column(String(120))
+    central_hlc: Mapped[str | None] = mapped_column(String(100))
 
     commune: Mapped[Commune] = relationship(back_populates="villages")
 

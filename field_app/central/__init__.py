@@ -33,6 +33,8 @@ def install(app: Flask) -> None:
     from ..extensions import csrf
     from .accounts import views as _accounts  # noqa: F401  (routes on bp)
     from .api.views import api
+    from .catalogue import views as _catalogue  # noqa: F401
+    from .catalogue.logic import pull_categories
     from .devices import views as _devices  # noqa: F401
     from .inbox import views as _inbox  # noqa: F401
     from .inbox.projection import project
@@ -40,6 +42,8 @@ def install(app: Flask) -> None:
     # Every batch a push or a USB bundle stores updates the office's tables in its
     # own transaction.
     store.on_stored(project)
+    # Every pull brings the laptop its commune's category list.
+    store.on_pull(pull_categories)
     login_manager.init_app(app)
     # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
     # is both) the field app's session would log the office out.

@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from ..areas.logic import kept_village_id
 from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
@@ -105,7 +106,10 @@ def create_forum(data: dict[str, Any], forum_id: uuid.UUID | None = None) -> For
         existing = db.session.get(Forum, forum_id)
         if existing is not None:
             return existing
-    forum = Forum(**check_forum(data), status="draft")
+    clean = check_forum(data)
+    # A village the office merged into another: new forums go to the kept one.
+    clean["village_id"] = kept_village_id(clean["village_id"])
+    forum = Forum(**clean, status="draft")
     if forum_id is not None:
         forum.id = forum_id
     db.session.add(forum)

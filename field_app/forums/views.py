@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from ..api.schemas import VIETNAM
-from ..areas.logic import current_commune, villages
+from ..areas.logic import current_commune, offered_villages, villages
 from ..attachments.forms import AttachmentForm
 from ..attachments.logic import attachments_of
 from ..backup import automatic_backup, sqlite_path
@@ -48,7 +48,7 @@ def index():
 @bp.route("/forums/new", methods=["GET", "POST"])
 def new():
     """Create a forum before the meeting starts."""
-    form = ForumForm(villages=villages())
+    form = ForumForm(villages=offered_villages())
     if request.method == "GET":
         form.village_id.data = request.args.get("village")
         # Vietnam's wall clock, as every time the app shows: on a laptop set to UTC a

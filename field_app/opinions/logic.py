@@ -14,6 +14,7 @@ from sqlalchemy import and_, false, func
 
 from sync.records import CORRECTABLE
 
+from ..areas.logic import kept_village_id
 from ..areas.models import Village
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -45,6 +46,11 @@ def categories(active_only: bool = True) -> list[Category]:
     return list(db.session.execute(query).scalars())
 
 
+def category_code_for(name: str) -> str:
+    """Return the code a category gets from its name: "Điện chiếu sáng" -> "dien_chieu_sang"."""
+    return re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")[:40] or "category"
+
+
 def add_category(name: str | None) -> Category:
     """Add a category to the configurable list; its code is its folded name."""
     name = nfc(name) or ""
@@ -54,7 +60,7 @@ def add_category(name: str | None) -> Category:
     problem = wire_errors("opinion", {"category_name": name}).get("category_name")
     if problem:
         raise ValidationFailed(problem, {"name": problem})
-    code = re.sub(r"[^a-z0-9]+", "_", fold(name)).strip("_")[:40] or "category"
+    code = category_code_for(name)
     existing = db.session.get(Category, code)
     if existing is not None:
         if existing.active:
@@ -101,8 +107,13 @@ def vietnam_today() -> date:
     return datetime.now(timezone(timedelta(hours=7))).date()
 
 
-def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
-    """Return the opinion fields cleaned; raise ValidationFailed with each problem."""
+def check_opinion(data: dict[str, Any], forum: Forum | None,
+                  current: Opinion | None = None) -> dict[str, Any]:
+    """Return the opinion fields cleaned; raise ValidationFailed with each problem.
+
+    `current`: the opinion being edited, which may keep a category the office
+    has since deactivated.
+    """
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     clean["kind"] = _choice(data, "kind", OPINION_KINDS, errors, "opinion")
@@ -122,7 +133,8 @@ def check_opinion(data: dict[str, Any], forum: Forum | None) -> dict[str, Any]:
         clean["village_id"] = village.id if village else None
     category = data.get("category_code") or "other"
     found = db.session.get(Category, category)
-    if found is None or not found.active:
+    if found is None or not (found.active or (current is not None
+                                               and current.category_code == category)):
         errors["category_code"] = _("Hãy chọn lĩnh vực trong danh sách.")
     clean["category_code"] = category
     content = nfc(data.get("content")) or ""
@@ -210,6 +222,9 @@ def create_opinion(data: dict[str, Any], forum: Forum | None = None,
     if forum is not None:
         ensure_draft(forum)
     clean = check_opinion(data, forum)
+    if forum is None:
+        # A village the office merged into another: new opinions go to the kept one.
+        clean["village_id"] = kept_village_id(clean["village_id"])
     position = 0
     if forum is not None:
         position = (db.session.execute(
@@ -231,7 +246,7 @@ def update_opinion(opinion: Opinion, data: dict[str, Any], reason: str | None = 
     Finalised minutes without any amendment (no reason, no author) are
     Locked, as for the forum itself; an amendment needs both.
     """
-    clean = check_opinion(data, opinion.forum)
+    clean = check_opinion(data, opinion.forum, opinion)
     if opinion.identity_protected and clean["kind"] == "denunciation" and not clean["anonymous"]:
         # The edit form never shows a denouncer's identity: left empty, it is kept.
         for name in IDENTITY_FIELDS:

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..areas.logic import villages
+from ..areas.logic import offered_villages, villages
 from ..attachments.forms import AttachmentForm
 from ..attachments.logic import attachments_of
 from ..errors import ValidationFailed
@@ -61,7 +61,7 @@ def quick_add(forum_id):
 @bp.route("/opinions/new", methods=["GET", "POST"])
 def new():
     """Record an opinion received outside a forum (MTTQ, mailbox, phone, Zalo…)."""
-    form = OpinionForm(villages=villages(), categories=logic.categories())
+    form = OpinionForm(villages=offered_villages(), categories=logic.categories())
     if request.method == "GET":
         form.channel.data = "mttq"
         form.level.data = "commune"
@@ -124,7 +124,11 @@ def edit(opinion_id):
     opinion = logic.get_opinion(opinion_id)
     locked = opinion.forum is not None and opinion.forum.is_finalised
     form_class = AmendOpinionForm if locked else OpinionForm
-    form = form_class(obj=opinion, villages=villages(), categories=logic.categories())
+    # A category the office deactivated stays offered on the opinions filed under it.
+    offered = logic.categories()
+    if opinion.category is not None and opinion.category not in offered:
+        offered.append(opinion.category)
+    form = form_class(obj=opinion, villages=villages(), categories=offered)
     if request.method == "GET":
         form.village_id.data = str(opinion.village_id)
         form.shown.data = logic.shown_corrections(opinion)

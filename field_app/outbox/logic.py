@@ -26,10 +26,16 @@ from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, dumps
-from sync.records import CENTRAL_FIELDS, central_opinion_schema
+from sync.records import (
+    CENTRAL_FIELDS,
+    category_entry_schema,
+    central_opinion_schema,
+    central_village_schema,
+)
 from sync.store import MAX_RECORDS_PER_BATCH, RANK
 
 from ..areas.logic import current_commune
+from ..areas.models import Village
 from ..attachments.logic import blob_path
 from ..extensions import db
 from ..models_base import utcnow
@@ -419,6 +425,8 @@ def apply_central(change: dict[str, Any], at: datetime | None = None) -> bool:
     An opinion whose status or answer changes is marked with `at` (the pull's
     start): the opinion list shows it among the new answers.
     """
+    if change.get("c") == "village":
+        return _apply_village(change)
     if change.get("c") != "opinion":
         return False
     opinion = db.session.get(Opinion, uuid.UUID(change["id"]))
@@ -442,6 +450,56 @@ def apply_central(change: dict[str, Any], at: datetime | None = None) -> bool:
     opinion.central_hlc = stamp
     clock().receive(Stamp.decode(stamp))
     return True
+
+
+def _apply_village(change: dict[str, Any]) -> bool:
+    """Mark a village the office merged into another (or unmerged); newer stamps win."""
+    village = db.session.get(Village, uuid.UUID(change["id"]))
+    stamp = change.get("central_hlc")
+    if village is None or not stamp or (village.central_hlc and village.central_hlc >= stamp):
+        return False
+    try:
+        central = central_village_schema.load(change.get("central") or {})
+    except ValidationError:
+        return False  # a value this version cannot read: keep ours, never crash a sync
+    if central.get("merged_into") == village.id:
+        return False
+    for name in CENTRAL_FIELDS["village"]:
+        if name in central:
+            setattr(village, name, central[name])
+    if village.merged_into is None:
+        village.merged_into_name = None
+    village.central_hlc = stamp
+    clock().receive(Stamp.decode(stamp))
+    return True
+
+
+def apply_categories(entries: Any) -> int:
+    """Take the office's category list for this commune; return how many rows changed.
+
+    Upserted by code: a renamed one shows its new name, a deactivated one stays
+    on old opinions but is no longer offered. A category only this laptop has
+    is left as it is. Entries this version cannot read are skipped.
+    """
+    if not isinstance(entries, list):
+        return 0
+    changed = 0
+    for entry in entries:
+        try:
+            value = category_entry_schema.load(entry)
+        except (ValidationError, TypeError):
+            continue
+        category = db.session.get(Category, value["code"])
+        if category is None:
+            category = Category(code=value["code"])
+            db.session.add(category)
+        fresh = {"name": value["name"], "position": value["position"],
+                 "active": value["active"]}
+        if any(getattr(category, name) != new for name, new in fresh.items()):
+            for name, new in fresh.items():
+                setattr(category, name, new)
+            changed += 1
+    return changed
 
 
 def apply_changes(changes: list[dict[str, Any]], row: SyncState, summary: Summary | None,
@@ -497,6 +555,8 @@ def pull(client: SyncClient, row: SyncState, summary: Summary,
         db.session.info[APPLYING_CENTRAL] = True
         try:
             summary.pulled += apply_changes(page["changes"], row, summary, at)
+            # Only a central that keeps the commune's list sends it (on the last page).
+            apply_categories(page.get("categories"))
             # The cursor moves in the same SQLite transaction as the changes it covers.
             row.pull_cursor = page["cursor"]
             db.session.commit()
@@ -603,7 +663,7 @@ def import_ack(data: bytes) -> tuple[int, int]:
     row = state()
     if not (row.device_id and row.secret):
         raise NotEnrolled()
-    held, changes = read_ack(data, row.device_id, row.secret)
+    held, changes, extras = read_ack(data, row.device_id, row.secret)
     acked = 0
     for record_id, hlc in held:
         newest = db.session.execute(select(func.max(Outbox.seq)).where(
@@ -618,6 +678,7 @@ def import_ack(data: bytes) -> tuple[int, int]:
     db.session.info[APPLYING_CENTRAL] = True
     try:
         applied = apply_changes(changes, row, None, utcnow())
+        apply_categories(extras.get("categories"))
         db.session.commit()
     finally:
         db.session.info.pop(APPLYING_CENTRAL, None)

@@ -226,8 +226,10 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
     opinion = get_opinion(account, record_id)
     if opinion.deleted:
         raise NotFound(_("Ý kiến này đã bị xoá trên máy bản."))
-    if values.get("category_code") and not values.get("category_name"):
-        # Reclassified: the laptop shows the office's name for the category.
+    if (values.get("category_code") and not values.get("category_name")
+            and values["category_code"] != opinion.category_code):
+        # Reclassified: the laptop shows the office's name for the category. Left as it
+        # was, a category since deactivated (or only a laptop's) is kept, not refused.
         names = dict(catalogue.categories(opinion.commune_code))
         if values["category_code"] not in names:
             raise ValidationFailed(_("Lĩnh vực không có trong danh mục của xã."),
@@ -310,10 +312,16 @@ def _publish(opinion: OfficeOpinion, changed: dict[str, Any], by: str) -> None:
             central["responsible_unit"] = unit.name if unit else None
         else:
             central[WIRE_NAMES.get(name, name)] = _plain(value)
+    publish_change(opinion.id, central, corrected, by)
+
+
+def publish_change(record_id: uuid.UUID, central: dict[str, Any], corrected: dict[str, Any],
+                   by: str) -> None:
+    """Announce an office change of a record (opinion, village) in this session's transaction."""
     conn = db.session.connection()
     if "clock" not in _CLOCK:
         _CLOCK["clock"] = store.central_clock(conn)
-    store.publish(conn, opinion.id, central, corrected, by, _CLOCK["clock"])
+    store.publish(conn, record_id, central, corrected, by, _CLOCK["clock"])
 
 
 # One clock per process, past every central stamp stored when it was made.
