@@ -287,7 +287,7 @@ def test_history_shows_laptop_and_office_changes_in_words(office, communes):
     page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
     history = page.split('id="history"')[1]
     assert history.count("<li class=\"history-") == 3
-    assert "Máy Máy bản Nà Lò" in history and "nhận từ máy bản" in history
+    assert "<strong>Máy bản Nà Lò</strong>" in history and "nhận từ máy bản" in history
     assert "máy bản sửa" in history and history.count("lần gửi số") == 2
     assert "Nội dung" in history and "dài 300 m" in history
     assert "Cấp giải quyết" in history and "<del>Xã</del> → <ins>Tỉnh</ins>" in history
@@ -345,3 +345,18 @@ def test_untrusted_text_is_escaped_everywhere(office, communes):
         page = client.get(path).get_data(as_text=True)
         assert "<script>" not in page and "<img src=x" not in page, path
         assert "&lt;script&gt;" in page, path
+
+
+def test_attachments_already_held_are_projected_by_the_upgrade(office, communes):
+    """A central upgraded to o003 gets the attachment records it already held."""
+    from field_app.central.inbox.projection import project_everything
+
+    na_lo = communes["laptops"][0]
+    photo, _sha = na_lo.attachment(PNG, "anh.png", "image/png",
+                                   opinion=communes["said"]["road"])
+    na_lo.push()
+    with office.app_context(), db.engine.begin() as conn:
+        conn.execute(OfficeAttachment.__table__.delete())
+        assert project_everything(conn, ("attachment",)) == 1
+    with office.app_context():
+        assert db.session.get(OfficeAttachment, photo).filename == "anh.png"
