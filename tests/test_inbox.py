@@ -121,6 +121,9 @@ def test_village_forum_and_device_filters(office, communes):
     assert "Chỉ ý kiến của một hội nghị" in forum
     device = client.get(f"/central/inbox?device={na_lo.device_id}").get_data(as_text=True)
     assert _ids(device, said) == {"road", "power", "land"}
+    # The device box offers the commune's laptops by name, not another commune's.
+    assert f'<option value="{na_lo.device_id}" selected>Máy bản Nà Lò</option>' in device
+    assert "Máy bản Đán" in device and "Máy Chiềng Lao" not in device
     # Another commune's forum is outside the scope whatever the filter says.
     other = client.get(f"/central/inbox?forum={communes['other_forum']}")
     assert _ids(other.get_data(as_text=True), said) == set()

@@ -34,21 +34,33 @@ from ..devices import logic as devices
 from . import logic
 from .history import readable
 
+# A select box stays usable: a province's server lists one commune's villages at a time.
+MAX_CHOICES = 500
 
-def _choices(account) -> dict:
-    """Return what the filter boxes offer: the account's villages and units."""
-    villages = db.session.execute(scoped(
-        select(OfficeVillage).where(OfficeVillage.deleted.is_(False),
-                                    OfficeVillage.merged_into.is_(None)),
-        account, OfficeVillage.commune_code).order_by(OfficeVillage.name)).scalars().all()
-    units = db.session.execute(
-        select(Unit).where(Unit.active.is_(True)).where(
-            Unit.commune_code.is_(None) if account.commune_code is None else
-            (Unit.commune_code.is_(None) | (Unit.commune_code == account.commune_code)))
-        .order_by(Unit.name)).scalars().all()
-    return {"villages": villages, "units": units, "kinds": OPINION_KINDS,
-            "channels": CHANNELS, "levels": LEVELS, "statuses": WORKFLOW_STATUSES,
-            "sorts": tuple(logic.SORTS)}
+
+def _choices(account, commune: int | None = None) -> dict:
+    """Return what the filter boxes offer: the villages, units and devices of the account's
+    commune (for a server-wide account: of the commune it filters on, if any)."""
+    commune = account.commune_code if account.commune_code is not None else commune
+    villages = scoped(select(OfficeVillage).where(OfficeVillage.deleted.is_(False),
+                                                  OfficeVillage.merged_into.is_(None)),
+                      account, OfficeVillage.commune_code)
+    units = select(Unit).where(Unit.active.is_(True))
+    laptops = scoped(select(store.device.c.id, store.device.c.label), account,
+                     store.device.c.commune_code)
+    if commune is None:
+        units = units.where(Unit.commune_code.is_(None))
+    else:
+        villages = villages.where(OfficeVillage.commune_code == commune)
+        units = units.where(Unit.commune_code.is_(None) | (Unit.commune_code == commune))
+        laptops = laptops.where(store.device.c.commune_code == commune)
+    return {"villages": db.session.execute(villages.order_by(OfficeVillage.name)
+                                           .limit(MAX_CHOICES)).scalars().all(),
+            "units": db.session.execute(units.order_by(Unit.name)).scalars().all(),
+            "devices": db.session.execute(laptops.order_by(store.device.c.label)
+                                          .limit(MAX_CHOICES)).all(),
+            "kinds": OPINION_KINDS, "channels": CHANNELS, "levels": LEVELS,
+            "statuses": WORKFLOW_STATUSES, "sorts": tuple(logic.SORTS)}
 
 
 @bp.get("/inbox")
@@ -72,7 +84,8 @@ def inbox():
                                      if server_wide else []),
                            commune_label=commune_label,
                            categories=catalogue.categories(account.commune_code),
-                           personal=can(account, "personal.view"), **_choices(account))
+                           personal=can(account, "personal.view"),
+                           **_choices(account, filters.commune))
 
 
 @bp.post("/inbox/seen")
