@@ -140,6 +140,14 @@ def test_officer_finds_an_opinion_without_diacritics_and_a_viewer_sees_no_names(
     assert "Bản Nà Lò" in page.inner_text("#forums") and "Bản Lao" not in page.inner_text(
         "#forums")
     page.screenshot(path=str(ARTIFACTS / "office-forums-1366.png"), full_page=True)
+    page.get_by_role("link", name="2").click()  # the forum's opinions, in the inbox
+    page.wait_for_load_state("load")
+    assert page.inner_text("#total") == "2 ý kiến"
+    page.get_by_role("link", name="Xem hội nghị").click()
+    page.wait_for_load_state("load")
+    assert "Đề nghị sửa đường" in page.inner_text("#opinions")
+    assert page.evaluate("document.querySelector('#photos img')") is None  # photo: opinion's
+    page.screenshot(path=str(ARTIFACTS / "office-forum-1366.png"), full_page=True)
 
     # The same pages on a phone.
     page.set_viewport_size(PHONE)
