@@ -4,11 +4,17 @@ from .areas.models import Commune, Village  # noqa: F401
 from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
-from .central.inbox.models import AuditEntry, OfficeForum, OfficeOpinion  # noqa: F401
+from .central.inbox.models import (  # noqa: F401
+    AuditEntry,
+    OfficeAttachment,
+    OfficeForum,
+    OfficeOpinion,
+)
 from .forums.models import Amendment, Decision, Forum  # noqa: F401
 from .opinions.models import Category, Opinion  # noqa: F401
 from .outbox.models import Outbox, SyncState  # noqa: F401
 
 # The office's own tables: created by the "office" migration branch on a central only.
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (
-    ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion))
+    ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion,
+    OfficeAttachment))

@@ -48,3 +48,19 @@ def check_commune(account, commune_code: int) -> None:
     """Refuse to act for a commune outside the account's (an enrolment code, a bundle)."""
     if not in_commune(account, commune_code):
         raise Forbidden(_("Tài khoản của bạn chỉ làm việc với xã của mình."))
+
+
+def labels(conn: Connection, device_ids: set[str]) -> dict[str, str]:
+    """Return the label the office gave each of these devices (sync_device.label)."""
+    if not device_ids:
+        return {}
+    return dict(conn.execute(select(store.device.c.id, store.device.c.label)
+                             .where(store.device.c.id.in_(device_ids))).all())
+
+
+def pushes(conn: Connection, push_ids: set[int]) -> dict[int, Any]:
+    """Return these pushes (sync_push rows: when, via network or USB bundle, counts)."""
+    if not push_ids:
+        return {}
+    return {row.id: row for row in conn.execute(
+        select(store.push_log).where(store.push_log.c.id.in_(push_ids)))}

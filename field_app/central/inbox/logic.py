@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from sync import store
 from sync.records import (
@@ -33,10 +33,10 @@ from sync.text import fold
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import utcnow
-from ..accounts.permissions import can, scoped
+from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
-from .models import AuditEntry, OfficeForum, OfficeOpinion
+from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
 
 SORTS = {
     "newest": (OfficeOpinion.first_received_at.desc(), OfficeOpinion.id.desc()),
@@ -104,8 +104,12 @@ class Filters:
         return cls(**values)
 
 
-def opinion_query(account, filters: Filters) -> Select:
-    """Return the SELECT of the opinions these filters and this account's scope give."""
+def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
+    """Return the SELECT of the opinions these filters and this account's scope give.
+
+    `filters.new` keeps what arrived after `new_since` (the inbox page passes the start of
+    the previous visit), else after the account's `inbox_seen_at`.
+    """
     query = select(OfficeOpinion).where(OfficeOpinion.deleted.is_(False))
     query = scoped(query, account, OfficeOpinion.commune_code, OfficeOpinion.unit_id)
     column_of = {"commune": OfficeOpinion.commune_code, "forum": OfficeOpinion.forum_id,
@@ -130,15 +134,17 @@ def opinion_query(account, filters: Filters) -> Select:
         # Every word, without diacritics or case: "duong" finds "Đường".
         for word in fold(filters.q).split()[:10]:
             query = query.where(OfficeOpinion.folded.contains(word, autoescape=True))
-    if filters.new and getattr(account, "inbox_seen_at", None) is not None:
-        query = query.where(OfficeOpinion.first_received_at > account.inbox_seen_at)
+    since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
+    if filters.new and since is not None:
+        query = query.where(OfficeOpinion.first_received_at > since)
     return query.order_by(*SORTS[filters.sort])
 
 
-def find_opinions(account, filters: Filters, page: int = 1, per_page: int = 50):
+def find_opinions(account, filters: Filters, page: int = 1, per_page: int = 50,
+                  new_since: datetime | None = None):
     """Return one page (Flask-SQLAlchemy Pagination) of the inbox."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    return db.paginate(opinion_query(account, filters), page=max(1, page),
+    return db.paginate(opinion_query(account, filters, new_since), page=max(1, page),
                        per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
 
 
@@ -154,8 +160,12 @@ def get_opinion(account, record_id: uuid.UUID) -> OfficeOpinion:
 
 def names_for(opinions: list[OfficeOpinion]) -> dict[str, dict]:
     """Return the village and unit names the listed opinions refer to."""
-    villages = {item.village_id for item in opinions if item.village_id}
-    units = {item.unit_id for item in opinions if item.unit_id}
+    return names_of({item.village_id for item in opinions if item.village_id},
+                    {item.unit_id for item in opinions if item.unit_id})
+
+
+def names_of(villages: set, units: set) -> dict[str, dict]:
+    """Return {"villages": {id: name}, "units": {id: name}} for these ids."""
     return {
         "villages": {row.id: row.name for row in db.session.execute(
             select(OfficeVillage.id, OfficeVillage.name)
@@ -189,6 +199,100 @@ def as_json(opinion: OfficeOpinion, account, names: dict[str, dict] | None = Non
 def mark_seen(account) -> None:
     """Remember that the account looked at its inbox now ("new since I last looked")."""
     account.inbox_seen_at = utcnow()
+
+
+# Looking again after this long starts a new visit: what arrived since the last look is new.
+VISIT_GAP = timedelta(minutes=30)
+
+
+def visit(account, held: dict | None, now: datetime | None = None
+          ) -> tuple[datetime | None, dict]:
+    """Return (new since, visit to keep) for one look at the inbox; mark the account seen.
+
+    "New" means arrived after the account's last look before this visit. That moment is
+    kept (in the session) so that paging, filtering and the "only new" box all compare
+    with it, though every look moves `inbox_seen_at`; a look after `VISIT_GAP` of quiet,
+    or by another account, starts a new visit. None: never looked, everything is new.
+    """
+    now = now or utcnow()
+    fresh = (not held or held.get("account") != account.id
+             or datetime.fromisoformat(held["last"]) < now - VISIT_GAP)
+    if fresh:
+        since = account.inbox_seen_at
+    else:
+        since = datetime.fromisoformat(held["since"]) if held.get("since") else None
+    account.inbox_seen_at = now
+    return since, {"account": account.id, "since": since.isoformat() if since else None,
+                   "last": now.isoformat()}
+
+
+def communes_seen(account) -> list[int]:
+    """Return the communes whose opinions the account may see (a server-wide account's list)."""
+    query = scoped(select(OfficeOpinion.commune_code).distinct(), account,
+                   OfficeOpinion.commune_code)
+    return sorted(db.session.execute(query).scalars())
+
+
+def forum_query(account, village: uuid.UUID | None = None) -> Select:
+    """Return the SELECT of the forums the account may see, newest first."""
+    query = scoped(select(OfficeForum).where(OfficeForum.deleted.is_(False)), account,
+                   OfficeForum.commune_code)
+    if village is not None:
+        query = query.where(OfficeForum.village_id == village)
+    return query.order_by(OfficeForum.started_at.desc().nulls_last(), OfficeForum.id.desc())
+
+
+def find_forums(account, page: int = 1, per_page: int = 50,
+                village: uuid.UUID | None = None):
+    """Return one page of forums (Flask-SQLAlchemy Pagination)."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    return db.paginate(forum_query(account, village), page=max(1, page), per_page=per_page,
+                       max_per_page=MAX_PER_PAGE, error_out=False)
+
+
+def opinion_counts(account, forum_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Return how many opinions of each forum the account may see (one GROUP BY)."""
+    if not forum_ids:
+        return {}
+    query = scoped(select(OfficeOpinion.forum_id, func.count())
+                   .where(OfficeOpinion.deleted.is_(False),
+                          OfficeOpinion.forum_id.in_(forum_ids)),
+                   account, OfficeOpinion.commune_code, OfficeOpinion.unit_id)
+    return dict(db.session.execute(query.group_by(OfficeOpinion.forum_id)).all())
+
+
+def get_forum(account, forum_id: uuid.UUID) -> OfficeForum:
+    """Return one forum within the account's commune; 404 otherwise."""
+    query = scoped(select(OfficeForum).where(OfficeForum.id == forum_id), account,
+                   OfficeForum.commune_code)
+    forum = db.session.execute(query).scalar()
+    if forum is None:
+        raise NotFound(_("Không có hội nghị này (hoặc không thuộc phạm vi tài khoản của bạn)."))
+    return forum
+
+
+def attachments_of(opinion_id: uuid.UUID | None = None,
+                   forum_id: uuid.UUID | None = None) -> list[OfficeAttachment]:
+    """Return the live attachments of one opinion or one forum, in filename order."""
+    column = OfficeAttachment.opinion_id if opinion_id else OfficeAttachment.forum_id
+    return list(db.session.execute(select(OfficeAttachment).where(
+        column == (opinion_id or forum_id), OfficeAttachment.deleted.is_(False))
+        .order_by(OfficeAttachment.filename, OfficeAttachment.id)).scalars())
+
+
+def get_attachment(account, attachment_id: uuid.UUID) -> OfficeAttachment:
+    """Return an attachment whose opinion or forum the account may see; 404 otherwise."""
+    item = db.session.get(OfficeAttachment, attachment_id)
+    if item is None or item.deleted or not in_commune(account, item.commune_code):
+        raise NotFound(_("Không có tệp đính kèm này."))
+    # The parent decides: a handler sees only its unit's opinions, and their photos.
+    if item.opinion_id is not None:
+        get_opinion(account, item.opinion_id)
+    elif item.forum_id is not None:
+        get_forum(account, item.forum_id)
+    else:
+        raise NotFound(_("Không có tệp đính kèm này."))
+    return item
 
 
 def history(record_id: uuid.UUID) -> list[AuditEntry]:

@@ -144,3 +144,29 @@ class AuditEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_office_audit_record", "record_id", "id"),)
+
+
+# Served inline as images; anything else (HTML, SVG, PDF…) only as a download.
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+
+
+class OfficeAttachment(db.Model):
+    """A photo or file a laptop attached to an opinion or a forum; the bytes are in the
+    central's blob store under `sha256`."""
+
+    __tablename__ = "office_attachment"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    opinion_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    forum_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    commune_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    mime_type: Mapped[str] = mapped_column(String(60), nullable=False)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    filename: Mapped[str] = mapped_column(String(200), nullable=False)
+    deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+    @property
+    def is_photo(self) -> bool:
+        """Tell whether the office shows it inline: a photo type no browser runs as code."""
+        return self.mime_type.lower() in PHOTO_TYPES

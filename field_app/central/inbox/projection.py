@@ -19,7 +19,7 @@ from sync import bulk, store
 from sync.text import fold
 
 from ..catalogue.models import OfficeVillage
-from .models import AuditEntry, OfficeForum, OfficeOpinion
+from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
 
 VILLAGE_COLUMNS = ("commune_code", "name", "folded", "kind", "households", "device_id",
                    "deleted")
@@ -33,6 +33,10 @@ OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_
                    "on_behalf_households", "answered_on_spot", "spot_answer_by",
                    "spot_answer", "needs_follow_up", "spoken_on", "received_on",
                    "recorded_at", "deleted", "folded", "updated_at")
+ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_type", "size",
+                      "filename", "deleted")
+# Parents first, as ingest places them.
+COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
 NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "commune_code"}
 
@@ -112,6 +116,15 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
     return row
 
 
+def attachment_row(item: store.Checked) -> dict[str, Any]:
+    data = item.data or {}
+    return {"id": item.id, "opinion_id": _uuid(data.get("opinion_id")),
+            "forum_id": _uuid(data.get("forum_id")), "commune_code": item.commune_code,
+            "sha256": data.get("sha256") or "", "mime_type": data.get("mime_type") or "",
+            "size": data.get("size") or 0, "filename": data.get("filename") or "",
+            "deleted": item.deleted}
+
+
 def _previous(conn: Connection, table: Table, ids: list[uuid.UUID],
               columns: tuple[str, ...]) -> dict[uuid.UUID, dict[str, Any]]:
     if not ids:
@@ -188,6 +201,9 @@ def project(conn: Connection, stored: store.Stored) -> None:
                 for item in opinions_in]
     _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
                      "opinion", stored)
+    attachments = [attachment_row(item) for item in groups.get("attachment", ())]
+    _keep_tombstones(conn, OfficeAttachment.__table__, attachments, ATTACHMENT_COLUMNS,
+                     history, "attachment", stored)
     bulk.insert(conn, AuditEntry.__table__, history)
 
 
@@ -211,8 +227,10 @@ def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
     return rows
 
 
-def project_everything(conn: Connection, chunk: int = 2000) -> int:
-    """Project every record the central already holds (a central upgraded to office tables).
+def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTIONS,
+                       chunk: int = 2000) -> int:
+    """Project every record of `collections` the central already holds (a central upgraded
+    to office tables); each migration names the collections whose tables it made.
 
     Returns how many records were projected. Parents first, as ingest does.
     """
@@ -222,7 +240,7 @@ def project_everything(conn: Connection, chunk: int = 2000) -> int:
                                                           store.device.c.label))}
     record = store.record
     done = 0
-    for collection in ("village", "forum", "opinion"):
+    for collection in (name for name in COLLECTIONS if name in collections):
         query = (select(record.c.id, record.c.device_id, record.c.commune_code,
                         record.c.village_id, record.c.hlc, record.c.deleted, record.c.data,
                         record.c.received_at)

@@ -1,39 +1,66 @@
-"""The inbox pages: the filtered list, one opinion with its history, an office change."""
+"""The inbox pages: the filtered list, one opinion with its history, an office change;
+forums and their opinions; the photos laptops sent."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from sync import store
 from sync.records import CHANNELS, LEVELS, OPINION_KINDS, WORKFLOW_STATUSES
 
-from ...errors import ValidationFailed
+from ...areas.logic import commune_label
+from ...errors import NotFound, ValidationFailed
 from ...extensions import db
 from .. import bp
 from ..accounts.logic import office_account
 from ..accounts.permissions import can, require, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
+from ..devices import logic as devices
 from . import logic
+from .history import readable
+
+# A select box stays usable: a province's server lists one commune's villages at a time.
+MAX_CHOICES = 500
 
 
-def _choices(account) -> dict:
-    """Return what the filter boxes offer: the account's villages and units."""
-    villages = db.session.execute(scoped(
-        select(OfficeVillage).where(OfficeVillage.deleted.is_(False),
-                                    OfficeVillage.merged_into.is_(None)),
-        account, OfficeVillage.commune_code).order_by(OfficeVillage.name)).scalars().all()
-    units = db.session.execute(
-        select(Unit).where(Unit.active.is_(True)).where(
-            Unit.commune_code.is_(None) if account.commune_code is None else
-            (Unit.commune_code.is_(None) | (Unit.commune_code == account.commune_code)))
-        .order_by(Unit.name)).scalars().all()
-    return {"villages": villages, "units": units, "kinds": OPINION_KINDS,
-            "channels": CHANNELS, "levels": LEVELS, "statuses": WORKFLOW_STATUSES,
-            "sorts": tuple(logic.SORTS)}
+def _choices(account, commune: int | None = None) -> dict:
+    """Return what the filter boxes offer: the villages, units and devices of the account's
+    commune (for a server-wide account: of the commune it filters on, if any)."""
+    commune = account.commune_code if account.commune_code is not None else commune
+    villages = scoped(select(OfficeVillage).where(OfficeVillage.deleted.is_(False),
+                                                  OfficeVillage.merged_into.is_(None)),
+                      account, OfficeVillage.commune_code)
+    units = select(Unit).where(Unit.active.is_(True))
+    laptops = scoped(select(store.device.c.id, store.device.c.label), account,
+                     store.device.c.commune_code)
+    if commune is None:
+        units = units.where(Unit.commune_code.is_(None))
+    else:
+        villages = villages.where(OfficeVillage.commune_code == commune)
+        units = units.where(Unit.commune_code.is_(None) | (Unit.commune_code == commune))
+        laptops = laptops.where(store.device.c.commune_code == commune)
+    return {"villages": db.session.execute(villages.order_by(OfficeVillage.name)
+                                           .limit(MAX_CHOICES)).scalars().all(),
+            "units": db.session.execute(units.order_by(Unit.name)).scalars().all(),
+            "devices": db.session.execute(laptops.order_by(store.device.c.label)
+                                          .limit(MAX_CHOICES)).all(),
+            "kinds": OPINION_KINDS, "channels": CHANNELS, "levels": LEVELS,
+            "statuses": WORKFLOW_STATUSES, "sorts": tuple(logic.SORTS)}
 
 
 @bp.get("/inbox")
@@ -41,17 +68,51 @@ def _choices(account) -> dict:
 def inbox():
     account = office_account()
     filters = logic.Filters.parse(request.args)
-    page = logic.find_opinions(account, filters, request.args.get("page", 1, type=int),
-                               request.args.get("per_page", 50, type=int))
+    since, session["inbox_visit"] = logic.visit(account, session.get("inbox_visit"))
+    # Never looked before: everything is new, the "only new" box keeps everything.
+    query_filters = filters if since is not None else replace(filters, new=False)
+    page = logic.find_opinions(account, query_filters, request.args.get("page", 1, type=int),
+                               request.args.get("per_page", 50, type=int), new_since=since)
     names = logic.names_for(page.items)
-    seen_before = account.inbox_seen_at
-    if not filters.new:
-        logic.mark_seen(account)
-        db.session.commit()
+    db.session.commit()
     args = {name: value for name, value in request.args.items() if name != "page"}
+    server_wide = account.commune_code is None
     return render_template("central/inbox.html", page=page, names=names, filters=filters,
-                           args=args, seen_before=seen_before,
-                           personal=can(account, "personal.view"), **_choices(account))
+                           args=args, seen_before=since, server_wide=server_wide,
+                           communes=([(code, commune_label(code))
+                                      for code in logic.communes_seen(account)]
+                                     if server_wide else []),
+                           commune_label=commune_label,
+                           categories=catalogue.categories(account.commune_code),
+                           personal=can(account, "personal.view"),
+                           **_choices(account, filters.commune))
+
+
+@bp.post("/inbox/seen")
+@require("inbox.view")
+def inbox_seen():
+    """Start a new visit now: nothing listed is "new" any more."""
+    account = office_account()
+    session.pop("inbox_visit", None)
+    logic.mark_seen(account)
+    db.session.commit()
+    return redirect(url_for(".inbox"))
+
+
+def _history(entries, item, hidden: bool) -> list:
+    """Return the readable history of one record, with its devices' labels and pushes."""
+    villages, units = {item.village_id} - {None}, {getattr(item, "unit_id", None)} - {None}
+    for entry in entries:
+        for name, pair in (entry.changes or {}).items():
+            for value in pair if isinstance(pair, list) else [pair]:
+                if name == "village_id" and value:
+                    villages.add(uuid.UUID(str(value)))
+                elif name == "unit_id" and isinstance(value, int):
+                    units.add(value)
+    conn = db.session.connection()
+    return readable(entries, hidden, logic.names_of(villages, units),
+                    devices.labels(conn, {e.device_id for e in entries if e.device_id}),
+                    devices.pushes(conn, {e.push_id for e in entries if e.push_id}))
 
 
 @bp.get("/opinions/<uuid:record_id>")
@@ -59,13 +120,86 @@ def inbox():
 def opinion(record_id: uuid.UUID):
     account = office_account()
     item = logic.get_opinion(account, record_id)
-    return render_template("central/opinion.html", item=item,
-                           names=logic.names_for([item]), forum=logic.forum_of(item),
-                           history=logic.history(item.id),
+    personal = can(account, "personal.view")
+    conn = db.session.connection()
+    forum = logic.forum_of(item)
+    names = logic.names_for([item])
+    if forum and forum.village_id and forum.village_id not in names["villages"]:
+        names["villages"].update(logic.names_of({forum.village_id}, set())["villages"])
+    return render_template("central/opinion.html", item=item, names=names, forum=forum,
+                           history=_history(logic.history(item.id), item,
+                                            not personal or item.identity_protected),
                            conflicts=logic.conflicts(item.id),
+                           attachments=logic.attachments_of(opinion_id=item.id),
+                           device_label=devices.labels(conn, {item.device_id}).get(
+                               item.device_id),
+                           push=devices.pushes(conn, {item.push_id} - {None}).get(
+                               item.push_id),
+                           commune=commune_label(item.commune_code),
                            categories=catalogue.categories(item.commune_code),
-                           personal=can(account, "personal.view"),
+                           personal=personal,
                            editable=can(account, "opinion.edit"), **_choices(account))
+
+
+@bp.get("/forums")
+@require("inbox.view")
+def forums():
+    account = office_account()
+    village = request.args.get("village", type=_uuid_or_none)
+    page = logic.find_forums(account, request.args.get("page", 1, type=int),
+                             request.args.get("per_page", 50, type=int), village)
+    names = logic.names_of({item.village_id for item in page.items if item.village_id},
+                           set())
+    counts = logic.opinion_counts(account, {item.id for item in page.items})
+    args = {name: value for name, value in request.args.items() if name != "page"}
+    return render_template("central/forums.html", page=page, names=names, args=args,
+                           counts=counts,
+                           village=village, server_wide=account.commune_code is None,
+                           commune_label=commune_label, **_choices(account))
+
+
+@bp.get("/forums/<uuid:forum_id>")
+@require("inbox.view")
+def forum(forum_id: uuid.UUID):
+    account = office_account()
+    item = logic.get_forum(account, forum_id)
+    shown = logic.find_opinions(account, logic.Filters(forum=item.id, sort="oldest"),
+                                request.args.get("page", 1, type=int), 200)
+    names = logic.names_of({item.village_id} - {None}, set())
+    names["villages"].update(logic.names_for(shown.items)["villages"])
+    conn = db.session.connection()
+    return render_template("central/forum.html", item=item, names=names, opinions=shown,
+                           attachments=logic.attachments_of(forum_id=item.id),
+                           history=_history(logic.history(item.id), item, False),
+                           device_label=devices.labels(conn, {item.device_id}).get(
+                               item.device_id),
+                           push=devices.pushes(conn, {item.push_id} - {None}).get(
+                               item.push_id),
+                           commune=commune_label(item.commune_code),
+                           personal=can(account, "personal.view"))
+
+
+@bp.get("/attachments/<uuid:attachment_id>")
+@require("inbox.view")
+def attachment(attachment_id: uuid.UUID):
+    """Send a photo or file of an opinion or forum the account may see (never as HTML)."""
+    item = logic.get_attachment(office_account(), attachment_id)
+    path = store.BlobStore(current_app.config["CENTRAL_BLOBS"]).path(item.sha256)
+    if not path.is_file():
+        raise NotFound(_("Máy bản chưa gửi xong tệp này; hãy xem lại sau lần đồng bộ tới."))
+    inline = item.is_photo
+    response = send_file(path, mimetype=item.mime_type.lower() if inline
+                         else "application/octet-stream", as_attachment=not inline,
+                         download_name=item.filename or item.sha256, max_age=3600,
+                         etag=item.sha256)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _uuid_or_none(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
 
 
 @bp.post("/opinions/<uuid:record_id>")

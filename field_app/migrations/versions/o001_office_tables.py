@@ -178,7 +178,7 @@ def upgrade():
     # ### end Alembic commands ###
     from field_app.central.inbox.projection import project_everything
 
-    project_everything(op.get_bind())
+    project_everything(op.get_bind(), ("village", "forum", "opinion"))
 
 
 def downgrade():

@@ -1,0 +1,143 @@
+"""A record's history as people read it: field names and values in words, personal data hidden.
+
+The audit lines (models.AuditEntry) keep raw values; this module only presents them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ... import labels
+from .models import AuditEntry
+
+# Office columns and the projection's own, on top of the laptop's FIELD_LABELS.
+FIELD_NAMES: dict[str, Any] = {
+    **labels.FIELD_LABELS,
+    "category_name": _l("Tên lĩnh vực"),
+    "forum_id": _l("Hội nghị"),
+    "spoken_on": _l("Ngày nêu tại hội nghị"),
+    "received_on": _l("Ngày tiếp nhận"),
+    "recorded_at": _l("Ghi trên máy lúc"),
+    "deleted": _l("Đã xoá"),
+    "status": _l("Trạng thái"),
+    "unit_id": _l("Đơn vị xử lý"),
+    "due_on": _l("Hạn xử lý"),
+    "answer_text": _l("Nội dung trả lời"),
+    "answer_by": _l("Người trả lời"),
+    "answer_date": _l("Ngày trả lời"),
+    "answer_doc_number": _l("Số văn bản trả lời"),
+    "satisfaction": _l("Mức độ hài lòng"),
+    "finalised_at": _l("Chốt biên bản lúc"),
+    "opinion_id": _l("Ý kiến"),
+    "filename": _l("Tên tệp"),
+    "mime_type": _l("Loại tệp"),
+    "size": _l("Cỡ tệp"),
+    "sha256": _l("Mã SHA-256"),
+}
+VALUE_LABELS: dict[str, dict] = {
+    "kind": {**labels.OPINION_KIND_LABELS, **labels.FORUM_KIND_LABELS},
+    "channel": labels.CHANNEL_LABELS,
+    "source_org": labels.SOURCE_ORG_LABELS,
+    "level": labels.LEVEL_LABELS,
+    "status": {**labels.WORKFLOW_STATUS_LABELS, **labels.FORUM_STATUS_LABELS},
+    "raiser_gender": labels.GENDER_LABELS,
+    "category_code": labels.CATEGORY_LABELS,
+    "satisfaction": {"satisfied": _l("Hài lòng"), "unsatisfied": _l("Chưa hài lòng"),
+                     "unknown": _l("Chưa rõ")},
+}
+ACTIONS = {
+    "received": _l("nhận từ máy bản"),
+    "changed": _l("máy bản sửa"),
+    "deleted": _l("máy bản xoá"),
+    "updated": _l("văn phòng xã sửa"),
+    "merged": _l("văn phòng xã gộp"),
+}
+# The citizen's personal data (Nghị định 13/2023): hidden unless the role may see it,
+# and always for a denouncer (Luật Tố cáo 2018, art. 47).
+PERSONAL = ("raiser_name", "raiser_phone", "raiser_gender")
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+    hidden: bool = False
+
+
+@dataclass
+class Line:
+    at: datetime
+    source: str
+    action: str
+    who: str
+    push: Any = None
+    reason: str | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+def readable(entries: list[AuditEntry], hidden: bool, names: dict[str, dict],
+             devices: dict[str, str], pushes: dict[int, Any]) -> list[Line]:
+    """Return the history lines of one record, oldest first, ready to show.
+
+    `hidden`: hide personal values; `names` gives village and unit names by id;
+    `devices` the office's label for each device; `pushes` the push rows by id.
+    """
+    lines = []
+    for entry in entries:
+        if entry.source == "laptop":
+            who = devices.get(entry.device_id or "") or entry.actor or entry.device_id or "?"
+        else:
+            who = entry.actor or "?"
+        line = Line(at=entry.at, source=entry.source,
+                    action=str(ACTIONS.get(entry.action, entry.action)), who=who,
+                    push=pushes.get(entry.push_id) if entry.push_id else None,
+                    reason=entry.reason)
+        for name, pair in (entry.changes or {}).items():
+            label = str(FIELD_NAMES.get(name, name))
+            if name in PERSONAL and hidden:
+                line.changes.append(Change(label, "", "", hidden=True))
+                continue
+            old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            line.changes.append(Change(label, shown(name, old, names), shown(name, new, names)))
+        lines.append(line)
+    return lines
+
+
+def shown(name: str, value: Any, names: dict[str, dict]) -> str:
+    """Return one stored value in words: a label, a name, a date as dd/mm/yyyy."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Có") if value else _("Không")
+    if name in VALUE_LABELS:
+        return str(VALUE_LABELS[name].get(value, value))
+    if name == "village_id":
+        return str(names.get("villages", {}).get(_as_uuid(value), _("(bản khác)")))
+    if name == "unit_id":
+        return str(names.get("units", {}).get(value, value))
+    if name == "size" and isinstance(value, int):
+        return _("%(kb)s KB", kb=max(1, round(value / 1024)))
+    if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return moment.strftime("%d/%m/%Y" if len(value) == 10 else "%d/%m/%Y %H:%M")
+    if isinstance(value, (date, datetime)):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _as_uuid(value: Any) -> Any:
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return value

@@ -1,0 +1,365 @@
+"""The office inbox, forums, photos and history (Flask test client, real SQLite central,
+records stored through the real ingest)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+import pytest
+
+from field_app import create_app
+from field_app.central.accounts.models import Account
+from field_app.central.inbox import logic
+from field_app.central.inbox.models import OfficeAttachment
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+
+from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login
+
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
+       b"\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+@pytest.fixture
+def office(tmp_path):
+    """A central app on its own SQLite file, migrated for real (no app context held: each
+    request has its own, as in production)."""
+    app = create_app({"ROLE": "central", "DATA_DIR": tmp_path / "office", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False})
+    upgrade_database(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def communes(office):
+    """Two laptops of Mường La and one of Chiềng Lao, each with a forum and opinions."""
+    na_lo = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    na_lo.village("Bản Nà Lò")
+    forum = na_lo.forum("Bản Nà Lò", datetime(2026, 11, 20, 8))
+    said = {
+        "road": na_lo.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở", forum=forum),
+        "power": na_lo.opinion("Bản Nà Lò", "Điện chập chờn vào buổi tối", forum=forum,
+                               kind="petition", category_code="electricity",
+                               category_name="Điện", level="province"),
+        "land": na_lo.opinion("Bản Nà Lò", "Xin cấp giấy chứng nhận đất ở", channel="mttq",
+                              category_code="land", category_name="Đất đai",
+                              received_on="2026-10-02"),
+    }
+    na_lo.push()
+    dan = Laptop(office, MUONG_LA, "Máy bản Đán")
+    dan.village("Bản Đán")
+    said["school"] = dan.opinion("Bản Đán", "Trường mầm non thiếu nhà vệ sinh",
+                                 category_code="education", category_name="Giáo dục",
+                                 raiser_name="Quàng Thị Xuân")
+    dan.push()
+    lao = Laptop(office, CHIENG_LAO, "Máy Chiềng Lao")
+    lao.village("Bản Lao")
+    other_forum = lao.forum("Bản Lao", datetime(2026, 11, 21, 8))
+    said["other"] = lao.opinion("Bản Lao", "Đường liên bản Chiềng Lao hỏng nặng",
+                                forum=other_forum)
+    lao.push()
+    account(office, "xa_a")
+    return {"laptops": (na_lo, dan, lao), "said": said, "forum": forum,
+            "other_forum": other_forum}
+
+
+def _ids(page: str, said: dict) -> set[str]:
+    return {name for name, record_id in said.items() if f"r-{record_id}" in page}
+
+
+def test_an_officer_sees_only_their_commune(office, communes):
+    page = login(office, "xa_a").get("/central/inbox").get_data(as_text=True)
+    assert _ids(page, communes["said"]) == {"road", "power", "land", "school"}
+    assert "Xã Chiềng Lao" not in page
+    other = communes["said"]["other"]
+    assert login(office, "xa_a").get(f"/central/opinions/{other}").status_code == 404
+
+
+def test_a_server_wide_account_sees_every_commune_and_filters_by_one(office, communes):
+    account(office, "tinh", role="viewer", commune_code=None)
+    client = login(office, "tinh")
+    page = client.get("/central/inbox").get_data(as_text=True)
+    assert _ids(page, communes["said"]) == set(communes["said"])
+    assert "Xã Chiềng Lao (Sơn La)" in page and "Xã Mường La (Sơn La)" in page
+    assert 'name="commune"' in page
+    only = client.get(f"/central/inbox?commune={CHIENG_LAO}").get_data(as_text=True)
+    assert _ids(only, communes["said"]) == {"other"}
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("kind=petition", {"power"}),
+    ("category=land", {"land"}),
+    ("channel=mttq", {"land"}),
+    ("level=province", {"power"}),
+    ("status=received", {"road", "power", "land", "school"}),
+    ("status=answered", set()),
+    ("date_from=2026-10-01&date_to=2026-10-31", {"land"}),
+    ("date_to=2026-09-30", set()),
+    ("q=duong", {"road"}),
+    ("q=DUONG+sat+lo", {"road"}),
+    ("q=đường", {"road"}),
+    ("q=xuan", {"school"}),  # the raiser's name, folded
+    ("q=dien&kind=opinion", set()),
+])
+def test_filters_and_search_narrow_the_inbox(office, communes, query, expected):
+    page = login(office, "xa_a").get(f"/central/inbox?{query}").get_data(as_text=True)
+    assert _ids(page, communes["said"]) == expected
+
+
+def test_village_forum_and_device_filters(office, communes):
+    client = login(office, "xa_a")
+    na_lo, dan, _lao = communes["laptops"]
+    said = communes["said"]
+    village = client.get(f"/central/inbox?village={dan.villages['Bản Đán']}")
+    assert _ids(village.get_data(as_text=True), said) == {"school"}
+    forum = client.get(f"/central/inbox?forum={communes['forum']}").get_data(as_text=True)
+    assert _ids(forum, said) == {"road", "power"}
+    assert "Chỉ ý kiến của một hội nghị" in forum
+    device = client.get(f"/central/inbox?device={na_lo.device_id}").get_data(as_text=True)
+    assert _ids(device, said) == {"road", "power", "land"}
+    # The device box offers the commune's laptops by name, not another commune's.
+    assert f'<option value="{na_lo.device_id}" selected>Máy bản Nà Lò</option>' in device
+    assert "Máy bản Đán" in device and "Máy Chiềng Lao" not in device
+    # Another commune's forum is outside the scope whatever the filter says.
+    other = client.get(f"/central/inbox?forum={communes['other_forum']}")
+    assert _ids(other.get_data(as_text=True), said) == set()
+
+
+def test_a_bad_filter_value_is_refused(office, communes):
+    answer = login(office, "xa_a").get("/central/inbox?kind=rumour")
+    assert answer.status_code == 422
+
+
+def test_paging_keeps_the_filters(office, communes):
+    na_lo = communes["laptops"][0]
+    made = [na_lo.opinion("Bản Nà Lò", f"Đường nội đồng số {i} lầy lội") for i in range(30)]
+    na_lo.push()
+    client = login(office, "xa_a")
+    first = client.get("/central/inbox?q=duong+noi+dong&per_page=20").get_data(as_text=True)
+    assert "Trang 1 / 2" in first
+    assert 'href="/central/inbox?page=2&amp;q=duong+noi+dong&amp;per_page=20"' in first
+    second = client.get("/central/inbox?page=2&q=duong+noi+dong&per_page=20")
+    shown = {record_id for record_id in made
+             if f"r-{record_id}" in first} | {record_id for record_id in made
+                                               if f"r-{record_id}" in second.get_data(
+                                                   as_text=True)}
+    assert shown == set(made)
+    assert communes["said"]["road"] not in shown
+
+
+def test_new_since_the_previous_visit(office, communes):
+    na_lo = communes["laptops"][0]
+    client = login(office, "xa_a")
+    first = client.get("/central/inbox").get_data(as_text=True)
+    assert first.count('class="new"') == 4  # never looked: everything is new
+    # Another day: a new visit, then two more opinions arrive.
+    with client.session_transaction() as session:
+        session.pop("inbox_visit")
+    client.get("/central/inbox")
+    fresh = {na_lo.opinion("Bản Nà Lò", f"Ý kiến mới số {i}") for i in range(2)}
+    na_lo.push()
+    with client.session_transaction() as session:
+        session.pop("inbox_visit")
+    listed = client.get("/central/inbox").get_data(as_text=True)
+    assert {record_id for record_id in fresh if f'id="r-{record_id}" class="new"' in listed} \
+        == fresh
+    assert listed.count('class="new"') == 2
+    # Within the visit, the box and the pages compare with the same moment.
+    for _look in range(2):
+        only = client.get("/central/inbox?new=1").get_data(as_text=True)
+        assert "2 ý kiến" in only and only.count('class="new"') == 2
+    paged = client.get("/central/inbox?per_page=1&page=2").get_data(as_text=True)
+    assert paged.count('class="new"') == 1
+    # "Mark all seen": nothing new any more.
+    client.post("/central/inbox/seen")
+    assert "0 ý kiến" in client.get("/central/inbox?new=1").get_data(as_text=True)
+
+
+def test_a_visit_ends_after_a_quiet_gap(office, communes):
+    with office.app_context():
+        officer = db.session.execute(db.select(Account)).scalars().one()
+        start = datetime(2026, 11, 30, 8)
+        since, held = logic.visit(officer, None, start)
+        assert since is None
+        again, held = logic.visit(officer, held, start + timedelta(minutes=20))
+        assert again is None and officer.inbox_seen_at == start + timedelta(minutes=20)
+        later, held = logic.visit(officer, held, start + timedelta(hours=2))
+        assert later == start + timedelta(minutes=20)
+        # Another account in the same browser starts its own visit.
+        other = Account(id=officer.id + 1, inbox_seen_at=start)
+        assert logic.visit(other, held, start + timedelta(hours=2, minutes=1))[0] == start
+
+
+def test_forum_list_and_forum_page(office, communes):
+    client = login(office, "xa_a")
+    listed = client.get("/central/forums").get_data(as_text=True)
+    forum, other = communes["forum"], communes["other_forum"]
+    assert f"f-{forum}" in listed and f"f-{other}" not in listed
+    row = listed.split(f'id="f-{forum}"')[1].split("</tr>")[0]
+    assert "20/11/2026" in row and "Bản Nà Lò" in row and "64" in row
+    assert f'href="/central/inbox?forum={forum}">2</a>' in row
+    page = client.get(f"/central/forums/{forum}").get_data(as_text=True)
+    assert "Nhà văn hóa Bản Nà Lò" in page and "Máy bản Nà Lò" in page
+    assert _ids(page, communes["said"]) == {"road", "power"}
+    assert f"/central/inbox?forum={forum}" in page
+    assert client.get(f"/central/forums/{other}").status_code == 404
+
+
+def test_photos_are_served_only_within_scope_and_never_as_html(office, communes):
+    na_lo, _dan, lao = communes["laptops"]
+    road = communes["said"]["road"]
+    photo, sha = na_lo.attachment(PNG, "bien-ban.png", "image/png", opinion=road)
+    page_file, page_sha = na_lo.attachment(b"<html><script>alert(1)</script></html>",
+                                           "trang.html", "text/html",
+                                           forum=communes["forum"])
+    other_photo, other_sha = lao.attachment(PNG + b"x", "anh.png", "image/png",
+                                            opinion=communes["said"]["other"])
+    na_lo.push()
+    lao.push()
+    na_lo.upload(PNG, sha)
+    na_lo.upload(b"<html><script>alert(1)</script></html>", page_sha)
+    lao.upload(PNG + b"x", other_sha)
+    with office.app_context():
+        row = db.session.get(OfficeAttachment, photo)
+        assert (row.opinion_id, row.commune_code, row.size) == (road, MUONG_LA, len(PNG))
+
+    client = login(office, "xa_a")
+    answer = _fetch(client, f"/central/attachments/{photo}")
+    assert answer.status_code == 200 and answer.data == PNG
+    assert answer.headers["Content-Type"] == "image/png"
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    html = _fetch(client, f"/central/attachments/{page_file}")
+    assert html.status_code == 200
+    assert html.headers["Content-Type"] == "application/octet-stream"
+    assert html.headers["Content-Disposition"].startswith("attachment")
+    assert html.headers["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in html.headers["Content-Security-Policy"]
+    assert _fetch(client, f"/central/attachments/{other_photo}").status_code == 404
+    assert _fetch(client, f"/central/attachments/{uuid.uuid4()}").status_code == 404
+    # Thumbnails on the opinion and forum pages.
+    opinion_page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
+    assert f'<img src="/central/attachments/{photo}"' in opinion_page
+    forum_page = client.get(f"/central/forums/{communes['forum']}").get_data(as_text=True)
+    assert "trang.html" in forum_page and f"<img src=\"/central/attachments/{page_file}" \
+        not in forum_page
+    # A unit handler sees only its unit's cases, and their photos.
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        unit = add_unit(MUONG_LA, "Phòng Kinh tế").id
+        db.session.commit()
+    account(office, "donvi", role="handler", unit_id=unit)
+    assert _fetch(login(office, "donvi"), f"/central/attachments/{photo}").status_code == 404
+    # A deleted photo is gone for everyone.
+    na_lo._add("attachment", photo, None)
+    na_lo.push()
+    assert _fetch(client, f"/central/attachments/{photo}").status_code == 404
+
+
+def _fetch(client, path: str):
+    """GET a file and close its stream (read whole: the files here are tiny)."""
+    answer = client.get(path)
+    answer.get_data()
+    answer.close()
+    return answer
+
+
+def test_a_photo_not_yet_uploaded_says_so(office, communes):
+    na_lo = communes["laptops"][0]
+    photo, _sha = na_lo.attachment(PNG, "anh.png", "image/png",
+                                   opinion=communes["said"]["road"])
+    na_lo.push()
+    answer = login(office, "xa_a").get(f"/central/attachments/{photo}")
+    assert answer.status_code == 404 and "chưa gửi xong" in answer.get_data(as_text=True)
+
+
+def test_history_shows_laptop_and_office_changes_in_words(office, communes):
+    na_lo = communes["laptops"][0]
+    road = communes["said"]["road"]
+    na_lo.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở, dài 300 m", record_id=road,
+                  forum=communes["forum"], level="province")
+    na_lo.push()
+    client = login(office, "xa_a")
+    saved = client.post(f"/central/opinions/{road}", data={
+        "status": "forwarded", "due_on": "2026-12-31", "reason": "Chuyển phòng Kinh tế"})
+    assert saved.status_code == 302
+    page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
+    history = page.split('id="history"')[1]
+    assert history.count("<li class=\"history-") == 3
+    assert "<strong>Máy bản Nà Lò</strong>" in history and "nhận từ máy bản" in history
+    assert "máy bản sửa" in history and history.count("lần gửi số") == 2
+    assert "Nội dung" in history and "dài 300 m" in history
+    assert "Cấp giải quyết" in history and "<del>Xã</del> → <ins>Tỉnh</ins>" in history
+    assert "văn phòng xã sửa" in history and "xa_a" in history
+    assert "<del>Đã tiếp nhận</del> → <ins>Đã chuyển</ins>" in history
+    assert "Hạn xử lý" in history and "31/12/2026" in history
+    assert "Chuyển phòng Kinh tế" in history
+    # The device and the push the current version came with.
+    device = page.split('id="device"')[1].split("</section>")[0]
+    assert "Máy bản Nà Lò" in device and "số 4" in device and "qua mạng" in device
+
+
+@pytest.mark.parametrize(("role", "kind", "shown"), [
+    ("officer", "opinion", True),
+    ("viewer", "opinion", False),
+    ("officer", "denunciation", False),
+])
+def test_personal_values_are_hidden_where_they_must_be(office, communes, role, kind, shown):
+    na_lo = communes["laptops"][0]
+    record = na_lo.opinion("Bản Nà Lò", "Nội dung cần xem", kind=kind, forum=communes["forum"],
+                           raiser_name="Cầm Thị Mai", raiser_phone="0987654321")
+    na_lo.push()
+    na_lo.opinion("Bản Nà Lò", "Nội dung cần xem", record_id=record, kind=kind,
+                  forum=communes["forum"], raiser_name="Cầm Thị Mai Anh",
+                  raiser_phone="0987000000")
+    na_lo.push()
+    if role != "officer":
+        account(office, "xem", role=role)
+    client = login(office, "xa_a" if role == "officer" else "xem")
+    page = client.get(f"/central/opinions/{record}").get_data(as_text=True)
+    for value in ("Cầm Thị Mai", "0987654321", "0987000000"):  # the history's old values too
+        assert (value in page) == shown, value
+    for path in ("/central/inbox", "/central/inbox?q=noi+dung+can+xem",
+                 f"/central/forums/{communes['forum']}"):
+        assert ("Cầm Thị Mai" in client.get(path).get_data(as_text=True)) == shown, path
+    if not shown:
+        assert "(ẩn thông tin cá nhân)" in client.get(f"/central/opinions/{record}").get_data(
+            as_text=True)
+
+
+def test_untrusted_text_is_escaped_everywhere(office, communes):
+    na_lo = communes["laptops"][0]
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    forum = na_lo.forum("Bản Nà Lò", datetime(2026, 11, 25, 8), title=hostile, venue=hostile)
+    record = na_lo.opinion("Bản Nà Lò", hostile, forum=forum, raiser_name=hostile,
+                           spot_answer=hostile, answered_on_spot=True)
+    na_lo.attachment(PNG, hostile, "image/png", opinion=record)
+    na_lo.push()
+    na_lo.opinion("Bản Nà Lò", hostile + " ", record_id=record, forum=forum,
+                  raiser_name=hostile + "!")
+    na_lo.push()
+    client = login(office, "xa_a")
+    for path in ("/central/inbox", f"/central/opinions/{record}", "/central/forums",
+                 f"/central/forums/{forum}"):
+        page = client.get(path).get_data(as_text=True)
+        assert "<script>" not in page and "<img src=x" not in page, path
+        assert "&lt;script&gt;" in page, path
+
+
+def test_attachments_already_held_are_projected_by_the_upgrade(office, communes):
+    """A central upgraded to o003 gets the attachment records it already held."""
+    from field_app.central.inbox.projection import project_everything
+
+    na_lo = communes["laptops"][0]
+    photo, _sha = na_lo.attachment(PNG, "anh.png", "image/png",
+                                   opinion=communes["said"]["road"])
+    na_lo.push()
+    with office.app_context(), db.engine.begin() as conn:
+        conn.execute(OfficeAttachment.__table__.delete())
+        assert project_everything(conn, ("attachment",)) == 1
+    with office.app_context():
+        assert db.session.get(OfficeAttachment, photo).filename == "anh.png"
