@@ -195,9 +195,17 @@ def office_account() -> Account | None:
 # --- administration: what an admin may do to accounts (the pages and the CLI call these) ---
 
 
-def _invalid(errors: dict[str, str]) -> ValidationFailed:
-    """Return one ValidationFailed naming every wrong field, its first message as the summary."""
-    return ValidationFailed(next(iter(errors.values())), {"fields": errors})
+class OutsideCommune(ValidationFailed):
+    """An admin of a commune named another commune (or none): shown by the field, 403."""
+
+    status = 403
+    code = "forbidden"
+
+
+def _invalid(errors: dict[str, str], kind: type[ValidationFailed] = ValidationFailed
+             ) -> ValidationFailed:
+    """Return one error naming every wrong field, its first message as the summary."""
+    return kind(next(iter(errors.values())), {"fields": errors})
 
 
 def parse_commune(typed: str | None) -> int | None:
@@ -248,9 +256,10 @@ def check_commune_for(admin: Account, commune_code: int | None) -> None:
         return
     if commune_code is None:
         raise _invalid({"commune": _("Quản trị của xã không tạo được tài khoản cho mọi xã; "
-                                     "hãy nhập xã của mình.")})
+                                     "hãy nhập xã của mình.")}, OutsideCommune)
     if commune_code != admin.commune_code:
-        raise _invalid({"commune": _("Bạn chỉ quản lý tài khoản của xã mình.")})
+        raise _invalid({"commune": _("Bạn chỉ quản lý tài khoản của xã mình.")},
+                       OutsideCommune)
 
 
 def manageable_accounts(admin: Account) -> list[Account]:
@@ -286,14 +295,16 @@ def add_account(admin: Account, username: str, password: str, role: str,
                 commune: str | None, unit: str | int | None) -> Account:
     """Create an account from the admin's form: its commune must be the admin's own."""
     errors = account_errors(username, password, role)
+    kind: type[ValidationFailed] = ValidationFailed
     try:
         commune_code = parse_commune(commune)
         check_commune_for(admin, commune_code)
         unit_id = check_assignment(role, commune_code, parse_unit(unit))
     except ValidationFailed as exc:
         errors.update(exc.details["fields"])
+        kind = type(exc)
     if errors:
-        raise _invalid(errors)
+        raise _invalid(errors, kind)
     return create_account(username, password, role, commune_code, unit_id)
 
 

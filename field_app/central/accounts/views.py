@@ -30,7 +30,8 @@ def login():
                     {"Retry-After": str(retry)} if retry else {})
         db.session.commit()
         login_user(account)
-        return redirect(url_for(".index"))
+        # A unit handler has no devices page: it starts at its inbox.
+        return redirect(url_for(".index" if can(account, "devices.view") else ".inbox"))
     return render_template("central/login.html")
 
 
@@ -71,7 +72,7 @@ def _account_page(account, errors=None, form=None, new_token=None, status: int =
 def _unit_names() -> dict[int, str]:
     from ..catalogue.models import Unit
 
-    return dict(db.session.execute(select(Unit.id, Unit.name)).tuples().all())
+    return {row.id: row.name for row in db.session.execute(select(Unit.id, Unit.name))}
 
 
 @bp.get("/accounts")
