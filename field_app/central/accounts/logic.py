@@ -7,7 +7,7 @@ import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
@@ -172,6 +172,9 @@ def create_token(account: Account, label: str | None = None) -> str:
     return token
 
 
+_CACHE_KEY = "langnghe.office_account"
+
+
 def office_account() -> Account | None:
     """Return the account this request acts for: its API token's, else the logged-in one.
 
@@ -179,8 +182,11 @@ def office_account() -> Account | None:
     and so is any call under /central/api/: a wrong token is never saved by a
     session cookie.
     """
-    if "office_account" in g:
-        return g.office_account
+    # Kept on the request, not on `g`: `g` belongs to the app context, which a test or a
+    # command may hold across several requests (a page's answer before a login would stick).
+    cache = request.environ.get(_CACHE_KEY)
+    if cache is not None:
+        return cache[0]
     header = request.headers.get("Authorization", "")
     if header or request.path.startswith("/central/api/"):
         scheme, _sep, token = header.partition(" ")
@@ -188,7 +194,7 @@ def office_account() -> Account | None:
     else:
         account = current_user._get_current_object() if current_user.is_authenticated \
             else None
-    g.office_account = account
+    request.environ[_CACHE_KEY] = (account,)
     return account
 
 
