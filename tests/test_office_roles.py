@@ -30,6 +30,8 @@ from field_app.cli import upgrade_database
 from field_app.extensions import db
 from sync import bundle, store
 
+from .sync_support import drop_pg_database, make_pg_database
+
 COMMUNE_A, COMMUNE_B = 3808, 3646  # Xã Mường La, Phường Tô Hiệu (Sơn La)
 PASSWORD = "mat-khau-xa-2026"
 NAME, NEW_NAME, PHONE = "Lò Văn Khăm", "Cầm Thị Nhung", "0912345678"
@@ -108,10 +110,17 @@ def ingest(device_id: str, records: list[dict]) -> None:
     assert not result.rejected, result.rejected
 
 
-def build_world(data_dir: Path) -> World:
+def office_app(data_dir: Path, database: str | None = None):
+    config = {"ROLE": "central", "DATA_DIR": data_dir, "TESTING": True,
+              "WTF_CSRF_ENABLED": False}
+    if database:
+        config["SQLALCHEMY_DATABASE_URI"] = database
+    return create_app(config)
+
+
+def build_world(data_dir: Path, database: str | None = None) -> World:
     world = World(data_dir)
-    app = create_app({"ROLE": "central", "DATA_DIR": data_dir, "TESTING": True,
-                      "WTF_CSRF_ENABLED": False})
+    app = office_app(data_dir, database)
     upgrade_database(app)
     with app.app_context():
         batches = {}
@@ -183,8 +192,7 @@ def world(prepared, tmp_path):
     """
     data_dir = tmp_path / "central"
     shutil.copytree(prepared.data_dir, data_dir)
-    app = create_app({"ROLE": "central", "DATA_DIR": data_dir, "TESTING": True,
-                      "WTF_CSRF_ENABLED": False})
+    app = office_app(data_dir)
     copy = World(data_dir, **{name: getattr(prepared, name) for name in (
         "opinions", "devices", "seq", "accounts", "tokens", "token_ids", "units")}, app=app)
     yield app, copy
@@ -490,6 +498,30 @@ def test_citizens_names_and_phones_only_for_roles_that_need_them(world, actor, s
         assert (NEW_NAME in body) == sees
     if "{own}" in path:
         assert (PHONE in body) == sees
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_role_without_personal_data_cannot_search_by_name(tmp_path, backend):
+    """A search by the speaker's name would tell a viewer who raised what."""
+    database = make_pg_database() if backend == "postgresql" else None
+    try:
+        w = build_world(tmp_path / "central", database)
+        app = w.app = office_app(tmp_path / "central", database)
+        for actor, sees in (("viewer", False), ("officer", True), ("handler", True)):
+            for q, found in (("sat lo markera1", True), ("thi nhung", sees),
+                             ("markera1 nhung", sees), ("nhung", sees)):
+                client, headers = client_as(app, w, actor, api=True)
+                answer = client.get("/central/api/v1/opinions", query_string={"q": q},
+                                    headers=headers)
+                assert answer.get_json()["total"] == int(found), (actor, q)
+                client, _ = client_as(app, w, actor)
+                page = client.get("/central/inbox", query_string={"q": q})
+                assert (MARKERS["own"] in page.get_data(as_text=True)) == found, (actor, q)
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if database:
+            drop_pg_database(database)
 
 
 # --- the API refuses what is not a valid token of an active account -------------------------

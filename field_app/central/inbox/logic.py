@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from sync import store
 from sync.records import (
@@ -128,11 +128,33 @@ def opinion_query(account, filters: Filters) -> Select:
         query = query.where(OfficeOpinion.received_on <= filters.date_to)
     if filters.q:
         # Every word, without diacritics or case: "duong" finds "Đường".
+        searched = _searchable_text(account)
         for word in fold(filters.q).split()[:10]:
             query = query.where(OfficeOpinion.folded.contains(word, autoescape=True))
+            if searched is not OfficeOpinion.folded:
+                query = query.where(searched.contains(word, autoescape=True))
     if filters.new and getattr(account, "inbox_seen_at", None) is not None:
         query = query.where(OfficeOpinion.first_received_at > account.inbox_seen_at)
     return query.order_by(*SORTS[filters.sort])
+
+
+def _searchable_text(account):
+    """Return the folded text a search may match for this account.
+
+    `folded` ends with the speaker's name (projection.search_text puts it last);
+    a role without personal data searches the text before it, or a search by
+    name would tell it who raised what. The cut is by the stored name's length,
+    never shorter than its folded form (folding only drops marks): at worst it
+    loses a letter of the text before, never keeps a letter of the name.
+    """
+    if can(account, "personal.view"):
+        return OfficeOpinion.folded
+    named = (OfficeOpinion.raiser_name.is_not(None)) & (OfficeOpinion.raiser_name != "") & (
+        OfficeOpinion.kind != "denunciation")
+    cut = func.length(OfficeOpinion.folded) - func.length(OfficeOpinion.raiser_name) - 1
+    # PostgreSQL refuses a negative length: a row whose text is all name has nothing left.
+    return case((named & (cut > 0), func.substr(OfficeOpinion.folded, 1, cut)),
+                (named, ""), else_=OfficeOpinion.folded)
 
 
 def find_opinions(account, filters: Filters, page: int = 1, per_page: int = 50):

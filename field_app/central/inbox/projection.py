@@ -51,7 +51,11 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def search_text(row: dict[str, Any]) -> str:
-    """Return what a search matches an opinion on, folded; a denouncer's name stays out."""
+    """Return what a search matches an opinion on, folded; a denouncer's name stays out.
+
+    The speaker's name goes last: inbox.logic cuts it off for roles that may not
+    see personal data.
+    """
     parts = [row.get("content"), row.get("category_name"), row.get("spot_answer")]
     if row.get("kind") != "denunciation":
         parts.append(row.get("raiser_name"))
