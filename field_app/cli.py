@@ -281,6 +281,85 @@ def create_admin(obj, username: str, password: str, role: str) -> None:
     click.echo(_("Đã tạo tài khoản %(name)s (%(role)s).", name=username, role=role))
 
 
+@central.command("create-account")
+@click.argument("username")
+@click.option("--role", required=True,
+              help="admin, officer (commune officer), mttq, handler (a unit's cases only), "
+                   "viewer (read-only, no personal data).")
+@click.option("--commune", default=None, metavar="CODE",
+              help="The commune's code (or name). Without it: every commune of this server.")
+@click.option("--unit", default=None, metavar="NAME",
+              help="A handler's unit: found by name in the commune, or added.")
+@click.option("--password", default=None, help="Asked for (hidden, twice) when not given.")
+@click.pass_obj
+def create_account_command(obj, username: str, role: str, commune: str | None,
+                           unit: str | None, password: str | None) -> None:
+    """Create an office account with a role, scoped to a commune (and a unit for a handler)."""
+    from .central.accounts.logic import create_account, parse_commune
+    from .central.accounts.permissions import ROLES
+    from .central.catalogue.logic import add_unit
+    from .errors import AppError
+    from .extensions import db
+
+    if role not in ROLES:
+        raise Refused(_("Vai trò phải là một trong: %(roles)s.", roles=", ".join(ROLES)))
+    if unit and role != "handler":
+        raise Refused(_("--unit chỉ dùng cho vai trò handler (cán bộ đơn vị xử lý)."))
+    if role == "handler" and not unit:  # said before the password is asked for
+        raise Refused(_("Cán bộ đơn vị xử lý phải thuộc một đơn vị: thêm --unit TÊN."))
+    if password is None:
+        password = click.prompt(_("Mật khẩu"), hide_input=True, confirmation_prompt=True)
+    app = _make_app(obj["data"], "central", obj["database"])
+    upgrade_database(app)
+    with app.app_context():
+        try:
+            commune_code = parse_commune(commune)
+            unit_id = add_unit(commune_code, unit).id if unit else None
+            account = create_account(username, password, role, commune_code, unit_id)
+        except AppError as exc:
+            db.session.rollback()
+            raise Refused(exc.message) from None
+        db.session.commit()
+        click.echo(_("Đã tạo tài khoản %(name)s (%(role)s, %(scope)s).", name=account.username,
+                     role=role, scope=_commune_text(commune_code)
+                     + (f", {unit}" if unit else "")))
+
+
+@central.command("create-token")
+@click.argument("username")
+@click.option("--label", default=None, help="What the token is for (e.g. the province's system).")
+@click.pass_obj
+def create_token_command(obj, username: str, label: str | None) -> None:
+    """Make an office API token for an account and print it (shown this once only)."""
+    from sqlalchemy import select
+
+    from .central.accounts.logic import create_token
+    from .central.accounts.models import Account
+    from .extensions import db
+
+    app = _make_app(obj["data"], "central", obj["database"])
+    upgrade_database(app)
+    with app.app_context():
+        account = db.session.execute(select(Account).where(
+            Account.username == username.strip())).scalar()
+        if account is None:
+            raise Refused(_("Không có tài khoản %(name)s.", name=username))
+        if not account.is_active:
+            raise Refused(_("Tài khoản %(name)s đã bị khoá: mã API của nó sẽ không dùng được.",
+                            name=username))
+        token = create_token(account, label)
+        db.session.commit()
+    click.echo(_("Mã truy cập API cho %(name)s (chỉ hiện một lần; hãy lưu lại):",
+                 name=username), err=True)
+    click.echo(token)
+
+
+def _commune_text(commune_code: int | None) -> str:
+    from .areas.logic import commune_label
+
+    return commune_label(commune_code) if commune_code else _("mọi xã")
+
+
 @central.command("import-bundle")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj

@@ -51,7 +51,7 @@ def test_central_migrations_match_the_models(tmp_path, backend):
             # The trigram index for search is PostgreSQL's own, not a model's.
             diff = [change for change in diff if not (
                 isinstance(change, tuple) and change[0] == "remove_index"
-                and change[1].name == "ix_office_opinion_folded_trgm")]
+                and change[1].name.endswith("_trgm"))]
             assert diff == []
         with central.app_context():
             db.engine.dispose()

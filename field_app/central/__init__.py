@@ -56,6 +56,14 @@ def install(app: Flask) -> None:
     app.register_blueprint(api)
     csrf.exempt(api)  # a bearer token, never a browser's cookie
 
+    @app.template_global("can")
+    def can_here(action: str) -> bool:
+        """Tell a template whether the account of this request may do `action` (the nav)."""
+        from .accounts.logic import office_account
+        from .accounts.permissions import can
+
+        return can(office_account(), action)
+
     @app.get("/sync/openapi.json")
     def sync_openapi():
         """The OpenAPI description of the sync API (docs/sync-protocol.md tells the rest)."""

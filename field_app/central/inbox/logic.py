@@ -132,8 +132,12 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         query = query.where(OfficeOpinion.received_on <= filters.date_to)
     if filters.q:
         # Every word, without diacritics or case: "duong" finds "Đường".
+        # Names only for roles that may see them: a search by name would tell who raised what.
+        named = can(account, "personal.view")
         for word in fold(filters.q).split()[:10]:
-            query = query.where(OfficeOpinion.folded.contains(word, autoescape=True))
+            said = OfficeOpinion.folded.contains(word, autoescape=True)
+            query = query.where(or_(said, OfficeOpinion.raiser_folded.contains(
+                word, autoescape=True)) if named else said)
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
@@ -182,7 +186,7 @@ def as_json(opinion: OfficeOpinion, account, names: dict[str, dict] | None = Non
     hidden = not can(account, "personal.view") or opinion.identity_protected
     out: dict[str, Any] = {}
     for column in OfficeOpinion.__table__.columns:
-        if column.name == "folded":
+        if column.name in ("folded", "raiser_folded"):
             continue
         value = getattr(opinion, column.name)
         if column.name in PERSONAL and hidden:
@@ -355,8 +359,8 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
     for name, value in clean.items():
         setattr(opinion, name, value)
     opinion.updated_at = now
-    if "category_code" in changes or "category_name" in changes:
-        opinion.folded = _refold(opinion)
+    if {"category_code", "category_name", "kind"} & set(changes):
+        _refold(opinion)
     db.session.add(AuditEntry(collection="opinion", record_id=opinion.id,
                               commune_code=opinion.commune_code, at=now, source="office",
                               action="updated", account_id=account.id,
@@ -432,11 +436,13 @@ def publish_change(record_id: uuid.UUID, central: dict[str, Any], corrected: dic
 _CLOCK: dict[str, Any] = {}
 
 
-def _refold(opinion: OfficeOpinion) -> str:
-    from .projection import search_text
+def _refold(opinion: OfficeOpinion) -> None:
+    """Fold again what a search matches, after a reclassification (a new kind may hide a name)."""
+    from .projection import name_text, search_text
 
-    return search_text({column: getattr(opinion, column) for column in (
-        "content", "category_name", "spot_answer", "kind", "raiser_name")})
+    said = {column: getattr(opinion, column) for column in (
+        "content", "category_name", "spot_answer", "kind", "raiser_name")}
+    opinion.folded, opinion.raiser_folded = search_text(said), name_text(said)
 
 
 def _plain(value: Any) -> Any:

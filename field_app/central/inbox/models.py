@@ -97,6 +97,9 @@ class OfficeOpinion(db.Model):
     deleted: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Content, raiser (unless protected), village and category without diacritics or case.
     folded: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # The speaker's name folded, searched only by roles that may see names; None for a
+    # denouncer (whose identity is never searchable) and for the anonymous.
+    raiser_folded: Mapped[str | None] = mapped_column(String(120))
     # office: the workflow
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
     unit_id: Mapped[int | None] = mapped_column(Integer)

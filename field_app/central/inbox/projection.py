@@ -32,13 +32,14 @@ OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_
                    "content", "anonymous", "raiser_name", "raiser_gender", "raiser_phone",
                    "on_behalf_households", "answered_on_spot", "spot_answer_by",
                    "spot_answer", "needs_follow_up", "spoken_on", "received_on",
-                   "recorded_at", "deleted", "folded", "updated_at")
+                   "recorded_at", "deleted", "folded", "raiser_folded", "updated_at")
 ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_type", "size",
                       "filename", "deleted")
 # Parents first, as ingest places them.
 COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
-NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "commune_code"}
+NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded",
+               "commune_code"}
 
 
 def _when(value: Any) -> datetime | None:
@@ -54,11 +55,16 @@ def _uuid(value: Any) -> uuid.UUID | None:
 
 
 def search_text(row: dict[str, Any]) -> str:
-    """Return what a search matches an opinion on, folded; a denouncer's name stays out."""
+    """Return what every role's search matches an opinion on, folded (no personal data)."""
     parts = [row.get("content"), row.get("category_name"), row.get("spot_answer")]
-    if row.get("kind") != "denunciation":
-        parts.append(row.get("raiser_name"))
     return fold(" ".join(part for part in parts if part))
+
+
+def name_text(row: dict[str, Any]) -> str | None:
+    """Return the speaker's name folded, for roles that may search by it; never a denouncer's."""
+    if row.get("kind") == "denunciation" or not row.get("raiser_name"):
+        return None
+    return fold(row["raiser_name"])[:120]
 
 
 def village_row(item: store.Checked, device_id: str) -> dict[str, Any]:
@@ -112,7 +118,7 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
            or (recorded_at.date() if recorded_at else now.date()),
            "recorded_at": recorded_at, "deleted": item.deleted,
            "first_received_at": now, "updated_at": now, "status": "received"}
-    row["folded"] = search_text(row)
+    row["folded"], row["raiser_folded"] = search_text(row), name_text(row)
     return row
 
 

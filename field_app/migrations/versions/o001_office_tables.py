@@ -110,6 +110,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('folded', sa.Text(), nullable=False),
+    sa.Column('raiser_folded', sa.String(length=120), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('due_on', sa.Date(), nullable=True),
@@ -175,6 +176,8 @@ def upgrade():
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.execute("CREATE INDEX ix_office_opinion_folded_trgm ON office_opinion "
                    "USING gin (folded gin_trgm_ops)")
+        op.execute("CREATE INDEX ix_office_opinion_raiser_folded_trgm ON office_opinion "
+                   "USING gin (raiser_folded gin_trgm_ops)")
     # ### end Alembic commands ###
     from field_app.central.inbox.projection import project_everything
 

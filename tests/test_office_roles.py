@@ -1,0 +1,577 @@
+"""Every office route × every role × own / other commune (and a handler's own / other unit).
+
+The routes are read from the app's URL map (blueprints "central" and
+"central_api"): a route added without a line in ROUTES fails this file. The
+data comes in through the real ingest path (store.enrol, store.ingest_batch)
+from a laptop of commune A and one of commune B; the central is a real SQLite
+file, copied fresh for each test from one prepared per module.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from field_app import create_app
+from field_app.central.accounts import logic as accounts
+from field_app.central.accounts.models import Account, ApiToken
+from field_app.central.catalogue.logic import add_unit
+from field_app.central.inbox import logic as inbox
+from field_app.central.inbox.models import OfficeOpinion
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+from sync import bundle, store
+
+from .sync_support import drop_pg_database, make_pg_database
+
+COMMUNE_A, COMMUNE_B = 3808, 3646  # Xã Mường La, Phường Tô Hiệu (Sơn La)
+PASSWORD = "mat-khau-xa-2026"
+NAME, NEW_NAME, PHONE = "Lò Văn Khăm", "Cầm Thị Nhung", "0912345678"
+MARKERS = {"own": "MARKERA1", "other_unit": "MARKERA2", "other": "MARKERB1"}
+
+# Who may do what: the product's expectation, written out here on purpose (not read from
+# the permission map) so that a change of the map is a change of this table too.
+ALLOWED = {
+    "admin": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
+              "catalogue.manage", "accounts.manage"},
+    "officer": {"inbox.view", "personal.view", "opinion.edit", "devices.view",
+                "devices.manage", "catalogue.manage"},
+    "mttq": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage"},
+    "handler": {"inbox.view", "personal.view", "opinion.edit"},
+    "viewer": {"inbox.view", "devices.view"},
+}
+# The accounts the table acts as: every role in commune A, and a server-wide admin.
+ACTORS = ("admin", "officer", "mttq", "handler", "viewer", "province_admin")
+
+
+def role_of(actor: str) -> str:
+    return "admin" if actor == "province_admin" else actor
+
+
+def in_scope(actor: str, where: str) -> bool:
+    """Tell whether the record `where` names is the actor's to see and change."""
+    if actor == "province_admin" or where == "own":
+        return True
+    return where == "other_unit" and actor != "handler"
+
+
+# --- the world: two communes' laptops, their records, units and accounts -------------------
+
+
+@dataclass
+class World:
+    data_dir: Path
+    opinions: dict[str, uuid.UUID] = field(default_factory=dict)  # by where
+    devices: dict[str, dict] = field(default_factory=dict)  # "A"/"B": device_id, secret
+    seq: dict[str, int] = field(default_factory=dict)
+    accounts: dict[str, int] = field(default_factory=dict)  # by name
+    tokens: dict[str, str] = field(default_factory=dict)  # by actor, and spare ones
+    token_ids: dict[str, int] = field(default_factory=dict)
+    units: dict[str, int] = field(default_factory=dict)
+    app: Any = None
+
+
+def stamp(n: int, node: str) -> str:
+    wall = int(time.time() * 1000) - 600_000
+    return f"{wall + n:013d}-{n % 16:04x}-{node}"
+
+
+def opinion_data(village: str, content: str, name: str) -> dict[str, Any]:
+    return {"kind": "petition", "channel": "direct", "village_id": village,
+            "category_code": "land", "level": "commune", "content": content,
+            "anonymous": False, "raiser_name": name, "raiser_phone": PHONE,
+            "raiser_gender": "male"}
+
+
+def laptop_records(commune: int, contents: list[str], node: str) -> list[dict]:
+    village = str(uuid.uuid4())
+    records = [{"c": "village", "id": village, "seq": 1, "hlc": stamp(1, node), "op": "put",
+                "data": {"commune_code": commune, "name": "Bản Nà Lò", "kind": "ban"}}]
+    for content in contents:
+        n = len(records) + 1
+        records.append({"c": "opinion", "id": str(uuid.uuid4()), "seq": n,
+                        "hlc": stamp(n, node), "op": "put",
+                        "data": opinion_data(village, content, NAME)})
+    return records
+
+
+def ingest(device_id: str, records: list[dict]) -> None:
+    with db.engine.begin() as conn:
+        dev = store.get_device(conn, device_id)
+        result = store.ingest_batch(conn, dev, {"records": records, "batch": str(uuid.uuid4())})
+    assert not result.rejected, result.rejected
+
+
+def office_app(data_dir: Path, database: str | None = None):
+    config = {"ROLE": "central", "DATA_DIR": data_dir, "TESTING": True,
+              "WTF_CSRF_ENABLED": False}
+    if database:
+        config["SQLALCHEMY_DATABASE_URI"] = database
+    return create_app(config)
+
+
+def build_world(data_dir: Path, database: str | None = None) -> World:
+    world = World(data_dir)
+    app = office_app(data_dir, database)
+    upgrade_database(app)
+    with app.app_context():
+        batches = {}
+        for key, commune, contents in (
+                ("A", COMMUNE_A, [f"Đường vào bản sạt lở {MARKERS['own']}",
+                                  f"Xin cấp sổ đỏ {MARKERS['other_unit']}"]),
+                ("B", COMMUNE_B, [f"Thiếu nước sinh hoạt {MARKERS['other']}"])):
+            with db.engine.begin() as conn:
+                code = store.create_enrolment(conn, commune, f"Máy bản {key}")
+                device = store.enrol(conn, code, f"Máy bản {key}", f"replica-{key}")
+            world.devices[key] = device
+            node = f"laptop{key.lower()}"
+            records = laptop_records(commune, contents, node)
+            ingest(device["device_id"], records)
+            batches[key] = records
+        world.opinions = {"own": uuid.UUID(batches["A"][1]["id"]),
+                          "other_unit": uuid.UUID(batches["A"][2]["id"]),
+                          "other": uuid.UUID(batches["B"][1]["id"])}
+        # The laptop corrects the speaker's name: the history now holds both names.
+        fixed = dict(batches["A"][1], seq=4, hlc=stamp(4, "laptopa"))
+        fixed["data"] = dict(fixed["data"], raiser_name=NEW_NAME)
+        ingest(world.devices["A"]["device_id"], [fixed])
+        world.seq = {"A": 4, "B": 2}
+
+        world.units = {"A1": add_unit(COMMUNE_A, "Địa chính xã").id,
+                       "A2": add_unit(COMMUNE_A, "Văn hóa - Xã hội").id,
+                       "B1": add_unit(COMMUNE_B, "Địa chính phường").id}
+        province = accounts.create_account("province_admin", PASSWORD, "admin")
+        for role in ALLOWED:
+            accounts.create_account(role, PASSWORD, role, COMMUNE_A,
+                                    world.units["A1"] if role == "handler" else None)
+        accounts.create_account("admin_b", PASSWORD, "admin", COMMUNE_B)
+        for key, commune in (("A", COMMUNE_A), ("B", COMMUNE_B)):
+            accounts.create_account(f"target_{key}", PASSWORD, "officer", commune)
+            off = accounts.create_account(f"disabled_{key}", PASSWORD, "officer", commune)
+            off.disabled_at = off.created_at
+        for where, unit in (("own", "A1"), ("other_unit", "A2"), ("other", "B1")):
+            inbox.update_opinion(province, world.opinions[where],
+                                 {"unit_id": world.units[unit]})
+        world.accounts = {row.username: row.id for row in db.session.execute(select(Account))
+                          .scalars()}
+        for actor in ACTORS:
+            world.tokens[actor] = accounts.create_token(db.session.get(
+                Account, world.accounts[actor]), "bảng quyền")
+        for key in ("A", "B"):
+            target = db.session.get(Account, world.accounts[f"target_{key}"])
+            world.tokens[f"target_{key}"] = accounts.create_token(target, "để thu hồi")
+        world.token_ids = {f"target_{key}": db.session.execute(
+            select(ApiToken.id).where(ApiToken.account_id == world.accounts[f"target_{key}"])
+        ).scalar_one() for key in ("A", "B")}
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return world
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> World:
+    """The world, built once per module through migrations and ingest (copied per test)."""
+    return build_world(tmp_path_factory.mktemp("roles") / "central")
+
+
+@pytest.fixture
+def world(prepared, tmp_path):
+    """A fresh copy of the prepared central for one test.
+
+    No app context stays pushed: each request gets its own, as in production (a
+    request inside a pushed context would share its `g` and session).
+    """
+    data_dir = tmp_path / "central"
+    shutil.copytree(prepared.data_dir, data_dir)
+    app = office_app(data_dir)
+    copy = World(data_dir, **{name: getattr(prepared, name) for name in (
+        "opinions", "devices", "seq", "accounts", "tokens", "token_ids", "units")}, app=app)
+    yield app, copy
+    with app.app_context():
+        db.engine.dispose()
+
+
+def client_as(app, world: World, actor: str | None, api: bool = False):
+    """Return a test client logged in as `actor` (a session cookie, or a bearer token)."""
+    client = app.test_client()
+    if actor is None:
+        return client, {}
+    if api:
+        return client, {"Authorization": f"Bearer {world.tokens[actor]}"}
+    with app.app_context():
+        session_id = db.session.get(Account, world.accounts[actor]).get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+        session["_fresh"] = True
+    return client, {}
+
+
+# --- what each route is, how to call it, and how to tell it did something ------------------
+
+
+def fresh(world: World, query):
+    """Return what the database holds now (in a context of its own)."""
+    with world.app.app_context():
+        return db.session.execute(query).scalar()
+
+
+def opinion_status(world: World, where: str) -> str:
+    return fresh(world, select(OfficeOpinion.status).where(
+        OfficeOpinion.id == world.opinions[where]))
+
+
+def enrolments(world: World, commune: int) -> int:
+    return fresh(world, select(func.count()).select_from(store.enrolment).where(
+        store.enrolment.c.commune_code == commune))
+
+
+def account_row(world: World, name: str) -> Account:
+    with world.app.app_context():
+        account = db.session.get(Account, world.accounts[name])
+        db.session.expunge(account)
+        return account
+
+
+def token_works(world: World, name: str) -> bool:
+    with world.app.app_context():
+        return accounts.account_for_token(world.tokens[name]) is not None
+
+
+def commune_of(where: str) -> int:
+    return COMMUNE_B if where == "other" else COMMUNE_A
+
+
+def key_of(where: str) -> str:
+    return "B" if where == "other" else "A"
+
+
+@dataclass
+class Route:
+    """One office route: its permission, how it is called, and what it changes or shows.
+
+    kind: "list" (a page or API list: `shows` tells whether the `where` record is in it),
+    "read" (one record: 403/404 outside the scope), "write" (`changed` tells whether the
+    change happened), "public" (no login: `expect` is its status).
+    """
+
+    action: str | None
+    kind: str
+    call: Callable[[World, str], tuple[str, str, dict]]
+    wheres: tuple[str, ...] = ("own", "other")
+    shows: Callable[[str, World, str], bool] | None = None
+    changed: Callable[[World, str], bool] | None = None
+    expect: int = 200
+    api: bool = False
+
+
+UNIT_SCOPED = ("own", "other_unit", "other")
+
+
+def page_shows(body: str, world: World, where: str) -> bool:
+    return MARKERS[where] in body
+
+
+def account_shows(body: str, world: World, where: str) -> bool:
+    return f"target_{key_of(where)}" in body
+
+
+def api_items_show(body: str, world: World, where: str) -> bool:
+    return str(world.opinions[where]) in body
+
+
+def api_devices_show(body: str, world: World, where: str) -> bool:
+    return world.devices[key_of(where)]["device_id"] in body
+
+
+def device_page_shows(body: str, world: World, where: str) -> bool:
+    return world.devices[key_of(where)]["device_id"] in body
+
+
+def bundle_of(world: World, where: str) -> str:
+    """Write a USB bundle of laptop A (own) or B (other) carrying one new opinion."""
+    key = key_of(where)
+    device = world.devices[key]
+    seq = world.seq[key] + 1
+    village = fresh(world, select(OfficeOpinion.village_id).where(
+        OfficeOpinion.commune_code == commune_of(where)).limit(1))
+    record = {"c": "opinion", "id": str(uuid.uuid4()), "seq": seq,
+              "hlc": stamp(seq, f"laptop{key.lower()}"), "op": "put",
+              "data": opinion_data(str(village), f"Qua USB BUNDLE{key}", NAME)}
+    path = world.data_dir / f"{key}.bundle"
+    bundle.write_bundle(path, device["device_id"], device["secret"], f"replica-{key}",
+                        [record], [])
+    return str(path)
+
+
+def post_bundle(world: World, where: str):
+    path = bundle_of(world, where)
+    return "POST", "/central/bundle", {"data": {"bundle": (open(path, "rb"), "usb.bundle")},
+                                       "content_type": "multipart/form-data"}
+
+
+def bundle_stored(world: World, where: str) -> bool:
+    return bool(fresh(world, select(func.count()).select_from(OfficeOpinion).where(
+        OfficeOpinion.content.contains(f"BUNDLE{key_of(where)}"))))
+
+
+def device_revoked(world: World, where: str) -> bool:
+    return fresh(world, select(store.device.c.revoked_at).where(
+        store.device.c.id == world.devices[key_of(where)]["device_id"])) is not None
+
+
+def target(world: World, where: str, prefix: str = "target") -> int:
+    return world.accounts[f"{prefix}_{key_of(where)}"]
+
+
+def tokens_count(world: World, where: str) -> int:
+    return fresh(world, select(func.count()).select_from(ApiToken).where(
+        ApiToken.account_id == target(world, where)))
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("central.login", "GET"): Route(None, "public", lambda w, x: ("GET", "/central/login", {})),
+    ("central.login", "POST"): Route(None, "public", lambda w, x: (
+        "POST", "/central/login", {"data": {"username": "admin", "password": "sai-mat-khau"}}),
+        expect=401),
+    ("central.logout", "POST"): Route(None, "public",
+                                      lambda w, x: ("POST", "/central/logout", {}), expect=302),
+    ("central.index", "GET"): Route("devices.view", "list", lambda w, x: (
+        "GET", "/central/", {}), shows=device_page_shows),
+    ("central.create_enrolment", "POST"): Route("devices.manage", "write", lambda w, x: (
+        "POST", "/central/enrolments", {"data": {"commune": str(commune_of(x)),
+                                                 "label": "Máy mới"}}),
+        changed=lambda w, x: enrolments(w, commune_of(x)) > 1),
+    ("central.revoke", "POST"): Route("devices.manage", "write", lambda w, x: (
+        "POST", f"/central/devices/{w.devices[key_of(x)]['device_id']}/revoke", {}),
+        changed=device_revoked),
+    ("central.bundle", "GET"): Route("devices.manage", "read", lambda w, x: (
+        "GET", "/central/bundle", {}), wheres=("own",)),
+    ("central.bundle", "POST"): Route("devices.manage", "write", post_bundle,
+                                      changed=bundle_stored),
+    ("central.device_ack", "GET"): Route("devices.manage", "read", lambda w, x: (
+        "GET", f"/central/devices/{w.devices[key_of(x)]['device_id']}/ack", {})),
+    ("central.inbox", "GET"): Route("inbox.view", "list", lambda w, x: (
+        "GET", "/central/inbox" + ("?commune=3646" if x == "other" else ""), {}),
+        wheres=UNIT_SCOPED, shows=page_shows),
+    ("central.opinion", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/opinions/{w.opinions[x]}", {}), wheres=UNIT_SCOPED,
+        shows=page_shows),
+    ("central.update_opinion", "POST"): Route("opinion.edit", "write", lambda w, x: (
+        "POST", f"/central/opinions/{w.opinions[x]}", {"data": {"status": "in_progress"}}),
+        wheres=UNIT_SCOPED, changed=lambda w, x: opinion_status(w, x) == "in_progress"),
+    ("central.accounts", "GET"): Route("accounts.manage", "list", lambda w, x: (
+        "GET", "/central/accounts", {}), shows=account_shows),
+    ("central.create_account", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", "/central/accounts", {"data": {
+            "username": f"moi_{x}", "password": PASSWORD, "role": "officer",
+            "commune": str(commune_of(x))}}),
+        changed=lambda w, x: fresh(w, select(Account.id).where(
+            Account.username == f"moi_{x}")) is not None),
+    ("central.account", "GET"): Route("accounts.manage", "read", lambda w, x: (
+        "GET", f"/central/accounts/{target(w, x)}", {})),
+    ("central.change_account", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", f"/central/accounts/{target(w, x)}", {"data": {
+            "role": "viewer", "commune": str(commune_of(x))}}),
+        changed=lambda w, x: account_row(w, f"target_{key_of(x)}").role == "viewer"),
+    ("central.disable_account", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", f"/central/accounts/{target(w, x)}/disable", {}),
+        changed=lambda w, x: not account_row(w, f"target_{key_of(x)}").is_active),
+    ("central.enable_account", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", f"/central/accounts/{target(w, x, 'disabled')}/enable", {}),
+        changed=lambda w, x: account_row(w, f"disabled_{key_of(x)}").is_active),
+    ("central.reset_password", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", f"/central/accounts/{target(w, x)}/password",
+        {"data": {"password": "mat-khau-moi-2027"}}),
+        changed=lambda w, x: account_row(w, f"target_{key_of(x)}").check_password(
+            "mat-khau-moi-2027")),
+    ("central.create_token", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", f"/central/accounts/{target(w, x)}/tokens", {"data": {"label": "mới"}}),
+        changed=lambda w, x: tokens_count(w, x) > 1),
+    ("central.revoke_token", "POST"): Route("accounts.manage", "write", lambda w, x: (
+        "POST", f"/central/accounts/{target(w, x)}/tokens/"
+                f"{w.token_ids['target_' + key_of(x)]}/revoke", {}),
+        changed=lambda w, x: not token_works(w, "target_" + key_of(x))),
+    ("central_api.opinions", "GET"): Route("inbox.view", "list", lambda w, x: (
+        "GET", "/central/api/v1/opinions" + ("?commune=3646" if x == "other" else ""), {}),
+        wheres=UNIT_SCOPED, shows=api_items_show, api=True),
+    ("central_api.opinion", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/api/v1/opinions/{w.opinions[x]}", {}), wheres=UNIT_SCOPED,
+        api=True),
+    ("central_api.enrolment", "POST"): Route("devices.manage", "write", lambda w, x: (
+        "POST", "/central/api/v1/enrolments", {"json": {
+            "commune_code": str(commune_of(x)), "label": "Máy mới"}}),
+        changed=lambda w, x: enrolments(w, commune_of(x)) > 1, api=True),
+    ("central_api.device_list", "GET"): Route("devices.view", "list", lambda w, x: (
+        "GET", "/central/api/v1/devices", {}), shows=api_devices_show, api=True),
+    ("central_api.openapi", "GET"): Route(None, "public", lambda w, x: (
+        "GET", "/central/api/openapi.json", {}), api=True),
+}
+
+
+def office_routes(app) -> set[tuple[str, str]]:
+    return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+            if rule.endpoint.split(".")[0] in ("central", "central_api")
+            for method in rule.methods - {"HEAD", "OPTIONS"}}
+
+
+def test_every_office_route_is_in_the_table_with_its_permission(tmp_path):
+    app = create_app({"ROLE": "central", "DATA_DIR": tmp_path / "c", "TESTING": True})
+    assert office_routes(app) == set(ROUTES), "a route without its line in ROUTES (or gone)"
+    for (endpoint, _method), route in ROUTES.items():
+        view = app.view_functions[endpoint]
+        assert getattr(view, "required_action", None) == route.action, endpoint
+    with app.app_context():
+        db.engine.dispose()
+
+
+CASES = [pytest.param(key, actor, where, id=f"{key[0]}-{key[1]}-{actor}-{where}")
+         for key, route in ROUTES.items() for actor in ACTORS for where in route.wheres]
+
+
+@pytest.mark.parametrize(("key", "actor", "where"), CASES)
+def test_route_holds_its_role_and_scope(world, key, actor, where):
+    app, w = world
+    route = ROUTES[key]
+    client, headers = client_as(app, w, actor, route.api)
+    method, path, kwargs = route.call(w, where)
+    answer = client.open(path, method=method, headers=headers, **kwargs)
+    body = answer.get_data(as_text=True)
+    status = answer.status_code
+    if route.kind == "public":
+        assert status == route.expect, body[:500]
+        return
+    if route.action not in ALLOWED[role_of(actor)]:
+        assert status == 403, body[:500]
+        if route.changed is not None:
+            assert not route.changed(w, where)
+        if route.api:
+            assert answer.get_json()["code"] == "forbidden"
+        return
+    allowed = in_scope(actor, where)
+    if route.kind == "list":
+        assert status == 200, body[:500]
+        assert route.shows(body, w, where) == allowed
+    elif route.kind == "read":
+        assert (status == 200) if allowed else (status in (403, 404)), body[:500]
+        if allowed and route.shows is not None:
+            assert route.shows(body, w, where)
+    else:
+        if allowed:
+            assert 200 <= status < 400, body[:500]
+            assert route.changed(w, where)
+        else:
+            assert status in (403, 404), body[:500]
+            assert not route.changed(w, where)
+
+
+# --- personal data: never shown to a role without "personal.view" --------------------------
+
+
+PERSONAL_VIEWS = [
+    ("/central/inbox", False), ("/central/opinions/{own}", False),
+    ("/central/api/v1/opinions", True), ("/central/api/v1/opinions/{own}", True)]
+
+
+@pytest.mark.parametrize(("actor", "sees"), [("viewer", False), ("officer", True),
+                                             ("handler", True)])
+@pytest.mark.parametrize(("path", "api"), PERSONAL_VIEWS)
+def test_citizens_names_and_phones_only_for_roles_that_need_them(world, actor, sees, path,
+                                                                 api):
+    app, w = world
+    client, headers = client_as(app, w, actor, api)
+    answer = client.get(path.format(own=w.opinions["own"]), headers=headers)
+    assert answer.status_code == 200
+    body = answer.get_data(as_text=True) if not api else str(answer.get_json())
+    assert MARKERS["own"] in body
+    if "{own}" in path and not api:  # the history holds the corrected name too
+        assert (NAME in body) == sees and (NEW_NAME in body) == sees
+    else:
+        assert (NEW_NAME in body) == sees
+    if "{own}" in path:
+        assert (PHONE in body) == sees
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_role_without_personal_data_cannot_search_by_name(tmp_path, backend):
+    """A search by the speaker's name would tell a viewer who raised what."""
+    database = make_pg_database() if backend == "postgresql" else None
+    try:
+        w = build_world(tmp_path / "central", database)
+        app = w.app = office_app(tmp_path / "central", database)
+        for actor, sees in (("viewer", False), ("officer", True), ("handler", True)):
+            for q, found in (("sat lo markera1", True), ("thi nhung", sees),
+                             ("markera1 nhung", sees), ("nhung", sees)):
+                client, headers = client_as(app, w, actor, api=True)
+                answer = client.get("/central/api/v1/opinions", query_string={"q": q},
+                                    headers=headers)
+                assert answer.get_json()["total"] == int(found), (actor, q)
+                client, _ = client_as(app, w, actor)
+                page = client.get("/central/inbox", query_string={"q": q})
+                assert (MARKERS["own"] in page.get_data(as_text=True)) == found, (actor, q)
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        if database:
+            drop_pg_database(database)
+
+
+# --- the API refuses what is not a valid token of an active account -------------------------
+
+
+API_ROUTES = [key for key, route in ROUTES.items() if route.api and route.kind != "public"]
+
+
+def bad_credentials(w: World, how: str) -> dict:
+    if how == "missing":
+        return {}
+    if how == "wrong":
+        return {"Authorization": "Bearer ln_khong-phai-ma-that"}
+    if how == "not bearer":
+        return {"Authorization": f"Basic {w.tokens['admin']}"}
+    with w.app.app_context():
+        admin = db.session.get(Account, w.accounts["province_admin"])
+        if how == "revoked":
+            accounts.revoke_token(admin, db.session.execute(select(ApiToken.id).where(
+                ApiToken.account_id == admin.id)).scalar_one())
+        if how == "disabled":
+            admin.disabled_at = admin.created_at  # set_disabled keeps the last admin
+        db.session.commit()
+    return {"Authorization": f"Bearer {w.tokens['province_admin']}"}
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong", "not bearer", "revoked", "disabled"])
+@pytest.mark.parametrize("key", API_ROUTES, ids=lambda key: f"{key[0]}-{key[1]}")
+def test_api_refuses_a_missing_wrong_revoked_or_disabled_token(world, key, how):
+    app, w = world
+    route = ROUTES[key]
+    headers = bad_credentials(w, how)
+    before = route.changed(w, "own") if route.changed else None
+    method, path, kwargs = route.call(w, "own")
+    # A session cookie does not rescue a bad token on the API.
+    client, _headers = client_as(app, w, "admin")
+    answer = client.open(path, method=method, headers=headers, **kwargs)
+    assert answer.status_code == 401
+    assert answer.get_json()["code"] == "unauthorized"
+    if route.changed:
+        assert route.changed(w, "own") == before
+
+
+def test_a_disabled_accounts_session_stops_at_once(world):
+    app, w = world
+    client, _ = client_as(app, w, "officer")
+    assert client.get("/central/inbox").status_code == 200
+    with app.app_context():
+        admin = db.session.get(Account, w.accounts["admin"])
+        accounts.set_disabled(admin, db.session.get(Account, w.accounts["officer"]), True)
+        db.session.commit()
+    refused = client.get("/central/inbox")
+    assert refused.status_code == 302 and "/central/login" in refused.headers["Location"]
