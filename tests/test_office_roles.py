@@ -9,11 +9,13 @@ file, copied fresh for each test from one prepared per module.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,9 @@ from sqlalchemy import func, select
 from field_app import create_app
 from field_app.central.accounts import logic as accounts
 from field_app.central.accounts.models import Account, ApiToken
+from field_app.central.catalogue import logic as catalogue
 from field_app.central.catalogue.logic import add_unit
+from field_app.central.catalogue.models import OfficeCategory, OfficeVillage
 from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import OfficeOpinion
 from field_app.cli import upgrade_database
@@ -36,6 +40,7 @@ COMMUNE_A, COMMUNE_B = 3808, 3646  # Xã Mường La, Phường Tô Hiệu (Sơn
 PASSWORD = "mat-khau-xa-2026"
 NAME, NEW_NAME, PHONE = "Lò Văn Khăm", "Cầm Thị Nhung", "0912345678"
 MARKERS = {"own": "MARKERA1", "other_unit": "MARKERA2", "other": "MARKERB1"}
+LONG_AGO = datetime(2026, 1, 1, 8, 0)  # every account's last look at its inbox
 
 # Who may do what: the product's expectation, written out here on purpose (not read from
 # the permission map) so that a change of the map is a change of this table too.
@@ -76,7 +81,12 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)  # by actor, and spare ones
     token_ids: dict[str, int] = field(default_factory=dict)
     units: dict[str, int] = field(default_factory=dict)
+    forums: dict[str, uuid.UUID] = field(default_factory=dict)  # "A"/"B"
+    attachments: dict[str, uuid.UUID] = field(default_factory=dict)  # by where
+    villages: dict[str, list[uuid.UUID]] = field(default_factory=dict)  # "A"/"B": 3 each
+    categories: dict[str, int] = field(default_factory=dict)  # "A"/"B"
     app: Any = None
+    actor: str | None = None  # who the test acts as
 
 
 def stamp(n: int, node: str) -> str:
@@ -84,23 +94,55 @@ def stamp(n: int, node: str) -> str:
     return f"{wall + n:013d}-{n % 16:04x}-{node}"
 
 
-def opinion_data(village: str, content: str, name: str) -> dict[str, Any]:
-    return {"kind": "petition", "channel": "direct", "village_id": village,
-            "category_code": "land", "level": "commune", "content": content,
-            "anonymous": False, "raiser_name": name, "raiser_phone": PHONE,
-            "raiser_gender": "male"}
+def opinion_data(village: str, content: str, name: str,
+                 forum: str | None = None) -> dict[str, Any]:
+    return {"kind": "petition", "channel": "forum" if forum else "direct",
+            "village_id": village, "category_code": "land", "level": "commune",
+            "content": content, "anonymous": False, "raiser_name": name,
+            "raiser_phone": PHONE, "raiser_gender": "male",
+            **({"forum_id": forum} if forum else {})}
 
 
-def laptop_records(commune: int, contents: list[str], node: str) -> list[dict]:
-    village = str(uuid.uuid4())
-    records = [{"c": "village", "id": village, "seq": 1, "hlc": stamp(1, node), "op": "put",
-                "data": {"commune_code": commune, "name": "Bản Nà Lò", "kind": "ban"}}]
-    for content in contents:
+def attachment_content(where: str) -> bytes:
+    return f"Biên bản TEPDINHKEM-{where}".encode()
+
+
+def laptop_records(commune: int, key: str, contents: dict[str, str], node: str) -> list[dict]:
+    """A laptop's first batch: its village, a forum there, the opinions said at the forum
+    (one per `where`), three more villages (to merge) and a file of each opinion."""
+    village, forum = str(uuid.uuid4()), str(uuid.uuid4())
+    records = []
+
+    def add(collection: str, record_id: str, data: dict) -> str:
         n = len(records) + 1
-        records.append({"c": "opinion", "id": str(uuid.uuid4()), "seq": n,
-                        "hlc": stamp(n, node), "op": "put",
-                        "data": opinion_data(village, content, NAME)})
+        records.append({"c": collection, "id": record_id, "seq": n, "hlc": stamp(n, node),
+                        "op": "put", "data": data})
+        return record_id
+
+    add("village", village, {"commune_code": commune, "name": "Bản Nà Lò", "kind": "ban"})
+    add("forum", forum, {"kind": "listening", "village_id": village,
+                         "title": f"Hội nghị HOINGHI{key}",
+                         "started_at": "2026-11-20T08:00:00", "status": "draft"})
+    for content in contents.values():
+        add("opinion", str(uuid.uuid4()), opinion_data(village, content, NAME, forum))
+    for n, name in enumerate(("Bản Hua Păng", "Bản Co Mạ", "Bản Phiêng Ban"), 1):
+        add("village", str(uuid.uuid4()), {"commune_code": commune, "kind": "ban",
+                                           "name": f"{name} VIL{key}{n}"})
+    for index, where in enumerate(contents):
+        content = attachment_content(where)
+        add("attachment", str(uuid.uuid4()), {
+            "sha256": hashlib.sha256(content).hexdigest(), "mime_type": "text/plain",
+            "size": len(content), "filename": f"bien-ban-{where}.txt",
+            "opinion_id": records[2 + index]["id"]})
     return records
+
+
+def upload(app, device_id: str, content: bytes) -> None:
+    """Store a file's bytes as /sync/v1/blobs does."""
+    blobs = store.BlobStore(app.config["CENTRAL_BLOBS"])
+    with db.engine.begin() as conn:
+        blobs.append(conn, store.get_device(conn, device_id), hashlib.sha256(
+            content).hexdigest(), 0, content)
 
 
 def ingest(device_id: str, records: list[dict]) -> None:
@@ -125,30 +167,43 @@ def build_world(data_dir: Path, database: str | None = None) -> World:
     with app.app_context():
         batches = {}
         for key, commune, contents in (
-                ("A", COMMUNE_A, [f"Đường vào bản sạt lở {MARKERS['own']}",
-                                  f"Xin cấp sổ đỏ {MARKERS['other_unit']}"]),
-                ("B", COMMUNE_B, [f"Thiếu nước sinh hoạt {MARKERS['other']}"])):
+                ("A", COMMUNE_A, {"own": f"Đường vào bản sạt lở {MARKERS['own']}",
+                                  "other_unit": f"Xin cấp sổ đỏ {MARKERS['other_unit']}"}),
+                ("B", COMMUNE_B, {"other": f"Thiếu nước sinh hoạt {MARKERS['other']}"})):
             with db.engine.begin() as conn:
                 code = store.create_enrolment(conn, commune, f"Máy bản {key}")
                 device = store.enrol(conn, code, f"Máy bản {key}", f"replica-{key}")
             world.devices[key] = device
             node = f"laptop{key.lower()}"
-            records = laptop_records(commune, contents, node)
+            records = laptop_records(commune, key, contents, node)
             ingest(device["device_id"], records)
             batches[key] = records
-        world.opinions = {"own": uuid.UUID(batches["A"][1]["id"]),
-                          "other_unit": uuid.UUID(batches["A"][2]["id"]),
-                          "other": uuid.UUID(batches["B"][1]["id"])}
+            world.forums[key] = uuid.UUID(records[1]["id"])
+            world.villages[key] = [uuid.UUID(r["id"]) for r in records
+                                   if r["c"] == "village"][1:]
+            for record, where in zip([r for r in records if r["c"] == "opinion"], contents,
+                                     strict=True):
+                world.opinions[where] = uuid.UUID(record["id"])
+            for record, where in zip([r for r in records if r["c"] == "attachment"],
+                                     contents, strict=True):
+                world.attachments[where] = uuid.UUID(record["id"])
+                upload(app, device["device_id"], attachment_content(where))
         # The laptop corrects the speaker's name: the history now holds both names.
-        fixed = dict(batches["A"][1], seq=4, hlc=stamp(4, "laptopa"))
+        seq = len(batches["A"]) + 1
+        fixed = dict(batches["A"][2], seq=seq, hlc=stamp(seq, "laptopa"))
         fixed["data"] = dict(fixed["data"], raiser_name=NEW_NAME)
         ingest(world.devices["A"]["device_id"], [fixed])
-        world.seq = {"A": 4, "B": 2}
+        world.seq = {"A": seq, "B": len(batches["B"])}
 
         world.units = {"A1": add_unit(COMMUNE_A, "Địa chính xã").id,
                        "A2": add_unit(COMMUNE_A, "Văn hóa - Xã hội").id,
                        "B1": add_unit(COMMUNE_B, "Địa chính phường").id}
         province = accounts.create_account("province_admin", PASSWORD, "admin")
+        for key, commune in (("A", COMMUNE_A), ("B", COMMUNE_B)):
+            world.categories[key] = catalogue.add_category(
+                province, commune, f"Lĩnh vực riêng LVRIENG{key}").id
+            keep, _merge, merged = world.villages[key]
+            catalogue.merge_villages(province, keep, merged, "trùng tên")
         for role in ALLOWED:
             accounts.create_account(role, PASSWORD, role, COMMUNE_A,
                                     world.units["A1"] if role == "handler" else None)
@@ -160,8 +215,10 @@ def build_world(data_dir: Path, database: str | None = None) -> World:
         for where, unit in (("own", "A1"), ("other_unit", "A2"), ("other", "B1")):
             inbox.update_opinion(province, world.opinions[where],
                                  {"unit_id": world.units[unit]})
-        world.accounts = {row.username: row.id for row in db.session.execute(select(Account))
-                          .scalars()}
+        world.accounts = {}
+        for row in db.session.execute(select(Account)).scalars():
+            world.accounts[row.username] = row.id
+            row.inbox_seen_at = LONG_AGO
         for actor in ACTORS:
             world.tokens[actor] = accounts.create_token(db.session.get(
                 Account, world.accounts[actor]), "bảng quyền")
@@ -194,7 +251,8 @@ def world(prepared, tmp_path):
     shutil.copytree(prepared.data_dir, data_dir)
     app = office_app(data_dir)
     copy = World(data_dir, **{name: getattr(prepared, name) for name in (
-        "opinions", "devices", "seq", "accounts", "tokens", "token_ids", "units")}, app=app)
+        "opinions", "devices", "seq", "accounts", "tokens", "token_ids", "units", "forums",
+        "attachments", "villages", "categories")}, app=app)
     yield app, copy
     with app.app_context():
         db.engine.dispose()
@@ -337,6 +395,44 @@ def tokens_count(world: World, where: str) -> int:
         ApiToken.account_id == target(world, where)))
 
 
+def category_name(world: World, where: str) -> str | None:
+    return fresh(world, select(OfficeCategory.name).where(
+        OfficeCategory.id == world.categories[key_of(where)]))
+
+
+def category_added(world: World, where: str) -> bool:
+    return fresh(world, select(OfficeCategory.id).where(
+        OfficeCategory.commune_code == commune_of(where),
+        OfficeCategory.name == f"Lĩnh vực mới MOI{key_of(where)}")) is not None
+
+
+def merged_into(world: World, where: str, index: int) -> uuid.UUID | None:
+    return fresh(world, select(OfficeVillage.merged_into).where(
+        OfficeVillage.id == world.villages[key_of(where)][index]))
+
+
+def inbox_seen_moved(world: World, where: str) -> bool:
+    seen = fresh(world, select(Account.inbox_seen_at).where(
+        Account.id == world.accounts[world.actor]))
+    return seen is not None and seen > LONG_AGO
+
+
+def forum_page_shows(body: str, world: World, where: str) -> bool:
+    """The forum, and the opinions said there that the actor may see (a handler: its
+    unit's only; the forum itself is the whole commune's)."""
+    key = key_of(where)
+    if f"HOINGHI{key}" not in body:
+        return False
+    if where == "other":
+        return MARKERS["other"] in body
+    return MARKERS["own"] in body and (
+        (MARKERS["other_unit"] in body) == (world.actor != "handler"))
+
+
+def attachment_shows(body: str, world: World, where: str) -> bool:
+    return body == attachment_content(where).decode()
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     ("central.login", "GET"): Route(None, "public", lambda w, x: ("GET", "/central/login", {})),
     ("central.login", "POST"): Route(None, "public", lambda w, x: (
@@ -368,6 +464,38 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central.update_opinion", "POST"): Route("opinion.edit", "write", lambda w, x: (
         "POST", f"/central/opinions/{w.opinions[x]}", {"data": {"status": "in_progress"}}),
         wheres=UNIT_SCOPED, changed=lambda w, x: opinion_status(w, x) == "in_progress"),
+    ("central.inbox_seen", "POST"): Route("inbox.view", "write", lambda w, x: (
+        "POST", "/central/inbox/seen", {}), wheres=("own",), changed=inbox_seen_moved),
+    ("central.forums", "GET"): Route("inbox.view", "list", lambda w, x: (
+        "GET", "/central/forums", {}), shows=lambda b, w, x: f"HOINGHI{key_of(x)}" in b),
+    ("central.forum", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/forums/{w.forums[key_of(x)]}", {}), shows=forum_page_shows),
+    ("central.attachment", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/attachments/{w.attachments[x]}", {}), wheres=UNIT_SCOPED,
+        shows=attachment_shows),
+    ("central.category_list", "GET"): Route("catalogue.manage", "list", lambda w, x: (
+        "GET", f"/central/categories?commune={commune_of(x)}", {}),
+        shows=lambda b, w, x: f"LVRIENG{key_of(x)}" in b),
+    ("central.add_category", "POST"): Route("catalogue.manage", "write", lambda w, x: (
+        "POST", "/central/categories", {"data": {
+            "commune": str(commune_of(x)), "name": f"Lĩnh vực mới MOI{key_of(x)}"}}),
+        changed=category_added),
+    ("central.change_category", "POST"): Route("catalogue.manage", "write", lambda w, x: (
+        "POST", f"/central/categories/{w.categories[key_of(x)]}", {"data": {
+            "action": "rename", "name": f"Đổi tên DOITEN{key_of(x)}"}}),
+        changed=lambda w, x: category_name(w, x) == f"Đổi tên DOITEN{key_of(x)}"),
+    ("central.village_list", "GET"): Route("catalogue.manage", "list", lambda w, x: (
+        "GET", f"/central/villages?commune={commune_of(x)}", {}),
+        shows=lambda b, w, x: f"VIL{key_of(x)}1" in b and f"VIL{key_of(x)}2" in b),
+    ("central.merge_villages", "POST"): Route("catalogue.manage", "write", lambda w, x: (
+        "POST", "/central/villages/merge", {"data": {
+            "commune": str(commune_of(x)), "keep": str(w.villages[key_of(x)][0]),
+            "merge": str(w.villages[key_of(x)][1]), "reason": "cùng một bản"}}),
+        changed=lambda w, x: merged_into(w, x, 1) == w.villages[key_of(x)][0]),
+    ("central.unmerge_village", "POST"): Route("catalogue.manage", "write", lambda w, x: (
+        "POST", f"/central/villages/{w.villages[key_of(x)][2]}/unmerge", {"data": {
+            "commune": str(commune_of(x)), "reason": "gộp nhầm"}}),
+        changed=lambda w, x: merged_into(w, x, 2) is None),
     ("central.accounts", "GET"): Route("accounts.manage", "list", lambda w, x: (
         "GET", "/central/accounts", {}), shows=account_shows),
     ("central.create_account", "POST"): Route("accounts.manage", "write", lambda w, x: (
@@ -441,10 +569,12 @@ CASES = [pytest.param(key, actor, where, id=f"{key[0]}-{key[1]}-{actor}-{where}"
 def test_route_holds_its_role_and_scope(world, key, actor, where):
     app, w = world
     route = ROUTES[key]
+    w.actor = actor
     client, headers = client_as(app, w, actor, route.api)
     method, path, kwargs = route.call(w, where)
     answer = client.open(path, method=method, headers=headers, **kwargs)
     body = answer.get_data(as_text=True)
+    answer.close()  # a file is sent from an open stream
     status = answer.status_code
     if route.kind == "public":
         assert status == route.expect, body[:500]

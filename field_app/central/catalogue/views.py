@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...areas.logic import commune_label
-from ...errors import AppError
+from ...errors import ValidationFailed
 from ...extensions import db
 from .. import bp
 from ..accounts.logic import office_account
@@ -16,17 +16,28 @@ from ..accounts.permissions import require
 from . import logic
 
 
-def _commune():
-    """Return (account, commune) of a catalogue page; a server-wide account picks one."""
+def _commune(change: bool = False):
+    """Return (account, commune) of a catalogue page; a server-wide account picks one.
+
+    A page shows an account of one commune its own list whatever it asks for; a change
+    asked for another commune is refused (403), never made on the account's own list.
+    """
     account = office_account()
-    return account, logic.commune_of(account, request.values.get("commune", type=int))
+    requested = request.values.get("commune", type=int)
+    if change and requested is not None:
+        logic.check_manager(account, requested)
+    return account, logic.commune_of(account, requested)
 
 
 def _done(endpoint: str, commune: int | None, action) -> object:
-    """Run one change, commit once, say how it went, and go back to the list."""
+    """Run one change, commit once, say how it went, and go back to the list.
+
+    A refusal (another commune's record: 404, no right: 403) is an error page, as
+    everywhere in the office; only a form's mistake is flashed.
+    """
     try:
         message = action()
-    except AppError as exc:
+    except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "error")
     else:
@@ -52,7 +63,7 @@ def category_list():
 @bp.post("/categories")
 @require("catalogue.manage")
 def add_category():
-    account, commune = _commune()
+    account, commune = _commune(change=True)
     if commune is None:
         flash(_("Hãy chọn xã."), "error")
         return redirect(url_for(".category_list"))
@@ -116,7 +127,7 @@ def _uuid_field(name: str) -> uuid.UUID | None:
 @bp.post("/villages/merge")
 @require("catalogue.manage")
 def merge_villages():
-    account, commune = _commune()
+    account, commune = _commune(change=True)
     keep, merged = _uuid_field("keep"), _uuid_field("merge")
     if keep is None or merged is None:
         flash(_("Hãy chọn bản giữ lại và bản gộp vào."), "error")
@@ -132,7 +143,7 @@ def merge_villages():
 @bp.post("/villages/<uuid:village_id>/unmerge")
 @require("catalogue.manage")
 def unmerge_village(village_id: uuid.UUID):
-    account, commune = _commune()
+    account, commune = _commune(change=True)
 
     def unmerge() -> str:
         village = logic.unmerge_village(account, village_id, request.form.get("reason"))
