@@ -65,11 +65,14 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     page.get_by_role("button", name="Đăng ký").click()
     assert "Đã đăng ký máy" in page.inner_text("main")
     assert page.inner_text("#sync-pending") == "5"  # the village, the forum, three opinions
+    page.evaluate("window.beforeSync = true")
     page.get_by_role("button", name="Đồng bộ").click()
+    # The page reloads itself once the sync is done: wait for that new page, or the next
+    # navigation would be cut short by it.
     wait_for_js(
-        page, "document.getElementById('sync-pending') && "
+        page, "!window.beforeSync && document.readyState === 'complete' && "
+        "document.getElementById('sync-pending') && "
         "document.getElementById('sync-pending').textContent.trim() === '0'", seconds=30)
-    page.wait_for_load_state("load")
     page.screenshot(path=str(ARTIFACTS / "sync-laptop-after.png"), full_page=True)
     assert central.count("opinion") == 3
 
