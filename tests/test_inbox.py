@@ -363,3 +363,21 @@ def test_attachments_already_held_are_projected_by_the_upgrade(office, communes)
         assert project_everything(conn, ("attachment",)) == 1
     with office.app_context():
         assert db.session.get(OfficeAttachment, photo).filename == "anh.png"
+
+
+def test_the_opinion_form_shows_the_unit_it_holds_to_a_server_wide_account(office, communes):
+    """Saving the form as shown must not drop the unit: it is offered, and selected."""
+    from field_app.central.catalogue.logic import add_unit
+
+    road = communes["said"]["road"]
+    account(office, "tinh", role="admin", commune_code=None)
+    with office.app_context():
+        unit = add_unit(MUONG_LA, "Phòng Kinh tế xã")
+        officer = db.session.execute(db.select(Account).where(Account.username == "xa_a")) \
+            .scalar_one()
+        logic.update_opinion(officer, uuid.UUID(str(road)), {"unit_id": unit.id})
+        db.session.commit()
+        unit_id = unit.id
+    for name in ("xa_a", "tinh"):
+        page = login(office, name).get(f"/central/opinions/{road}").get_data(as_text=True)
+        assert f'<option value="{unit_id}" selected>Phòng Kinh tế xã</option>' in page, name

@@ -138,7 +138,8 @@ def opinion(record_id: uuid.UUID):
                            commune=commune_label(item.commune_code),
                            categories=catalogue.categories(item.commune_code),
                            personal=personal,
-                           editable=can(account, "opinion.edit"), **_choices(account))
+                           editable=can(account, "opinion.edit"),
+                           **_choices(account, item.commune_code))
 
 
 @bp.get("/forums")
