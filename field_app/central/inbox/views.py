@@ -41,8 +41,7 @@ def _choices(account) -> dict:
 def inbox():
     account = office_account()
     filters = logic.Filters.parse(request.args)
-    page = logic.find_opinions(account, filters, request.args.get("page", 1, type=int),
-                               request.args.get("per_page", 50, type=int))
+    page = logic.find_opinions(account, filters)
     names = logic.names_for(page.items)
     seen_before = account.inbox_seen_at
     if not filters.new:
