@@ -102,12 +102,12 @@ def work_the_inbox(engine) -> None:
         conn.execute(text("VACUUM ANALYZE office_opinion"))
 
 
-def office_token(app) -> str:
-    """Return an API token of a province-wide administrator (no commune: every opinion)."""
+def office_token(app, role: str = "admin", commune: int | None = None) -> str:
+    """Return an API token of an account (no commune: province-wide, every opinion)."""
     from field_app.central.accounts.logic import create_account, create_token
 
     with app.app_context():
-        account = create_account("benchmark", "benchmark-password", "admin")
+        account = create_account(f"benchmark-{role}", "benchmark-password", role, commune)
         token = create_token(account, "benchmark")
         db.session.commit()
     return token
@@ -133,7 +133,8 @@ def explain(app, filters: dict) -> None:
     from field_app.central.inbox.models import OfficeOpinion
 
     with app.app_context():
-        account = db.session.execute(select(Account).limit(1)).scalar_one()
+        account = db.session.execute(select(Account).where(
+            Account.commune_code.is_(None))).scalar_one()
         parsed = inbox.Filters.parse({name: str(value) for name, value in filters.items()})
         query = inbox.opinion_query(account, parsed)
         offset = (parsed.page - 1) * parsed.per_page
@@ -185,6 +186,7 @@ def run(url: str, opinions: int, count: int, show_plans: bool) -> None:
             db.session.remove()
         print(f"office_opinion rows: {held:,}")
         token = office_token(app)
+        officer = office_token(app, "officer", chosen["commune + status"]["commune"])
         central = Central(Path(tmp), url).start()
         try:
             session = requests.Session()
@@ -203,6 +205,13 @@ def run(url: str, opinions: int, count: int, show_plans: bool) -> None:
                                     ("page", "/central/inbox")):
                     times = timed(session, f"{central.url}{path}?{query}", count)
                     print(f"  {name:18} {where}  {percentiles(times)}", flush=True)
+                if not filters:
+                    # The page of a commune's officer: its 40 villages in the filter box,
+                    # not the province's 3,000.
+                    session.headers["Authorization"] = f"Bearer {officer}"
+                    times = timed(session, f"{central.url}/central/inbox", count)
+                    session.headers["Authorization"] = f"Bearer {token}"
+                    print(f"  {'(commune officer)':18} page  {percentiles(times)}", flush=True)
                 if show_plans:
                     explain(app, filters)
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -266,7 +266,9 @@ def test_enrolment_code_is_made_and_listed_devices_carry_their_records(office):
                              "villages": ["Bản Nà Lò", "Bản Đán"]})
     assert made.status_code == 201, made.json()
     assert re.fullmatch(r"[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}", made.json()["code"])
-    assert made.json()["expires_at"].endswith("Z")
+    expires_at = datetime.fromisoformat(made.json()["expires_at"])
+    assert expires_at.utcoffset() == timedelta(0)
+    assert timedelta(days=6) < expires_at - datetime.now(UTC) <= timedelta(days=7)
     devices = office.get("/central/api/v1/devices", "officer").json()["items"]
     assert [device["label"] for device in devices] == ["Máy bản Nà Lò"]
     assert devices[0]["records"] == 1 + 3 + 6  # forum, villages, opinions
