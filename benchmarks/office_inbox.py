@@ -138,11 +138,13 @@ def explain(app, filters: dict) -> None:
         parsed = inbox.Filters.parse({name: str(value) for name, value in filters.items()})
         query = inbox.opinion_query(account, parsed)
         offset = (parsed.page - 1) * parsed.per_page
-        cap = max(inbox.COUNT_CAP, offset + parsed.per_page + 1)
         counted = select(func.count()).select_from(
-            query.order_by(None).with_only_columns(OfficeOpinion.id).limit(cap + 1).subquery())
-        for name, statement in (("page", query.offset(offset).limit(parsed.per_page)),
-                                ("count", counted)):
+            query.order_by(None).with_only_columns(OfficeOpinion.id)
+            .limit(inbox.COUNT_CAP + 1).subquery())
+        statements = [("page", query.offset(offset).limit(parsed.per_page + 1))]
+        if offset < inbox.COUNT_CAP:  # a deep page counts nothing (find_opinions)
+            statements.append(("count", counted))
+        for name, statement in statements:
             compiled = statement.compile(dialect=postgresql.dialect(),
                                          compile_kwargs={"render_postcompile": True})
             plan = db.session.connection().exec_driver_sql(

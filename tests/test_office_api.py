@@ -204,6 +204,24 @@ def test_pages_cover_every_opinion_once(office):
     assert sorted(seen) == sorted(laptop_ids().values())
 
 
+def test_total_is_a_lower_bound_past_the_count_cap(office, monkeypatch):
+    from field_app.central.accounts.models import Account
+    from field_app.central.inbox import logic as inbox
+
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    with office.app.app_context():
+        admin = db.session.execute(db.select(Account).filter_by(username="admin")).scalar_one()
+        for (page, per_page), (shown, total, exact) in {
+                (1, 10): (6, 6, True), (1, 1): (1, 2, False),  # counted up to the cap
+                (3, 1): (1, 4, False),  # deep: what lies before, itself and one more
+                (6, 1): (1, 6, True), (7, 1): (0, 6, True), (4, 2): (0, 6, True)}.items():
+            found = inbox.find_opinions(admin, inbox.Filters(page=page, per_page=per_page))
+            assert (len(found.items), found.total, found.total_exact) == (shown, total, exact)
+            assert found.has_next == (page * per_page < 6)
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_missing_wrong_or_revoked_token_is_refused(office):
     for who, headers in ((None, {}), (None, {"Authorization": "Bearer ln_wrong"}),
                          (None, {"Authorization": f"Basic {office.tokens['admin']}"}),

@@ -46,8 +46,8 @@ SORTS = {
 assert tuple(SORTS) == schemas.SORTS
 MAX_PER_PAGE = schemas.MAX_PER_PAGE
 # Counting every match of a province's million opinions costs more than the page itself:
-# past this many (or past the page asked for) the total is a lower bound.
-COUNT_CAP = 10_000
+# past this many the total is a lower bound (see find_opinions).
+COUNT_CAP = 1_000
 # Personal data of the citizen: shown only to roles holding "personal.view".
 PERSONAL = ("raiser_name", "raiser_phone", "raiser_gender")
 
@@ -164,22 +164,36 @@ class InboxPage:
 
 
 def find_opinions(account, filters: Filters) -> InboxPage:
-    """Return one page of the inbox, with its total counted up to a cap.
+    """Return one page of the inbox; count its total only where counting is cheap.
 
-    The count stops after COUNT_CAP matches, or one past the page asked for, so
-    that whether a next page exists is always known; an exact total of a
-    million opinions would cost more than the page.
+    The page is read with one row more than it shows, so whether a next page
+    exists is always known. Past the last page shown, matches are counted up
+    to COUNT_CAP only (a bounded count lets PostgreSQL stop early, where an
+    exact one over a million opinions, or over every "duong", cost more than
+    the page itself); a deep page counts nothing more. A total that is a lower
+    bound says so (`total_exact` false).
     """
     check_filters(account, filters)
     query = opinion_query(account, filters)
     offset = (filters.page - 1) * filters.per_page
-    items = list(db.session.execute(query.offset(offset).limit(filters.per_page)).scalars())
-    if filters.page == 1 and len(items) < filters.per_page:
-        return InboxPage(items, len(items), True, filters.page, filters.per_page)
-    cap = max(COUNT_CAP, offset + filters.per_page + 1)
-    matches = query.order_by(None).with_only_columns(OfficeOpinion.id).limit(cap + 1).subquery()
-    total = db.session.execute(select(func.count()).select_from(matches)).scalar_one()
-    return InboxPage(items, min(total, cap), total <= cap, filters.page, filters.per_page)
+    rows = list(db.session.execute(query.offset(offset).limit(filters.per_page + 1)).scalars())
+    items, more = rows[:filters.per_page], len(rows) > filters.per_page
+    if not more and (items or offset == 0):
+        return InboxPage(items, offset + len(items), True, filters.page, filters.per_page)
+
+    def count(most: int) -> int:
+        matches = query.order_by(None).with_only_columns(OfficeOpinion.id).limit(most)
+        return db.session.execute(select(func.count()).select_from(matches.subquery())
+                                  ).scalar_one()
+
+    if not items:  # past the last page: fewer matches than the offset, counted exactly
+        return InboxPage(items, count(offset), True, filters.page, filters.per_page)
+    if offset >= COUNT_CAP:
+        # A deep page: at least what lies before it, itself and the one row read past it.
+        return InboxPage(items, offset + len(rows), False, filters.page, filters.per_page)
+    total = count(COUNT_CAP + 1)
+    return InboxPage(items, min(total, COUNT_CAP), total <= COUNT_CAP, filters.page,
+                     filters.per_page)
 
 
 def get_opinion(account, record_id: uuid.UUID) -> OfficeOpinion:
