@@ -141,7 +141,8 @@ def explain(app, filters: dict) -> None:
         counted = select(func.count()).select_from(
             query.order_by(None).with_only_columns(OfficeOpinion.id)
             .limit(inbox.COUNT_CAP + 1).subquery())
-        statements = [("page", query.offset(offset).limit(parsed.per_page + 1))]
+        statements = [("page ids", query.with_only_columns(OfficeOpinion.id)
+                       .offset(offset).limit(parsed.per_page + 1))]
         if offset < inbox.COUNT_CAP:  # a deep page counts nothing (find_opinions)
             statements.append(("count", counted))
         for name, statement in statements:

@@ -176,8 +176,14 @@ def find_opinions(account, filters: Filters) -> InboxPage:
     check_filters(account, filters)
     query = opinion_query(account, filters)
     offset = (filters.page - 1) * filters.per_page
-    rows = list(db.session.execute(query.offset(offset).limit(filters.per_page + 1)).scalars())
-    items, more = rows[:filters.per_page], len(rows) > filters.per_page
+    # The ids first, then their rows: a deep page's offset walks the index alone.
+    rows = list(db.session.execute(query.with_only_columns(OfficeOpinion.id)
+                                   .offset(offset).limit(filters.per_page + 1)).scalars())
+    more = len(rows) > filters.per_page
+    shown = rows[:filters.per_page]
+    found = {item.id: item for item in db.session.execute(
+        select(OfficeOpinion).where(OfficeOpinion.id.in_(shown))).scalars()} if shown else {}
+    items = [found[record_id] for record_id in shown if record_id in found]
     if not more and (items or offset == 0):
         return InboxPage(items, offset + len(items), True, filters.page, filters.per_page)
 
