@@ -12,6 +12,10 @@ real HTTP, from the office API and from the inbox page, with an administrator's
 API token: p50/p95/p99 are printed, with the PostgreSQL plan of each query
 (`--explain`). Prints figures; asserts nothing.
 
+The inbox counts its total only up to 1,000 matches, and not at all past the
+1,000th (`field_app.central.inbox.logic.find_opinions`): the answers then carry
+`total_exact: false` and a lower bound; whether a next page exists is always known.
+
     python benchmarks/office_inbox.py [--opinions 1000000] [--database URL]
         [--requests 50] [--explain]
 
