@@ -39,9 +39,11 @@ OPINIONS_PER_FORUM = 50
 CATEGORY_NAMES = dict(SEED_CATEGORIES)
 
 
-def wire_records(opinions: int, node: str = "benchlaptop01") -> list[dict]:
+def wire_records(opinions: int, node: str = "benchlaptop01", commune: int = COMMUNE,
+                 village_names: tuple[str, ...] = VILLAGES, seed: int | None = None
+                 ) -> list[dict]:
     """Return villages, forums and opinions as the laptop sends them, parents first."""
-    rng = random.Random(opinions)
+    rng = random.Random(opinions if seed is None else seed)
     start = datetime(2026, 1, 5, 8)
     wall = int(time.time() * 1000) - 10 * 24 * 3600 * 1000  # stamps from ten days ago
     out: list[dict] = []
@@ -53,12 +55,12 @@ def wire_records(opinions: int, node: str = "benchlaptop01") -> list[dict]:
                     "op": "put", "data": data})
 
     villages = []
-    for name in VILLAGES:
+    for name in village_names:
         village_id = uuid.uuid4()
         villages.append((village_id, name))
         made = start.isoformat()
         add("village", village_id, {
-            "created_at": made, "updated_at": made, "commune_code": COMMUNE,
+            "created_at": made, "updated_at": made, "commune_code": commune,
             "kind": "tieu_khu" if name.startswith("Tiểu khu") else "ban", "name": name,
             "households": rng.randint(60, 320)})
     forums = []
@@ -91,6 +93,51 @@ def wire_records(opinions: int, node: str = "benchlaptop01") -> list[dict]:
     return out
 
 
+def central_app(url: str, tmp: Path):
+    """Return a central app on a fresh database at `url`, schema built by the migrations.
+
+    The central role registers the office projection (`sync.store.on_stored`):
+    ingest times below include keeping the office tables up to date.
+    """
+    app = create_app({"ROLE": "central", "DATA_DIR": tmp, "SQLALCHEMY_DATABASE_URI": url})
+    with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
+        upgrade_database(app)
+    return app
+
+
+def enrol_device(engine, commune: int, label: str = "Máy bản (benchmark)") -> str:
+    """Enrol one laptop of `commune` directly through `sync.store`; return its id."""
+    with engine.begin() as conn:
+        code = store.create_enrolment(conn, commune, label)
+        return store.enrol(conn, code, label, str(uuid.uuid4()))["device_id"]
+
+
+def push(engine, device_id: str, records: list[dict], blobs: store.BlobStore,
+         counts: dict, per_batch: list[float]) -> float:
+    """Ingest `records` as one device's pushes of BATCH records; return the seconds spent."""
+    replica = str(uuid.uuid4())
+    envelopes = [{"protocol": PROTOCOL_VERSION, "device": device_id, "replica": replica,
+                  "batch": str(uuid.uuid4()), "records": records[at:at + BATCH]}
+                 for at in range(0, len(records), BATCH)]
+    sizes = [len(dumps(envelope)) for envelope in envelopes]
+    total = 0.0
+    for envelope, size in zip(envelopes, sizes, strict=True):
+        with engine.begin() as conn:  # the endpoint authenticates in its own transaction
+            dev = store.get_device(conn, device_id)
+        began = time.perf_counter()
+        with engine.begin() as conn:  # … then ingests the batch in one more
+            result = store.ingest_batch(conn, dev, envelope, blobs, via="network", size=size)
+            store.epoch(conn)
+        elapsed = time.perf_counter() - began
+        per_batch.append(elapsed)
+        total += elapsed
+        for key, value in result.counts().items():
+            counts[key] = counts.get(key, 0) + value
+        if result.rejected:
+            print("  first rejection:", result.rejected[0])
+    return total
+
+
 def ingest(url: str, records: list[dict], tmp: Path,
            office: bool = True) -> tuple[float, list[float], dict]:
     """Ingest `records` into a fresh central at `url`; return (seconds, per batch, counts).
@@ -98,41 +145,17 @@ def ingest(url: str, records: list[dict], tmp: Path,
     `office`: keep the office's tables in step (as a running central does); without
     it, the wire's tables alone, to show what the projection costs.
     """
-    app = create_app({"ROLE": "central", "DATA_DIR": tmp, "SQLALCHEMY_DATABASE_URI": url})
+    app = central_app(url, tmp)
     listeners = list(store._listeners)
     if not office:
         store._listeners.clear()
-    with contextlib.redirect_stderr(io.StringIO()):  # alembic's INFO lines
-        upgrade_database(app)
     blobs = store.BlobStore(tmp / "blobs")
     counts = {"stored": 0, "unchanged": 0, "rejected": 0}
     per_batch: list[float] = []
     with app.app_context():
         engine = db.engine
-        with engine.begin() as conn:
-            code = store.create_enrolment(conn, COMMUNE, "Máy bản (benchmark)")
-            device_id = store.enrol(conn, code, "Máy bản", str(uuid.uuid4()))["device_id"]
-        replica = str(uuid.uuid4())
-        envelopes = [{"protocol": PROTOCOL_VERSION, "device": device_id, "replica": replica,
-                      "batch": str(uuid.uuid4()), "records": records[at:at + BATCH]}
-                     for at in range(0, len(records), BATCH)]
-        sizes = [len(dumps(envelope)) for envelope in envelopes]
-        total = 0.0
-        for envelope, size in zip(envelopes, sizes, strict=True):
-            with engine.begin() as conn:  # the endpoint authenticates in its own transaction
-                dev = store.get_device(conn, device_id)
-            began = time.perf_counter()
-            with engine.begin() as conn:  # … then ingests the batch in one more
-                result = store.ingest_batch(conn, dev, envelope, blobs, via="network",
-                                            size=size)
-                store.epoch(conn)
-            elapsed = time.perf_counter() - began
-            per_batch.append(elapsed)
-            total += elapsed
-            for key, value in result.counts().items():
-                counts[key] += value
-            if result.rejected:
-                print("  first rejection:", result.rejected[0])
+        device_id = enrol_device(engine, COMMUNE)
+        total = push(engine, device_id, records, blobs, counts, per_batch)
         db.session.remove()
         engine.dispose()
     store._listeners[:] = listeners

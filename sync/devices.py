@@ -77,6 +77,12 @@ def create_enrolment(conn: Connection, commune_code: int, label: str,
     return code
 
 
+def enrolment_expires_at(conn: Connection, code: str) -> datetime | None:
+    """Return when an enrolment code stops being valid (None: no such code)."""
+    return conn.execute(select(enrolment.c.expires_at).where(
+        enrolment.c.code_hash == _hash_code(code))).scalar()
+
+
 def enrol(conn: Connection, code: str, label: str | None, replica: str | None,
           commune_code: int | None = None) -> dict[str, Any]:
     """Trade a one-time code for a device id and secret; refuse a used or expired code.

@@ -22,6 +22,7 @@ from .devices import (
     central_clock,
     create_enrolment,
     enrol,
+    enrolment_expires_at,
     epoch,
     get_device,
     remember_nonce,
@@ -59,6 +60,7 @@ from .tables import (
 __all__ = [
     "_among", "BatchResult", "blob", "BlobStore", "central_clock", "change", "_check_shape",
     "Checked", "CODE_ALPHABET", "conflict", "create_enrolment", "device", "enrol", "enrolment",
+    "enrolment_expires_at",
     "ENROLMENT_TTL", "epoch", "get_device", "_hash_code", "ingest_batch", "lacking",
     "_listeners", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "meta", "metadata", "nonce",
     "on_pull", "on_stored", "publish", "pull_changes", "_pull_providers", "push_log", "RANK",

@@ -5,6 +5,9 @@ Each view carries its summary in its docstring and its schemas in `@doc`;
 document: an API view without `@doc` makes the build fail.
 (apispec's FlaskPlugin lives in apispec-webframeworks, which the project does
 not depend on; walking the URL map does the same in a few lines.)
+
+The same code builds the office API's document (field_app/central/api/openapi.py):
+each document is an `ApiDocument` naming its blueprint, its errors and its security.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from apispec import APISpec
@@ -59,6 +63,25 @@ API JSON của Lắng Nghe (máy ghi tại bản và văn phòng xã).
 """
 
 
+@dataclass(frozen=True)
+class ApiDocument:
+    """What differs between the API documents built from the URL map."""
+
+    blueprint: str
+    title: str
+    description: str
+    # Error statuses → (component name, description); every one has the Error body.
+    errors: dict[int, tuple[str, str]]
+    # Refusals any operation may answer, before its view runs.
+    always: tuple[int, ...] = ()
+    with_body: tuple[int, ...] = WITH_BODY
+    # {name: OpenAPI security scheme}; operations of views decorated with
+    # `permissions.require` need them, others (the document itself) do not.
+    security: dict[str, dict] = field(default_factory=dict)
+    # Describe what an operation needs (a view's `required_action`), if anything.
+    describe_action: Any = None
+
+
 def doc(tag: str, *, responses: dict[int, Any], body: Schema | None = None,
         query: Schema | None = None, errors: tuple[int, ...] = (),
         media_type: str = "application/json"):
@@ -94,17 +117,26 @@ def _response(status: int, schema, replay: bool) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-def operation(endpoint: str, view) -> dict:
+def operation(endpoint: str, view, document: ApiDocument | None = None) -> dict:
     """Return the OpenAPI operation of one view, from its docstring and `@doc`."""
+    document = document or FIELD_API
     meta = getattr(view, "openapi", None)
     if meta is None:
         raise RuntimeError(f"API view {endpoint} has no @doc: the OpenAPI document would "
                            "miss it")
     summary, _, rest = inspect.cleandoc(view.__doc__ or endpoint).partition("\n")
-    op: dict[str, Any] = {"operationId": endpoint.removeprefix("api."), "tags": [meta["tag"]],
+    op: dict[str, Any] = {"operationId": endpoint.partition(".")[2], "tags": [meta["tag"]],
                           "summary": summary.strip()}
-    if rest.strip():
-        op["description"] = rest.strip()
+    description = rest.strip()
+    action = getattr(view, "required_action", None)
+    if document.security:
+        # Only views behind a permission need a token; the document itself is public.
+        op["security"] = [{name: []} for name in document.security] if action else []
+        if action and document.describe_action is not None:
+            description = (description + "\n\n" if description else "") + \
+                document.describe_action(action)
+    if description:
+        op["description"] = description
     if meta["query"] is not None:
         op["parameters"] = [{"in": "query", "schema": meta["query"]}]
     if meta["body"] is not None:
@@ -115,35 +147,44 @@ def operation(endpoint: str, view) -> dict:
                        for status, schema in meta["responses"].items()}
     # Refusals made before any view runs: the LAN PIN guard (any request from a
     # phone on the hotspot) and Flask's MAX_CONTENT_LENGTH (any body).
-    errors = {*meta["errors"], *ALWAYS, *(WITH_BODY if meta["body"] is not None else ())}
+    errors = {*meta["errors"], *document.always,
+              *(document.with_body if meta["body"] is not None else ())}
+    if action and document.security:
+        errors |= {401, 403}
     for status in sorted(errors):
-        op["responses"][str(status)] = ERRORS[status][0]
+        op["responses"][str(status)] = document.errors[status][0]
     return op
 
 
-def build_spec(app: Flask) -> APISpec:
-    """Return the OpenAPI document of every route of the API blueprint."""
+FIELD_API = ApiDocument(blueprint="api", title="Lắng Nghe API", description=DESCRIPTION,
+                        errors=ERRORS, always=ALWAYS)
+
+
+def build_spec(app: Flask, document: ApiDocument = FIELD_API) -> APISpec:
+    """Return the OpenAPI document of every route of the document's blueprint."""
     plugin = MarshmallowPlugin()
-    spec = APISpec(title="Lắng Nghe API", version="1", openapi_version=OPENAPI_VERSION,
-                   plugins=[plugin], info={"description": DESCRIPTION})
+    spec = APISpec(title=document.title, version="1", openapi_version=OPENAPI_VERSION,
+                   plugins=[plugin], info={"description": document.description})
     assert plugin.converter is not None
     # A meeting time is sent without an offset: RFC 3339 "date-time" would need one.
     plugin.converter.map_to_openapi_type(LocalDateTime, "string", "date-time-local")
     spec.components.schema("Error", schema=ErrorSchema)
-    for name, description in ERRORS.values():
+    for name, description in document.errors.values():
         spec.components.response(name, {
             "description": description,
             "content": {"application/json": {"schema": ErrorSchema}}})
+    for name, scheme in document.security.items():
+        spec.components.security_scheme(name, scheme)
     paths: dict[str, dict] = defaultdict(lambda: {"operations": {}, "parameters": []})
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint.split(".")[0] != "api":
+        if rule.endpoint.split(".")[0] != document.blueprint:
             continue
         path, parameters = openapi_path(rule.rule)
         entry = paths[path]
         entry["parameters"] = parameters
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            entry["operations"][method.lower()] = operation(rule.endpoint,
-                                                            app.view_functions[rule.endpoint])
+            entry["operations"][method.lower()] = operation(
+                rule.endpoint, app.view_functions[rule.endpoint], document)
     for path, entry in paths.items():
         spec.path(path=path, operations=entry["operations"], parameters=entry["parameters"])
     return spec

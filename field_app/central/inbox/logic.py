@@ -14,28 +14,27 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from marshmallow import EXCLUDE, RAISE, ValidationError
 from sqlalchemy import Select, func, or_, select
 
 from sync import store
 from sync.records import (
-    CHANNELS,
     CORRECTABLE,
-    LEVELS,
-    OPINION_KINDS,
     SCHEMAS,
-    WORKFLOW_STATUSES,
     central_opinion_schema,
     normalise,
     readable,
 )
 from sync.text import fold
 
+from ...api.errors import translate
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import utcnow
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
+from . import schemas
 from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
 
 SORTS = {
@@ -44,7 +43,11 @@ SORTS = {
     "received_on": (OfficeOpinion.received_on.desc(), OfficeOpinion.id.desc()),
     "due": (OfficeOpinion.due_on.asc().nulls_last(), OfficeOpinion.id.asc()),
 }
-MAX_PER_PAGE = 200
+assert tuple(SORTS) == schemas.SORTS
+MAX_PER_PAGE = schemas.MAX_PER_PAGE
+# Counting every match of a province's million opinions costs more than the page itself:
+# past this many the total is a lower bound (see find_opinions).
+COUNT_CAP = 1_000
 # Personal data of the citizen: shown only to roles holding "personal.view".
 PERSONAL = ("raiser_name", "raiser_phone", "raiser_gender")
 
@@ -68,40 +71,33 @@ class Filters:
     q: str | None = None
     new: bool = False
     sort: str = "newest"
-
-    CHOICES = {"kind": OPINION_KINDS, "channel": CHANNELS, "level": LEVELS,
-               "status": WORKFLOW_STATUSES, "sort": tuple(SORTS)}
+    page: int = 1
+    per_page: int = 50
 
     @classmethod
-    def parse(cls, args) -> Filters:
-        """Read filters from query arguments; refuse a value that cannot be one (422)."""
-        errors: dict[str, str] = {}
-        values: dict[str, Any] = {}
-        for name in ("kind", "category", "channel", "level", "status", "device", "q", "sort"):
-            value = (args.get(name) or "").strip()
-            if not value:
-                continue
-            if name in cls.CHOICES and value not in cls.CHOICES[name]:
-                errors[name] = _("phải là một trong: %(values)s",
-                                 values=", ".join(cls.CHOICES[name]))
-            elif len(value) > 200:
-                errors[name] = _("quá dài")
-            else:
-                values[name] = value
-        for name, parse in (("commune", int), ("unit", int), ("village", uuid.UUID),
-                            ("forum", uuid.UUID), ("date_from", date.fromisoformat),
-                            ("date_to", date.fromisoformat)):
-            value = (args.get(name) or "").strip()
-            if value:
-                try:
-                    values[name] = parse(value)
-                except ValueError:
-                    errors[name] = _("giá trị không hợp lệ")
-        values["new"] = (args.get("new") or "") in ("1", "true", "yes")
-        if errors:
+    def parse(cls, args, strict: bool = False) -> Filters:
+        """Read filters and paging from query arguments; refuse a value that cannot be one.
+
+        An empty value is no filter (the inbox form sends every box). `strict`
+        (the API) also refuses an argument that is not a filter: a misspelt
+        filter must not answer every opinion.
+        """
+        values = {name: value.strip() for name, value in args.items() if value.strip()}
+        try:
+            loaded = schemas.inbox_query_schema.load(values, unknown=RAISE if strict else EXCLUDE)
+        except ValidationError as exc:
+            messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
             raise ValidationFailed(_("Bộ lọc không hợp lệ: %(fields)s",
-                                     fields=", ".join(sorted(errors))), {"fields": errors})
-        return cls(**values)
+                                     fields=", ".join(sorted(messages))),
+                                   translate(messages)) from None
+        return cls(**loaded)
+
+
+def check_filters(account, filters: Filters) -> None:
+    """Refuse a commune filter outside the account's commune (403), rather than answer none."""
+    if filters.commune is not None and not in_commune(account, filters.commune):
+        raise Forbidden(_("Tài khoản của bạn chỉ xem được ý kiến của xã mình."),
+                        {"commune": filters.commune})
 
 
 def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
@@ -122,10 +118,11 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         if value is not None:
             query = query.where(column == value)
     if filters.village is not None:
-        # A village merged into this one brings its opinions along.
-        merged = select(OfficeVillage.id).where(OfficeVillage.merged_into == filters.village)
-        query = query.where(or_(OfficeOpinion.village_id == filters.village,
-                                OfficeOpinion.village_id.in_(merged)))
+        # A village merged into this one brings its opinions along. Looked up first: an
+        # IN (subquery) inside an OR kept PostgreSQL off the village index (a full scan).
+        merged = db.session.execute(select(OfficeVillage.id).where(
+            OfficeVillage.merged_into == filters.village)).scalars().all()
+        query = query.where(OfficeOpinion.village_id.in_([filters.village, *merged]))
     if filters.date_from is not None:
         query = query.where(OfficeOpinion.received_on >= filters.date_from)
     if filters.date_to is not None:
@@ -144,12 +141,74 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
     return query.order_by(*SORTS[filters.sort])
 
 
-def find_opinions(account, filters: Filters, page: int = 1, per_page: int = 50,
-                  new_since: datetime | None = None):
-    """Return one page (Flask-SQLAlchemy Pagination) of the inbox."""
-    per_page = max(1, min(per_page, MAX_PER_PAGE))
-    return db.paginate(opinion_query(account, filters, new_since), page=max(1, page),
-                       per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+@dataclass
+class InboxPage:
+    """One page of the inbox; `total` is exact only when `total_exact`."""
+
+    items: list[OfficeOpinion]
+    total: int
+    total_exact: bool
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def find_opinions(account, filters: Filters, new_since: datetime | None = None) -> InboxPage:
+    """Return one page of the inbox; count its total only where counting is cheap.
+
+    The page is read with one row more than it shows, so whether a next page
+    exists is always known. Past the last page shown, matches are counted up
+    to COUNT_CAP only (a bounded count lets PostgreSQL stop early, where an
+    exact one over a million opinions, or over every "duong", cost more than
+    the page itself); a deep page counts nothing more. A total that is a lower
+    bound says so (`total_exact` false).
+    """
+    check_filters(account, filters)
+    query = opinion_query(account, filters, new_since)
+    offset = (filters.page - 1) * filters.per_page
+    # The ids first, then their rows: a deep page's offset walks the index alone.
+    rows = list(db.session.execute(query.with_only_columns(OfficeOpinion.id)
+                                   .offset(offset).limit(filters.per_page + 1)).scalars())
+    more = len(rows) > filters.per_page
+    shown = rows[:filters.per_page]
+    found = {item.id: item for item in db.session.execute(
+        select(OfficeOpinion).where(OfficeOpinion.id.in_(shown))).scalars()} if shown else {}
+    items = [found[record_id] for record_id in shown if record_id in found]
+    if not more and (items or offset == 0):
+        return InboxPage(items, offset + len(items), True, filters.page, filters.per_page)
+
+    def count(most: int) -> int:
+        matches = query.order_by(None).with_only_columns(OfficeOpinion.id).limit(most)
+        return db.session.execute(select(func.count()).select_from(matches.subquery())
+                                  ).scalar_one()
+
+    if not items:  # past the last page: fewer matches than the offset, counted exactly
+        return InboxPage(items, count(offset), True, filters.page, filters.per_page)
+    if offset >= COUNT_CAP:
+        # A deep page: at least what lies before it, itself and the one row read past it.
+        return InboxPage(items, offset + len(rows), False, filters.page, filters.per_page)
+    total = count(COUNT_CAP + 1)
+    return InboxPage(items, min(total, COUNT_CAP), total <= COUNT_CAP, filters.page,
+                     filters.per_page)
 
 
 def get_opinion(account, record_id: uuid.UUID) -> OfficeOpinion:
@@ -184,20 +243,14 @@ def as_json(opinion: OfficeOpinion, account, names: dict[str, dict] | None = Non
     """Return an opinion as the office API answers it; personal data only if allowed."""
     names = names or names_for([opinion])
     hidden = not can(account, "personal.view") or opinion.identity_protected
-    out: dict[str, Any] = {}
-    for column in OfficeOpinion.__table__.columns:
-        if column.name in ("folded", "raiser_folded"):
-            continue
-        value = getattr(opinion, column.name)
-        if column.name in PERSONAL and hidden:
-            value = None
-        if isinstance(value, (uuid.UUID, date)):
-            value = value.isoformat() if isinstance(value, date) else str(value)
-        out[column.name] = value
-    out["village_name"] = names["villages"].get(opinion.village_id)
-    out["unit_name"] = names["units"].get(opinion.unit_id)
-    out["identity_protected"] = opinion.identity_protected
-    return out
+    values = {column.name: getattr(opinion, column.name)
+              for column in OfficeOpinion.__table__.columns}
+    if hidden:
+        values.update(dict.fromkeys(PERSONAL))
+    values["village_name"] = names["villages"].get(opinion.village_id)
+    values["unit_name"] = names["units"].get(opinion.unit_id)
+    values["identity_protected"] = opinion.identity_protected
+    return schemas.office_opinion_schema.dump(values)
 
 
 def mark_seen(account) -> None:

@@ -110,12 +110,18 @@ class OfficeOpinion(db.Model):
     answer_doc_number: Mapped[str | None] = mapped_column(String(60))
     satisfaction: Mapped[str | None] = mapped_column(String(20))
 
+    # The inbox's indexes end with its order (first_received_at, id): a batch's opinions
+    # share one arrival time, and a page of 50 must not sort them all; then `deleted`,
+    # which every inbox query filters on, so a deep page walks the index alone
+    # (migration o002).
     __table_args__ = (
-        Index("ix_office_opinion_commune_received", "commune_code", "first_received_at"),
-        Index("ix_office_opinion_commune_status", "commune_code", "status"),
-        Index("ix_office_opinion_village", "village_id", "first_received_at"),
+        Index("ix_office_opinion_commune_received", "commune_code", "first_received_at", "id",
+              "deleted"),
+        Index("ix_office_opinion_commune_status", "commune_code", "status",
+              "first_received_at", "id", "deleted"),
+        Index("ix_office_opinion_village", "village_id", "first_received_at", "id", "deleted"),
         Index("ix_office_opinion_unit", "unit_id", "due_on"),
-        Index("ix_office_opinion_received", "first_received_at"),
+        Index("ix_office_opinion_received", "first_received_at", "id", "deleted"),
     )
 
     @property

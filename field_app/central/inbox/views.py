@@ -42,10 +42,11 @@ def _choices(account, commune: int | None = None) -> dict:
     """Return what the filter boxes offer: the villages, units and devices of the account's
     commune (for a server-wide account: of the commune it filters on, if any)."""
     commune = account.commune_code if account.commune_code is not None else commune
-    villages = scoped(select(OfficeVillage).where(OfficeVillage.deleted.is_(False),
-                                                  OfficeVillage.merged_into.is_(None)),
-                      account, OfficeVillage.commune_code)
-    units = select(Unit).where(Unit.active.is_(True))
+    # Names and ids only: whole objects cost most of a province account's page.
+    villages = scoped(select(OfficeVillage.id, OfficeVillage.name).where(
+        OfficeVillage.deleted.is_(False), OfficeVillage.merged_into.is_(None)),
+        account, OfficeVillage.commune_code)
+    units = select(Unit.id, Unit.name).where(Unit.active.is_(True))
     laptops = scoped(select(store.device.c.id, store.device.c.label), account,
                      store.device.c.commune_code)
     if commune is None:
@@ -55,8 +56,8 @@ def _choices(account, commune: int | None = None) -> dict:
         units = units.where(Unit.commune_code.is_(None) | (Unit.commune_code == commune))
         laptops = laptops.where(store.device.c.commune_code == commune)
     return {"villages": db.session.execute(villages.order_by(OfficeVillage.name)
-                                           .limit(MAX_CHOICES)).scalars().all(),
-            "units": db.session.execute(units.order_by(Unit.name)).scalars().all(),
+                                           .limit(MAX_CHOICES)).all(),
+            "units": db.session.execute(units.order_by(Unit.name)).all(),
             "devices": db.session.execute(laptops.order_by(store.device.c.label)
                                           .limit(MAX_CHOICES)).all(),
             "kinds": OPINION_KINDS, "channels": CHANNELS, "levels": LEVELS,
@@ -69,12 +70,13 @@ def inbox():
     account = office_account()
     filters = logic.Filters.parse(request.args)
     since, session["inbox_visit"] = logic.visit(account, session.get("inbox_visit"))
+    # Committed before the page is read: a commit after would expire the opinions and
+    # the template would load each one again.
+    db.session.commit()
     # Never looked before: everything is new, the "only new" box keeps everything.
     query_filters = filters if since is not None else replace(filters, new=False)
-    page = logic.find_opinions(account, query_filters, request.args.get("page", 1, type=int),
-                               request.args.get("per_page", 50, type=int), new_since=since)
+    page = logic.find_opinions(account, query_filters, new_since=since)
     names = logic.names_for(page.items)
-    db.session.commit()
     args = {name: value for name, value in request.args.items() if name != "page"}
     server_wide = account.commune_code is None
     return render_template("central/inbox.html", page=page, names=names, filters=filters,
@@ -164,8 +166,9 @@ def forums():
 def forum(forum_id: uuid.UUID):
     account = office_account()
     item = logic.get_forum(account, forum_id)
-    shown = logic.find_opinions(account, logic.Filters(forum=item.id, sort="oldest"),
-                                request.args.get("page", 1, type=int), 200)
+    shown = logic.find_opinions(account, logic.Filters(
+        forum=item.id, sort="oldest", page=max(1, request.args.get("page", 1, type=int)),
+        per_page=200))
     names = logic.names_of({item.village_id} - {None}, set())
     names["villages"].update(logic.names_for(shown.items)["villages"])
     conn = db.session.connection()

@@ -1,7 +1,7 @@
 """office attachments: the photos and files laptops attached to opinions and forums
 
 Revision ID: o003
-Revises: o001
+Revises: o002
 Create Date: 2026-11-30
 
 The office reads typed rows, never the wire's JSON: an attachment record's
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'o003'
-down_revision = 'o001'
+down_revision = 'o002'
 branch_labels = None
 depends_on = None
 

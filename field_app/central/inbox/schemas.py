@@ -1,0 +1,94 @@
+"""What the inbox takes and gives: its filters (page and API alike) and an opinion as JSON.
+
+One schema per shape: `Filters.parse` loads the query with `inbox_query_schema`,
+the office API documents its parameters with it, and `as_json` dumps with
+`office_opinion_schema`, whose fields are read off the office table itself.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import BigInteger, Boolean, Date, DateTime, Integer, Uuid
+
+from sync.records import (
+    CHANNELS,
+    LEVELS,
+    OPINION_KINDS,
+    TEXT_PATTERN,
+    WORKFLOW_STATUSES,
+    NoControl,
+)
+
+from ...api.schemas import MAX_PAGE, OneOf, Range, UtcDateTime
+from .models import OfficeOpinion
+
+SORTS = ("newest", "oldest", "received_on", "due")
+MAX_PER_PAGE = 200
+# Bounded: the database's integer column (a bigger number was a 500 on PostgreSQL).
+MAX_INTEGER = 2**31 - 1
+
+
+def _text(most: int, description: str) -> fields.String:
+    return fields.String(validate=[validate.Length(max=most), NoControl()],
+                         metadata={"description": description, "pattern": TEXT_PATTERN,
+                                   "maxLength": most})
+
+
+class InboxQuerySchema(Schema):
+    """The inbox's filters, paging and order; every one optional, an empty one ignored."""
+
+    commune = fields.Integer(validate=Range(min=1, max=MAX_INTEGER), metadata={
+        "description": "Mã xã (chỉ tài khoản cấp tỉnh chọn được xã khác)."})
+    village = fields.UUID(metadata={
+        "description": "Bản/thôn (cả các bản đã gộp vào bản này)."})
+    forum = fields.UUID(metadata={"description": "Hội nghị."})
+    kind = fields.String(validate=OneOf(OPINION_KINDS))
+    category = _text(40, "Mã lĩnh vực.")
+    channel = fields.String(validate=OneOf(CHANNELS))
+    level = fields.String(validate=OneOf(LEVELS))
+    status = fields.String(validate=OneOf(WORKFLOW_STATUSES))
+    unit = fields.Integer(validate=Range(min=1, max=MAX_INTEGER), metadata={
+        "description": "Đơn vị xử lý."})
+    device = _text(32, "Mã máy đã gửi ý kiến.")
+    date_from = fields.Date(metadata={
+        "description": "Nhận từ ngày (received_on, gồm cả ngày này)."})
+    date_to = fields.Date(metadata={"description": "Nhận đến ngày (gồm cả ngày này)."})
+    q = _text(200, 'Từ cần tìm, không phân biệt dấu và hoa thường ("duong" tìm ra "đường").')
+    new = fields.Boolean(load_default=False, metadata={
+        "description": "Chỉ ý kiến mới từ lần xem hộp thư trước."})
+    sort = fields.String(load_default="newest", validate=OneOf(SORTS))
+    page = fields.Integer(load_default=1, validate=Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=Range(min=1, max=MAX_PER_PAGE))
+
+
+def _column_field(column) -> fields.Field:
+    """Return the marshmallow field that dumps one office column."""
+    kind = type(column.type)
+    nullable = bool(column.nullable)
+    if kind is Uuid:
+        return fields.UUID(allow_none=nullable)
+    if kind is DateTime:
+        return UtcDateTime(allow_none=nullable)
+    if kind is Date:
+        return fields.Date(allow_none=nullable)
+    if kind is Boolean:
+        return fields.Boolean(allow_none=nullable)
+    if issubclass(kind, (Integer, BigInteger)):
+        return fields.Integer(allow_none=nullable)
+    return fields.String(allow_none=nullable)
+
+
+# Never sent: the search column is a copy of what is sent, without diacritics.
+HIDDEN_COLUMNS = ("folded", "raiser_folded")
+OfficeOpinionSchema = Schema.from_dict({
+    **{column.name: _column_field(column) for column in OfficeOpinion.__table__.columns
+       if column.name not in HIDDEN_COLUMNS},
+    "id": fields.UUID(metadata={"description": "UUID do máy bản tạo (giữ nguyên ở văn phòng)."}),
+    "village_name": fields.String(allow_none=True),
+    "unit_name": fields.String(allow_none=True),
+    "identity_protected": fields.Boolean(metadata={
+        "description": "Tố cáo: họ tên, số điện thoại của người tố cáo không bao giờ được gửi."}),
+}, name="OfficeOpinion")
+
+inbox_query_schema = InboxQuerySchema()
+office_opinion_schema = OfficeOpinionSchema()
