@@ -127,3 +127,15 @@ def test_readme_commands_make_a_venv_first_where_pip_install_is_refused():
         assert command.startswith("python3 -m venv .venv && . .venv/bin/activate && "), command
     start, _ = readme_commands()
     assert start.endswith("pip install . && langnghe field")
+
+
+def test_every_python_package_is_listed_for_the_wheel():
+    """setup.cfg lists packages by hand: a new domain package left out ships broken."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    found = {".".join(init.parent.relative_to(ROOT).parts)
+             for top in ("field_app", "sync") for init in (ROOT / top).rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
