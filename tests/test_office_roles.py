@@ -329,6 +329,9 @@ class Route:
     changed: Callable[[World, str], bool] | None = None
     expect: int = 200
     api: bool = False
+    # A list asked for another commune by name (`?commune=`): refused outright (403),
+    # not answered empty, for an account of one commune.
+    refuses_other_commune: bool = False
 
 
 UNIT_SCOPED = ("own", "other_unit", "other")
@@ -457,7 +460,7 @@ ROUTES: dict[tuple[str, str], Route] = {
         "GET", f"/central/devices/{w.devices[key_of(x)]['device_id']}/ack", {})),
     ("central.inbox", "GET"): Route("inbox.view", "list", lambda w, x: (
         "GET", "/central/inbox" + ("?commune=3646" if x == "other" else ""), {}),
-        wheres=UNIT_SCOPED, shows=page_shows),
+        wheres=UNIT_SCOPED, shows=page_shows, refuses_other_commune=True),
     ("central.opinion", "GET"): Route("inbox.view", "read", lambda w, x: (
         "GET", f"/central/opinions/{w.opinions[x]}", {}), wheres=UNIT_SCOPED,
         shows=page_shows),
@@ -530,13 +533,13 @@ ROUTES: dict[tuple[str, str], Route] = {
         changed=lambda w, x: not token_works(w, "target_" + key_of(x))),
     ("central_api.opinions", "GET"): Route("inbox.view", "list", lambda w, x: (
         "GET", "/central/api/v1/opinions" + ("?commune=3646" if x == "other" else ""), {}),
-        wheres=UNIT_SCOPED, shows=api_items_show, api=True),
+        wheres=UNIT_SCOPED, shows=api_items_show, api=True, refuses_other_commune=True),
     ("central_api.opinion", "GET"): Route("inbox.view", "read", lambda w, x: (
         "GET", f"/central/api/v1/opinions/{w.opinions[x]}", {}), wheres=UNIT_SCOPED,
         api=True),
     ("central_api.enrolment", "POST"): Route("devices.manage", "write", lambda w, x: (
         "POST", "/central/api/v1/enrolments", {"json": {
-            "commune_code": str(commune_of(x)), "label": "Máy mới"}}),
+            "commune_code": commune_of(x), "label": "Máy mới"}}),
         changed=lambda w, x: enrolments(w, commune_of(x)) > 1, api=True),
     ("central_api.device_list", "GET"): Route("devices.view", "list", lambda w, x: (
         "GET", "/central/api/v1/devices", {}), shows=api_devices_show, api=True),
@@ -587,7 +590,10 @@ def test_route_holds_its_role_and_scope(world, key, actor, where):
             assert answer.get_json()["code"] == "forbidden"
         return
     allowed = in_scope(actor, where)
-    if route.kind == "list":
+    if route.kind == "list" and route.refuses_other_commune and where == "other" \
+            and actor != "province_admin":
+        assert status == 403, body[:500]
+    elif route.kind == "list":
         assert status == 200, body[:500]
         assert route.shows(body, w, where) == allowed
     elif route.kind == "read":
