@@ -146,19 +146,17 @@ def ingest(url: str, records: list[dict], tmp: Path,
     it, the wire's tables alone, to show what the projection costs.
     """
     app = central_app(url, tmp)
-    listeners = list(store._listeners)
-    if not office:
-        store._listeners.clear()
     blobs = store.BlobStore(tmp / "blobs")
     counts = {"stored": 0, "unchanged": 0, "rejected": 0}
     per_batch: list[float] = []
     with app.app_context():
         engine = db.engine
+        if not office:
+            store._listeners.pop(engine, None)
         device_id = enrol_device(engine, COMMUNE)
         total = push(engine, device_id, records, blobs, counts, per_batch)
         db.session.remove()
         engine.dispose()
-    store._listeners[:] = listeners
     return total, per_batch, counts
 
 

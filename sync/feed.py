@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     Connection,
+    Engine,
     select,
     update,
 )
@@ -89,23 +91,25 @@ def pull_changes(conn: Connection, dev, cursor: int, limit: int = 500,
     page = {"changes": changes, "cursor": new_cursor, "more": more,
             "held_seq": held, "missing_blobs": missing}
     if not more:
-        for provider in _pull_providers:
+        for provider in _pull_providers.get(conn.engine, ()):
             page.update(provider(conn, dev))
     return page
 
 
-_pull_providers: list[Any] = []
+# Per database (engine), like the ingest's listeners.
+_pull_providers: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()
 
 
-def on_pull(provider) -> None:
+def on_pull(engine: Engine, provider) -> None:
     """Add `provider(conn, dev)`'s keys to the last page of every pull (and acknowledgement file).
 
     The office sends its reference lists this way (the commune's categories):
     whole, on every pull, so a laptop that missed one still ends up with the
     current list. A laptop that does not know a key ignores it.
     """
-    if provider not in _pull_providers:
-        _pull_providers.append(provider)
+    registered = _pull_providers.setdefault(engine, [])
+    if provider not in registered:
+        registered.append(provider)
 
 
 def _change_of(row, seq: int) -> dict[str, Any]:

@@ -17,9 +17,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     Connection,
+    Engine,
     func,
     select,
     update,
@@ -292,7 +294,7 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
         records=len(raws), bytes=size, **counts).returning(push_log.c.id)).scalar_one()
     written = [item for item in placed if item.id in stored]
     if written:
-        for listener in _listeners:
+        for listener in _listeners.get(conn.engine, ()):
             listener(conn, Stored(dev, written, push_id, via, now))
     return result
 
@@ -308,17 +310,20 @@ class Stored:
     at: datetime
 
 
-_listeners: list[Any] = []
+# Per database (engine): each central app hooks its own tables; a process holding
+# several (tests, a benchmark) never calls one app's listener on another's database.
+_listeners: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()
 
 
-def on_stored(listener) -> None:
-    """Call `listener(conn, Stored)` after every batch, in its transaction (the office's tables).
+def on_stored(engine: Engine, listener) -> None:
+    """Call `listener(conn, Stored)` after every batch ingested on `engine`, in its transaction.
 
     Whatever the listener writes commits or rolls back with the records themselves:
-    a push, a USB bundle and a replay all keep the office in step.
+    a push, a USB bundle and a replay all keep the office's tables in step.
     """
-    if listener not in _listeners:
-        _listeners.append(listener)
+    registered = _listeners.setdefault(engine, [])
+    if listener not in registered:
+        registered.append(listener)
 
 
 def _store(conn: Connection, dev, items: list[Checked], now: datetime,

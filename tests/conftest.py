@@ -116,20 +116,6 @@ def page(tmp_path):
         browser.close()
 
 
-@pytest.fixture(autouse=True)
-def sync_listeners():
-    """Forget the store listeners a test's central app registered (they name its tables).
-
-    A central app made in this process hooks the office's tables into `sync.store`;
-    a later test whose database has no office tables must not call them.
-    """
-    from sync import store
-
-    saved = list(store._listeners), list(store._pull_providers)
-    yield
-    store._listeners[:], store._pull_providers[:] = saved
-
-
 @pytest.fixture(autouse=True, scope="session")
 def artifacts_dir():
     from .browser import ARTIFACTS

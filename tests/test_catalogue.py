@@ -24,7 +24,6 @@ from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
 from field_app.opinions.models import SEED_CATEGORIES, Category, Opinion
 from field_app.outbox import logic as outbox
-from sync import bundle
 
 from .conftest import MUONG_LA, laptop_folder
 
@@ -245,11 +244,11 @@ def test_acknowledgement_file_carries_the_category_list(sqlite_central, laptop):
     record_opinions("Bản Nà Lò", 1)
     outbox.enroll(central.url, central.enrolment_code(), "Máy bản Nà Lò")
     outbox.run_sync()
+    row = outbox.state()
     with office_client(central.data_dir / "office", central.database) as client:
         client.post("/central/categories", data={"commune": MUONG_LA, "name": "Rừng"})
-    row = outbox.state()
-    with central.engine.connect() as conn:
-        body = bundle.ack_file(conn, row.device_id)
+        # The office's button (Tệp xác nhận), as the officer downloads it for the USB stick.
+        body = client.get(f"/central/devices/{row.device_id}/ack").get_data()
     outbox.import_ack(body)
     assert db.session.get(Category, "rung").name == "Rừng"
 

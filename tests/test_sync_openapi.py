@@ -257,8 +257,8 @@ def test_record_holding_a_nul_character_is_rejected_on_its_own(enrolled_wire, da
 
 def test_pull_page_carrying_the_category_list_and_a_village_merge_matches_the_document(
         enrolled_wire):
-    # The office's provider (field_app.central.catalogue) adds the list; conftest forgets it.
-    store.on_pull(lambda conn, dev: {"categories": [
+    # The office's provider (field_app.central.catalogue) adds the list on its database.
+    store.on_pull(enrolled_wire.engine, lambda conn, dev: {"categories": [
         {"code": "land", "name": "Đất đai", "position": 0, "active": True},
         {"code": "water", "name": "Nước sinh hoạt", "position": 1, "active": False}]})
     village, kept = str(uuid.uuid4()), str(uuid.uuid4())

@@ -41,9 +41,10 @@ def install(app: Flask) -> None:
 
     # Every batch a push or a USB bundle stores updates the office's tables in its
     # own transaction.
-    store.on_stored(project)
-    # Every pull brings the laptop its commune's category list.
-    store.on_pull(pull_categories)
+    with app.app_context():  # this app's database, not another app's in the same process
+        store.on_stored(db.engine, project)
+        # Every pull brings the laptop its commune's category list.
+        store.on_pull(db.engine, pull_categories)
     login_manager.init_app(app)
     # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
     # is both) the field app's session would log the office out.
