@@ -46,10 +46,10 @@ from .records import (
     readable,
 )
 from .tables import (
-    _among,
     _label,
     _lock_changes,
     _now,
+    among,
     change,
     conflict,
     device,
@@ -205,7 +205,7 @@ def _place(conn: Connection, dev, items: list[Checked], result: BatchResult) -> 
     known: dict[uuid.UUID, Any] = {}
     if wanted:
         rows = conn.execute(select(record.c.id, record.c.commune_code, record.c.village_id)
-                            .where(_among(conn, record.c.id, wanted)))
+                            .where(among(conn, record.c.id, wanted)))
         known = {row.id: row for row in rows}
     allowed = _allowed_villages(conn, dev, [i for i in items if i.collection == "village"])
     placed = []
@@ -412,7 +412,7 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     # Corrections all resolved in the laptop's favour: the record has none left.
     cleared = [row["id"] for row in rows if row.get("overrides") == {} and row["id"] in stored]
     if cleared:
-        conn.execute(update(record).where(_among(conn, record.c.id, cleared))
+        conn.execute(update(record).where(among(conn, record.c.id, cleared))
                      .values(overrides=None))
     return stored
 
@@ -423,7 +423,7 @@ def _settle_unstored(conn: Connection, dev, items: list[Checked], result: BatchR
         return
     rows = conn.execute(select(record.c.id, record.c.device_id, record.c.collection,
                                record.c.hlc, record.c.deleted)
-                        .where(_among(conn, record.c.id, [item.id for item in items])))
+                        .where(among(conn, record.c.id, [item.id for item in items])))
     owners = {row.id: row for row in rows}
     for item in items:
         owner = owners.get(item.id)
@@ -452,7 +452,7 @@ def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datet
         return
     query = select(record.c.id, record.c.hlc, record.c.data, record.c.overrides,
                    record.c.collection, record.c.commune_code, record.c.village_id).where(
-        _among(conn, record.c.id, list(by_id)), record.c.overrides.is_not(None))
+        among(conn, record.c.id, list(by_id)), record.c.overrides.is_not(None))
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
     for row in conn.execute(query).all():

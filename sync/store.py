@@ -18,7 +18,6 @@ from .blobs import BlobStore
 from .devices import (
     CODE_ALPHABET,
     ENROLMENT_TTL,
-    _hash_code,
     central_clock,
     create_enrolment,
     enrol,
@@ -44,7 +43,7 @@ from .ingest import (
     on_stored,
 )
 from .tables import (
-    _among,
+    among,
     blob,
     change,
     conflict,
@@ -58,10 +57,10 @@ from .tables import (
 )
 
 __all__ = [
-    "_among", "BatchResult", "blob", "BlobStore", "central_clock", "change", "_check_shape",
+    "among", "BatchResult", "blob", "BlobStore", "central_clock", "change", "_check_shape",
     "Checked", "CODE_ALPHABET", "conflict", "create_enrolment", "device", "enrol", "enrolment",
     "enrolment_expires_at",
-    "ENROLMENT_TTL", "epoch", "get_device", "_hash_code", "ingest_batch", "lacking",
+    "ENROLMENT_TTL", "epoch", "get_device", "ingest_batch", "lacking",
     "_listeners", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "meta", "metadata", "nonce",
     "on_pull", "on_stored", "publish", "pull_changes", "_pull_providers", "push_log", "RANK",
     "record", "remember_nonce", "revoke_device", "Stored",

@@ -160,7 +160,7 @@ def _insert(conn: Connection, table: Table):
     return dialect.insert(table)
 
 
-def _among(conn: Connection, column, values):
+def among(conn: Connection, column, values):
     """Return `column IN values`; one array parameter on PostgreSQL, not thousands."""
     values = list(values)
     if conn.dialect.name == "postgresql":

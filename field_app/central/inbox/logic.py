@@ -36,6 +36,7 @@ from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
 from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
+from .projection import name_text, plain, search_text
 
 SORTS = {
     "newest": (OfficeOpinion.first_received_at.desc(), OfficeOpinion.id.desc()),
@@ -404,7 +405,7 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
         if unit is None or unit.commune_code not in (None, opinion.commune_code):
             raise ValidationFailed(_("Đơn vị xử lý không có trong danh sách của xã."),
                                    {"fields": {"unit_id": ["unknown"]}})
-    changes = {name: [_plain(getattr(opinion, name)), _plain(value)]
+    changes = {name: [plain(getattr(opinion, name)), plain(value)]
                for name, value in clean.items() if getattr(opinion, name) != value}
     if not changes:
         return opinion
@@ -472,7 +473,7 @@ def _publish(opinion: OfficeOpinion, changed: dict[str, Any], by: str) -> None:
             unit = db.session.get(Unit, value) if value else None
             central["responsible_unit"] = unit.name if unit else None
         else:
-            central[WIRE_NAMES.get(name, name)] = _plain(value)
+            central[WIRE_NAMES.get(name, name)] = plain(value)
     publish_change(opinion.id, central, corrected, by)
 
 
@@ -491,14 +492,8 @@ _CLOCK: dict[str, Any] = {}
 
 def _refold(opinion: OfficeOpinion) -> None:
     """Fold again what a search matches, after a reclassification (a new kind may hide a name)."""
-    from .projection import name_text, search_text
-
     said = {column: getattr(opinion, column) for column in (
         "content", "category_name", "spot_answer", "kind", "raiser_name")}
     opinion.folded, opinion.raiser_folded = search_text(said), name_text(said)
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    return value

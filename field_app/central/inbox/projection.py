@@ -136,7 +136,7 @@ def _previous(conn: Connection, table: Table, ids: list[uuid.UUID],
     if not ids:
         return {}
     found = conn.execute(select(table.c.id, *(table.c[name] for name in columns))
-                         .where(store._among(conn, table.c.id, ids)))
+                         .where(store.among(conn, table.c.id, ids)))
     return {row.id: row._asdict() for row in found}
 
 
@@ -154,7 +154,7 @@ def _history(collection: str, rows: list[dict[str, Any]], before: dict[uuid.UUID
                 continue
             action, changes = "deleted", None
         else:
-            changes = {name: [_plain(old.get(name)), _plain(row.get(name))]
+            changes = {name: [plain(old.get(name)), plain(row.get(name))]
                        for name in columns if name not in NOT_AUDITED
                        and old.get(name) != row.get(name)}
             if row.get("kind") == "denunciation" or old.get("kind") == "denunciation":
@@ -171,7 +171,7 @@ def _history(collection: str, rows: list[dict[str, Any]], before: dict[uuid.UUID
     return lines
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Return a value as JSON holds it (dates as ISO text, ids as text)."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -200,7 +200,7 @@ def project(conn: Connection, stored: store.Stored) -> None:
     missing = [key for key in wanted if key not in forum_days]
     if missing:
         found = conn.execute(select(OfficeForum.id, OfficeForum.started_at)
-                             .where(store._among(conn, OfficeForum.id, missing)))
+                             .where(store.among(conn, OfficeForum.id, missing)))
         forum_days.update((row.id, row.started_at.date() if row.started_at else None)
                           for row in found)
     opinions = [opinion_row(item, dev_id, stored.push_id, now, forum_days)
@@ -225,7 +225,7 @@ def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
     gone = [row["id"] for row in rows if row["deleted"] and row["id"] in before]
     if gone:
         marks = {"deleted": True, "updated_at": stored.at, "push_id": stored.push_id}
-        conn.execute(table.update().where(store._among(conn, table.c.id, gone))
+        conn.execute(table.update().where(store.among(conn, table.c.id, gone))
                      .values({name: value for name, value in marks.items() if name in table.c}))
     history.extend(_history(collection, [row for row in rows
                                          if not row["deleted"] or row["id"] in before],
