@@ -109,6 +109,9 @@ class OfficeOpinion(db.Model):
     answer_date: Mapped[date | None] = mapped_column(Date)
     answer_doc_number: Mapped[str | None] = mapped_column(String(60))
     satisfaction: Mapped[str | None] = mapped_column(String(20))
+    # office: the case it was merged into (cases.models.OfficeCase); None until the office
+    # opens one for it.
+    case_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
     # The inbox's indexes end with its order (first_received_at, id): a batch's opinions
     # share one arrival time, and a page of 50 must not sort them all; then `deleted`,
