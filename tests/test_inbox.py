@@ -86,8 +86,12 @@ def test_a_server_wide_account_sees_every_commune_and_filters_by_one(office, com
     assert _ids(page, communes["said"]) == set(communes["said"])
     assert "Xã Chiềng Lao (Sơn La)" in page and "Xã Mường La (Sơn La)" in page
     assert 'name="commune"' in page
+    # Villages are offered once a commune is chosen, and then only that commune's.
+    assert 'name="village"' not in page and "Chọn xã rồi bấm Lọc" in page
     only = client.get(f"/central/inbox?commune={CHIENG_LAO}").get_data(as_text=True)
     assert _ids(only, communes["said"]) == {"other"}
+    assert '<select name="village">' in only and ">Bản Lao</option>" in only
+    assert ">Bản Nà Lò</option>" not in only
 
 
 @pytest.mark.parametrize(("query", "expected"), [

@@ -55,8 +55,11 @@ def _choices(account, commune: int | None = None) -> dict:
         villages = villages.where(OfficeVillage.commune_code == commune)
         units = units.where(Unit.commune_code.is_(None) | (Unit.commune_code == commune))
         laptops = laptops.where(store.device.c.commune_code == commune)
+    # A province's server has thousands of villages: they are offered once a commune is
+    # chosen (an arbitrary first 500 of them would only mislead, and cost the page).
     return {"villages": db.session.execute(villages.order_by(OfficeVillage.name)
-                                           .limit(MAX_CHOICES)).all(),
+                                           .limit(MAX_CHOICES)).all()
+            if commune is not None else [],
             "units": db.session.execute(units.order_by(Unit.name)).all(),
             "devices": db.session.execute(laptops.order_by(store.device.c.label)
                                           .limit(MAX_CHOICES)).all(),
