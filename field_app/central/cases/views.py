@@ -251,7 +251,10 @@ def deadline_rules():
 @require("catalogue.manage")
 def save_deadline_rule():
     account = office_account()
-    commune = catalogue.commune_of(account, request.form.get("commune", type=int))
+    requested = request.form.get("commune", type=int)
+    if requested is not None:
+        catalogue.check_manager(account, requested)
+    commune = catalogue.commune_of(account, requested)
     if commune is None:
         raise Forbidden(_("Hãy chọn xã."))
     return _run(lambda: logic.save_rule(account, commune, request.form.get("kind", ""),
@@ -277,6 +280,8 @@ def units():
 def add_unit():
     account = office_account()
     requested = request.form.get("commune", type=int)
+    if requested is not None:
+        catalogue.check_manager(account, requested)
     shared = request.form.get("shared") == "1" and account.commune_code is None
     commune = None if shared else catalogue.commune_of(account, requested)
     if not shared:
