@@ -226,7 +226,8 @@ def build_world(data_dir: Path, database: str | None = None) -> World:
             world.seq[key] += 1
             spare = {"c": "opinion", "id": str(uuid.uuid4()), "seq": world.seq[key],
                      "hlc": stamp(world.seq[key], f"laptop{key.lower()}"), "op": "put",
-                     "data": opinion_data(str(world.villages[key][0]), "Ý kiến lẻ", "Lường Văn Sơn")}
+                     "data": opinion_data(str(world.villages[key][0]), "Ý kiến lẻ",
+                                          "Lường Văn Sơn")}
             ingest(world.devices[key]["device_id"], [spare])
             world.spares[key] = uuid.UUID(spare["id"])
         for where, unit in (("own", "A1"), ("other_unit", "A2"), ("other", "B1")):

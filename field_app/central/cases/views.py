@@ -177,7 +177,8 @@ def assign_case(case_id: int):
     def assign():
         unit = request.form.get("unit_id", type=int)
         if unit is None:
-            raise ValidationFailed(_("Hãy chọn đơn vị xử lý."), {"fields": {"unit_id": ["required"]}})
+            raise ValidationFailed(_("Hãy chọn đơn vị xử lý."),
+                                   {"fields": {"unit_id": ["required"]}})
         logic.assign(office_account(), case_id, unit, reason=request.form.get("reason"))
 
     return _run(assign, _("Đã giao đơn vị xử lý; hạn xử lý tính theo bảng thời hạn của xã."),
