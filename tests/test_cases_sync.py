@@ -126,3 +126,5 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
             ANSWER, "Chủ tịch UBND xã", "closed", None)
         db.session.remove()
         db.engine.dispose()
+    with office.app_context():
+        db.engine.dispose()

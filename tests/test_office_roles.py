@@ -472,10 +472,10 @@ def case_of_opinion(world: World, record_id: uuid.UUID):
 
 
 def with_spare_in_case(world: World, where: str) -> None:
-    """Put the commune's spare opinion in the case of `where` (a case of two, to split)."""
+    """Put the commune's spare opinion in the case of `where` (a case of two, to split);
+    set in the table, whoever acts (even a disabled account)."""
     with world.app.app_context():
-        admin = db.session.get(Account, world.accounts["province_admin"])
-        cases.add_to_case(admin, world.cases[where], [world.spares[key_of(where)]])
+        db.session.get(OfficeOpinion, world.spares[key_of(where)]).case_id = world.cases[where]
         db.session.commit()
 
 
