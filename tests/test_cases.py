@@ -316,3 +316,31 @@ def test_a_handler_works_only_its_units_cases(office, world):
             cases.move(who("xem"), mine.id, "closed")
         db.session.commit()
         assert db.session.get(OfficeOpinion, said["a"]).answer_text == "Đang khắc phục"
+
+
+def test_an_opinion_deleted_on_its_laptop_stays_deleted_while_its_case_goes_on(office, world):
+    said = world["said"]
+    with office.app_context():
+        officer = who("xa")
+        case = cases.merge(officer, [said["a"], said["b"]])
+        cases.assign(officer, case.id, world["units"]["road"])
+        db.session.commit()
+        case_id = case.id
+    laptop = world["laptops"]["b"]
+    laptop._add("opinion", said["b"], None)  # the village deletes what it said
+    laptop.push()
+    with office.app_context():
+        officer = who("xa")
+        cases.move(officer, case_id, "in_progress")
+        cases.answer(officer, case_id, "Đã sửa", "Chủ tịch UBND xã", "9/UBND")
+        db.session.commit()
+        gone = db.session.get(OfficeOpinion, said["b"])
+        assert gone.deleted and gone.case_id == case_id  # kept, listed, never written again
+        assert gone.answer_text is None
+        assert db.session.get(OfficeOpinion, said["a"]).answer_text == "Đã sửa"
+        with db.engine.connect() as conn:
+            row = conn.execute(select(store.record).where(store.record.c.id == said["b"])
+                               ).one()
+        assert row.deleted and not (row.central or {}).get("answer_text")
+        with pytest.raises(ValidationFailed):
+            cases.merge(officer, [said["b"], said["c"]])  # a deleted opinion is not merged

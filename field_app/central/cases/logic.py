@@ -85,6 +85,15 @@ def members(case: OfficeCase) -> list[OfficeOpinion]:
                   OfficeOpinion.first_received_at, OfficeOpinion.id)).scalars())
 
 
+def live_members(case: OfficeCase) -> list[OfficeOpinion]:
+    """Return the members a laptop has not deleted: the ones the workflow reaches.
+
+    A deleted one stays listed in its case (what it said is kept) but is never
+    written to again: the office must not bring back what a village deleted.
+    """
+    return [item for item in members(case) if not item.deleted]
+
+
 def case_of(opinion: OfficeOpinion) -> OfficeCase | None:
     return db.session.get(OfficeCase, opinion.case_id) if opinion.case_id else None
 
@@ -287,7 +296,7 @@ def _join(account, case: OfficeCase, opinions: list[OfficeOpinion], action: str,
         moves[opinion.id] = opinion.case_id
         opinion.case_id = case.id
     db.session.flush()
-    lead = members(case)[0]
+    lead = live_members(case)[0]
     for opinion in opinions:
         target = None if opinion.id == lead.id else str(lead.id)
         _audit(account, opinion.id, opinion.commune_code, action,
@@ -300,7 +309,7 @@ def _join(account, case: OfficeCase, opinions: list[OfficeOpinion], action: str,
 def _point_at_lead(account, case: OfficeCase) -> None:
     """Tell each member's laptop which opinion it was merged into (the case's first; none
     for the first itself): its village sees "đã gộp" and still owns what it said."""
-    held = members(case)
+    held = live_members(case)
     for opinion in held:
         target = None if opinion.id == held[0].id else str(held[0].id)
         inbox.publish_change(opinion.id, {"merged_into": target}, {}, account.username)
@@ -312,7 +321,7 @@ def _mirror(account, case: OfficeCase, opinions: list[OfficeOpinion] | None = No
     values = {name: getattr(case, name) for name in MIRRORED}
     values = {name: (value.isoformat() if isinstance(value, date) else value)
               for name, value in values.items()}
-    for opinion in opinions if opinions is not None else members(case):
+    for opinion in opinions if opinions is not None else live_members(case):
         inbox.update_opinion(account, opinion.id, values, reason)
 
 
@@ -435,7 +444,8 @@ def split(account, case_id: int, opinion_ids: list[uuid.UUID],
         opinion.case_id = own.id
         _audit(account, opinion.id, opinion.commune_code, "split",
                {"case_id": [case.id, own.id], "merged_into": ["", None]}, reason)
-        inbox.publish_change(opinion.id, {"merged_into": None}, {}, account.username)
+        if not opinion.deleted:
+            inbox.publish_change(opinion.id, {"merged_into": None}, {}, account.username)
         made.append(own)
     db.session.flush()
     # The lead may have left: the others now point at the new first opinion.
