@@ -112,6 +112,7 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
         actions = [entry.action for entry in db.session.execute(select(AuditEntry).where(
             AuditEntry.record_id == id_a).order_by(AuditEntry.id)).scalars()]
         assert actions[0] == "received" and "merged" in actions and actions[-1] == "changed"
+        db.session.remove()  # the connection back to the pool, then the pool closed
         db.engine.dispose()
     history = client.get(f"/central/opinions/{id_a}").get_data(as_text=True)
     assert f"vụ việc số {case_id}" in history
