@@ -476,9 +476,11 @@ def _case_event(account, case: OfficeCase, changes: dict[str, list],
 
 def _deadlines(case: OfficeCase) -> deadlines.Deadlines:
     rule = rules_for(case.commune_code)[case.kind]
+    # Extensions granted before the commune lowered its limit still count, up to it.
+    granted = min(len(case.extensions or []), rule.max_extensions)
     return deadlines.due_dates(rule, case.received_on or case.created_at.date(),
                                accepted_on=case.assigned_on, complex_case=case.complex,
-                               remote=case.remote, extensions=len(case.extensions or []))
+                               remote=case.remote, extensions=granted)
 
 
 def _set(account, case: OfficeCase, values: dict[str, Any], reason: str | None = None
