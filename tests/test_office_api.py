@@ -135,7 +135,13 @@ def test_document_is_valid_openapi_with_bearer_security(office):
     paths = office.document["paths"]
     assert set(paths) == {"/central/api/openapi.json", "/central/api/v1/opinions",
                           "/central/api/v1/opinions/{record_id}",
-                          "/central/api/v1/enrolments", "/central/api/v1/devices"}
+                          "/central/api/v1/enrolments", "/central/api/v1/devices",
+                          "/central/api/v1/cases", "/central/api/v1/cases/{case_id}",
+                          "/central/api/v1/cases/{case_id}/opinions",
+                          "/central/api/v1/cases/{case_id}/split",
+                          "/central/api/v1/cases/{case_id}/assign",
+                          "/central/api/v1/cases/{case_id}/status",
+                          "/central/api/v1/cases/{case_id}/answer"}
     listing = paths["/central/api/v1/opinions"]["get"]
     assert {parameter["name"] for parameter in listing["parameters"]} == {
         "commune", "village", "forum", "kind", "category", "channel", "level", "status", "unit",

@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,11 @@ from sqlalchemy import func, select
 from field_app import create_app
 from field_app.central.accounts import logic as accounts
 from field_app.central.accounts.models import Account, ApiToken
+from field_app.central.cases import logic as cases
+from field_app.central.cases.models import DeadlineRule, OfficeCase
 from field_app.central.catalogue import logic as catalogue
 from field_app.central.catalogue.logic import add_unit
-from field_app.central.catalogue.models import OfficeCategory, OfficeVillage
+from field_app.central.catalogue.models import OfficeCategory, OfficeVillage, Unit
 from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import OfficeOpinion
 from field_app.cli import upgrade_database
@@ -46,11 +48,12 @@ LONG_AGO = datetime(2026, 1, 1, 8, 0)  # every account's last look at its inbox
 # the permission map) so that a change of the map is a change of this table too.
 ALLOWED = {
     "admin": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
-              "catalogue.manage", "accounts.manage"},
+              "catalogue.manage", "accounts.manage", "cases.manage", "cases.work"},
     "officer": {"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                "devices.manage", "catalogue.manage"},
-    "mttq": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage"},
-    "handler": {"inbox.view", "personal.view", "opinion.edit"},
+                "devices.manage", "catalogue.manage", "cases.manage", "cases.work"},
+    "mttq": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
+             "cases.manage", "cases.work"},
+    "handler": {"inbox.view", "personal.view", "opinion.edit", "cases.work"},
     "viewer": {"inbox.view", "devices.view"},
 }
 # The accounts the table acts as: every role in commune A, and a server-wide admin.
@@ -85,6 +88,8 @@ class World:
     attachments: dict[str, uuid.UUID] = field(default_factory=dict)  # by where
     villages: dict[str, list[uuid.UUID]] = field(default_factory=dict)  # "A"/"B": 3 each
     categories: dict[str, int] = field(default_factory=dict)  # "A"/"B"
+    cases: dict[str, int] = field(default_factory=dict)  # by where: a case of that opinion
+    spares: dict[str, uuid.UUID] = field(default_factory=dict)  # "A"/"B": in no case
     app: Any = None
     actor: str | None = None  # who the test acts as
 
@@ -215,6 +220,24 @@ def build_world(data_dir: Path, database: str | None = None) -> World:
         for where, unit in (("own", "A1"), ("other_unit", "A2"), ("other", "B1")):
             inbox.update_opinion(province, world.opinions[where],
                                  {"unit_id": world.units[unit]})
+        world.units["P"] = add_unit(None, "Điện lực tỉnh", "utility").id
+        db.session.commit()  # the ingest below writes on a connection of its own
+        for key in ("A", "B"):  # an opinion in no case yet, to add to one
+            world.seq[key] += 1
+            spare = {"c": "opinion", "id": str(uuid.uuid4()), "seq": world.seq[key],
+                     "hlc": stamp(world.seq[key], f"laptop{key.lower()}"), "op": "put",
+                     "data": opinion_data(str(world.villages[key][0]), "Ý kiến lẻ",
+                                          "Lường Văn Sơn")}
+            ingest(world.devices[key]["device_id"], [spare])
+            world.spares[key] = uuid.UUID(spare["id"])
+        for where, unit in (("own", "A1"), ("other_unit", "A2"), ("other", "B1")):
+            made = cases.merge(province, [world.opinions[where]])
+            cases.assign(province, made.id, world.units[unit])
+            made.due_on = date(2026, 11, 2)  # overdue
+            world.cases[where] = made.id
+        for key, days in (("A", 211), ("B", 212)):
+            cases.save_rule(province, COMMUNE_A if key == "A" else COMMUNE_B, "feedback",
+                            {"days": str(days)})
         world.accounts = {}
         for row in db.session.execute(select(Account)).scalars():
             world.accounts[row.username] = row.id
@@ -252,7 +275,7 @@ def world(prepared, tmp_path):
     app = office_app(data_dir)
     copy = World(data_dir, **{name: getattr(prepared, name) for name in (
         "opinions", "devices", "seq", "accounts", "tokens", "token_ids", "units", "forums",
-        "attachments", "villages", "categories")}, app=app)
+        "attachments", "villages", "categories", "cases", "spares")}, app=app)
     yield app, copy
     with app.app_context():
         db.engine.dispose()
@@ -436,6 +459,71 @@ def attachment_shows(body: str, world: World, where: str) -> bool:
     return body == attachment_content(where).decode()
 
 
+# --- cases ----------------------------------------------------------------------------------
+
+
+def case_value(world: World, where: str, column: str):
+    return fresh(world, select(getattr(OfficeCase, column)).where(
+        OfficeCase.id == world.cases[where]))
+
+
+def case_of_opinion(world: World, record_id: uuid.UUID):
+    return fresh(world, select(OfficeOpinion.case_id).where(OfficeOpinion.id == record_id))
+
+
+def with_spare_in_case(world: World, where: str) -> None:
+    """Put the commune's spare opinion in the case of `where` (a case of two, to split);
+    set in the table, whoever acts (even a disabled account)."""
+    with world.app.app_context():
+        db.session.get(OfficeOpinion, world.spares[key_of(where)]).case_id = world.cases[where]
+        db.session.commit()
+
+
+def as_denunciation(world: World, where: str) -> None:
+    """Make the case of `where` a tố cáo: one that may be extended."""
+    with world.app.app_context():
+        db.session.get(OfficeCase, world.cases[where]).kind = "denunciation"
+        db.session.commit()
+
+
+def split_call(world: World, where: str, api: bool = False):
+    with_spare_in_case(world, where)
+    ids = [str(world.spares[key_of(where)])]
+    path = f"/central{'/api/v1' if api else ''}/cases/{world.cases[where]}/split"
+    return "POST", path, {"json": {"opinion_ids": ids}} if api else {
+        "data": {"opinion_ids": ids}}
+
+
+def spare_split(world: World, where: str) -> bool:
+    return case_of_opinion(world, world.spares[key_of(where)]) not in (None, world.cases[where])
+
+
+def extend_call(world: World, where: str):
+    as_denunciation(world, where)
+    return "POST", f"/central/cases/{world.cases[where]}/extend", {
+        "data": {"reason": "cần xác minh thêm"}}
+
+
+def unit_of(where: str) -> str:
+    return {"own": "A1", "other_unit": "A2", "other": "B1"}[where]
+
+
+def rule_days(world: World, where: str) -> int | None:
+    return fresh(world, select(DeadlineRule.days).where(
+        DeadlineRule.commune_code == commune_of(where), DeadlineRule.kind == "opinion"))
+
+
+def unit_added(world: World, where: str) -> bool:
+    return fresh(world, select(Unit.id).where(Unit.commune_code == commune_of(where),
+                                              Unit.name == f"Điện lực MOI{key_of(where)}")
+                 ) is not None
+
+
+CASE_LATE = {"late_explanation": "Mưa lũ", "late_explained_by": "Trưởng ban",
+             "apology_on": "2026-11-21", "apology_how": "Gặp tại nhà văn hóa",
+             "apology_by": "Lò Văn Minh"}
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     ("central.login", "GET"): Route(None, "public", lambda w, x: ("GET", "/central/login", {})),
     ("central.login", "POST"): Route(None, "public", lambda w, x: (
@@ -543,6 +631,88 @@ ROUTES: dict[tuple[str, str], Route] = {
         changed=lambda w, x: enrolments(w, commune_of(x)) > 1, api=True),
     ("central_api.device_list", "GET"): Route("devices.view", "list", lambda w, x: (
         "GET", "/central/api/v1/devices", {}), shows=api_devices_show, api=True),
+    ("central.cases", "GET"): Route("inbox.view", "list", lambda w, x: (
+        "GET", "/central/cases", {}), wheres=UNIT_SCOPED, shows=page_shows),
+    ("central.overdue_cases", "GET"): Route("inbox.view", "list", lambda w, x: (
+        "GET", "/central/cases/overdue", {}), wheres=UNIT_SCOPED, shows=page_shows),
+    ("central.case_queue", "GET"): Route("cases.work", "list", lambda w, x: (
+        "GET", f"/central/cases/queue?unit={w.units[unit_of(x)]}", {}), wheres=UNIT_SCOPED,
+        shows=page_shows),
+    ("central.case", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/cases/{w.cases[x]}", {}), wheres=UNIT_SCOPED, shows=page_shows),
+    ("central.merge_cases", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", "/central/cases", {"data": {"opinion_ids": [str(w.opinions[x])]}}),
+        wheres=UNIT_SCOPED,
+        changed=lambda w, x: case_of_opinion(w, w.opinions[x]) != w.cases[x]),
+    ("central.add_to_case", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/cases/{w.cases[x]}/opinions",
+        {"data": {"opinion_ids": [str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED,
+        changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
+    ("central.split_case", "POST"): Route("cases.manage", "write", split_call,
+                                          wheres=UNIT_SCOPED, changed=spare_split),
+    ("central.assign_case", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/cases/{w.cases[x]}/assign", {"data": {"unit_id": w.units["P"]}}),
+        wheres=UNIT_SCOPED, changed=lambda w, x: case_value(w, x, "unit_id") == w.units["P"]),
+    ("central.case_flags", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/cases/{w.cases[x]}/flags", {"data": {"complex": "on"}}),
+        wheres=UNIT_SCOPED, changed=lambda w, x: case_value(w, x, "complex") is True),
+    ("central.extend_case", "POST"): Route("cases.manage", "write", extend_call,
+                                           wheres=UNIT_SCOPED,
+                                           changed=lambda w, x: bool(case_value(
+                                               w, x, "extensions"))),
+    ("central.case_status", "POST"): Route("cases.work", "write", lambda w, x: (
+        "POST", f"/central/cases/{w.cases[x]}/status", {"data": {"status": "in_progress"}}),
+        wheres=UNIT_SCOPED, changed=lambda w, x: case_value(w, x, "status") == "in_progress"),
+    ("central.answer_case", "POST"): Route("cases.work", "write", lambda w, x: (
+        "POST", f"/central/cases/{w.cases[x]}/answer", {"data": {
+            "text": "Đã sửa", "by": "Chủ tịch UBND", "doc_number": "12/UBND"}}),
+        wheres=UNIT_SCOPED, changed=lambda w, x: case_value(w, x, "answer_text") == "Đã sửa"),
+    ("central.case_late", "POST"): Route("cases.work", "write", lambda w, x: (
+        "POST", f"/central/cases/{w.cases[x]}/late", {"data": CASE_LATE}), wheres=UNIT_SCOPED,
+        changed=lambda w, x: case_value(w, x, "late_explanation") == "Mưa lũ"),
+    ("central.deadline_rules", "GET"): Route("catalogue.manage", "list", lambda w, x: (
+        "GET", f"/central/deadline-rules?commune={commune_of(x)}", {}),
+        shows=lambda b, w, x: f'value="{211 if key_of(x) == "A" else 212}"' in b),
+    ("central.save_deadline_rule", "POST"): Route("catalogue.manage", "write", lambda w, x: (
+        "POST", "/central/deadline-rules", {"data": {
+            "commune": str(commune_of(x)), "kind": "opinion", "days": "33"}}),
+        changed=lambda w, x: rule_days(w, x) == 33),
+    ("central.units", "GET"): Route("catalogue.manage", "list", lambda w, x: (
+        "GET", f"/central/units?commune={commune_of(x)}", {}),
+        shows=lambda b, w, x: ("Địa chính phường" if x == "other" else "Địa chính xã") in b),
+    ("central.add_unit", "POST"): Route("catalogue.manage", "write", lambda w, x: (
+        "POST", "/central/units", {"data": {"commune": str(commune_of(x)), "kind": "utility",
+                                            "name": f"Điện lực MOI{key_of(x)}"}}),
+        changed=unit_added),
+    ("central_api.cases", "GET"): Route("inbox.view", "list", lambda w, x: (
+        "GET", "/central/api/v1/cases" + ("?commune=3646" if x == "other" else ""), {}),
+        wheres=UNIT_SCOPED, shows=page_shows, api=True, refuses_other_commune=True),
+    ("central_api.case", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/api/v1/cases/{w.cases[x]}", {}), wheres=UNIT_SCOPED, api=True),
+    ("central_api.merge", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", "/central/api/v1/cases", {"json": {"opinion_ids": [str(w.opinions[x])]}}),
+        wheres=UNIT_SCOPED, api=True,
+        changed=lambda w, x: case_of_opinion(w, w.opinions[x]) != w.cases[x]),
+    ("central_api.add", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/api/v1/cases/{w.cases[x]}/opinions",
+        {"json": {"opinion_ids": [str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED, api=True,
+        changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
+    ("central_api.split", "POST"): Route("cases.manage", "write",
+                                         lambda w, x: split_call(w, x, api=True),
+                                         wheres=UNIT_SCOPED, changed=spare_split, api=True),
+    ("central_api.assign", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/api/v1/cases/{w.cases[x]}/assign", {"json": {"unit_id": w.units["P"]}}),
+        wheres=UNIT_SCOPED, api=True,
+        changed=lambda w, x: case_value(w, x, "unit_id") == w.units["P"]),
+    ("central_api.status", "POST"): Route("cases.work", "write", lambda w, x: (
+        "POST", f"/central/api/v1/cases/{w.cases[x]}/status", {"json": {"status": "in_progress"}}),
+        wheres=UNIT_SCOPED, api=True,
+        changed=lambda w, x: case_value(w, x, "status") == "in_progress"),
+    ("central_api.answer", "POST"): Route("cases.work", "write", lambda w, x: (
+        "POST", f"/central/api/v1/cases/{w.cases[x]}/answer", {"json": {
+            "text": "Đã sửa", "by": "Chủ tịch UBND", "doc_number": "12/UBND"}}),
+        wheres=UNIT_SCOPED, api=True,
+        changed=lambda w, x: case_value(w, x, "answer_text") == "Đã sửa"),
     ("central_api.openapi", "GET"): Route(None, "public", lambda w, x: (
         "GET", "/central/api/openapi.json", {}), api=True),
 }

@@ -33,6 +33,8 @@ def install(app: Flask) -> None:
     from ..extensions import csrf
     from .accounts import views as _accounts  # noqa: F401  (routes on bp)
     from .api.views import api
+    from .cases import api as _cases_api  # noqa: F401  (routes on api)
+    from .cases import views as _cases  # noqa: F401
     from .catalogue import views as _catalogue  # noqa: F401
     from .catalogue.logic import pull_categories
     from .devices import views as _devices  # noqa: F401

@@ -22,6 +22,8 @@ ACTIONS = {
     "devices.manage": _l("Tạo mã đăng ký máy, thu hồi máy, nhập tệp USB"),
     "catalogue.manage": _l("Sửa danh mục lĩnh vực, bản, đơn vị xử lý"),
     "accounts.manage": _l("Quản lý tài khoản"),
+    "cases.manage": _l("Gộp, tách vụ việc; giao đơn vị xử lý, gia hạn"),
+    "cases.work": _l("Xử lý vụ việc: chuyển trạng thái, trả lời, giải trình trễ hạn"),
 }
 
 ROLE_LABELS = {
@@ -35,11 +37,12 @@ ROLE_LABELS = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "officer": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                          "devices.manage", "catalogue.manage"}),
+                          "devices.manage", "catalogue.manage", "cases.manage",
+                          "cases.work"}),
     "mttq": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                       "devices.manage"}),
+                       "devices.manage", "cases.manage", "cases.work"}),
     # Sees and works only its unit's cases (scoped() below).
-    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit"}),
+    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit", "cases.work"}),
     # Read-only, and no personal data.
     "viewer": frozenset({"inbox.view", "devices.view"}),
 }

@@ -32,6 +32,8 @@ OFFICE_ERRORS = {
                           "(code unauthorized)."),
     403: ("Forbidden", "Vai trò của tài khoản không có quyền này, hoặc xã được hỏi không "
                        "phải xã của tài khoản (code forbidden)."),
+    409: ("TransitionRefused", "Vụ việc không chuyển được sang trạng thái này (lý do trong "
+                               "message; code transition_refused)."),
 }
 
 

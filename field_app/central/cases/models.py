@@ -9,9 +9,20 @@ and the laptops (through the change feed) read them per opinion.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.tables import Json, Serial
@@ -59,6 +70,9 @@ class OfficeCase(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     created_by: Mapped[str | None] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    # The case's own id in the audit log (whose record ids are UUIDs): its case-level
+    # history (late explanation, extensions) is kept under it (migration o005).
+    record_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, unique=True)
 
     __table_args__ = (
         Index("ix_office_case_commune_status_due", "commune_code", "status", "due_on"),
@@ -70,3 +84,27 @@ class OfficeCase(db.Model):
         """Tell whether the answer came after the due date."""
         return (self.due_on is not None and self.answer_date is not None
                 and self.answer_date > self.due_on)
+
+
+class DeadlineRule(db.Model):
+    """A commune's deadline for one legal kind (see deadlines.Rule); none: the defaults."""
+
+    __tablename__ = "office_deadline_rule"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commune_code: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    days: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Working days skip weekends and public holidays; else calendar days.
+    working: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    accept_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    complex_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    remote_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    remote_complex_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    extension_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    max_extensions: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    updated_by: Mapped[str | None] = mapped_column(String(120))
+
+    __table_args__ = (UniqueConstraint("commune_code", "kind",
+                                       name="uq_office_deadline_rule_commune_kind"),)

@@ -11,7 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ...extensions import db
 from ...models_base import utcnow
 
-UNIT_KINDS = ("commune", "outside")
+# A commune department; a province department; a utility (the power company, the water
+# company); any other outside body.
+UNIT_KINDS = ("commune", "province", "utility", "outside")
 
 
 class OfficeVillage(db.Model):

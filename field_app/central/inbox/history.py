@@ -38,6 +38,21 @@ FIELD_NAMES: dict[str, Any] = {
     "mime_type": _l("Loại tệp"),
     "size": _l("Cỡ tệp"),
     "sha256": _l("Mã SHA-256"),
+    # Cases (cases/logic.py)
+    "case_id": _l("Vụ việc số"),
+    "merged_into": _l("Gộp vào ý kiến"),
+    "assigned_on": _l("Ngày giao"),
+    "accept_due_on": _l("Hạn thụ lý"),
+    "complex": _l("Vụ việc phức tạp"),
+    "remote": _l("Vùng sâu, vùng xa"),
+    "extensions": _l("Gia hạn"),
+    "answered_at": _l("Trả lời lúc"),
+    "closed_at": _l("Đóng lúc"),
+    "late_explanation": _l("Giải trình trễ hạn"),
+    "late_explained_by": _l("Người giải trình"),
+    "apology_on": _l("Ngày xin lỗi người dân"),
+    "apology_how": _l("Hình thức xin lỗi"),
+    "apology_by": _l("Người xin lỗi"),
 }
 VALUE_LABELS: dict[str, dict] = {
     "kind": {**labels.OPINION_KIND_LABELS, **labels.FORUM_KIND_LABELS},
@@ -56,6 +71,9 @@ ACTIONS = {
     "deleted": _l("máy bản xoá"),
     "updated": _l("văn phòng xã sửa"),
     "merged": _l("văn phòng xã gộp"),
+    "added_to_case": _l("văn phòng xã thêm vào vụ việc"),
+    "split": _l("văn phòng xã tách khỏi vụ việc"),
+    "case": _l("văn phòng xã xử lý vụ việc"),
 }
 # The citizen's personal data (Nghị định 13/2023): hidden unless the role may see it,
 # and always for a denouncer (Luật Tố cáo 2018, art. 47).
@@ -121,6 +139,10 @@ def shown(name: str, value: Any, names: dict[str, dict]) -> str:
         return str(names.get("villages", {}).get(_as_uuid(value), _("(bản khác)")))
     if name == "unit_id":
         return str(names.get("units", {}).get(value, value))
+    if name == "extensions" and isinstance(value, list):
+        return "; ".join(_("%(days)s ngày: %(reason)s", days=item.get("days"),
+                           reason=item.get("reason")) for item in value
+                         if isinstance(item, dict)) or "—"
     if name == "size" and isinstance(value, int):
         return _("%(kb)s KB", kb=max(1, round(value / 1024)))
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":

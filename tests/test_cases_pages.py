@@ -1,0 +1,151 @@
+"""The case pages at the office: merge from the inbox, the case page and its forms, the
+opinion page's case panel, the overdue list, a handler's queue, the deadline rules and
+the units (Flask test client, real SQLite central fed through the real ingest)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from field_app import create_app
+from field_app.central.accounts.models import Account
+from field_app.central.cases import logic as cases
+from field_app.central.cases.models import DeadlineRule, OfficeCase
+from field_app.central.catalogue.logic import add_unit
+from field_app.central.catalogue.models import Unit
+from field_app.central.inbox.models import OfficeOpinion
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+
+from .office_support import MUONG_LA, Laptop, account, login
+
+
+@pytest.fixture
+def office(tmp_path):
+    app = create_app({"ROLE": "central", "DATA_DIR": tmp_path / "office", "TESTING": True,
+                      "WTF_CSRF_ENABLED": False})
+    upgrade_database(app)
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def said(office):
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    laptop.village("Bản Đán")
+    made = {
+        "a": laptop.opinion("Bản Nà Lò", "Cầu treo Nà Lò hỏng ván", received_on="2026-11-02"),
+        "b": laptop.opinion("Bản Đán", "cau treo ban Dan hong van", received_on="2026-11-04"),
+        "c": laptop.opinion("Bản Đán", "Tố cáo trưởng bản thu tiền", kind="denunciation",
+                            raiser_name="Hà Văn Bí Mật", received_on="2026-11-04"),
+    }
+    laptop.push()
+    with office.app_context():
+        made["unit"] = add_unit(MUONG_LA, "Ban Giao thông").id
+        db.session.commit()
+    account(office, "xa")
+    account(office, "xem", role="viewer")
+    account(office, "gt", role="handler", unit_id=made["unit"])
+    return made
+
+
+def test_officer_merges_from_the_inbox_and_works_the_case_page(office, said):
+    client = login(office, "xa")
+    inbox = client.get("/central/inbox").get_data(as_text=True)
+    assert 'form="case-merge"' in inbox and "Gộp thành một vụ việc" in inbox
+    assert 'form="case-merge"' not in login(office, "xem").get("/central/inbox").get_data(
+        as_text=True)
+    answer = client.post("/central/cases", data={"opinion_ids": [str(said["a"]),
+                                                                 str(said["b"])]})
+    case_id = int(re.search(r"/central/cases/(\d+)$", answer.headers["Location"])[1])
+    page = client.get(f"/central/cases/{case_id}").get_data(as_text=True)
+    assert "Bản Nà Lò" in page and "Bản Đán" in page and "cau treo ban Dan" in page
+    assert 'id="assign-form"' in page and 'id="answer-form"' not in page  # not assigned yet
+    # An illegal move is refused with its reason, and nothing changes.
+    refused = client.post(f"/central/cases/{case_id}/status", data={"status": "closed"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Không chuyển được" in refused
+    client.post(f"/central/cases/{case_id}/assign", data={"unit_id": str(said["unit"])})
+    page = client.get(f"/central/cases/{case_id}").get_data(as_text=True)
+    assert "Ban Giao thông" in page and "17/11/2026" in page  # 2/11 + 15 days
+    assert 'id="answer-form"' in page
+    opinion_page = client.get(f"/central/opinions/{said['b']}").get_data(as_text=True)
+    assert f"vụ việc số {case_id}" in opinion_page and 'id="case-panel"' in opinion_page
+    assert "văn phòng xã gộp" in opinion_page  # the merge in the opinion's history
+    with office.app_context():
+        assert db.session.get(OfficeCase, case_id).status == "forwarded"
+        assert db.session.get(OfficeOpinion, said["b"]).due_on == date(2026, 11, 17)
+
+
+def test_opinion_page_opens_a_case_and_merges_another_by_id(office, said):
+    client = login(office, "xa")
+    page = client.get(f"/central/opinions/{said['a']}").get_data(as_text=True)
+    assert "Chưa thuộc vụ việc nào." in page
+    client.post("/central/cases", data={"opinion_ids": [str(said["a"])]})
+    with office.app_context():
+        case_id = db.session.get(OfficeOpinion, said["a"]).case_id
+    client.post(f"/central/cases/{case_id}/opinions", data={"opinion_ids": [str(said["b"])]})
+    bad = client.post(f"/central/cases/{case_id}/opinions", data={"opinion_ids": ["xyz"]},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Mã ý kiến không hợp lệ" in bad
+    with office.app_context():
+        assert db.session.get(OfficeOpinion, said["b"]).case_id == case_id
+    split = client.post(f"/central/cases/{case_id}/split",
+                        data={"opinion_ids": [str(said["a"])]}, follow_redirects=True)
+    assert "Đã tách" in split.get_data(as_text=True)
+    with office.app_context():
+        assert db.session.get(OfficeOpinion, said["a"]).case_id not in (None, case_id)
+
+
+def test_overdue_list_and_the_handlers_queue(office, said):
+    with office.app_context():
+        officer = db.session.execute(select(Account).where(Account.username == "xa")
+                                     ).scalar_one()
+        late = cases.merge(officer, [said["a"]])
+        cases.assign(officer, late.id, said["unit"], today=date(2026, 11, 2))
+        later = cases.merge(officer, [said["b"]])
+        cases.assign(officer, later.id, said["unit"], today=date(2026, 11, 4))
+        db.session.commit()
+        expected = (date.today() - late.due_on).days
+        late_id, later_id = late.id, later.id
+    overdue = login(office, "xa").get("/central/cases/overdue").get_data(as_text=True)
+    assert "Ban Giao thông" in overdue and f'<td class="days-late">{expected}</td>' in overdue
+    queue = login(office, "gt").get("/central/cases/queue").get_data(as_text=True)
+    assert queue.index(f'id="case-{late_id}"') < queue.index(f'id="case-{later_id}"')
+    assert login(office, "xem").get("/central/cases/queue").status_code == 403
+
+
+def test_denouncers_name_is_not_on_the_case_page(office, said):
+    client = login(office, "xa")
+    client.post("/central/cases", data={"opinion_ids": [str(said["c"])]})
+    with office.app_context():
+        case_id = db.session.get(OfficeOpinion, said["c"]).case_id
+    for who in ("xa", "xem"):
+        page = login(office, who).get(f"/central/cases/{case_id}").get_data(as_text=True)
+        assert "Tố cáo trưởng bản" in page and "Bí Mật" not in page
+
+
+def test_deadline_rules_and_units_are_edited_on_their_pages(office, said):
+    client = login(office, "xa")
+    page = client.get("/central/deadline-rules").get_data(as_text=True)
+    assert 'id="rule-complaint"' in page
+    bad = client.post("/central/deadline-rules", data={"kind": "petition", "days": "abc"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert "Thời hạn phải là số ngày" in bad
+    client.post("/central/deadline-rules", data={"kind": "petition", "days": "10",
+                                                 "working": "on"})
+    client.post("/central/units", data={"name": "Điện lực Mường La", "kind": "utility"})
+    assert "Điện lực Mường La" in client.get("/central/units").get_data(as_text=True)
+    with office.app_context():
+        rules = db.session.execute(select(DeadlineRule)).scalars().all()
+        assert [(rule.kind, rule.days, rule.working) for rule in rules] == [
+            ("petition", 10, True)]
+        unit = db.session.execute(select(Unit).where(Unit.name == "Điện lực Mường La")
+                                  ).scalar_one()
+        assert (unit.kind, unit.commune_code) == ("utility", MUONG_LA)
+    assert login(office, "xem").get("/central/deadline-rules").status_code == 403
