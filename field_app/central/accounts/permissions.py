@@ -22,6 +22,7 @@ ACTIONS = {
     "devices.manage": _l("Tạo mã đăng ký máy, thu hồi máy, nhập tệp USB"),
     "catalogue.manage": _l("Sửa danh mục lĩnh vực, bản, đơn vị xử lý"),
     "accounts.manage": _l("Quản lý tài khoản"),
+    "reports.view": _l("Xem báo cáo, tải tệp báo cáo"),
 }
 
 ROLE_LABELS = {
@@ -35,13 +36,13 @@ ROLE_LABELS = {
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "officer": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                          "devices.manage", "catalogue.manage"}),
+                          "devices.manage", "catalogue.manage", "reports.view"}),
     "mttq": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                       "devices.manage"}),
-    # Sees and works only its unit's cases (scoped() below).
-    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit"}),
+                       "devices.manage", "reports.view"}),
+    # Sees and works only its unit's cases (scoped() below); its reports count them only.
+    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit", "reports.view"}),
     # Read-only, and no personal data.
-    "viewer": frozenset({"inbox.view", "devices.view"}),
+    "viewer": frozenset({"inbox.view", "devices.view", "reports.view"}),
 }
 ROLES = tuple(PERMISSIONS)
 
