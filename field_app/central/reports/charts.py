@@ -43,7 +43,7 @@ def svg(table: Table) -> Markup | None:
     span = WIDTH - LABEL - 60
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" width="100%" '
              f'role="img" aria-label="{escape(table.title)}" '
-             f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="13">']
+             f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="14">']
     for index, row in enumerate(rows):
         y = index * ROW + 4
         label = escape(_short(row[table.label_column]))

@@ -42,7 +42,7 @@ from .tables import Table, report_tables
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CSV_TYPE = "text/csv; charset=utf-8"
-NUMBER_FORMATS = {"int": "#,##0", "percent": "0.0", "text": "@"}
+NUMBER_FORMATS = {"int": "#,##0", "percent": "0.0", "text": "@", "number": "General"}
 # Excel refuses these in a sheet name; a name holds at most 31 characters.
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 # Characters an XLSX cell cannot hold (openpyxl refuses them).
@@ -185,6 +185,8 @@ def cell_text(value, kind: str) -> str:
     """Return a cell as the DOCX and the dashboard print it."""
     if value is None or value == "":
         return "–" if kind != "text" else ""
+    if kind == "number":
+        kind = "int" if isinstance(value, int) else "percent"
     if kind == "int" and isinstance(value, int):
         return f"{value:,}".replace(",", ".")
     if kind == "percent" and isinstance(value, (int, float)):

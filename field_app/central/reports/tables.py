@@ -8,6 +8,7 @@ the very same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -19,7 +20,8 @@ from .figures import HANDLING, HANDLING_LABELS, SATISFACTION, SATISFACTION_LABEL
 class Table:
     """One table of the report.
 
-    `formats` per column: "text", "int" or "percent" (a value in %, one decimal).
+    `formats` per column: "text", "int", "percent" (a value in %, one decimal) or
+    "number" (an int as "int", a fraction as "percent").
     `links` per row: the inbox filters behind the row's numbers (None: no drill-down).
     `chart`: "bar" (one value column), "stacked" (several), or None.
     """
@@ -37,6 +39,10 @@ class Table:
     # Forums and villages drill down to the forum list, not the inbox.
     link_to: str = "inbox"
     label_column: int = 0
+
+
+def _day(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
 def _met(value: bool | None) -> str:
@@ -80,7 +86,7 @@ def report_tables(figures: Figures) -> list[Table]:
          for row in data["satisfaction"]]
     tables.append(Table("targets", _("Kết quả so với chỉ tiêu"),
                         [_("Chỉ tiêu"), _("Kết quả"), _("Mục tiêu"), _("Đánh giá")],
-                        headline, ["text", "percent", "int", "text"],
+                        headline, ["text", "number", "int", "text"],
                         links=[None] * len(headline)))
 
     tables.append(Table(
@@ -105,8 +111,8 @@ def report_tables(figures: Figures) -> list[Table]:
         ["text", "text"], [_("Còn thiếu: %(n)d / %(all)d bản", n=len(coverage["missing"]),
                              all=coverage["villages"]), ""],
         links=[{"village": row["id"]} for row in coverage["missing"]], link_to="forums",
-        note=_("Tính từ %(start)s đến %(end)s (năm báo cáo).", start=coverage["from"],
-               end=coverage["to"])))
+        note=_("Tính từ %(start)s đến %(end)s (năm báo cáo).", start=_day(coverage["from"]),
+               end=_day(coverage["to"]))))
 
     tables.append(_count_table("by_kind", _("Ý kiến theo loại"), _("Loại"),
                                opinions["by_kind"], "kind"))
