@@ -93,6 +93,8 @@ def build(app) -> dict:
             "overdue": {"unit_id": u2, "due_on": "2026-02-15", "status": "forwarded"},
             "open": {"unit_id": u2, "due_on": "2026-03-31", "status": "in_progress",
                      "satisfaction": "unknown"},
+            # Overdue too: listed in the late list, never with the denouncer's identity.
+            "denunciation": {"due_on": "2026-03-05"},
             "first_day": {"answer_date": "2025-12-15", "answer_text": "Đã hướng dẫn",
                           "status": "answered", "satisfaction": "satisfied"},
         }
@@ -140,10 +142,10 @@ EXPECTED = {
                                "answered": 3},
                  "by_village": {"Bản Nà Lò": 3, "Bản Hua Păng": 2, "Bản Co Mạ": 1,
                                 "Bản Phiêng Ban": 1}},
-    "handling": {"on_time": 2, "late": 1, "overdue": 1, "open": 2, "total": 6,
-                 "on_time_percent": 50.0,
+    "handling": {"on_time": 2, "late": 1, "overdue": 2, "open": 1, "total": 6,
+                 "on_time_percent": 40.0,
                  "by_unit": {"Địa chính – Xây dựng": (1, 1, 0, 0),
-                             "Văn phòng HĐND – UBND": (0, 0, 1, 1), None: (1, 0, 0, 1)},
+                             "Văn phòng HĐND – UBND": (0, 0, 1, 1), None: (1, 0, 1, 0)},
                  "late_cases": {"total": 2, "explained": 2, "apologised": 1, "both": 1,
                                 "missing": 1}},
     "satisfaction": {"attitude": (2, 1, 1, 66.7, False), "procedures": (1, 0, 0, 100.0, True),

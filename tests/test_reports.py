@@ -122,7 +122,7 @@ def test_a_province_account_sees_communes_side_by_side_ranked(world):
     assert ranked[CHIENG_LAO]["rank"] == 1 and ranked[CHIENG_LAO]["coverage_percent"] == 100.0
     assert ranked[MUONG_LA]["rank"] == 2 and ranked[MUONG_LA]["coverage_percent"] == 25.0
     assert ranked[MUONG_LA]["opinions"] == 7 and ranked[CHIENG_LAO]["opinions"] == 1
-    assert ranked[MUONG_LA]["overdue"] == 1
+    assert ranked[MUONG_LA]["overdue"] == 2
     assert got["opinions"]["total"] == 8
     assert {row["key"]: row["count"] for row in got["opinions"]["by_commune"]} == {
         str(MUONG_LA): 7, str(CHIENG_LAO): 1}

@@ -259,16 +259,19 @@ def late_list_panel(scope: Scope, personal: bool = False) -> list[dict]:
                OfficeOpinion.kind, OfficeOpinion.category_code, OfficeOpinion.content,
                OfficeOpinion.unit_id, OfficeOpinion.received_on, OfficeOpinion.due_on,
                OfficeOpinion.answer_date, bucket]
-    if personal:
-        columns += [OfficeOpinion.raiser_name, OfficeOpinion.raiser_phone,
-                    OfficeOpinion.anonymous]
+    columns += [OfficeOpinion.raiser_name, OfficeOpinion.raiser_phone,
+                OfficeOpinion.anonymous]
     query = scope.opinions(*columns).where(needs_handling(), bucket.in_(("late", "overdue")))
     rows = [row._asdict() for row in db.session.execute(
         query.order_by(OfficeOpinion.due_on, OfficeOpinion.id).limit(MOST_LISTED))]
     for row in rows:
-        if personal and (row["kind"] == "denunciation" or row.pop("anonymous")):
+        hidden = row.pop("anonymous") or row["kind"] == "denunciation"
+        if not personal:
+            # The text may name its speaker or hold a phone number (a viewer, the API).
+            row["content"] = scrub(row["content"], (row["raiser_name"] or "",))
+            del row["raiser_name"], row["raiser_phone"]
+        elif hidden:
             row["raiser_name"] = row["raiser_phone"] = None
-        row.pop("anonymous", None)
     return rows
 
 

@@ -84,7 +84,7 @@ def reports():
         if table.link_to == "forums":
             return url_for("central.forums", **{k: v for k, v in filters.items()
                                                  if k == "village"})
-        return url_for("central.inbox", **base, **filters)
+        return url_for("central.inbox", **{**base, **filters})
 
     args = {name: value for name, value in request.args.items()
             if name in ("period", "from", "to", "commune") and value}
