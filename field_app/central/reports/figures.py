@@ -319,7 +319,9 @@ class Figures:
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
-        return {"period": self.period.as_json(self.today), **self.data}
+        """Return the figures as the API answers them: `period` first, then `forums`."""
+        return {"period": self.period.as_json(self.today), "forums": self.data["forums"],
+                **{key: value for key, value in self.data.items() if key != "forums"}}
 
 
 def _rows(counts: dict, names: dict | None = None, order: tuple | None = None,
