@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from field_app.central.accounts.logic import account_for_session  # noqa: F401 (warm import)
 from field_app.central.accounts.models import Account
 from field_app.central.cases.models import OfficeCase
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.inbox import logic as inbox
 from field_app.extensions import db
-from sqlalchemy import select
 
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account
 

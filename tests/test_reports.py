@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from field_app import create_app
 from field_app.central.accounts.models import Account
@@ -22,7 +23,6 @@ from field_app.central.reports.exports import cell_text
 from field_app.central.reports.tables import report_tables
 from field_app.cli import upgrade_database
 from field_app.extensions import db
-from sqlalchemy import select
 
 from .office_support import CHIENG_LAO, MUONG_LA, account, login
 from .reports_support import (
