@@ -104,16 +104,21 @@ def needs_handling():
                      OfficeOpinion.needs_follow_up.is_(False)))
 
 
-def handling_bucket(as_of: date):
-    """Return the SQL expression giving an opinion's handling state as of `as_of`."""
-    answered = or_(OfficeOpinion.answer_date.is_not(None),
-                   OfficeOpinion.status.in_(("answered", "closed")))
+def handling_case(answer_date, due_on, status, as_of: date):
+    """Return the SQL expression of the handling state from these columns (the office's
+    opinion, or the laptop's copy of what the office sent)."""
+    answered = or_(answer_date.is_not(None), status.in_(("answered", "closed")))
     return case(
-        (and_(OfficeOpinion.answer_date.is_not(None), OfficeOpinion.due_on.is_not(None),
-              OfficeOpinion.answer_date > OfficeOpinion.due_on), "late"),
+        (and_(answer_date.is_not(None), due_on.is_not(None), answer_date > due_on), "late"),
         (answered, "on_time"),
-        (and_(OfficeOpinion.due_on.is_not(None), OfficeOpinion.due_on < as_of), "overdue"),
+        (and_(due_on.is_not(None), due_on < as_of), "overdue"),
         else_="open")
+
+
+def handling_bucket(as_of: date):
+    """Return the SQL expression giving an office opinion's handling state as of `as_of`."""
+    return handling_case(OfficeOpinion.answer_date, OfficeOpinion.due_on, OfficeOpinion.status,
+                         as_of)
 
 
 def as_of(period: Period, today: date) -> date:
