@@ -8,7 +8,6 @@ coverage over the reporting year, handling judged as of the period's end.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
