@@ -290,8 +290,13 @@ def build_docx(figures: Figures, issued: date | None = None) -> bytes:
     return out.getvalue()
 
 
+# A document, not a data set: a long list (a province's villages, the late list) is cut
+# here, said so under the table, and given whole in the XLSX and the CSV.
+DOCX_MOST_ROWS = 100
+
+
 def _docx_table(doc, table: Table) -> None:
-    rows = table.rows if table.rows else [[""] * len(table.headers)]
+    rows = table.rows[:DOCX_MOST_ROWS] if table.rows else [[""] * len(table.headers)]
     grid = doc.add_table(rows=1, cols=len(table.headers))
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -306,6 +311,9 @@ def _docx_table(doc, table: Table) -> None:
                        bold=row is table.total,
                        align=WD_ALIGN_PARAGRAPH.LEFT if kind == "text"
                        else WD_ALIGN_PARAGRAPH.RIGHT)
+    if len(table.rows) > DOCX_MOST_ROWS:
+        _para(doc, _("(Còn %(n)d dòng nữa: xem đầy đủ trong tệp XLSX.)",
+                     n=len(table.rows) - DOCX_MOST_ROWS), italic=True, size=Pt(12))
     doc.add_paragraph().paragraph_format.space_after = Pt(0)
 
 
