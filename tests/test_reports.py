@@ -347,5 +347,7 @@ def test_a_drill_down_finds_the_records_behind_its_number(sqlite_world):
         page = client.get(f"/central/inbox?handling={handling}&{base}").get_data(as_text=True)
         shown = {key for key, record in made["opinions"].items() if str(record) in page}
         assert shown == expected, handling
+        # The page says it is filtered, and keeps the filter when its form is sent again.
+        assert f'name="handling" value="{handling}"' in page
     page = client.get(f"/central/inbox?source_org=womens_union&{base}").get_data(as_text=True)
     assert str(made["opinions"]["on_time"]) in page and str(made["opinions"]["late"]) not in page

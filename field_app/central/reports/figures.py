@@ -31,7 +31,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, not_, or_, select
+from sqlalchemy import and_, case, func, not_, or_, select, tuple_
 
 from sync.records import (
     CHANNELS,
@@ -204,15 +204,31 @@ DIMENSIONS = {
 
 
 def opinions_panel(scope: Scope) -> dict[str, list[tuple]]:
-    """Return opinion counts per commune and each dimension (one GROUP BY a dimension)."""
-    found = {}
-    for name, column in DIMENSIONS.items():
-        if name == "village" and scope.commune is None and scope.account.commune_code is None:
-            continue  # a province's thousands of villages: per commune instead
-        query = scope.opinions(OfficeOpinion.commune_code, column, func.count()).group_by(
-            OfficeOpinion.commune_code, column)
-        found[name] = [tuple(row) for row in db.session.execute(query)]
-    return found
+    """Return opinion counts per commune and each dimension.
+
+    On PostgreSQL one scan with GROUPING SETS (a province's million opinions are read
+    once, not once a dimension); elsewhere one GROUP BY a dimension.
+    """
+    dimensions = {name: column for name, column in DIMENSIONS.items()
+                  if not (name == "village" and scope.commune is None
+                          and scope.account.commune_code is None)}  # a province: per commune
+    commune = OfficeOpinion.commune_code
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns = list(dimensions.values())
+        query = scope.opinions(commune, *columns, func.count(),
+                               *(func.grouping(column) for column in columns)).group_by(
+            func.grouping_sets(*(tuple_(commune, column) for column in columns)))
+        found: dict[str, list[tuple]] = {name: [] for name in dimensions}
+        names = list(dimensions)
+        width = len(columns)
+        for row in db.session.execute(query):
+            flags = row[2 + width:]
+            index = flags.index(0)  # the one dimension of this row's grouping set
+            found[names[index]].append((row[0], row[1 + index], row[1 + width]))
+        return found
+    return {name: [tuple(row) for row in db.session.execute(
+        scope.opinions(commune, column, func.count()).group_by(commune, column))]
+        for name, column in dimensions.items()}
 
 
 def handling_panel(scope: Scope) -> list[tuple]:
