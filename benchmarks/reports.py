@@ -97,7 +97,7 @@ def fill(app, opinions: int, seed: int = 11) -> list[int]:
                                "deleted": False, "first_received_at": now, "updated_at": now})
         conn.execute(insert(OfficeForum), forums)
         rows = []
-        for n in range(opinions):
+        for _n in range(opinions):
             village = villages[rng.randrange(len(villages))]
             received = start + timedelta(days=rng.randrange(360))
             due = received + timedelta(days=rng.choice((15, 30, 45)))
@@ -163,14 +163,16 @@ def run(app, codes: list[int], repeat: int) -> None:
         with app.test_request_context():
             scope = figures.Scope(reader, reader.commune_code, period, today)
             for name, panel in figures.PANELS.items():
-                print(line(name, timed(lambda panel=panel: panel(scope), repeat)))
+                print(line(name, timed(lambda panel=panel, scope=scope: panel(scope), repeat)))
                 db.session.rollback()
             print(line("whole report", timed(
-                lambda: figures.compute(reader, period, None, today), max(3, repeat // 4))))
+                lambda reader=reader: figures.compute(reader, period, None, today),
+                max(3, repeat // 4))))
             made = figures.compute(reader, period, None, today, personal=True)
             for kind, build in (("xlsx", exports.build_xlsx), ("docx", exports.build_docx),
                                 ("csv", exports.build_csv)):
-                print(line(f"build {kind}", timed(lambda build=build: build(made), 3)))
+                print(line(f"build {kind}", timed(lambda build=build, made=made: build(made),
+                                                   3)))
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from field_app import create_app
 from field_app.central.accounts.models import Account
-from field_app.central.reports import figures, periods
+from field_app.central.reports import exports, figures, periods
 from field_app.central.reports.exports import cell_text
 from field_app.central.reports.tables import report_tables
 from field_app.cli import upgrade_database
@@ -351,3 +351,18 @@ def test_a_drill_down_finds_the_records_behind_its_number(sqlite_world):
         assert f'name="handling" value="{handling}"' in page
     page = client.get(f"/central/inbox?source_org=womens_union&{base}").get_data(as_text=True)
     assert str(made["opinions"]["on_time"]) in page and str(made["opinions"]["late"]) not in page
+
+
+def test_a_citizens_text_is_never_a_formula_in_the_files(sqlite_world):
+    app, made = sqlite_world
+    with app.test_request_context():
+        who = db.session.execute(select(Account).where(Account.username == "canbo")
+                                 ).scalar_one()
+        report = figures.compute(who, periods.parse_code("2026-Q1"), None, Q1_TODAY)
+        report.data["late_list"][0]["content"] = '=HYPERLINK("http://x.example","bấm")'
+        book = load_workbook(io.BytesIO(exports.build_xlsx(report)))
+        text = exports.build_csv(report).decode("utf-8-sig")
+    sheet = book["Ý kiến trễ hạn và quá hạn"]
+    cell = sheet.cell(3, 7)
+    assert cell.value == '=HYPERLINK("http://x.example","bấm")' and cell.data_type == "s"
+    assert "'=HYPERLINK" in text

@@ -76,6 +76,14 @@ def _cell(value):
     return value
 
 
+def _append(sheet, values) -> None:
+    """Append a row; a text starting with "=" (a citizen's words) stays text, never a formula."""
+    sheet.append([_cell(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith("="):
+            cell.data_type = "s"
+
+
 def build_xlsx(figures: Figures) -> bytes:
     """Return the report as an XLSX workbook: a cover sheet, then one sheet a table."""
     book = Workbook()
@@ -109,10 +117,10 @@ def build_xlsx(figures: Figures) -> bytes:
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             cell.border = Border(bottom=thin)
         for row in table.rows:
-            sheet.append([_cell(value) for value in row])
+            _append(sheet, row)
         last = sheet.max_row
         if table.total is not None:
-            sheet.append([_cell(value) for value in table.total])
+            _append(sheet, table.total)
             for cell in sheet[sheet.max_row]:
                 cell.font = bold
                 cell.border = Border(top=thin)
