@@ -78,6 +78,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .areas.views import bp as areas_bp
     from .attachments.views import bp as attachments_bp
     from .errors import register_error_handlers
+    from .figures.views import bp as figures_bp
     from .forums.views import bp as forums_bp
     from .opinions.views import bp as opinions_bp
     from .pwa.lan import bp as lan_bp
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(forums_bp)
     app.register_blueprint(opinions_bp)
     app.register_blueprint(attachments_bp)
+    app.register_blueprint(figures_bp)
     app.register_blueprint(pwa_bp)
     app.register_blueprint(lan_bp)
     app.context_processor(pin_banner)

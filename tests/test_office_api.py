@@ -141,11 +141,14 @@ def test_document_is_valid_openapi_with_bearer_security(office):
                           "/central/api/v1/cases/{case_id}/split",
                           "/central/api/v1/cases/{case_id}/assign",
                           "/central/api/v1/cases/{case_id}/status",
-                          "/central/api/v1/cases/{case_id}/answer"}
+                          "/central/api/v1/cases/{case_id}/answer",
+                          "/central/api/v1/reports", "/central/api/v1/reports.xlsx",
+                          "/central/api/v1/reports.docx", "/central/api/v1/reports.csv"}
     listing = paths["/central/api/v1/opinions"]["get"]
     assert {parameter["name"] for parameter in listing["parameters"]} == {
         "commune", "village", "forum", "kind", "category", "channel", "level", "status", "unit",
-        "device", "date_from", "date_to", "q", "new", "sort", "page", "per_page"}
+        "device", "date_from", "date_to", "q", "new", "sort", "page", "per_page", "source_org",
+        "handling"}
     assert {"401", "403", "422"} <= set(listing["responses"])
     assert listing["security"] == [{"bearer": []}]
     assert paths["/central/api/openapi.json"]["get"]["security"] == []

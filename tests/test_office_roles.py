@@ -48,13 +48,15 @@ LONG_AGO = datetime(2026, 1, 1, 8, 0)  # every account's last look at its inbox
 # the permission map) so that a change of the map is a change of this table too.
 ALLOWED = {
     "admin": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
-              "catalogue.manage", "accounts.manage", "cases.manage", "cases.work"},
+              "catalogue.manage", "accounts.manage", "cases.manage", "cases.work",
+              "reports.view"},
     "officer": {"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                "devices.manage", "catalogue.manage", "cases.manage", "cases.work"},
+                "devices.manage", "catalogue.manage", "cases.manage", "cases.work",
+                "reports.view"},
     "mttq": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
-             "cases.manage", "cases.work"},
-    "handler": {"inbox.view", "personal.view", "opinion.edit", "cases.work"},
-    "viewer": {"inbox.view", "devices.view"},
+             "cases.manage", "cases.work", "reports.view"},
+    "handler": {"inbox.view", "personal.view", "opinion.edit", "cases.work", "reports.view"},
+    "viewer": {"inbox.view", "devices.view", "reports.view"},
 }
 # The accounts the table acts as: every role in commune A, and a server-wide admin.
 ACTORS = ("admin", "officer", "mttq", "handler", "viewer", "province_admin")
@@ -455,6 +457,10 @@ def forum_page_shows(body: str, world: World, where: str) -> bool:
         (MARKERS["other_unit"] in body) == (world.actor != "handler"))
 
 
+def report_shows(body: str, world: World, where: str) -> bool:
+    return f"VIL{key_of(where)}1" in body
+
+
 def attachment_shows(body: str, world: World, where: str) -> bool:
     return body == attachment_content(where).decode()
 
@@ -715,12 +721,34 @@ ROUTES: dict[tuple[str, str], Route] = {
         changed=lambda w, x: case_value(w, x, "answer_text") == "Đã sửa"),
     ("central_api.openapi", "GET"): Route(None, "public", lambda w, x: (
         "GET", "/central/api/openapi.json", {}), api=True),
+    # Reports of 2026 (the world's forum and opinions are of 20 November 2026); the villages
+    # without a forum ("VILA1"…) are listed in their commune's report only.
+    ("central.reports", "GET"): Route("reports.view", "list", lambda w, x: (
+        "GET", f"/central/reports?period=2026-Y&commune={commune_of(x)}", {}),
+        shows=report_shows, refuses_other_commune=True),
+    ("central.report_file", "GET"): Route("reports.view", "read", lambda w, x: (
+        "GET", f"/central/reports/file.xlsx?period=2026-Y&commune={commune_of(x)}", {})),
+    ("central_api.report_json", "GET"): Route("reports.view", "list", lambda w, x: (
+        "GET", f"/central/api/v1/reports?period=2026-Y&commune={commune_of(x)}", {}),
+        shows=report_shows, refuses_other_commune=True, api=True),
+    ("central_api.report_xlsx", "GET"): Route("reports.view", "read", lambda w, x: (
+        "GET", f"/central/api/v1/reports.xlsx?period=2026-Y&commune={commune_of(x)}", {}),
+        api=True),
+    ("central_api.report_docx", "GET"): Route("reports.view", "read", lambda w, x: (
+        "GET", f"/central/api/v1/reports.docx?period=2026-Y&commune={commune_of(x)}", {}),
+        api=True),
+    ("central_api.report_csv", "GET"): Route("reports.view", "read", lambda w, x: (
+        "GET", f"/central/api/v1/reports.csv?period=2026-Y&commune={commune_of(x)}", {}),
+        shows=report_shows, api=True),
+    # Công khai: no login, any commune's page (no personal data: tests/test_reports.py).
+    ("public.public_results", "GET"): Route(None, "public", lambda w, x: (
+        "GET", f"/public/{commune_of(x)}?period=2026-Y", {})),
 }
 
 
 def office_routes(app) -> set[tuple[str, str]]:
     return {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-            if rule.endpoint.split(".")[0] in ("central", "central_api")
+            if rule.endpoint.split(".")[0] in ("central", "central_api", "public")
             for method in rule.methods - {"HEAD", "OPTIONS"}}
 
 
@@ -746,7 +774,7 @@ def test_route_holds_its_role_and_scope(world, key, actor, where):
     client, headers = client_as(app, w, actor, route.api)
     method, path, kwargs = route.call(w, where)
     answer = client.open(path, method=method, headers=headers, **kwargs)
-    body = answer.get_data(as_text=True)
+    body = answer.get_data().decode("utf-8", "replace")  # a report may be an XLSX
     answer.close()  # a file is sent from an open stream
     status = answer.status_code
     if route.kind == "public":

@@ -40,6 +40,8 @@ def install(app: Flask) -> None:
     from .devices import views as _devices  # noqa: F401
     from .inbox import views as _inbox  # noqa: F401
     from .inbox.projection import project
+    from .reports import views as _reports  # noqa: F401
+    from .reports.views import public
 
     # Every batch a push or a USB bundle stores updates the office's tables in its
     # own transaction.
@@ -57,6 +59,8 @@ def install(app: Flask) -> None:
     csrf.exempt(sync_bp)  # signed by the device's key, never sent by a browser form
     app.register_blueprint(bp)
     app.register_blueprint(api)
+    # Công khai: the public results page, outside the office's login (no personal data).
+    app.register_blueprint(public)
     csrf.exempt(api)  # a bearer token, never a browser's cookie
 
     @app.template_global("can")
@@ -77,7 +81,7 @@ def install(app: Flask) -> None:
     @app.before_request
     def office_only():
         """Send field pages to the office dashboard: the central records nothing itself."""
-        if request.blueprint in ("central", "central_api", "sync", "pwa") or request.endpoint in (
-                None, "static", "sync_openapi"):
+        if request.blueprint in ("central", "central_api", "sync", "pwa", "public") \
+                or request.endpoint in (None, "static", "sync_openapi"):
             return None
         return redirect(url_for("central.index"))

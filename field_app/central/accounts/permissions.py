@@ -24,6 +24,7 @@ ACTIONS = {
     "accounts.manage": _l("Quản lý tài khoản"),
     "cases.manage": _l("Gộp, tách vụ việc; giao đơn vị xử lý, gia hạn"),
     "cases.work": _l("Xử lý vụ việc: chuyển trạng thái, trả lời, giải trình trễ hạn"),
+    "reports.view": _l("Xem báo cáo, tải tệp báo cáo"),
 }
 
 ROLE_LABELS = {
@@ -38,13 +39,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS),
     "officer": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
                           "devices.manage", "catalogue.manage", "cases.manage",
-                          "cases.work"}),
+                          "cases.work", "reports.view"}),
     "mttq": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                       "devices.manage", "cases.manage", "cases.work"}),
-    # Sees and works only its unit's cases (scoped() below).
-    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit", "cases.work"}),
+                       "devices.manage", "cases.manage", "cases.work", "reports.view"}),
+    # Sees and works only its unit's cases (scoped() below); its reports count them only.
+    "handler": frozenset({"inbox.view", "personal.view", "opinion.edit", "cases.work",
+                          "reports.view"}),
     # Read-only, and no personal data.
-    "viewer": frozenset({"inbox.view", "devices.view"}),
+    "viewer": frozenset({"inbox.view", "devices.view", "reports.view"}),
 }
 ROLES = tuple(PERMISSIONS)
 

@@ -65,6 +65,8 @@ class Filters:
     channel: str | None = None
     level: str | None = None
     status: str | None = None
+    source_org: str | None = None
+    handling: str | None = None
     unit: int | None = None
     device: str | None = None
     date_from: date | None = None
@@ -113,6 +115,7 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
                  "kind": OfficeOpinion.kind, "category": OfficeOpinion.category_code,
                  "channel": OfficeOpinion.channel, "level": OfficeOpinion.level,
                  "status": OfficeOpinion.status, "unit": OfficeOpinion.unit_id,
+                 "source_org": OfficeOpinion.source_org,
                  "device": OfficeOpinion.device_id}
     for name, column in column_of.items():
         value = getattr(filters, name)
@@ -124,6 +127,13 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         merged = db.session.execute(select(OfficeVillage.id).where(
             OfficeVillage.merged_into == filters.village)).scalars().all()
         query = query.where(OfficeOpinion.village_id.in_([filters.village, *merged]))
+    if filters.handling is not None:
+        # The report's rule, as of the report's end (date_to) or today if sooner: a
+        # drill-down from a report finds the very records its number counted.
+        from ..reports.figures import handling_bucket, needs_handling
+
+        as_of = min(date.today(), filters.date_to or date.today())
+        query = query.where(needs_handling(), handling_bucket(as_of) == filters.handling)
     if filters.date_from is not None:
         query = query.where(OfficeOpinion.received_on >= filters.date_from)
     if filters.date_to is not None:

@@ -125,6 +125,8 @@ class OfficeOpinion(db.Model):
         Index("ix_office_opinion_village", "village_id", "first_received_at", "id", "deleted"),
         Index("ix_office_opinion_unit", "unit_id", "due_on"),
         Index("ix_office_opinion_received", "first_received_at", "id", "deleted"),
+        # The reports read a commune's period by received_on (migration o009).
+        Index("ix_office_opinion_commune_day", "commune_code", "received_on"),
     )
 
     @property

@@ -14,6 +14,7 @@ from sync.records import (
     CHANNELS,
     LEVELS,
     OPINION_KINDS,
+    SOURCE_ORGS,
     TEXT_PATTERN,
     WORKFLOW_STATUSES,
     NoControl,
@@ -22,6 +23,8 @@ from sync.records import (
 from ...api.schemas import MAX_PAGE, OneOf, Range, UtcDateTime
 from .models import OfficeOpinion
 
+# The report's handling states (reports/figures.py HANDLING), a drill-down filter.
+HANDLING = ("on_time", "late", "overdue", "open")
 SORTS = ("newest", "oldest", "received_on", "due")
 MAX_PER_PAGE = 200
 # Bounded: the database's integer column (a bigger number was a 500 on PostgreSQL).
@@ -47,6 +50,12 @@ class InboxQuerySchema(Schema):
     channel = fields.String(validate=OneOf(CHANNELS))
     level = fields.String(validate=OneOf(LEVELS))
     status = fields.String(validate=OneOf(WORKFLOW_STATUSES))
+    source_org = fields.String(validate=OneOf(SOURCE_ORGS), metadata={
+        "description": "Tổ chức chuyển ý kiến (MTTQ và các đoàn thể)."})
+    handling = fields.String(validate=OneOf(HANDLING), metadata={
+        "description": "Tình trạng giải quyết (như báo cáo): on_time đúng hạn, late trễ hạn, "
+                       "overdue quá hạn chưa trả lời, open đang trong hạn; tính đến date_to "
+                       "(hoặc hôm nay nếu sớm hơn)."})
     unit = fields.Integer(validate=Range(min=1, max=MAX_INTEGER), metadata={
         "description": "Đơn vị xử lý."})
     device = _text(32, "Mã máy đã gửi ý kiến.")

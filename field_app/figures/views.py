@@ -1,0 +1,22 @@
+"""The laptop's figures page: its villages' forums, opinions, answers and satisfaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+
+from ..central.reports import periods
+from ..central.reports.figures import HANDLING_LABELS, SATISFACTION_LABELS
+from .logic import laptop_figures
+
+bp = Blueprint("figures", __name__)
+
+
+@bp.get("/figures")
+def index():
+    period = periods.from_args(request.args, date.today())
+    return render_template("figures/index.html", f=laptop_figures(period, date.today()),
+                           choices=periods.choices(date.today()),
+                           handling_labels=HANDLING_LABELS,
+                           satisfaction_labels=SATISFACTION_LABELS)

@@ -1,0 +1,368 @@
+"""The report's figures against a hand-counted commune (tests/reports_support.py), on
+SQLite and PostgreSQL; the same numbers in the dashboard, the API, the XLSX, the CSV and
+the DOCX; personal data only where the role may see it; role and commune scope."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import zipfile
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from field_app import create_app
+from field_app.central.accounts.models import Account
+from field_app.central.reports import exports, figures, periods
+from field_app.central.reports.exports import cell_text
+from field_app.central.reports.tables import report_tables
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+
+from .office_support import CHIENG_LAO, MUONG_LA, account, login
+from .reports_support import (
+    DENOUNCER,
+    DENOUNCER_PHONE,
+    EXPECTED,
+    Q1_TODAY,
+    SPEAKER,
+    SPEAKER_PHONE,
+    build,
+)
+from .sync_support import drop_pg_database, make_pg_database
+
+
+def _office(tmp_path, database=None):
+    config = {"ROLE": "central", "DATA_DIR": tmp_path / "office", "TESTING": True,
+              "WTF_CSRF_ENABLED": False}
+    if database:
+        config["SQLALCHEMY_DATABASE_URI"] = database
+    app = create_app(config)
+    upgrade_database(app)
+    return app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request, tmp_path):
+    database = make_pg_database() if request.param == "postgresql" else None
+    app = _office(tmp_path, database)
+    made = build(app)
+    yield app, made
+    with app.app_context():
+        db.engine.dispose()
+    if database:
+        drop_pg_database(database)
+
+
+@pytest.fixture
+def sqlite_world(tmp_path):
+    app = _office(tmp_path)
+    made = build(app)
+    yield app, made
+    with app.app_context():
+        db.engine.dispose()
+
+
+def q1_figures(app, username="canbo", commune=None, personal=False) -> dict:
+    with app.test_request_context():
+        who = db.session.execute(select(Account).where(Account.username == username)
+                                 ).scalar_one()
+        return figures.compute(who, periods.parse_code("2026-Q1"), commune, Q1_TODAY,
+                               personal).as_json()
+
+
+def by_key(rows, name="key") -> dict:
+    return {row[name]: row["count"] for row in rows if row["count"]}
+
+
+def test_every_figure_matches_the_hand_count(world):
+    app, made = world
+    got = q1_figures(app)
+    want = EXPECTED
+    assert got["period"]["start"] == "2025-12-10" and got["period"]["end"] == "2026-03-09"
+    assert got["period"]["due"] == "2026-03-10" and got["period"]["days_left"] == -10
+    assert got["forums"]["total"] == want["forums"]["total"]
+    kinds = by_key(got["forums"]["by_kind"])
+    assert kinds == {"listening": 1, "chairman_dialogue": 1}
+    assert got["forums"]["attendance"] == want["forums"]["attendance"]
+    coverage = got["coverage"]
+    for name in ("villages", "held", "percent", "met", "dialogues", "dialogues_target"):
+        assert coverage[name] == want["coverage"][name], name
+    assert sorted(row["name"] for row in coverage["missing"]) == want["coverage"]["missing"]
+    opinions = got["opinions"]
+    assert opinions["total"] == want["opinions"]["total"]
+    assert opinions["answered_on_spot"] == want["opinions"]["answered_on_spot"]
+    for name in ("by_kind", "by_category", "by_channel", "by_level", "by_status"):
+        assert by_key(opinions[name]) == want["opinions"][name], name
+    assert by_key(opinions["by_source_org"]) == want["opinions"]["by_source_org"]
+    assert by_key(opinions["by_village"], "label") == want["opinions"]["by_village"]
+    handling = got["handling"]
+    for name in ("on_time", "late", "overdue", "open", "total", "on_time_percent"):
+        assert handling[name] == want["handling"][name], name
+    units = {row["label"] if row["key"] is not None else None:
+             (row["on_time"], row["late"], row["overdue"], row["open"])
+             for row in handling["by_unit"]}
+    assert units == want["handling"]["by_unit"]
+    assert handling["late_cases"] == want["handling"]["late_cases"]
+    satisfaction = {row["key"]: (row["satisfied"], row["unsatisfied"], row["unknown"],
+                                 row["percent"], row["met"]) for row in got["satisfaction"]}
+    assert satisfaction == want["satisfaction"]
+    assert got["communes"] == []  # a commune account: its own commune only
+    assert "CHIENGLAO" not in str(got)
+
+
+def test_a_province_account_sees_communes_side_by_side_ranked(world):
+    app, made = world
+    account(app, "tinh", "admin", commune_code=None)
+    got = q1_figures(app, "tinh")
+    ranked = {row["commune"]: row for row in got["communes"]}
+    assert set(ranked) == {MUONG_LA, CHIENG_LAO}
+    # Chiềng Lao: 1 village, its listening forum held (100 %) ranks first.
+    assert ranked[CHIENG_LAO]["rank"] == 1 and ranked[CHIENG_LAO]["coverage_percent"] == 100.0
+    assert ranked[MUONG_LA]["rank"] == 2 and ranked[MUONG_LA]["coverage_percent"] == 25.0
+    assert ranked[MUONG_LA]["opinions"] == 7 and ranked[CHIENG_LAO]["opinions"] == 1
+    assert ranked[MUONG_LA]["overdue"] == 2
+    assert got["opinions"]["total"] == 8
+    assert {row["key"]: row["count"] for row in got["opinions"]["by_commune"]} == {
+        str(MUONG_LA): 7, str(CHIENG_LAO): 1}
+    # Naming one commune gives that commune's report, as its own account sees it.
+    one = q1_figures(app, "tinh", commune=MUONG_LA)
+    assert one["opinions"] == q1_figures(app)["opinions"]
+    assert one["handling"] == q1_figures(app)["handling"]
+
+
+# --- the same numbers everywhere ------------------------------------------------------------
+
+
+class Cells(HTMLParser):
+    """Collect the text of every table cell of the dashboard, by its section's id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.section: str | None = None
+        self.cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and (attrs.get("id") or "").startswith("t-"):
+            self.section = attrs["id"][2:]
+            self.tables[self.section] = []
+        elif tag == "tr" and self.section:
+            self.tables[self.section].append([])
+        elif tag in ("td", "th") and self.section:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None and self.section:
+            self.tables[self.section][-1].append("".join(self.cell).strip())
+            self.cell = None
+        elif tag == "section":
+            self.section = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def files(app, username: str, period: str = "2026-Q1") -> dict[str, bytes]:
+    client = login(app, username)
+    got = {kind: client.get(f"/central/reports/file.{kind}?period={period}")
+           for kind in ("xlsx", "docx", "csv")}
+    for kind, answer in got.items():
+        assert answer.status_code == 200, (kind, answer.get_data()[:300])
+    got = {kind: answer.get_data() for kind, answer in got.items()}
+    got["html"] = client.get(f"/central/reports?period={period}").get_data()
+    return got
+
+
+def unzipped(data: bytes) -> str:
+    """Return every XML part of an XLSX or DOCX as one text (to search its bytes)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        # Every part, binary ones too; openpyxl writes "ế" as "&#7871;": unescape.
+        return "".join(html.unescape(archive.read(name).decode("utf-8", "replace"))
+                       for name in archive.namelist())
+
+
+def test_exports_read_back_with_the_dashboards_numbers(sqlite_world):
+    app, made = sqlite_world
+    got = files(app, "canbo")
+    with app.test_request_context():
+        who = db.session.execute(select(Account).where(Account.username == "canbo")
+                                 ).scalar_one()
+        q1 = periods.parse_code("2026-Q1")
+        # The files of an officer carry names in the late list; the dashboard never does.
+        tables = report_tables(figures.compute(who, q1, None, date.today(), True))
+        shown = report_tables(figures.compute(who, q1, None, date.today()))
+    assert [table.key for table in tables][:3] == ["targets", "forums", "attendance"]
+
+    book = load_workbook(io.BytesIO(got["xlsx"]))
+    assert book.sheetnames[0] == "Báo cáo"
+    assert len(book.sheetnames) == len(tables) + 1
+    dashboard = Cells()
+    dashboard.feed(got["html"].decode())
+    doc = Document(io.BytesIO(got["docx"]))
+    docx_tables = doc.tables[1:-1]  # the header, then one a report table, then the signature
+    assert len(docx_tables) == len(tables)
+    csv_rows = list(csv.reader(io.StringIO(got["csv"].decode("utf-8-sig"))))
+    for index, table in enumerate(tables):
+        sheet = book[book.sheetnames[index + 1]]
+        assert sheet["A1"].value == table.title
+        assert [cell.value for cell in sheet[2]][:len(table.headers)] == table.headers
+        assert sheet.freeze_panes == "A3"
+        body = [[cell.value for cell in row][:len(table.headers)]
+                for row in sheet.iter_rows(min_row=3, max_row=2 + len(table.rows))]
+        assert body == [[None if value == "" else value for value in row]
+                        for row in table.rows], table.key
+        if table.total is not None:
+            total = [cell.value for cell in sheet[3 + len(table.rows)]][:len(table.headers)]
+            assert total == [None if v == "" else v for v in table.total], table.key
+        if table.chart and table.rows:
+            assert sheet._charts, table.key  # a native Excel chart beside the table
+        printed = [[cell_text(value, kind) for value, kind in zip(row, table.formats,
+                                                                   strict=True)]
+                   for row in table.rows]
+        word = [[cell.text for cell in row.cells] for row in docx_tables[index].rows]
+        assert word[0] == table.headers
+        assert word[1:1 + len(printed)] == (printed or word[1:2]), table.key
+        html = dashboard.tables[table.key]
+        assert html[0] == shown[index].headers
+        if table.rows:
+            assert html[1:1 + len(printed)] == [
+                [cell_text(value, kind) for value, kind in zip(row, shown[index].formats,
+                                                               strict=True)]
+                for row in shown[index].rows], table.key
+        start = csv_rows.index([table.title])
+        assert csv_rows[start + 1] == table.headers
+        assert len(csv_rows[start + 2:start + 2 + len(table.rows)]) == len(table.rows)
+    # The hand count, as the files print it.
+    units = book["Giải quyết theo đơn vị"]
+    assert [cell.value for cell in units[units.max_row]][:7] == [
+        "Tổng cộng", 2, 1, 2, 1, 6, 40.0]
+    assert units["B3"].number_format == "#,##0" and units["G3"].number_format == "0.0"
+    missing = book[book.sheetnames[1 + [t.key for t in tables].index("coverage")]]
+    assert {missing.cell(row, 1).value for row in range(3, 6)} == {
+        "Bản Co Mạ", "Bản Hua Păng", "Bản Phiêng Ban"}
+    sat = {row[0]: row[5] for row in dashboard.tables["satisfaction"][1:]}
+    assert list(sat.values()) == ["66,7", "100,0", "50,0"]
+
+
+def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):
+    app, made = sqlite_world
+    doc = Document(io.BytesIO(files(app, "canbo")["docx"]))
+    header = [[cell.text for cell in row.cells] for row in doc.tables[0].rows]
+    assert header[0][0].splitlines() == ["UBND TỈNH SƠN LA", "UBND XÃ MƯỜNG LA"]
+    assert header[0][1].splitlines() == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                         "Độc lập - Tự do - Hạnh phúc"]
+    assert header[1][0] == "Số: …… /BC-UBND"
+    today = date.today()
+    assert header[1][1].startswith("Mường La, ngày ") and header[1][1].endswith(
+        f"năm {today.year}")
+    texts = [p.text for p in doc.paragraphs]
+    assert "BÁO CÁO" in texts
+    assert any("Quý I/2026" in text for text in texts)
+    assert "(Số liệu từ ngày 10/12/2025 đến hết ngày 09/03/2026)" in texts
+    signature = doc.tables[-1].rows[0].cells
+    assert "Nơi nhận:" in signature[0].text and "TM. ỦY BAN NHÂN DÂN" in signature[1].text
+    section = doc.sections[0]
+    assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+
+
+@pytest.mark.parametrize(("username", "role", "names_shown"), [
+    ("xem", "viewer", False), ("canbo", "officer", True)])
+def test_personal_data_only_in_files_for_roles_that_may_see_it(sqlite_world, username, role,
+                                                                names_shown):
+    app, made = sqlite_world
+    if username != "canbo":
+        account(app, username, role)
+    got = files(app, username)
+    texts = {"xlsx": unzipped(got["xlsx"]), "docx": unzipped(got["docx"]),
+             "csv": got["csv"].decode("utf-8-sig"), "html": got["html"].decode()}
+    for kind, text in texts.items():
+        # A denouncer's identity: never, for any role, anywhere.
+        assert DENOUNCER not in text and DENOUNCER_PHONE not in text, kind
+        if kind != "html":
+            assert (SPEAKER in text) == names_shown, kind
+            assert (SPEAKER_PHONE in text) == names_shown, kind
+        else:
+            assert SPEAKER not in text and SPEAKER_PHONE not in text
+    # The late list still names the late petition for everyone.
+    assert "Kiến nghị cấp sổ đỏ" in texts["xlsx"]
+
+
+def test_the_public_page_publishes_answers_without_personal_data(sqlite_world):
+    app, made = sqlite_world
+    client = app.test_client()  # no login
+    answer = client.get("/public/3808?period=2026-Q1")
+    assert answer.status_code == 200
+    page = answer.get_data()
+    for secret in (SPEAKER, SPEAKER_PHONE, DENOUNCER, DENOUNCER_PHONE):
+        assert secret.encode() not in page
+    text = page.decode()
+    assert "Tố cáo cán bộ" not in text and "Khiếu nại về bồi thường" not in text
+    # Answered in the period: the on-time petition, the late one (its name scrubbed from
+    # the answer), the first day's question and the one answered at the forum.
+    for said in ("Đề nghị đo đạc lại", "Đã đo đạc lại, trả kết quả", "Kiến nghị cấp sổ đỏ",
+                 "Ông … đã được hướng dẫn hồ sơ", "Hỏi thủ tục đăng ký khai sinh",
+                 "Xã sẽ cho sửa trong tháng"):
+        assert said in text, said
+    assert "CHIENGLAO" not in text  # another commune's
+    assert "Ý kiến sau kỳ Q1" not in text  # another period's
+    assert client.get("/public/99999999").status_code == 404
+    assert client.get("/public/3808?period=2026-Q5").status_code == 400
+
+
+def test_a_handler_counts_its_units_cases_only(sqlite_world):
+    app, made = sqlite_world
+    account(app, "diachinh", "handler", unit_id=made["units"]["u1"])
+    got = q1_figures(app, "diachinh")
+    assert got["handling"]["total"] == 2 and got["handling"]["on_time"] == 1
+    assert got["opinions"]["total"] == 2
+    assert got["handling"]["late_cases"]["total"] == 1
+    # Villages and forums are the commune's: the same for every role.
+    assert got["coverage"]["held"] == 1 and got["forums"]["total"] == 2
+
+
+def test_a_commune_account_cannot_ask_for_another_commune(sqlite_world):
+    app, made = sqlite_world
+    client = login(app, "canbo")
+    assert client.get(f"/central/reports?period=2026-Q1&commune={CHIENG_LAO}"
+                      ).status_code == 403
+    assert client.get(f"/central/reports/file.xlsx?commune={CHIENG_LAO}").status_code == 403
+    assert client.get("/central/reports?commune=abc").status_code == 422
+
+
+def test_a_drill_down_finds_the_records_behind_its_number(sqlite_world):
+    app, made = sqlite_world
+    client = login(app, "canbo")
+    base = "date_from=2025-12-10&date_to=2026-03-09"
+    for handling, expected in (("overdue", {"overdue", "denunciation"}), ("late", {"late"}),
+                               ("on_time", {"on_time", "first_day"}), ("open", {"open"})):
+        page = client.get(f"/central/inbox?handling={handling}&{base}").get_data(as_text=True)
+        shown = {key for key, record in made["opinions"].items() if str(record) in page}
+        assert shown == expected, handling
+        # The page says it is filtered, and keeps the filter when its form is sent again.
+        assert f'name="handling" value="{handling}"' in page
+    page = client.get(f"/central/inbox?source_org=womens_union&{base}").get_data(as_text=True)
+    assert str(made["opinions"]["on_time"]) in page and str(made["opinions"]["late"]) not in page
+
+
+def test_a_citizens_text_is_never_a_formula_in_the_files(sqlite_world):
+    app, made = sqlite_world
+    with app.test_request_context():
+        who = db.session.execute(select(Account).where(Account.username == "canbo")
+                                 ).scalar_one()
+        report = figures.compute(who, periods.parse_code("2026-Q1"), None, Q1_TODAY)
+        report.data["late_list"][0]["content"] = '=HYPERLINK("http://x.example","bấm")'
+        book = load_workbook(io.BytesIO(exports.build_xlsx(report)))
+        text = exports.build_csv(report).decode("utf-8-sig")
+    sheet = book["Ý kiến trễ hạn và quá hạn"]
+    cell = sheet.cell(3, 7)
+    assert cell.value == '=HYPERLINK("http://x.example","bấm")' and cell.data_type == "s"
+    assert "'=HYPERLINK" in text
