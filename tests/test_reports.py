@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import html
-import re
 import io
+import re
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
