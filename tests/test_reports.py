@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import re
 import zipfile
 from datetime import date
 from html.parser import HTMLParser
@@ -366,3 +367,17 @@ def test_a_citizens_text_is_never_a_formula_in_the_files(sqlite_world):
     cell = sheet.cell(3, 7)
     assert cell.value == '=HYPERLINK("http://x.example","bấm")' and cell.data_type == "s"
     assert "'=HYPERLINK" in text
+
+
+def test_each_handling_cell_links_to_its_own_records(sqlite_world):
+    app, made = sqlite_world
+    client = login(app, "canbo")
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    section = page[page.index('id="t-handling_unit"'):page.index('id="t-handling_commune"')]
+    links = set(re.findall(r'href="([^"]+)"', section))
+    u1 = made["units"]["u1"]
+    late = next(link for link in links if "handling=late" in link)
+    assert f"unit={u1}" in late
+    inbox = client.get(late.replace("&amp;", "&")).get_data(as_text=True)
+    assert str(made["opinions"]["late"]) in inbox
+    assert str(made["opinions"]["on_time"]) not in inbox  # the same unit, on time

@@ -39,6 +39,8 @@ class Table:
     # Forums and villages drill down to the forum list, not the inbox.
     link_to: str = "inbox"
     label_column: int = 0
+    # Filters one column adds to its row's (a handling table's "late" column: handling=late).
+    column_filters: dict[int, dict] = field(default_factory=dict)
 
 
 def _day(iso: str) -> str:
@@ -60,7 +62,7 @@ def _count_table(key: str, title: str, head: str, rows: list[dict], link: str | 
                    round(100 * row["count"] / total, 1) if total else None] for row in shown],
                  ["text", "int", "percent"], [_("Tổng cộng"), total, 100.0 if total else None],
                  chart, (1,), [({link: row["key"]} if link and row["key"] is not None
-                                else ({} if link else None)) for row in shown])
+                                else None) for row in shown])
 
 
 def report_tables(figures: Figures) -> list[Table]:
@@ -149,12 +151,14 @@ def report_tables(figures: Figures) -> list[Table]:
         [[row["label"]] + [row[b] for b in HANDLING] + [row["total"], row["on_time_percent"]]
          for row in handling["by_unit"]], fmt, total_row, "stacked", (1, 2, 3, 4),
         [({"unit": row["key"]} if row["key"] is not None else None)
-         for row in handling["by_unit"]]))
+         for row in handling["by_unit"]],
+        column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)}))
     tables.append(Table(
         "handling_commune", _("Giải quyết theo xã"), [_("Xã")] + head[1:],
         [[row["label"]] + [row[b] for b in HANDLING] + [row["total"], row["on_time_percent"]]
          for row in handling["by_commune"]], fmt, total_row, "stacked", (1, 2, 3, 4),
-        [{"commune": row["key"]} for row in handling["by_commune"]]))
+        [{"commune": row["key"]} for row in handling["by_commune"]],
+        column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)}))
     tables.append(Table(
         "late_cases", _("Vụ việc trễ hạn: giải trình và xin lỗi"),
         [_("Trễ hạn"), _("Có giải trình của thủ trưởng đơn vị"), _("Đã xin lỗi người dân"),

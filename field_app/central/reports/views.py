@@ -78,10 +78,12 @@ def reports():
     if made.commune is not None and account.commune_code is None:
         base["commune"] = made.commune
 
-    def link(table, row_index: int) -> str | None:
+    def link(table, row_index: int, column: int | None = None) -> str | None:
+        """Return the records behind a row (or one cell of it), None if nothing to show."""
         filters = table.links[row_index] if row_index < len(table.links) else None
         if filters is None:
             return None
+        filters = {**filters, **table.column_filters.get(column, {})}
         if table.link_to == "forums":
             return url_for("central.forums", **{k: v for k, v in filters.items()
                                                  if k == "village"})
