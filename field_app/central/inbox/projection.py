@@ -32,14 +32,16 @@ OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_
                    "content", "anonymous", "raiser_name", "raiser_gender", "raiser_phone",
                    "on_behalf_households", "answered_on_spot", "spot_answer_by",
                    "spot_answer", "needs_follow_up", "spoken_on", "received_on",
-                   "recorded_at", "deleted", "folded", "raiser_folded", "updated_at")
+                   "recorded_at", "deleted", "folded", "raiser_folded", "updated_at",
+                   "satisfaction", "satisfaction_at", "satisfaction_forum_id",
+                   "satisfaction_by")
 ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_type", "size",
                       "filename", "deleted")
 # Parents first, as ingest places them.
 COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
 NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded",
-               "commune_code"}
+               "commune_code", "satisfaction_forum_id"}
 
 
 def _when(value: Any) -> datetime | None:
@@ -117,7 +119,13 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
            "received_on": _day(data.get("received_on")) or spoken_on
            or (recorded_at.date() if recorded_at else now.date()),
            "recorded_at": recorded_at, "deleted": item.deleted,
-           "first_received_at": now, "updated_at": now, "status": "received"}
+           "first_received_at": now, "updated_at": now, "status": "received",
+           # Recorded at the forum the answer was read out at, or the office's correction
+           # standing over the laptop's older value (ingest resolved it into the data).
+           "satisfaction": data.get("satisfaction"),
+           "satisfaction_at": _when(data.get("satisfaction_at")),
+           "satisfaction_forum_id": _uuid(data.get("satisfaction_forum_id")),
+           "satisfaction_by": data.get("satisfaction_by")}
     row["folded"], row["raiser_folded"] = search_text(row), name_text(row)
     return row
 

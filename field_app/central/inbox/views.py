@@ -209,7 +209,7 @@ def _uuid_or_none(value: str) -> uuid.UUID:
 @bp.post("/opinions/<uuid:record_id>")
 @require("opinion.edit")
 def update_opinion(record_id: uuid.UUID):
-    fields = (*logic.OFFICE_FIELDS, "kind", "category_code", "level")
+    fields = (*logic.OFFICE_FIELDS, "kind", "category_code", "level", "satisfaction")
     values = {name: request.form.get(name) for name in fields if name in request.form}
     try:
         logic.update_opinion(office_account(), record_id, values, request.form.get("reason"))
