@@ -14,8 +14,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm.attributes import flag_modified
 
-from sync.records import SATISFACTIONS
+from sync.records import SATISFACTION_FIELDS, SATISFACTIONS
 
 from ..areas.models import Village
 from ..errors import ValidationFailed
@@ -160,6 +161,10 @@ def record_satisfaction(opinion_id, value: str | None, forum_id=None,
         opinion.satisfaction_at = at if value else None
         opinion.satisfaction_forum_id = forum.id if forum and value else None
         opinion.satisfaction_by = None
+        # One recording, sent whole (all four fields count as changed): the central merges
+        # per field, and a concurrent office recording must never mix with this one.
+        for name in SATISFACTION_FIELDS:
+            flag_modified(opinion, name)
     if value is not None and not _read_out(opinion, db.session.get(AnswerReading, opinion.id)):
         mark_read_out(opinion.id, forum.id if forum else None, at=at)
     db.session.flush()

@@ -374,6 +374,14 @@ def forum_of(opinion: OfficeOpinion) -> OfficeForum | None:
     return db.session.get(OfficeForum, opinion.forum_id) if opinion.forum_id else None
 
 
+def satisfaction_forum(opinion: OfficeOpinion) -> OfficeForum | None:
+    """Return the forum the village recorded the citizen's satisfaction at (its own commune's)."""
+    if opinion.satisfaction_forum_id is None:
+        return None
+    forum = db.session.get(OfficeForum, opinion.satisfaction_forum_id)
+    return forum if forum is not None and forum.commune_code == opinion.commune_code else None
+
+
 # What the office may change on an opinion. Workflow fields are the office's own;
 # `CORRECTABLE` ones correct what the laptop sent (reclassify) and go back to it.
 OFFICE_FIELDS = ("status", "unit_id", "due_on", "answer_text", "answer_by", "answer_date",

@@ -129,6 +129,7 @@ def opinion(record_id: uuid.UUID):
     if forum and forum.village_id and forum.village_id not in names["villages"]:
         names["villages"].update(logic.names_of({forum.village_id}, set())["villages"])
     return render_template("central/opinion.html", item=item, names=names, forum=forum,
+                           satisfaction_forum=logic.satisfaction_forum(item),
                            history=_history(logic.history(item.id), item,
                                             not personal or item.identity_protected),
                            conflicts=logic.conflicts(item.id),
