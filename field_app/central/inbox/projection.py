@@ -188,8 +188,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def project(conn: Connection, stored: store.Stored) -> None:
-    """Write what a batch stored into the office's tables (sync.store.on_stored listener)."""
+def project(conn: Connection, stored: store.Stored,
+            present: dict[str, frozenset[str]] | None = None) -> None:
+    """Write what a batch stored into the office's tables (sync.store.on_stored listener).
+
+    `present`: the columns each table has in the database, when an office migration
+    projects before the later ones added theirs (see `project_everything`).
+    """
     groups: dict[str, list[store.Checked]] = {}
     for item in stored.items:
         groups.setdefault(item.collection, []).append(item)
@@ -197,12 +202,12 @@ def project(conn: Connection, stored: store.Stored) -> None:
     history: list[dict[str, Any]] = []
     villages = [village_row(item, dev_id) for item in groups.get("village", ())]
     _keep_tombstones(conn, OfficeVillage.__table__, villages, VILLAGE_COLUMNS, history,
-                     "village", stored)
+                     "village", stored, present)
     forums = [forum_row(item, dev_id, stored.push_id, now) for item in groups.get("forum", ())]
     forum_days = {row["id"]: row["started_at"].date() if row["started_at"] else None
                   for row in forums if not row["deleted"]}
     forums = _keep_tombstones(conn, OfficeForum.__table__, forums, FORUM_COLUMNS, history,
-                              "forum", stored)
+                              "forum", stored, present)
     opinions_in = groups.get("opinion", ())
     wanted = {_uuid((item.data or {}).get("forum_id")) for item in opinions_in} - {None}
     missing = [key for key in wanted if key not in forum_days]
@@ -214,19 +219,26 @@ def project(conn: Connection, stored: store.Stored) -> None:
     opinions = [opinion_row(item, dev_id, stored.push_id, now, forum_days)
                 for item in opinions_in]
     _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
-                     "opinion", stored)
+                     "opinion", stored, present)
     attachments = [attachment_row(item) for item in groups.get("attachment", ())]
     _keep_tombstones(conn, OfficeAttachment.__table__, attachments, ATTACHMENT_COLUMNS,
-                     history, "attachment", stored)
+                     history, "attachment", stored, present)
     bulk.insert(conn, AuditEntry.__table__, history)
 
 
 def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
                      columns: tuple[str, ...], history: list[dict[str, Any]], collection: str,
-                     stored: store.Stored) -> list[dict[str, Any]]:
+                     stored: store.Stored,
+                     present: dict[str, frozenset[str]] | None = None) -> list[dict[str, Any]]:
     """Upsert rows; a delete only marks the row held (its last words stay readable)."""
     if not rows:
         return rows
+    if present is not None:
+        # Projected by an office migration: only the columns made so far (the later
+        # migrations fill their own).
+        have = present[table.name]
+        rows = [{name: value for name, value in row.items() if name in have} for row in rows]
+        columns = tuple(name for name in columns if name in have)
     before = _previous(conn, table, [row["id"] for row in rows], columns)
     live = [row for row in rows if not row["deleted"]]
     bulk.upsert(conn, table, live, columns)
@@ -250,8 +262,15 @@ def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTI
     """
     from types import SimpleNamespace
 
+    from sqlalchemy import inspect
+
     devices = {row.id: row for row in conn.execute(select(store.device.c.id,
                                                           store.device.c.label))}
+    found = inspect(conn)
+    present = {table: frozenset(column["name"] for column in found.get_columns(table))
+               for table in (OfficeVillage.__tablename__, OfficeForum.__tablename__,
+                             OfficeOpinion.__tablename__, OfficeAttachment.__tablename__)
+               if found.has_table(table)}
     record = store.record
     done = 0
     for collection in (name for name in COLLECTIONS if name in collections):
@@ -263,15 +282,16 @@ def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTI
         for row in conn.execute(query).all():
             batch.append(row)
             if len(batch) == chunk:
-                done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+                done += _project_rows(conn, collection, batch, devices, SimpleNamespace,
+                                      present)
                 batch = []
         if batch:
-            done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+            done += _project_rows(conn, collection, batch, devices, SimpleNamespace, present)
     return done
 
 
 def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: dict,
-                  namespace) -> int:
+                  namespace, present: dict[str, frozenset[str]]) -> int:
     by_device: dict[str, list[store.Checked]] = {}
     for row in rows:
         by_device.setdefault(row.device_id, []).append(store.Checked(
@@ -281,5 +301,5 @@ def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: d
     at = max(row.received_at for row in rows)
     for device_id, items in by_device.items():
         device = devices.get(device_id) or namespace(id=device_id, label=device_id)
-        project(conn, store.Stored(device, items, None, "upgrade", at))
+        project(conn, store.Stored(device, items, None, "upgrade", at), present)
     return len(rows)
