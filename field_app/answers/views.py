@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ..api.views import json_body
 from ..areas.logic import offered_villages
 from ..errors import ValidationFailed
-from ..extensions import db
+from ..extensions import csrf, db
+from ..rules import plain
 from ..forums.forms import ConfirmForm
 from ..opinions.logic import get_opinion
 from . import logic
@@ -84,3 +86,27 @@ def mark(opinion_id):
         flash(_("Đã đánh dấu đã đọc.") if read else _("Đã đưa lại vào danh sách cần đọc."),
               "success")
     return _back(opinion)
+
+
+@bp.post("/api/v1/opinions/<uuid:opinion_id>/satisfaction")
+@csrf.exempt  # JSON only: a cross-site form cannot send application/json.
+def record_json(opinion_id):
+    """Record satisfaction from the list's buttons (static/js/readout.js), queued offline.
+
+    Body: ``{"satisfaction": "satisfied"|"unsatisfied"|"absent"|null, "forum_id": uuid?}``;
+    other keys (the queue's label) are ignored. Sent again as it is, it changes nothing.
+    """
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ValidationFailed(_("Dữ liệu gửi lên phải là một đối tượng JSON."))
+    value = body.get("satisfaction")
+    if value is not None and not isinstance(value, str):
+        message = _("Mức độ hài lòng không hợp lệ: chọn Hài lòng, Không hài lòng hoặc Vắng mặt.")
+        raise ValidationFailed(message, {"satisfaction": message})
+    forum_id = body.get("forum_id")
+    opinion = logic.record_satisfaction(opinion_id, value,
+                                        None if forum_id is None else str(forum_id))
+    db.session.commit()
+    return jsonify({"id": str(opinion.id), "satisfaction": opinion.satisfaction,
+                    "satisfaction_at": plain(opinion.satisfaction_at),
+                    "satisfaction_forum_id": plain(opinion.satisfaction_forum_id)})

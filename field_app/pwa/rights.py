@@ -37,7 +37,7 @@ PHONE_RIGHTS: dict[str, str] = {
     "opinions.quick_add": DRAFT, "opinions.edit": DRAFT, "opinions.delete": DRAFT,
     # Answers read out at a forum, and the citizens' satisfaction recorded there.
     "answers.index": PHONE, "answers.read_out": PHONE, "answers.satisfaction": PHONE,
-    "answers.mark": PHONE,
+    "answers.mark": PHONE, "answers.record_json": PHONE,
     # Attachments.
     "attachments.download": PHONE, "attachments.thumbnail": PHONE,
     # The photo of the signed minutes is taken after finalising: any forum.
