@@ -81,6 +81,11 @@ def stored(data_dir, opinion_id: str) -> tuple:
             "WHERE id = ?", (opinion_id.replace("-", ""),)).fetchone()
 
 
+def said_now(page, opinion_id: str, text: str) -> None:
+    wait_for(page, "([id, text]) => document.querySelector(`#answer-${id} .satisfaction-now`)"
+             ".textContent.includes(text)", [opinion_id, text])
+
+
 def row_of(page, opinion_id: str):
     return page.locator(f"#answer-{opinion_id}")
 
@@ -130,13 +135,11 @@ def test_the_list_prints_on_a4_and_records_satisfaction(answered, page):
     # Satisfaction, at this forum: saved at once, shown, editable.
     first = row_of(page, ids["answered"][0])
     first.get_by_role("button", name="Hài lòng", exact=True).click()
-    wait_for(page, "document.querySelector('#answer-%s .satisfaction-now')"
-             ".textContent.includes('Đã ghi: Hài lòng')" % ids["answered"][0])
+    said_now(page, ids["answered"][0], "Đã ghi: Hài lòng")
     value, forum_id, at = stored(data_dir, ids["answered"][0])
     assert (value, forum_id) == ("satisfied", ids["forum"].replace("-", "")) and at
     first.get_by_role("button", name="Không hài lòng").click()
-    wait_for(page, "document.querySelector('#answer-%s .satisfaction-now')"
-             ".textContent.includes('Đã ghi: Không hài lòng')" % ids["answered"][0])
+    said_now(page, ids["answered"][0], "Đã ghi: Không hài lòng")
     assert stored(data_dir, ids["answered"][0])[0] == "unsatisfied"
     # Reloaded, it is read out: off the list; "all" shows it again with its value.
     page.reload()

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from field_app.answers.models import AnswerReading
-from field_app.cli import main
 from field_app.central.inbox.models import OfficeOpinion
+from field_app.cli import main
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.opinions.models import Opinion

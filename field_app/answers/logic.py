@@ -76,7 +76,7 @@ def answers(village: Village, include_read: bool = False) -> list[Answer]:
 
 
 def unread_counts() -> dict[uuid.UUID, int]:
-    """Return, per village id, how many answers wait to be read out (villages with none left out)."""
+    """Return, per village id, how many answers wait to be read out (none: left out)."""
     rows = db.session.execute(
         select(Opinion.village_id, func.count())
         .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)

@@ -9,9 +9,9 @@ from ..api.views import json_body
 from ..areas.logic import offered_villages
 from ..errors import ValidationFailed
 from ..extensions import csrf, db
-from ..rules import plain
 from ..forums.forms import ConfirmForm
 from ..opinions.logic import get_opinion
+from ..rules import plain
 from . import logic
 
 bp = Blueprint("answers", __name__)
