@@ -147,6 +147,8 @@ def test_satisfaction_recorded_at_the_office_reaches_the_laptop(central, laptop)
     listed = laptop.test_client().get(
         f"/villages/{mine.village_id}/answers?all=1").get_data(as_text=True)
     assert "văn phòng xã ghi (canbo)" in listed
+    shown = laptop.test_client().get(f"/opinions/{mine.id}").get_data(as_text=True)
+    assert "<strong>Không hài lòng</strong>" in shown.split('id="opinion-satisfaction"')[1]
     # A later laptop edit of the opinion's content keeps the office's satisfaction.
     from field_app.opinions import logic as opinions
 

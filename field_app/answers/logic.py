@@ -75,14 +75,28 @@ def answers(village: Village, include_read: bool = False) -> list[Answer]:
     return found if include_read else [item for item in found if not item.read_out]
 
 
+def _unread():
+    return or_(AnswerReading.read_at.is_(None), AnswerReading.read_at < Opinion.central_changed_at)
+
+
+def unread_count(village_id) -> int:
+    """Return how many answers wait to be read out in one village (and those merged into it)."""
+    village = db.session.get(Village, village_id)
+    if village is None:
+        return 0
+    return db.session.execute(
+        select(func.count()).select_from(Opinion)
+        .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)
+        .where(Opinion.village_id.in_(_village_ids(village)), _answered(),
+               Opinion.merged_into.is_(None), _unread())).scalar_one()
+
+
 def unread_counts() -> dict[uuid.UUID, int]:
     """Return, per village id, how many answers wait to be read out (none: left out)."""
     rows = db.session.execute(
         select(Opinion.village_id, func.count())
         .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)
-        .where(_answered(), Opinion.merged_into.is_(None),
-               or_(AnswerReading.read_at.is_(None),
-                   AnswerReading.read_at < Opinion.central_changed_at))
+        .where(_answered(), Opinion.merged_into.is_(None), _unread())
         .group_by(Opinion.village_id)).all()
     counts: dict[uuid.UUID, int] = {}
     kept = dict(db.session.execute(select(Village.id, Village.merged_into)

@@ -20,7 +20,7 @@ bp = Blueprint("answers", __name__)
 @bp.app_context_processor
 def answers_helpers():
     # The forum page links to its village's list with the number still to read out.
-    return {"answers_unread": lambda village_id: logic.unread_counts().get(village_id, 0)}
+    return {"answers_unread": logic.unread_count}
 
 
 @bp.get("/answers")
