@@ -67,8 +67,9 @@ def answers(village: Village, include_read: bool = False) -> list[Answer]:
     rows = db.session.execute(
         select(Opinion, AnswerReading)
         .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)
-        .where(Opinion.village_id.in_(_village_ids(village)), _answered(),
-               Opinion.merged_into.is_(None))
+        # An opinion the office merged into another keeps its answer (the case's answer
+        # fans out to every member): its village hears it too.
+        .where(Opinion.village_id.in_(_village_ids(village)), _answered())
         .order_by(Opinion.answer_date.is_(None), Opinion.answer_date, Opinion.created_at,
                   Opinion.id)).all()
     found = [Answer(opinion, reading) for opinion, reading in rows]
@@ -88,7 +89,7 @@ def unread_count(village_id) -> int:
         select(func.count()).select_from(Opinion)
         .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)
         .where(Opinion.village_id.in_(_village_ids(village)), _answered(),
-               Opinion.merged_into.is_(None), _unread())).scalar_one()
+               _unread())).scalar_one()
 
 
 def unread_counts() -> dict[uuid.UUID, int]:
@@ -96,7 +97,7 @@ def unread_counts() -> dict[uuid.UUID, int]:
     rows = db.session.execute(
         select(Opinion.village_id, func.count())
         .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)
-        .where(_answered(), Opinion.merged_into.is_(None), _unread())
+        .where(_answered(), _unread())
         .group_by(Opinion.village_id)).all()
     counts: dict[uuid.UUID, int] = {}
     kept = dict(db.session.execute(select(Village.id, Village.merged_into)
