@@ -149,6 +149,10 @@ def test_the_list_prints_on_a4_and_records_satisfaction(answered, page):
     assert "Đã ghi: Không hài lòng" in again.inner_text()
     assert again.get_by_role("button", name="Không hài lòng").get_attribute(
         "aria-pressed") == "true"
+    # A phone on the hotspot: the list fits the screen's width.
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1366, "height": 768})
     # "Mark read out" alone, without satisfaction, for the second one.
     page.goto(f"{server.url}/villages/{ids['village']}/answers?forum={ids['forum']}")
     row_of(page, ids["answered"][1]).get_by_role("button", name="Đánh dấu đã đọc").click()
