@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from sync.records import SATISFACTIONS
+
 from ..api.views import json_body
 from ..areas.logic import offered_villages
 from ..errors import ValidationFailed
 from ..extensions import csrf, db
 from ..forums.forms import ConfirmForm
+from ..labels import SATISFACTION_LABELS
 from ..opinions.logic import get_opinion
 from ..rules import plain
 from . import logic
@@ -43,6 +46,8 @@ def read_out(village_id):
     return render_template("answers/read_out.html", village=village, items=items,
                            forum=forum or logic.next_forum(village), chosen=forum,
                            show_all=show_all, confirm=ConfirmForm(),
+                           choices=[(value, str(SATISFACTION_LABELS[value]))
+                                    for value in SATISFACTIONS],
                            satisfaction_forums=logic.satisfaction_forums(
                                [item.opinion for item in items]))
 
