@@ -97,3 +97,39 @@ def test_the_meeting_pages_keep_the_read_out_lists(app, client, forum):
     pages = client.get("/offline-pages.json").get_json()["pages"]
     assert f"/villages/{forum.village_id}/answers" in pages
     assert f"/villages/{forum.village_id}/answers?forum={forum.id}" in pages
+
+
+def test_bad_satisfaction_through_the_json_endpoint_is_refused_with_a_reason(app, client,
+                                                                             forum):
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    url = f"/api/v1/opinions/{first.id}/satisfaction"
+    # Not answered yet.
+    refused = client.post(url, json={"satisfaction": "satisfied"})
+    assert refused.status_code == 422
+    assert "chưa có trả lời của xã" in refused.get_json()["message"]
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    queued = db.session.query(Outbox).count()
+    for body, status, said_ in (
+            ({"satisfaction": "bogus"}, 422, "Mức độ hài lòng không hợp lệ"),
+            ({"satisfaction": 5}, 422, "Mức độ hài lòng không hợp lệ"),
+            ({"satisfaction": "satisfied", "forum_id": "không-phải-mã"}, 422,
+             "không phải của bản/thôn có ý kiến"),
+            ([1, 2], 422, "đối tượng JSON")):
+        answer = client.post(url, json=body)
+        assert answer.status_code == status, body
+        assert said_ in answer.get_json()["message"], body
+    assert client.post(url, data="satisfied").status_code == 415
+    missing = client.post("/api/v1/opinions/00000000-0000-4000-8000-000000000000/satisfaction",
+                          json={"satisfaction": "satisfied"})
+    assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
+    db.session.expire_all()
+    assert db.session.get(type(first), first.id).satisfaction is None
+    assert db.session.query(Outbox).count() == queued
+
+    # A good one, sent twice (a replayed queue item): one change to send.
+    for _ in range(2):
+        done = client.post(url, json={"satisfaction": "absent", "forum_id": str(forum.id),
+                                      "content": "Vắng mặt — Đường vào bản sạt lở"})
+        assert done.status_code == 200
+        assert done.get_json()["satisfaction"] == "absent"
+    assert db.session.query(Outbox).count() == queued + 1
