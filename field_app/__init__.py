@@ -74,6 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from . import models  # noqa: F401  (register every model on the metadata)
+    from .answers.views import bp as answers_bp
     from .api import bp as api_bp
     from .areas.views import bp as areas_bp
     from .attachments.views import bp as attachments_bp
@@ -91,6 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(areas_bp)
     app.register_blueprint(forums_bp)
     app.register_blueprint(opinions_bp)
+    app.register_blueprint(answers_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(figures_bp)
     app.register_blueprint(pwa_bp)

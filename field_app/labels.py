@@ -73,6 +73,9 @@ WORKFLOW_STATUS_LABELS = {
     "in_progress": _l("Đang giải quyết"), "answered": _l("Đã trả lời"), "closed": _l("Đã xong"),
 }
 GENDER_LABELS = {"female": _l("Nữ"), "male": _l("Nam"), "other": _l("Khác")}
+# The citizen's answer when the office's reply is read out (sync.records.SATISFACTIONS).
+SATISFACTION_LABELS = {"satisfied": _l("Hài lòng"), "unsatisfied": _l("Không hài lòng"),
+                       "absent": _l("Vắng mặt")}
 FIELD_LABELS = {
     "kind": _l("Loại"),
     "village_id": _l("Bản/thôn"),

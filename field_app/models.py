@@ -1,5 +1,6 @@
 """Import every domain's models so the metadata (and Alembic) sees them all."""
 
+from .answers.models import AnswerReading  # noqa: F401
 from .areas.models import Commune, Village  # noqa: F401
 from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401

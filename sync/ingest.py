@@ -466,7 +466,9 @@ def _resolve_corrections(conn: Connection, dev, items: list[Checked], now: datet
         central_won: dict[str, Any] = {}
         for name, stamp in row.overrides.items():
             mine, theirs = item.data.get(name), (row.data or {}).get(name)
-            touched = item.fields is None or name in item.fields
+            # A laptop that does not say what it changed changed what it sent; a field it
+            # does not send at all (an older version) it cannot have changed.
+            touched = name in item.data if item.fields is None else name in item.fields
             if not touched or item.hlc < stamp:
                 kept[name] = stamp
                 item.data[name] = theirs

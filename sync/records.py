@@ -39,6 +39,9 @@ LEVELS = ("village", "commune", "province", "central", "sector")
 GENDERS = ("female", "male", "other")
 # Workflow of an opinion at the central office (centrally owned).
 WORKFLOW_STATUSES = ("received", "forwarded", "in_progress", "answered", "closed")
+# Whether the citizen is satisfied with the office's answer, asked when it is read out at
+# the next forum: satisfied, not satisfied, or not present to say.
+SATISFACTIONS = ("satisfied", "unsatisfied", "absent")
 
 OPS = ("put", "delete")
 MAX_TEXT = 10_000
@@ -176,6 +179,14 @@ class OpinionData(RecordData):
     # so an older laptop's records (without it) stay valid.
     received_on = fields.Date(allow_none=True, validate=validate.Range(EARLIEST.date(),
                                                                        LATEST.date()))
+    # The citizen's satisfaction with the office's answer, recorded where it was read out:
+    # when, at which forum (none: outside one), and the office account that recorded it
+    # (none: the village). Field-owned, and correctable by the office (CORRECTABLE).
+    # Optional, so an older laptop's records (without them) stay valid.
+    satisfaction = _choice(SATISFACTIONS)
+    satisfaction_at = _when()
+    satisfaction_forum_id = _ref()
+    satisfaction_by = _text(120)
 
 
 class AttachmentData(RecordData):
@@ -200,7 +211,6 @@ class CentralOpinion(Schema):
     answer_by = _text(120)
     answer_date = fields.Date(allow_none=True)
     answer_doc_number = _text(60)
-    satisfaction = _choice(("satisfied", "unsatisfied", "unknown"))
     merged_into = _ref()
 
 
@@ -254,7 +264,11 @@ CENTRAL_FIELDS = {"opinion": tuple(central_opinion_schema.fields),
                   "village": tuple(central_village_schema.fields)}
 # Field-owned values the office may correct (reclassify). Both sides can then change
 # the same field: the newer HLC wins and the other value is kept as a conflict.
-CORRECTABLE = {"opinion": ("kind", "category_code", "category_name", "level")}
+# The citizen's satisfaction is recorded by either side the same way: the last recording wins.
+SATISFACTION_FIELDS = ("satisfaction", "satisfaction_at", "satisfaction_forum_id",
+                       "satisfaction_by")
+CORRECTABLE = {"opinion": ("kind", "category_code", "category_name", "level",
+                           *SATISFACTION_FIELDS)}
 
 # --- a fast path for records that are plainly valid ----------------------------------------
 #

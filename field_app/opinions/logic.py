@@ -12,7 +12,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func
 
-from sync.records import CORRECTABLE
+from sync.records import CORRECTABLE, SATISFACTION_FIELDS, SCHEMAS
 
 from ..areas.logic import kept_village_id
 from ..areas.models import Village
@@ -34,8 +34,11 @@ OPINION_FIELDS = (
     "raiser_phone", "on_behalf_households", "category_code", "content", "level",
     "answered_on_spot", "spot_answer_by", "spot_answer", "needs_follow_up", "received_on",
 )
-# Of the values the office may correct (reclassify), those kept as columns here.
-CORRECTABLE_HERE = tuple(name for name in CORRECTABLE["opinion"] if name in OPINION_FIELDS)
+# Of the values the office may correct, those kept as columns here (a pull applies them)…
+CORRECTABLE_HERE = tuple(name for name in CORRECTABLE["opinion"]
+                         if name in OPINION_FIELDS or name in SATISFACTION_FIELDS)
+# …and those the edit form shows (reclassification; satisfaction has its own buttons).
+CORRECTABLE_IN_FORM = tuple(name for name in CORRECTABLE_HERE if name in OPINION_FIELDS)
 
 
 def categories(active_only: bool = True) -> list[Category]:
@@ -174,7 +177,7 @@ def check_opinion(data: dict[str, Any], forum: Forum | None,
 
 def shown_corrections(opinion: Opinion) -> str:
     """Return the office-correctable values an edit form shows, to be sent back with it."""
-    return json.dumps({name: getattr(opinion, name) for name in CORRECTABLE_HERE})
+    return json.dumps({name: getattr(opinion, name) for name in CORRECTABLE_IN_FORM})
 
 
 def keep_corrections(opinion: Opinion, data: dict[str, Any], shown: str | None) -> dict[str, Any]:
@@ -191,10 +194,17 @@ def keep_corrections(opinion: Opinion, data: dict[str, Any], shown: str | None) 
     if not isinstance(before, dict):
         return data
     kept = dict(data)
-    for name in CORRECTABLE_HERE:
+    for name in CORRECTABLE_IN_FORM:
         if name in before and kept.get(name) == before[name]:
             kept[name] = getattr(opinion, name)
     return kept
+
+
+def column_value(name: str, value: Any) -> Any:
+    """Return a wire value of the opinion as its column holds it (a datetime, a UUID)."""
+    if value is None:
+        return None
+    return SCHEMAS["opinion"].fields[name].deserialize(value)
 
 
 def search_key(fields: dict[str, Any]) -> str:

@@ -94,6 +94,14 @@ class Opinion(RecordMixin, db.Model):
     # Content, name and answer folded for diacritic-insensitive search.
     search_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
+    # Whether the citizen is satisfied with the office's answer (sync.records.SATISFACTIONS),
+    # recorded when it is read out (field_app/answers) or by the office (a correction).
+    satisfaction: Mapped[str | None] = mapped_column(String(20))
+    satisfaction_at: Mapped[datetime | None] = mapped_column(DateTime)
+    satisfaction_forum_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # The office account that recorded it; None: recorded here, by the village.
+    satisfaction_by: Mapped[str | None] = mapped_column(String(120))
+
     # Centrally owned (workflow and answer): written only by a pull from the central.
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
     responsible_unit: Mapped[str | None] = mapped_column(String(200))
@@ -102,7 +110,6 @@ class Opinion(RecordMixin, db.Model):
     answer_by: Mapped[str | None] = mapped_column(String(120))
     answer_date: Mapped[date | None] = mapped_column(Date)
     answer_doc_number: Mapped[str | None] = mapped_column(String(60))
-    satisfaction: Mapped[str | None] = mapped_column(String(20))
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     central_hlc: Mapped[str | None] = mapped_column(String(100))
     # When a pull last changed the status or the answer (laptop time): "new answers".

@@ -39,7 +39,7 @@ from ..areas.models import Village
 from ..attachments.logic import blob_path
 from ..extensions import db
 from ..models_base import utcnow
-from ..opinions.logic import CORRECTABLE_HERE
+from ..opinions.logic import CORRECTABLE_HERE, column_value
 from ..opinions.models import Category, Opinion
 from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
 from .models import Outbox, SyncState
@@ -532,7 +532,11 @@ def _apply_corrections(opinion: Opinion, values: dict[str, Any]) -> bool:
     if unsent is not None:
         return False
     changed = False
-    for name, value in values.items():
+    for name, wire in values.items():
+        try:
+            value = column_value(name, wire) if name in CORRECTABLE_HERE else None
+        except ValidationError:
+            continue  # a value this version cannot read: keep ours, never crash a sync
         if name in CORRECTABLE_HERE and getattr(opinion, name) != value:
             if name == "category_code" and db.session.get(Category, value) is None:
                 # An office category this laptop has not seen: add it so the opinion shows.

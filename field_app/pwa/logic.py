@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import url_for
 
+from ..answers.logic import answers_pages
 from ..forums.logic import list_forums
 
 # Enough for every meeting a village head prepares; older drafts are kept once opened.
@@ -21,4 +22,5 @@ def meeting_pages() -> list[str]:
              url_for("opinions.new")]
     drafts = list_forums(status="draft")[:MAX_DRAFT_FORUMS]
     pages += [url_for("forums.show", forum_id=forum.id) for forum in drafts]
+    pages += answers_pages(drafts)
     return pages

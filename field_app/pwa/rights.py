@@ -35,6 +35,9 @@ PHONE_RIGHTS: dict[str, str] = {
     # Opinions.
     "opinions.index": PHONE, "opinions.show": PHONE, "opinions.new": PHONE,
     "opinions.quick_add": DRAFT, "opinions.edit": DRAFT, "opinions.delete": DRAFT,
+    # Answers read out at a forum, and the citizens' satisfaction recorded there.
+    "answers.index": PHONE, "answers.read_out": PHONE, "answers.satisfaction": PHONE,
+    "answers.mark": PHONE, "answers.record_json": PHONE,
     # Attachments.
     "attachments.download": PHONE, "attachments.thumbnail": PHONE,
     # The photo of the signed minutes is taken after finalising: any forum.

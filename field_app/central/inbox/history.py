@@ -32,6 +32,8 @@ FIELD_NAMES: dict[str, Any] = {
     "answer_date": _l("Ngày trả lời"),
     "answer_doc_number": _l("Số văn bản trả lời"),
     "satisfaction": _l("Mức độ hài lòng"),
+    "satisfaction_at": _l("Ghi nhận mức độ hài lòng lúc"),
+    "satisfaction_by": _l("Văn phòng ghi nhận mức độ hài lòng"),
     "finalised_at": _l("Chốt biên bản lúc"),
     "opinion_id": _l("Ý kiến"),
     "filename": _l("Tên tệp"),
@@ -62,8 +64,7 @@ VALUE_LABELS: dict[str, dict] = {
     "status": {**labels.WORKFLOW_STATUS_LABELS, **labels.FORUM_STATUS_LABELS},
     "raiser_gender": labels.GENDER_LABELS,
     "category_code": labels.CATEGORY_LABELS,
-    "satisfaction": {"satisfied": _l("Hài lòng"), "unsatisfied": _l("Chưa hài lòng"),
-                     "unknown": _l("Chưa rõ")},
+    "satisfaction": labels.SATISFACTION_LABELS,
 }
 ACTIONS = {
     "received": _l("nhận từ máy bản"),

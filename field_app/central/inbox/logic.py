@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, or_, select
 from sync import store
 from sync.records import (
     CORRECTABLE,
+    SATISFACTION_FIELDS,
     SCHEMAS,
     central_opinion_schema,
     normalise,
@@ -383,10 +384,20 @@ def forum_of(opinion: OfficeOpinion) -> OfficeForum | None:
     return db.session.get(OfficeForum, opinion.forum_id) if opinion.forum_id else None
 
 
+def satisfaction_forum(opinion: OfficeOpinion) -> OfficeForum | None:
+    """Return the forum the village recorded the citizen's satisfaction at (its own commune's)."""
+    if opinion.satisfaction_forum_id is None:
+        return None
+    forum = db.session.get(OfficeForum, opinion.satisfaction_forum_id)
+    return forum if forum is not None and forum.commune_code == opinion.commune_code else None
+
+
 # What the office may change on an opinion. Workflow fields are the office's own;
 # `CORRECTABLE` ones correct what the laptop sent (reclassify) and go back to it.
 OFFICE_FIELDS = ("status", "unit_id", "due_on", "answer_text", "answer_by", "answer_date",
-                 "answer_doc_number", "satisfaction")
+                 "answer_doc_number")
+# Set with the satisfaction the office records, never typed: when, by whom, no forum.
+SATISFACTION_STAMPS = tuple(name for name in SATISFACTION_FIELDS if name != "satisfaction")
 WIRE_NAMES = {"due_on": "due_date"}
 
 
@@ -412,6 +423,13 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
                                    {"fields": {"category_code": ["unknown"]}})
         values = {**values, "category_name": names[values["category_code"]]}
     clean = _clean(values, opinion)
+    if "satisfaction" in clean and clean["satisfaction"] != opinion.satisfaction:
+        # Recorded at the office: the newest recording, the laptop's older one is kept as
+        # a conflict should both change it (sync.ingest._resolve_corrections).
+        recorded = clean["satisfaction"] is not None
+        clean.update(satisfaction_at=utcnow() if recorded else None,
+                     satisfaction_forum_id=None,
+                     satisfaction_by=account.username[:120] if recorded else None)
     if account.role == "handler" and clean.get("unit_id", opinion.unit_id) != account.unit_id:
         raise Forbidden(_("Cán bộ đơn vị chỉ xử lý ý kiến của đơn vị mình."))
     if clean.get("unit_id") is not None:
@@ -435,13 +453,17 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
                               actor=account.username, changes=changes,
                               reason=(reason or "").strip()[:2000] or None))
     db.session.flush()
-    _publish(opinion, {name: clean[name] for name in changes}, account.username)
+    published = {name: clean[name] for name in changes}
+    if "satisfaction" in changes:
+        # One recording, sent whole: a laptop's concurrent one never mixes with it per field.
+        published.update({name: clean[name] for name in SATISFACTION_STAMPS})
+    _publish(opinion, published, account.username)
     return opinion
 
 
 def _clean(values: dict[str, Any], opinion: OfficeOpinion) -> dict[str, Any]:
     """Validate office values with the wire's schemas (what the laptop must accept too)."""
-    known = set(OFFICE_FIELDS) | set(CORRECTABLE["opinion"])
+    known = (set(OFFICE_FIELDS) | set(CORRECTABLE["opinion"])) - set(SATISFACTION_STAMPS)
     unknown = set(values) - known
     if unknown:
         raise ValidationFailed(_("Trường không sửa được: %(fields)s",
@@ -482,7 +504,7 @@ def _publish(opinion: OfficeOpinion, changed: dict[str, Any], by: str) -> None:
     corrected: dict[str, Any] = {}
     for name, value in changed.items():
         if name in CORRECTABLE["opinion"]:
-            corrected[name] = value
+            corrected[name] = plain(value)
         elif name == "unit_id":
             unit = db.session.get(Unit, value) if value else None
             central["responsible_unit"] = unit.name if unit else None

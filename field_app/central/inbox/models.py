@@ -108,7 +108,13 @@ class OfficeOpinion(db.Model):
     answer_by: Mapped[str | None] = mapped_column(String(120))
     answer_date: Mapped[date | None] = mapped_column(Date)
     answer_doc_number: Mapped[str | None] = mapped_column(String(60))
+    # The citizen's satisfaction with the answer (sync.records.SATISFACTIONS): recorded on
+    # the village laptop where it was read out (at `satisfaction_forum_id`), or at the
+    # office by `satisfaction_by`; the newer recording wins.
     satisfaction: Mapped[str | None] = mapped_column(String(20))
+    satisfaction_at: Mapped[datetime | None] = mapped_column(DateTime)
+    satisfaction_forum_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    satisfaction_by: Mapped[str | None] = mapped_column(String(120))
     # office: the case it was merged into (cases.models.OfficeCase); None until the office
     # opens one for it.
     case_id: Mapped[int | None] = mapped_column(BigInteger, index=True)

@@ -32,14 +32,16 @@ OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_
                    "content", "anonymous", "raiser_name", "raiser_gender", "raiser_phone",
                    "on_behalf_households", "answered_on_spot", "spot_answer_by",
                    "spot_answer", "needs_follow_up", "spoken_on", "received_on",
-                   "recorded_at", "deleted", "folded", "raiser_folded", "updated_at")
+                   "recorded_at", "deleted", "folded", "raiser_folded", "updated_at",
+                   "satisfaction", "satisfaction_at", "satisfaction_forum_id",
+                   "satisfaction_by")
 ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_type", "size",
                       "filename", "deleted")
 # Parents first, as ingest places them.
 COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
 NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded",
-               "commune_code"}
+               "commune_code", "satisfaction_forum_id"}
 
 
 def _when(value: Any) -> datetime | None:
@@ -117,7 +119,13 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
            "received_on": _day(data.get("received_on")) or spoken_on
            or (recorded_at.date() if recorded_at else now.date()),
            "recorded_at": recorded_at, "deleted": item.deleted,
-           "first_received_at": now, "updated_at": now, "status": "received"}
+           "first_received_at": now, "updated_at": now, "status": "received",
+           # Recorded at the forum the answer was read out at, or the office's correction
+           # standing over the laptop's older value (ingest resolved it into the data).
+           "satisfaction": data.get("satisfaction"),
+           "satisfaction_at": _when(data.get("satisfaction_at")),
+           "satisfaction_forum_id": _uuid(data.get("satisfaction_forum_id")),
+           "satisfaction_by": data.get("satisfaction_by")}
     row["folded"], row["raiser_folded"] = search_text(row), name_text(row)
     return row
 
@@ -180,8 +188,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def project(conn: Connection, stored: store.Stored) -> None:
-    """Write what a batch stored into the office's tables (sync.store.on_stored listener)."""
+def project(conn: Connection, stored: store.Stored,
+            present: dict[str, frozenset[str]] | None = None) -> None:
+    """Write what a batch stored into the office's tables (sync.store.on_stored listener).
+
+    `present`: the columns each table has in the database, when an office migration
+    projects before the later ones added theirs (see `project_everything`).
+    """
     groups: dict[str, list[store.Checked]] = {}
     for item in stored.items:
         groups.setdefault(item.collection, []).append(item)
@@ -189,12 +202,12 @@ def project(conn: Connection, stored: store.Stored) -> None:
     history: list[dict[str, Any]] = []
     villages = [village_row(item, dev_id) for item in groups.get("village", ())]
     _keep_tombstones(conn, OfficeVillage.__table__, villages, VILLAGE_COLUMNS, history,
-                     "village", stored)
+                     "village", stored, present)
     forums = [forum_row(item, dev_id, stored.push_id, now) for item in groups.get("forum", ())]
     forum_days = {row["id"]: row["started_at"].date() if row["started_at"] else None
                   for row in forums if not row["deleted"]}
     forums = _keep_tombstones(conn, OfficeForum.__table__, forums, FORUM_COLUMNS, history,
-                              "forum", stored)
+                              "forum", stored, present)
     opinions_in = groups.get("opinion", ())
     wanted = {_uuid((item.data or {}).get("forum_id")) for item in opinions_in} - {None}
     missing = [key for key in wanted if key not in forum_days]
@@ -206,19 +219,26 @@ def project(conn: Connection, stored: store.Stored) -> None:
     opinions = [opinion_row(item, dev_id, stored.push_id, now, forum_days)
                 for item in opinions_in]
     _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
-                     "opinion", stored)
+                     "opinion", stored, present)
     attachments = [attachment_row(item) for item in groups.get("attachment", ())]
     _keep_tombstones(conn, OfficeAttachment.__table__, attachments, ATTACHMENT_COLUMNS,
-                     history, "attachment", stored)
+                     history, "attachment", stored, present)
     bulk.insert(conn, AuditEntry.__table__, history)
 
 
 def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
                      columns: tuple[str, ...], history: list[dict[str, Any]], collection: str,
-                     stored: store.Stored) -> list[dict[str, Any]]:
+                     stored: store.Stored,
+                     present: dict[str, frozenset[str]] | None = None) -> list[dict[str, Any]]:
     """Upsert rows; a delete only marks the row held (its last words stay readable)."""
     if not rows:
         return rows
+    if present is not None:
+        # Projected by an office migration: only the columns made so far (the later
+        # migrations fill their own).
+        have = present[table.name]
+        rows = [{name: value for name, value in row.items() if name in have} for row in rows]
+        columns = tuple(name for name in columns if name in have)
     before = _previous(conn, table, [row["id"] for row in rows], columns)
     live = [row for row in rows if not row["deleted"]]
     bulk.upsert(conn, table, live, columns)
@@ -242,8 +262,15 @@ def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTI
     """
     from types import SimpleNamespace
 
+    from sqlalchemy import inspect
+
     devices = {row.id: row for row in conn.execute(select(store.device.c.id,
                                                           store.device.c.label))}
+    found = inspect(conn)
+    present = {table: frozenset(column["name"] for column in found.get_columns(table))
+               for table in (OfficeVillage.__tablename__, OfficeForum.__tablename__,
+                             OfficeOpinion.__tablename__, OfficeAttachment.__tablename__)
+               if found.has_table(table)}
     record = store.record
     done = 0
     for collection in (name for name in COLLECTIONS if name in collections):
@@ -255,15 +282,16 @@ def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTI
         for row in conn.execute(query).all():
             batch.append(row)
             if len(batch) == chunk:
-                done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+                done += _project_rows(conn, collection, batch, devices, SimpleNamespace,
+                                      present)
                 batch = []
         if batch:
-            done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+            done += _project_rows(conn, collection, batch, devices, SimpleNamespace, present)
     return done
 
 
 def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: dict,
-                  namespace) -> int:
+                  namespace, present: dict[str, frozenset[str]]) -> int:
     by_device: dict[str, list[store.Checked]] = {}
     for row in rows:
         by_device.setdefault(row.device_id, []).append(store.Checked(
@@ -273,5 +301,5 @@ def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: d
     at = max(row.received_at for row in rows)
     for device_id, items in by_device.items():
         device = devices.get(device_id) or namespace(id=device_id, label=device_id)
-        project(conn, store.Stored(device, items, None, "upgrade", at))
+        project(conn, store.Stored(device, items, None, "upgrade", at), present)
     return len(rows)

@@ -132,6 +132,7 @@ def opinion(record_id: uuid.UUID):
     if forum and forum.village_id and forum.village_id not in names["villages"]:
         names["villages"].update(logic.names_of({forum.village_id}, set())["villages"])
     return render_template("central/opinion.html", item=item, names=names, forum=forum,
+                           satisfaction_forum=logic.satisfaction_forum(item),
                            history=_history(logic.history(item.id), item,
                                             not personal or item.identity_protected),
                            conflicts=logic.conflicts(item.id),
@@ -212,7 +213,7 @@ def _uuid_or_none(value: str) -> uuid.UUID:
 @bp.post("/opinions/<uuid:record_id>")
 @require("opinion.edit")
 def update_opinion(record_id: uuid.UUID):
-    fields = (*logic.OFFICE_FIELDS, "kind", "category_code", "level")
+    fields = (*logic.OFFICE_FIELDS, "kind", "category_code", "level", "satisfaction")
     values = {name: request.form.get(name) for name in fields if name in request.form}
     try:
         logic.update_opinion(office_account(), record_id, values, request.form.get("reason"))

@@ -1,0 +1,135 @@
+"""The read-out list on the laptop: which answers wait, what a changed answer does, offline pages.
+
+The laptop's database is prepared as a pull leaves it (`outbox.logic.apply_changes`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from field_app.answers import logic as answers
+from field_app.extensions import db
+from field_app.models_base import utcnow
+from field_app.opinions import logic as opinions
+from field_app.outbox import logic as outbox
+from field_app.outbox.capture import APPLYING_CENTRAL, clock
+from field_app.outbox.models import Outbox
+
+
+def pulled(at, *pairs):
+    """Apply the office's answers as a pull does, at `at`."""
+    changes = [{"c": "opinion", "id": str(opinion.id), "central_hlc": clock().now().encode(),
+                "central": {"status": "answered", "answer_text": text}}
+               for opinion, text in pairs]
+    db.session.info[APPLYING_CENTRAL] = True
+    try:
+        outbox.apply_changes(changes, outbox.state(), None, at)
+    finally:
+        db.session.info.pop(APPLYING_CENTRAL)
+    db.session.commit()
+
+
+def said(forum, *texts):
+    made = [opinions.create_opinion({"content": text, "raiser_name": "Lò Văn Pọm",
+                                     "category_code": "construction"}, forum)
+            for text in texts]
+    db.session.commit()
+    return made
+
+
+def test_a_changed_answer_comes_back_to_be_read_out_again(app, forum):
+    first, second = said(forum, "Đường vào bản sạt lở", "Thiếu nước sinh hoạt")
+    pulled(utcnow() - timedelta(days=2), (first, "Xã sẽ sửa đường."))
+    village = forum.village
+    assert [item.opinion.id for item in answers.answers(village)] == [first.id]
+    assert answers.unread_count(village.id) == 1 == answers.unread_counts()[village.id]
+
+    before = db.session.query(Outbox).count()
+    answers.mark_read_out(first.id, forum.id)
+    db.session.commit()
+    assert answers.answers(village) == [] and answers.unread_count(village.id) == 0
+    assert [item.read_out for item in answers.answers(village, include_read=True)] == [True]
+    # Reading out is the laptop's own note: nothing to send to the office.
+    assert db.session.query(Outbox).count() == before
+
+    # The office answers again (a correction of its answer): read out again.
+    pulled(utcnow(), (first, "Xã sửa đường xong trước Tết."),
+           (second, "Xã sẽ khoan giếng."))
+    listed = answers.answers(village)
+    assert [item.opinion.answer_text for item in listed] == [
+        "Xã sửa đường xong trước Tết.", "Xã sẽ khoan giếng."]
+    assert answers.unread_count(village.id) == 2
+    assert db.session.query(Outbox).count() == before
+
+    # Put back on the list by hand, then recorded: recording marks it read out.
+    answers.record_satisfaction(second.id, "satisfied", forum.id)
+    db.session.commit()
+    assert [item.opinion.id for item in answers.answers(village)] == [first.id]
+    answers.mark_read_out(second.id, read=False)
+    db.session.commit()
+    assert {item.opinion.id for item in answers.answers(village)} == {first.id, second.id}
+    assert db.session.get(type(second), second.id).satisfaction == "satisfied"
+
+
+def test_the_same_recording_twice_sends_nothing_new(app, forum):
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    answers.record_satisfaction(first.id, "absent", forum.id)
+    db.session.commit()
+    queued = db.session.query(Outbox).count()
+    answers.record_satisfaction(first.id, "absent", forum.id)
+    db.session.commit()
+    assert db.session.query(Outbox).count() == queued
+    # Another value is a new recording: one more change to send, all four fields.
+    answers.record_satisfaction(first.id, "satisfied", forum.id)
+    db.session.commit()
+    last = db.session.query(Outbox).order_by(Outbox.seq.desc()).first()
+    assert set(last.fields.split(",")) >= {"satisfaction", "satisfaction_at",
+                                           "satisfaction_forum_id", "satisfaction_by"}
+
+
+def test_the_meeting_pages_keep_the_read_out_lists(app, client, forum):
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pages = client.get("/offline-pages.json").get_json()["pages"]
+    assert "/answers" in pages
+    assert not any(page.startswith(f"/villages/{forum.village_id}/answers") for page in pages)
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    pages = client.get("/offline-pages.json").get_json()["pages"]
+    assert f"/villages/{forum.village_id}/answers" in pages
+    assert f"/villages/{forum.village_id}/answers?forum={forum.id}" in pages
+
+
+def test_bad_satisfaction_through_the_json_endpoint_is_refused_with_a_reason(app, client,
+                                                                             forum):
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    url = f"/api/v1/opinions/{first.id}/satisfaction"
+    # Not answered yet.
+    refused = client.post(url, json={"satisfaction": "satisfied"})
+    assert refused.status_code == 422
+    assert "chưa có trả lời của xã" in refused.get_json()["message"]
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    queued = db.session.query(Outbox).count()
+    for body, status, said_ in (
+            ({"satisfaction": "bogus"}, 422, "Mức độ hài lòng không hợp lệ"),
+            ({"satisfaction": 5}, 422, "Mức độ hài lòng không hợp lệ"),
+            ({"satisfaction": "satisfied", "forum_id": "không-phải-mã"}, 422,
+             "không phải của bản/thôn có ý kiến"),
+            ([1, 2], 422, "đối tượng JSON")):
+        answer = client.post(url, json=body)
+        assert answer.status_code == status, body
+        assert said_ in answer.get_json()["message"], body
+    assert client.post(url, data="satisfied").status_code == 415
+    missing = client.post("/api/v1/opinions/00000000-0000-4000-8000-000000000000/satisfaction",
+                          json={"satisfaction": "satisfied"})
+    assert missing.status_code == 404 and missing.get_json()["code"] == "not_found"
+    db.session.expire_all()
+    assert db.session.get(type(first), first.id).satisfaction is None
+    assert db.session.query(Outbox).count() == queued
+
+    # A good one, sent twice (a replayed queue item): one change to send.
+    for _ in range(2):
+        done = client.post(url, json={"satisfaction": "absent", "forum_id": str(forum.id),
+                                      "content": "Vắng mặt — Đường vào bản sạt lở"})
+        assert done.status_code == 200
+        assert done.get_json()["satisfaction"] == "absent"
+    assert db.session.query(Outbox).count() == queued + 1
