@@ -93,7 +93,7 @@ def build(app) -> dict:
                      "status": "answered", "satisfaction": "unsatisfied"},
             "overdue": {"unit_id": u2, "due_on": "2026-02-15", "status": "forwarded"},
             "open": {"unit_id": u2, "due_on": "2026-03-31", "status": "in_progress",
-                     "satisfaction": "unknown"},
+                     "satisfaction": "absent"},
             # Overdue too: listed in the late list, never with the denouncer's identity.
             "denunciation": {"due_on": "2026-03-05"},
             "first_day": {"answer_date": "2025-12-15", "answer_text": "Đã hướng dẫn",

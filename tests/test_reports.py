@@ -110,7 +110,7 @@ def test_every_figure_matches_the_hand_count(world):
              for row in handling["by_unit"]}
     assert units == want["handling"]["by_unit"]
     assert handling["late_cases"] == want["handling"]["late_cases"]
-    satisfaction = {row["key"]: (row["satisfied"], row["unsatisfied"], row["unknown"],
+    satisfaction = {row["key"]: (row["satisfied"], row["unsatisfied"], row["absent"],
                                  row["percent"], row["met"]) for row in got["satisfaction"]}
     assert satisfaction == want["satisfaction"]
     assert got["communes"] == []  # a commune account: its own commune only

@@ -57,9 +57,9 @@ DIALOGUES_TARGET = 2  # the chairman's dialogues a year (seed 003)
 HANDLING = ("on_time", "late", "overdue", "open")
 HANDLING_LABELS = {"on_time": _l("Đúng hạn"), "late": _l("Trễ hạn"),
                    "overdue": _l("Quá hạn chưa trả lời"), "open": _l("Đang trong hạn")}
-SATISFACTION = ("satisfied", "unsatisfied", "unknown", "not_present")
+SATISFACTION = ("satisfied", "unsatisfied", "unknown", "absent")
 SATISFACTION_LABELS = {"satisfied": _l("Hài lòng"), "unsatisfied": _l("Chưa hài lòng"),
-                       "unknown": _l("Không rõ"), "not_present": _l("Không có mặt")}
+                       "unknown": _l("Không rõ"), "absent": _l("Không có mặt")}
 # Land, construction and investment (seed 003's 85 %): the seeded "land" and
 # "construction" categories, and an "investment" category an office may add.
 LAND_CONSTRUCTION_INVESTMENT = ("land", "construction", "investment")
