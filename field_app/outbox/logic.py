@@ -10,7 +10,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -20,12 +20,11 @@ from typing import Any
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import joinedload
 
 from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
-from sync.protocol import PROTOCOL_VERSION, dumps
+from sync.protocol import PROTOCOL_VERSION, EncodedRecords, dumps
 from sync.records import (
     CENTRAL_FIELDS,
     category_entry_schema,
@@ -41,7 +40,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..opinions.logic import CORRECTABLE_HERE
 from ..opinions.models import Category, Opinion
-from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
+from .capture import APPLYING_CENTRAL, clock, wire_data_many
 from .models import Outbox, SyncState
 
 MIN_BATCH_BYTES = 16 * 1024
@@ -170,7 +169,7 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
 
 # --- push ------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Waiting:
     """One record waiting for the central, with what its unacknowledged changes touched."""
 
@@ -208,17 +207,28 @@ def _pending(upto: int) -> list[Waiting]:
     return list(records.values())
 
 
-def _wire_record(entry: Waiting) -> dict[str, Any]:
-    row = db.session.get(MODELS[entry.collection], entry.record_id) \
-        if entry.op == "put" else None
+def _wire_record(entry: Waiting, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Return one waiting record as it goes on the wire; `data` None: it is gone."""
     head = {"c": entry.collection, "id": str(entry.record_id), "seq": entry.last_seq,
             "hlc": entry.hlc}
-    if row is None:  # deleted since: send the tombstone
+    if entry.op != "put" or data is None:  # deleted since: send the tombstone
         return {**head, "op": "delete"}
-    item = {**head, "op": "put", "data": wire_data(entry.collection, row)}
+    item = {**head, "op": "put", "data": data}
     if entry.fields is not None:
         item["fields"] = sorted(entry.fields)
     return item
+
+
+def _wire_records(entries: list[Waiting]) -> list[dict[str, Any]]:
+    """Build these records for the wire: one query per collection, not one per record."""
+    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for entry in entries:
+        if entry.op == "put":
+            wanted[entry.collection].append(entry.record_id)
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for collection, ids in wanted.items():
+        found.update(wire_data_many(collection, ids))
+    return [_wire_record(entry, found.get(entry.record_id)) for entry in entries]
 
 
 def waiting_records() -> list[dict[str, Any]]:
@@ -226,8 +236,7 @@ def waiting_records() -> list[dict[str, Any]]:
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
     records = []
     for entries in _chunks(_pending(upto)):
-        held = _prefetch(entries)  # noqa: F841 - keeps the rows in the identity map
-        records.extend(_wire_record(entry) for entry in entries)
+        records.extend(_wire_records(entries))
     return records
 
 
@@ -238,26 +247,6 @@ CHUNK = 500
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _prefetch(entries: Iterable[Waiting]) -> list[Any]:
-    """Load the rows of these waiting records, one query per collection, not one per record.
-
-    Hold the list returned while the records are built: the session's identity
-    map keeps rows only weakly, and `_wire_record`'s get() then costs no query.
-    """
-    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for entry in entries:
-        if entry.op == "put":
-            wanted[entry.collection].append(entry.record_id)
-    rows: list[Any] = []
-    for collection, ids in wanted.items():
-        model = MODELS[collection]
-        query = select(model).where(model.id.in_(ids))
-        if model is Opinion:  # its category's name travels with it
-            query = query.options(joinedload(Opinion.category))
-        rows.extend(db.session.execute(query).scalars())
-    return rows
 
 
 def _mark_acknowledged(acked: dict[uuid.UUID, int]) -> None:
@@ -310,23 +299,26 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
     waiting = deque(_pending(upto))
     missing: dict[str, dict[str, Any]] = {}
     done = 0
+    # The next records of `waiting`, built for the wire 500 at a time.
+    built: deque[dict[str, Any]] = deque()
     while waiting:
-        budget, taken, batch, size = row.batch_bytes, [], [], 0
-        loaded, held = 0, []  # rows of this batch, strongly held (see _prefetch)
+        budget, size = row.batch_bytes, 0
+        taken: list[Waiting] = []
+        batch: list[tuple[dict[str, Any], bytes]] = []  # each record with its JSON
         while waiting and (not batch or size < budget) and len(batch) < MAX_RECORDS_PER_BATCH:
-            if not loaded:
-                loaded = min(CHUNK, len(waiting))
-                held.extend(_prefetch(islice(waiting, loaded)))
-            loaded -= 1
+            if not built:
+                built.extend(_wire_records(list(islice(waiting, CHUNK))))
             taken.append(waiting.popleft())
-            item = _wire_record(taken[-1])
-            size += len(dumps(item))
-            batch.append(item)
+            item = built.popleft()
+            encoded = dumps(item)
+            size += len(encoded)
+            batch.append((item, encoded))
         # Parents before children whatever the order of their changes: a photo taken
         # before its opinion was edited travels after the opinion's new version.
-        batch.sort(key=lambda item: RANK[item["c"]])
+        batch.sort(key=lambda pair: RANK[pair[0]["c"]])
+        sent = EncodedRecords([item for item, _ in batch], [encoded for _, encoded in batch])
         envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
-                    "replica": row.replica, "batch": str(uuid.uuid4()), "records": batch}
+                    "replica": row.replica, "batch": str(uuid.uuid4()), "records": sent}
         started = time.monotonic()
         try:
             answer = _retrying(lambda envelope=envelope: client.push(envelope))
@@ -340,6 +332,7 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
             # The central takes less than we sent: send the same records in smaller parts.
             row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
             waiting.extendleft(reversed(taken))
+            built.clear()
             continue
         # A good link carries bigger batches next time; a slow one smaller.
         elapsed = time.monotonic() - started
@@ -347,22 +340,22 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
             row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
         elif elapsed > 30:
             row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
-        _apply_results(batch, answer, summary)
+        _apply_results(sent, answer, summary)
         if answer.get("held_before", row.held_seq) < row.held_seq:
             summary.central_lost = True
         # Only what the central accepted: it counts its own held sequence the same way.
         results = answer.get("results", "")
-        accepted = [item["seq"] for index, item in enumerate(batch)
+        accepted = [item["seq"] for index, item in enumerate(sent)
                     if results[index:index + 1] in ("S", "U")]
         row.held_seq = max([row.held_seq, *accepted])
-        row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in batch)]))
+        row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in sent)]))
         row.epoch = answer.get("epoch") or row.epoch
         db.session.commit()
         for blob in answer.get("missing_blobs", []):
             missing[blob["sha256"]] = blob
-        summary.pushed += len(batch)
+        summary.pushed += len(sent)
         summary.batches += 1
-        done += len(batch)
+        done += len(sent)
         if progress:
             progress("push", done, done + len(waiting))
     return list(missing.values())
