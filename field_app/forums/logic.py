@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..areas.logic import kept_village_id
 from ..areas.models import Village
@@ -271,11 +271,21 @@ def decision_passed(forum: Forum, decision: Decision) -> bool | None:
     return decision.votes_for * 2 > base
 
 
-def list_forums(village_id=None, status: str | None = None) -> list[Forum]:
-    """Return forums, newest first, optionally of one village or status."""
+# What the forum list shows of each forum: its long texts stay on disk.
+LISTED = ("id", "village_id", "started_at", "kind", "title", "status")
+
+
+def list_forums(village_id=None, status: str | None = None,
+                listed_only: bool = False) -> list[Forum]:
+    """Return forums, newest first, optionally of one village or status.
+
+    `listed_only`: load only the columns the forum list shows (`LISTED`).
+    """
     # Each forum's village in one more query, not one per village as the rows render.
     query = db.select(Forum).options(selectinload(Forum.village)).order_by(
         Forum.started_at.desc())
+    if listed_only:
+        query = query.options(load_only(*(getattr(Forum, name) for name in LISTED)))
     if village_id:
         query = query.where(Forum.village_id == as_uuid(village_id))
     if status in ("draft", "finalised"):

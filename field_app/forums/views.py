@@ -40,7 +40,8 @@ def index():
     """List forums, newest first."""
     village_id = request.args.get("village") or None
     return render_template("forums/index.html",
-                           forums=logic.list_forums(village_id, request.args.get("status")),
+                           forums=logic.list_forums(village_id, request.args.get("status"),
+                                                    listed_only=True),
                            villages=villages(), village_id=village_id,
                            commune=current_commune())
 

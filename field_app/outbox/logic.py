@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
 
-from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, EncodedRecords, dumps
@@ -42,6 +41,9 @@ from ..opinions.logic import CORRECTABLE_HERE
 from ..opinions.models import Category, Opinion
 from .capture import APPLYING_CENTRAL, clock, wire_data_many
 from .models import Outbox, SyncState
+
+if TYPE_CHECKING:  # requests is imported when a sync runs, not when the app starts
+    from sync.client import SyncClient
 
 MIN_BATCH_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -107,6 +109,34 @@ def pending_count() -> int:
                               .where(Outbox.state.in_(("pending", "rejected")))).scalar_one()
 
 
+_PENDING = "langnghe_pending_count"
+
+
+def badge_count(row: SyncState | None) -> int:
+    """Return `pending_count()` for the top bar, counted again only when it can have changed.
+
+    Every page shows it: counting 20,000 waiting records each time is a scan a
+    page. The count changes only with a new local change (a higher outbox
+    seq) or a sync, a re-offer or an acknowledgement file (which move the
+    checkpoint row below, or call `forget_badge_count`), in this process or
+    in `langnghe sync` run beside it: those make the key.
+    """
+    newest = db.session.execute(select(func.max(Outbox.seq))).scalar()
+    key = (newest, row.held_seq, row.last_attempt_at, row.last_sync_at, row.last_error,
+           row.epoch) if row is not None else (newest,)
+    known = current_app.extensions.get(_PENDING)
+    if known is not None and known[0] == key:
+        return known[1]
+    count = pending_count()
+    current_app.extensions[_PENDING] = (key, count)
+    return count
+
+
+def forget_badge_count() -> None:
+    """Count the waiting records again on the next page (the outbox changed in place)."""
+    current_app.extensions.pop(_PENDING, None)
+
+
 def rejected_records() -> list[Outbox]:
     """Return the refused records with the central's reason, newest first."""
     return list(db.session.execute(select(Outbox).where(Outbox.state == "rejected")
@@ -115,11 +145,15 @@ def rejected_records() -> list[Outbox]:
 
 def _retrying(action):
     """Run one idempotent request with the configured retries and backoff."""
+    from sync.client import with_retries
+
     return with_retries(action, attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
                         base=current_app.config.get("SYNC_BACKOFF", 1.0))
 
 
 def make_client(row: SyncState) -> SyncClient:
+    from sync.client import SyncClient
+
     if not (row.server_url and row.device_id and row.secret):
         raise NotEnrolled()
     return SyncClient(row.server_url, row.device_id, row.secret,
@@ -144,6 +178,8 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     """Trade the office's one-time code for this laptop's credential; commit it."""
     commune = current_commune()
     row = state()
+    from sync.client import SyncClient
+
     client = SyncClient(central_base_url(server_url))
     try:
         # No label given: the central keeps the name the office gave the code.
@@ -675,4 +711,5 @@ def import_ack(data: bytes) -> tuple[int, int]:
         db.session.commit()
     finally:
         db.session.info.pop(APPLYING_CENTRAL, None)
+    forget_badge_count()
     return acked, applied
