@@ -11,6 +11,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -261,10 +262,10 @@ def _wire_records(entries: list[Waiting]) -> list[dict[str, Any]]:
     for entry in entries:
         if entry.op == "put":
             wanted[entry.collection].append(entry.record_id)
-    found: dict[uuid.UUID, dict[str, Any]] = {}
+    found: dict[str, dict[str, Any]] = {}
     for collection, ids in wanted.items():
         found.update(wire_data_many(collection, ids))
-    return [_wire_record(entry, found.get(entry.record_id)) for entry in entries]
+    return [_wire_record(entry, found.get(str(entry.record_id))) for entry in entries]
 
 
 def waiting_records() -> list[dict[str, Any]]:
@@ -328,6 +329,12 @@ def _apply_results(sent: list[dict[str, Any]], answer: dict[str, Any], summary: 
     summary.rejected += answer.get("rejected", 0)
 
 
+def _timed(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Return what `action` returns and the seconds it took."""
+    started = time.monotonic()
+    return action(*args, **kwargs), time.monotonic() - started
+
+
 def push(client: SyncClient, row: SyncState, summary: Summary,
          progress: Progress | None = None) -> list[dict[str, Any]]:
     """Send every waiting record in batches bounded by bytes; return the blobs missing."""
@@ -335,65 +342,80 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
     waiting = deque(_pending(upto))
     missing: dict[str, dict[str, Any]] = {}
     done = 0
-    # The next records of `waiting`, built for the wire 500 at a time.
-    built: deque[dict[str, Any]] = deque()
-    while waiting:
-        budget, size = row.batch_bytes, 0
-        taken: list[Waiting] = []
-        batch: list[tuple[dict[str, Any], bytes]] = []  # each record with its JSON
-        while waiting and (not batch or size < budget) and len(batch) < MAX_RECORDS_PER_BATCH:
-            if not built:
-                built.extend(_wire_records(list(islice(waiting, CHUNK))))
-            taken.append(waiting.popleft())
-            item = built.popleft()
-            encoded = dumps(item)
-            size += len(encoded)
-            batch.append((item, encoded))
-        # Parents before children whatever the order of their changes: a photo taken
-        # before its opinion was edited travels after the opinion's new version.
-        batch.sort(key=lambda pair: RANK[pair[0]["c"]])
-        sent = EncodedRecords([item for item, _ in batch], [encoded for _, encoded in batch])
-        envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
-                    "replica": row.replica, "batch": str(uuid.uuid4()), "records": sent}
-        started = time.monotonic()
-        try:
-            answer = _retrying(lambda envelope=envelope: client.push(envelope))
-        except Unreachable:
-            row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
-            db.session.commit()
-            raise
-        except BodyTooLarge:
-            if len(batch) == 1:
+    # The next records of `waiting`, in its order, built for the wire with their JSON.
+    built: deque[tuple[dict[str, Any], bytes]] = deque()
+
+    def build_more() -> None:
+        chunk = list(islice(waiting, len(built), len(built) + CHUNK))
+        built.extend((item, dumps(item)) for item in _wire_records(chunk))
+
+    from sync.client import with_retries
+
+    retries = {"attempts": current_app.config.get("SYNC_ATTEMPTS", 5),
+               "base": current_app.config.get("SYNC_BACKOFF", 1.0)}
+    # One batch in flight on its own thread (requests and compression, no database):
+    # the next records are read and encoded meanwhile, not after the answer.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="langnghe-push") as sender:
+        while waiting:
+            budget, size = row.batch_bytes, 0
+            taken: list[Waiting] = []
+            batch: list[tuple[dict[str, Any], bytes]] = []  # each record with its JSON
+            while waiting and (not batch or size < budget) \
+                    and len(batch) < MAX_RECORDS_PER_BATCH:
+                if not built:
+                    build_more()
+                taken.append(waiting.popleft())
+                item, encoded = built.popleft()
+                size += len(encoded)
+                batch.append((item, encoded))
+            # Parents before children whatever the order of their changes: a photo taken
+            # before its opinion was edited travels after the opinion's new version.
+            batch.sort(key=lambda pair: RANK[pair[0]["c"]])
+            sent = EncodedRecords([item for item, _ in batch],
+                                  [encoded for _, encoded in batch])
+            envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
+                        "replica": row.replica, "batch": str(uuid.uuid4()), "records": sent}
+            sending = sender.submit(_timed, with_retries,
+                                    lambda envelope=envelope: client.push(envelope), **retries)
+            while not sending.done() and len(built) < min(len(waiting), MAX_RECORDS_PER_BATCH):
+                build_more()
+            try:
+                answer, elapsed = sending.result()
+            except Unreachable:
+                row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+                db.session.commit()
                 raise
-            # The central takes less than we sent: send the same records in smaller parts.
-            row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
-            waiting.extendleft(reversed(taken))
-            built.clear()
-            continue
-        # A good link carries bigger batches next time; a slow one smaller.
-        elapsed = time.monotonic() - started
-        if elapsed < 5:
-            row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
-        elif elapsed > 30:
-            row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
-        _apply_results(sent, answer, summary)
-        if answer.get("held_before", row.held_seq) < row.held_seq:
-            summary.central_lost = True
-        # Only what the central accepted: it counts its own held sequence the same way.
-        results = answer.get("results", "")
-        accepted = [item["seq"] for index, item in enumerate(sent)
-                    if results[index:index + 1] in ("S", "U")]
-        row.held_seq = max([row.held_seq, *accepted])
-        row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in sent)]))
-        row.epoch = answer.get("epoch") or row.epoch
-        db.session.commit()
-        for blob in answer.get("missing_blobs", []):
-            missing[blob["sha256"]] = blob
-        summary.pushed += len(sent)
-        summary.batches += 1
-        done += len(sent)
-        if progress:
-            progress("push", done, done + len(waiting))
+            except BodyTooLarge:
+                if len(batch) == 1:
+                    raise
+                # The central takes less than we sent: send the same records in smaller parts.
+                row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
+                waiting.extendleft(reversed(taken))
+                built.clear()
+                continue
+            # A good link carries bigger batches next time; a slow one smaller.
+            if elapsed < 5:
+                row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
+            elif elapsed > 30:
+                row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+            _apply_results(sent, answer, summary)
+            if answer.get("held_before", row.held_seq) < row.held_seq:
+                summary.central_lost = True
+            # Only what the central accepted: it counts its own held sequence the same way.
+            results = answer.get("results", "")
+            accepted = [item["seq"] for index, item in enumerate(sent)
+                        if results[index:index + 1] in ("S", "U")]
+            row.held_seq = max([row.held_seq, *accepted])
+            row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in sent)]))
+            row.epoch = answer.get("epoch") or row.epoch
+            db.session.commit()
+            for blob in answer.get("missing_blobs", []):
+                missing[blob["sha256"]] = blob
+            summary.pushed += len(sent)
+            summary.batches += 1
+            done += len(sent)
+            if progress:
+                progress("push", done, done + len(waiting))
     return list(missing.values())
 
 
