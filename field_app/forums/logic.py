@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy.orm import load_only, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..areas.logic import kept_village_id
 from ..areas.models import Village
@@ -271,21 +273,41 @@ def decision_passed(forum: Forum, decision: Decision) -> bool | None:
     return decision.votes_for * 2 > base
 
 
-# What the forum list shows of each forum: its long texts stay on disk.
-LISTED = ("id", "village_id", "started_at", "kind", "title", "status")
+@dataclass(frozen=True, slots=True)
+class ListedForum:
+    """A row of the forum list: what the page shows of a forum, no ORM object."""
+
+    id: uuid.UUID
+    started_at: datetime
+    kind: str
+    title: str | None
+    status: str
+    village: SimpleNamespace  # .name
 
 
-def list_forums(village_id=None, status: str | None = None,
-                listed_only: bool = False) -> list[Forum]:
-    """Return forums, newest first, optionally of one village or status.
+def listed_forums(village_id=None, status: str | None = None) -> list[ListedForum]:
+    """Return the forum list's rows, newest first, optionally of one village or status.
 
-    `listed_only`: load only the columns the forum list shows (`LISTED`).
+    Columns in one query: loading 400 forums as ORM objects was half the page's CPU.
     """
+    query = db.select(Forum.id, Forum.started_at, Forum.kind, Forum.title, Forum.status,
+                      Village.name).join(Village, Village.id == Forum.village_id) \
+        .order_by(Forum.started_at.desc())
+    if village_id:
+        query = query.where(Forum.village_id == as_uuid(village_id))
+    if status in ("draft", "finalised"):
+        query = query.where(Forum.status == status)
+    names: dict[str, SimpleNamespace] = {}
+    return [ListedForum(row[0], row[1], row[2], row[3], row[4],
+                        names.setdefault(row[5], SimpleNamespace(name=row[5])))
+            for row in db.session.execute(query)]
+
+
+def list_forums(village_id=None, status: str | None = None) -> list[Forum]:
+    """Return forums, newest first, optionally of one village or status."""
     # Each forum's village in one more query, not one per village as the rows render.
     query = db.select(Forum).options(selectinload(Forum.village)).order_by(
         Forum.started_at.desc())
-    if listed_only:
-        query = query.options(load_only(*(getattr(Forum, name) for name in LISTED)))
     if village_id:
         query = query.where(Forum.village_id == as_uuid(village_id))
     if status in ("draft", "finalised"):
