@@ -1,18 +1,28 @@
 """Field page latency with 20,000 local opinions (DESIGN.md section 7).
 
 Builds a real SQLite database through the migrations, fills it with 20,000
-opinions across 40 villages and 400 forums, then times the pages a village
-head opens, through the Flask test client (no network). Prints figures;
-asserts nothing.
+opinions across 40 villages and 400 forums, then starts `langnghe field`
+(waitress, its own process) on it and times the pages a village head opens
+over real HTTP, one request at a time on a kept-alive connection: p50, p95,
+p99 and max in ms, and the server process's CPU per request (from /proc, so
+the client's own work is not counted). Prints figures; asserts nothing.
 
-    python benchmarks/field_pages.py [--opinions 20000] [--repeat 20]
+`--against DIR` serves the same database from another checkout too (e.g.
+`git archive main | tar -x -C DIR`), pages timed A B A B: a before/after in
+one run on a shared, noisy machine.
+
+    python benchmarks/field_pages.py [--opinions 20000] [--repeat 120] [--against DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import os
 import random
-import statistics
+import socket
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -70,48 +80,114 @@ def fill(opinions: int) -> tuple[list, list]:
     return forums, villages
 
 
-def timed(client, url: str, repeat: int) -> tuple[float, float]:
-    client.get(url)  # warm up: templates compiled, pages cached by SQLite
-    samples = []
-    for _ in range(repeat):
+def cpu_seconds(pid: int) -> float:
+    """Return user + system CPU seconds of a running process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """`langnghe field` of checkout `tree` on a data folder, in its own process."""
+
+    def __init__(self, tree: Path, data: Path) -> None:
+        self.port = free_port()
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "field_app.cli", "field", "--port", str(self.port),
+             "--data", str(data)], cwd=tree, env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+                self.get("/healthz")
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the field app of {tree} did not start") from None
+                time.sleep(0.05)
+
+    def get(self, url: str) -> float:
+        """GET `url` on the kept connection; return milliseconds until the whole body."""
         began = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(samples), max(samples)
+        self.connection.request("GET", url)
+        response = self.connection.getresponse()
+        response.read()
+        elapsed = (time.perf_counter() - began) * 1000
+        assert response.status == 200, (url, response.status)
+        return elapsed
+
+    def close(self) -> None:
+        self.connection.close()
+        self.process.terminate()
+        self.process.wait()
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def timed(server: Server, url: str, repeat: int) -> tuple[list[float], float]:
+    """Return the request times (ms) and the server's CPU ms a request."""
+    for _ in range(3):
+        server.get(url)  # warm up: templates compiled, pages cached by SQLite
+    before = cpu_seconds(server.process.pid)
+    samples = [server.get(url) for _ in range(repeat)]
+    return samples, (cpu_seconds(server.process.pid) - before) * 1000 / repeat
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opinions", type=int, default=20_000)
-    parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=120)
+    parser.add_argument("--against", type=Path, help="another checkout, served in turn")
     args = parser.parse_args()
+    root = Path(__file__).resolve().parent.parent
+    trees = [("this", root)] + ([("against", args.against.resolve())] if args.against else [])
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app({"DATA_DIR": Path(tmp)})
         upgrade_database(app)
         with app.app_context():
             began = time.perf_counter()
             forums, villages = fill(args.opinions)
+            village_id = villages[3].id
             print(f"filled {args.opinions} opinions, {len(forums)} forums in "
                   f"{time.perf_counter() - began:.1f} s")
-            client = app.test_client()
-            pages = [
-                ("forum list", "/"),
-                ("forum page (50 opinions)", f"/forums/{forums[0]['id']}"),
-                ("opinion list, page 1", "/opinions"),
-                ("opinion list, page 200", "/opinions?page=200"),
-                ("search 'duong' (no diacritics)", "/opinions?q=" + fold("đường")),
-                ("search 'sat lo cau'", "/opinions?q=sat+lo+cau"),
-                ("filter village + category", f"/opinions?village_id={villages[3].id}"
-                                             "&category_code=water"),
-                ("minutes (HTML)", f"/forums/{forums[0]['id']}/minutes"),
-                ("minutes (DOCX)", f"/forums/{forums[0]['id']}/minutes.docx"),
-            ]
-            print(f"{'page':34} {'median ms':>10} {'max ms':>8}")
-            for label, url in pages:
-                median, worst = timed(client, url, args.repeat)
-                print(f"{label:34} {median:10.1f} {worst:8.1f}")
+            db.session.remove()
             db.engine.dispose()
+        pages = [
+            ("forum list", "/"),
+            ("forum page (50 opinions)", f"/forums/{forums[0]['id']}"),
+            ("opinion list, page 1", "/opinions"),
+            ("opinion list, page 200", "/opinions?page=200"),
+            ("search 'duong' (no diacritics)", "/opinions?q=" + fold("đường")),
+            ("search 'sat lo cau'", "/opinions?q=sat+lo+cau"),
+            ("filter village + category", f"/opinions?village_id={village_id}"
+                                         "&category_code=water"),
+            ("minutes (HTML)", f"/forums/{forums[0]['id']}/minutes"),
+            ("minutes (DOCX)", f"/forums/{forums[0]['id']}/minutes.docx"),
+            ("sync page", "/sync/"),
+        ]
+        servers = {name: Server(tree, Path(tmp)) for name, tree in trees}
+        try:
+            print(f"{'page':32} {'laptop':8} {'p50 ms':>7} {'p95':>7} {'p99':>7} {'max':>7} "
+                  f"{'server CPU ms':>13}")
+            for label, url in pages:
+                for name, server in servers.items():
+                    samples, cpu = timed(server, url, args.repeat)
+                    print(f"{label:32} {name:8} {percentile(samples, 0.5):7.1f} "
+                          f"{percentile(samples, 0.95):7.1f} {percentile(samples, 0.99):7.1f} "
+                          f"{max(samples):7.1f} {cpu:13.1f}", flush=True)
+        finally:
+            for server in servers.values():
+                server.close()
 
 
 if __name__ == "__main__":

@@ -1,13 +1,23 @@
 """End to end: `langnghe sync` as its own process, what the village head waits for.
 
 Records one forum with N Vietnamese opinions on a field app (own SQLite
-file), starts a real central (`langnghe central`, waitress, own process; SQLite
-by default, or --database postgresql+psycopg://…), enrols the laptop, then
-times `langnghe sync --data DIR` as a subprocess from start to exit. Prints
-records/s, and the CPU seconds of the laptop process and of the central
-process apart. Prints figures; asserts nothing.
+file, made once per N and copied for every run), starts a real central
+(`langnghe central`, waitress, own process; a SQLite file or a fresh
+PostgreSQL database) for every run, enrols the laptop, then times
+`langnghe sync --data DIR` as a subprocess from start to exit. A second
+`langnghe sync` with nothing waiting gives the fixed cost (start-up, pull),
+which is taken out in the "net" columns.
 
-    python benchmarks/sync_e2e.py [--opinions 5000] [--database URL]
+Prints, a row per run: wall seconds, records/s (whole and net), the laptop
+process's CPU per record (whole and net) and peak memory, and the central
+process's CPU per record. Asserts nothing.
+
+`--against DIR` runs the laptop side of another checkout too (e.g. `git
+archive main | tar -x -C DIR`), A B A B in the same run against the same
+central code: a before/after on a shared, noisy machine.
+
+    python benchmarks/sync_e2e.py [--opinions 10000 100000] [--database sqlite postgresql]
+                                  [--runs 2] [--against DIR] [--cache DIR]
 """
 
 from __future__ import annotations
@@ -17,11 +27,13 @@ import contextlib
 import io
 import os
 import random
-import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,20 +71,47 @@ def record_backlog(laptop_dir: Path, count: int) -> None:
         db.engine.dispose()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--opinions", type=int, default=5000)
-    parser.add_argument("--database", help="the central's URL; 'postgresql' makes a fresh one "
-                                           "on 127.0.0.1:5432 (default: a SQLite file)")
-    args = parser.parse_args()
-    database = make_pg_database() if args.database == "postgresql" else args.database
+@dataclass
+class Run:
+    """One `langnghe sync` process: what it cost the laptop and the central."""
+
+    wall: float
+    cpu: float
+    peak_mb: float
+    central_cpu: float
+    output: str
+
+
+def run_sync(laptop_dir: Path, central: Central, tree: Path) -> Run:
+    """Time `langnghe sync` of the checkout `tree` as a child process, with its own rusage."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    assert central.process is not None
+    central_before = cpu_seconds(central.process.pid)
+    with tempfile.TemporaryFile() as out:
+        began = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "field_app.cli", "sync", "--data",
+                                  str(laptop_dir)], stdout=out, stderr=subprocess.STDOUT,
+                                 cwd=tree, env=env)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - began
+        child.returncode = os.waitstatus_to_exitcode(status)
+        central_cpu = cpu_seconds(central.process.pid) - central_before
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    if child.returncode:
+        raise SystemExit(f"langnghe sync failed ({tree}):\n{text}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, central_cpu,
+               text.strip().splitlines()[-1] if text.strip() else "")
+
+
+def one(backlog: Path, database: str, tree: Path) -> tuple[int, Run, Run, int]:
+    """Sync a copy of `backlog` to a fresh central; return (waiting, run, fixed run, held)."""
+    url = make_pg_database() if database == "postgresql" else None
     with tempfile.TemporaryDirectory() as tmp:
         central_dir, laptop_dir = Path(tmp) / "central", Path(tmp) / "laptop"
         central_dir.mkdir()
-        began = time.perf_counter()
-        record_backlog(laptop_dir, args.opinions)
-        print(f"recorded {args.opinions} opinions in {time.perf_counter() - began:.1f} s")
-        central = Central(central_dir, database).start()
+        shutil.copytree(backlog, laptop_dir)
+        central = Central(central_dir, url).start()
         try:
             app = create_app({"DATA_DIR": laptop_dir})
             with app.app_context():
@@ -80,28 +119,59 @@ def main() -> None:
                 waiting = logic.pending_count()
                 db.session.remove()
                 db.engine.dispose()
-            assert central.process is not None
-            central_before = cpu_seconds(central.process.pid)
-            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            began = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "field_app.cli", "sync", "--data",
-                                   str(laptop_dir)], capture_output=True, text=True, check=True)
-            elapsed = time.perf_counter() - began
-            children = resource.getrusage(resource.RUSAGE_CHILDREN)
-            central_cpu = cpu_seconds(central.process.pid) - central_before
+            whole = run_sync(laptop_dir, central, tree)
+            fixed = run_sync(laptop_dir, central, tree)  # nothing waits: start-up and pull
             held = central.count()
         finally:
             central.close()
-            if args.database == "postgresql" and database:
-                drop_pg_database(database)
-    laptop_cpu = (children.ru_utime - children_before.ru_utime
-                  + children.ru_stime - children_before.ru_stime)
-    print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "")
-    print(f"central: {central.backend}; records waiting {waiting}, central holds {held}")
-    print(f"langnghe sync: {elapsed:.2f} s wall = {waiting / elapsed:,.0f} records/s")
-    print(f"laptop process CPU {laptop_cpu:.2f} s ({laptop_cpu / waiting * 1000:.3f} ms a "
-          f"record); central CPU {central_cpu:.2f} s ({central_cpu / waiting * 1000:.3f} ms "
-          "a record)")
+            if url:
+                drop_pg_database(url)
+    return waiting, whole, fixed, held
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--opinions", type=int, nargs="+", default=[10_000])
+    parser.add_argument("--database", nargs="+", default=["sqlite"],
+                        choices=["sqlite", "postgresql"],
+                        help="the central's database; postgresql makes a fresh one on "
+                             "127.0.0.1:5432 for every run")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--against", type=Path, help="another checkout's laptop side, run "
+                                                     "in turn with this one")
+    parser.add_argument("--cache", type=Path, help="keep the recorded backlogs here")
+    args = parser.parse_args()
+    trees = [("this", ROOT)] + ([("against", args.against.resolve())] if args.against else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = args.cache or Path(tmp)
+        print(f"{'laptop':8} {'central':10} {'records':>8} {'wall s':>7} {'rec/s':>7} "
+              f"{'net rec/s':>9} {'laptop ms/rec':>13} {'net':>6} {'peak MB':>7} "
+              f"{'central ms/rec':>14} {'fixed s':>7}")
+        for count in args.opinions:
+            backlog = cache / f"backlog-{count}"
+            if not backlog.exists():
+                began = time.perf_counter()
+                record_backlog(backlog, count)
+                print(f"recorded {count} opinions in {time.perf_counter() - began:.1f} s")
+            for database in args.database:
+                rates: dict[str, list[float]] = {name: [] for name, _ in trees}
+                for _ in range(args.runs):
+                    for name, tree in trees:
+                        waiting, run, fixed, held = one(backlog, database, tree)
+                        net_wall = max(run.wall - fixed.wall, 1e-6)
+                        rates[name].append(waiting / run.wall)
+                        print(f"{name:8} {database:10} {waiting:8} {run.wall:7.2f} "
+                              f"{waiting / run.wall:7,.0f} {waiting / net_wall:9,.0f} "
+                              f"{run.cpu / waiting * 1000:13.3f} "
+                              f"{(run.cpu - fixed.cpu) / waiting * 1000:6.3f} "
+                              f"{run.peak_mb:7.0f} "
+                              f"{run.central_cpu / waiting * 1000:14.3f} {fixed.wall:7.2f}",
+                              flush=True)
+                        if held < waiting:
+                            print(f"  the central holds {held} of {waiting}: {run.output}")
+                if len(trees) > 1:
+                    ratio = statistics.median(rates["this"]) / statistics.median(rates["against"])
+                    print(f"  {database}, {count}: records/s this/against = {ratio:.2f}x")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from markupsafe import Markup
@@ -20,7 +20,12 @@ def register_template_helpers(app: Flask) -> None:
     def label(value, table: str):
         if value is None:
             return ""
-        return str(getattr(labels, table).get(value, value))
+        # A list shows the same few labels hundreds of times: translate each once a request.
+        seen = g.setdefault("_labels", {})
+        key = (table, value)
+        if key not in seen:
+            seen[key] = str(getattr(labels, table).get(value, value))
+        return seen[key]
 
     @app.template_filter("dt")
     def dt(value: datetime | None, fmt: str = "dd/MM/yyyy HH:mm"):

@@ -23,7 +23,14 @@ from .errors import (
     UnsupportedEncoding,
     from_json,
 )
-from .protocol import PROTOCOL_HEADER, PROTOCOL_VERSION, compress, dumps
+from .protocol import (
+    PROTOCOL_HEADER,
+    PROTOCOL_VERSION,
+    EncodedRecords,
+    compress,
+    dumps,
+    envelope_body,
+)
 
 T = TypeVar("T")
 USER_AGENT = f"langnghe-sync/{PROTOCOL_VERSION}"
@@ -88,7 +95,11 @@ class SyncClient:
         return payload
 
     def _json(self, path: str, payload: dict[str, Any], signed: bool = True) -> Any:
-        body = dumps(payload)
+        return self._post(path, dumps(payload), signed)
+
+    def _post(self, path: str, plain_body: bytes, signed: bool = True) -> Any:
+        """POST an uncompressed JSON body, compressed with this client's encoding."""
+        body = plain_body
         headers = {"Content-Type": "application/json; charset=utf-8"}
         if self.encoding != "identity" and len(body) > 512:
             body = compress(body, self.encoding)
@@ -102,7 +113,7 @@ class SyncClient:
             if self.encoding == "gzip":
                 raise
             self.encoding = "gzip"  # an older central without xz
-            return self._json(path, payload, signed)
+            return self._post(path, plain_body, signed)
 
     def hello(self) -> dict[str, Any]:
         """Ask the central for its versions, encodings, epoch and time."""
@@ -118,6 +129,9 @@ class SyncClient:
 
     def push(self, envelope: dict[str, Any]) -> dict[str, Any]:
         """Send one batch. Safe to repeat: the central stores each record once."""
+        records = envelope.get("records")
+        if isinstance(records, EncodedRecords):
+            return self._post("/push", envelope_body(envelope, records.encoded))
         return self._json("/push", envelope)
 
     def pull(self, cursor: int, limit: int = 500) -> dict[str, Any]:

@@ -16,14 +16,15 @@ import inspect
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema
 
 from .schemas import ErrorSchema, LocalDateTime
+
+if TYPE_CHECKING:
+    from apispec import APISpec
 
 OPENAPI_VERSION = "3.0.3"
 # Error statuses → (component name, description); every one has the Error body.
@@ -162,6 +163,10 @@ FIELD_API = ApiDocument(blueprint="api", title="Lắng Nghe API", description=DE
 
 def build_spec(app: Flask, document: ApiDocument = FIELD_API) -> APISpec:
     """Return the OpenAPI document of every route of the document's blueprint."""
+    # apispec on demand: every start of the field app would import it otherwise.
+    from apispec import APISpec
+    from apispec.ext.marshmallow import MarshmallowPlugin
+
     plugin = MarshmallowPlugin()
     spec = APISpec(title=document.title, version="1", openapi_version=OPENAPI_VERSION,
                    plugins=[plugin], info={"description": document.description})

@@ -6,8 +6,8 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import vietnam_provinces as vp
 from flask_babel import gettext as _
 
 from ..errors import ValidationFailed
@@ -16,6 +16,19 @@ from ..models_base import get_record
 from ..rules import wire_errors
 from ..text import fold, nfc
 from .models import VILLAGE_KINDS, Commune, Village
+
+if TYPE_CHECKING:
+    import vietnam_provinces as vp
+
+
+def _registry():
+    """Return the official list of provinces and communes, imported on first use.
+
+    Its tables take ~0.2 s to import: the field app's start does without them.
+    """
+    import vietnam_provinces
+
+    return vietnam_provinces
 
 # Folded name prefixes that tell a village's kind when no kind is given.
 KIND_PREFIXES = (
@@ -31,7 +44,7 @@ MAX_HOUSEHOLDS = 100_000
 
 def provinces() -> list[vp.Province]:
     """Return the 34 provinces after the 2025 reform, by name."""
-    return sorted(vp.Province.iter_all(), key=lambda p: fold(p.name))
+    return sorted(_registry().Province.iter_all(), key=lambda p: fold(p.name))
 
 
 def _bare_name(name: str) -> str:
@@ -51,7 +64,7 @@ def search_communes(query: str, province_code: int | None = None, limit: int = 3
     """
     wanted = fold(query)
     ranked = []
-    for ward in vp.Ward.iter_all():
+    for ward in _registry().Ward.iter_all():
         if province_code is not None and int(ward.province_code) != province_code:
             continue
         bare = _bare_name(ward.name)
@@ -85,6 +98,7 @@ def current_commune() -> Commune | None:
 def commune_label(ward_code: int) -> str:
     """Return "Xã Mường La (Sơn La)" for an official commune code, or the code itself."""
     try:
+        vp = _registry()
         ward = vp.Ward.from_code(ward_code)
         province = vp.Province.from_code(ward.province_code)
     except (ValueError, KeyError, TypeError):
@@ -114,6 +128,7 @@ def find_commune(typed: str) -> int:
 
 def choose_commune(ward_code: int) -> Commune:
     """Record the commune this laptop serves (first-run set-up)."""
+    vp = _registry()
     try:
         ward = vp.Ward.from_code(ward_code)
     except (ValueError, KeyError, TypeError):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -269,6 +271,36 @@ def decision_passed(forum: Forum, decision: Decision) -> bool | None:
     if not base:
         return None
     return decision.votes_for * 2 > base
+
+
+@dataclass(frozen=True, slots=True)
+class ListedForum:
+    """A row of the forum list: what the page shows of a forum, no ORM object."""
+
+    id: uuid.UUID
+    started_at: datetime
+    kind: str
+    title: str | None
+    status: str
+    village: SimpleNamespace  # .name
+
+
+def listed_forums(village_id=None, status: str | None = None) -> list[ListedForum]:
+    """Return the forum list's rows, newest first, optionally of one village or status.
+
+    Columns in one query: loading 400 forums as ORM objects was half the page's CPU.
+    """
+    query = db.select(Forum.id, Forum.started_at, Forum.kind, Forum.title, Forum.status,
+                      Village.name).join(Village, Village.id == Forum.village_id) \
+        .order_by(Forum.started_at.desc())
+    if village_id:
+        query = query.where(Forum.village_id == as_uuid(village_id))
+    if status in ("draft", "finalised"):
+        query = query.where(Forum.status == status)
+    names: dict[str, SimpleNamespace] = {}
+    return [ListedForum(row[0], row[1], row[2], row[3], row[4],
+                        names.setdefault(row[5], SimpleNamespace(name=row[5])))
+            for row in db.session.execute(query)]
 
 
 def list_forums(village_id=None, status: str | None = None) -> list[Forum]:

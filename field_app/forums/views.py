@@ -40,7 +40,7 @@ def index():
     """List forums, newest first."""
     village_id = request.args.get("village") or None
     return render_template("forums/index.html",
-                           forums=logic.list_forums(village_id, request.args.get("status")),
+                           forums=logic.listed_forums(village_id, request.args.get("status")),
                            villages=villages(), village_id=village_id,
                            commune=current_commune())
 

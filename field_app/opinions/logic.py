@@ -11,6 +11,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, false, func
+from sqlalchemy.orm import selectinload
 
 from sync.records import CORRECTABLE, SATISFACTION_FIELDS, SCHEMAS
 
@@ -388,9 +389,11 @@ def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -
         query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     ).scalar_one()
     page = max(1, page)
+    # Villages and categories in two more queries, not one each as the rows render.
     items = list(db.session.execute(
         query.order_by(Opinion.created_at.desc(), Opinion.id)
         .limit(per_page).offset((page - 1) * per_page)
+        .options(selectinload(Opinion.village), selectinload(Opinion.category))
     ).scalars())
     return Page(items=items, total=total, page=page, per_page=per_page)
 
@@ -399,4 +402,5 @@ def forum_opinions(forum: Forum) -> list[Opinion]:
     """Return a forum's opinions in the order they were raised."""
     return list(db.session.execute(
         db.select(Opinion).where(Opinion.forum_id == forum.id).order_by(Opinion.position)
+        .options(selectinload(Opinion.category))
     ).scalars())

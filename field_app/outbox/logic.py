@@ -10,22 +10,21 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import joinedload
 
-from sync.client import SyncClient, with_retries
 from sync.clock import Stamp
 from sync.errors import BodyTooLarge, SyncError, Unreachable
-from sync.protocol import PROTOCOL_VERSION, dumps
+from sync.protocol import PROTOCOL_VERSION, EncodedRecords, dumps
 from sync.records import (
     CENTRAL_FIELDS,
     category_entry_schema,
@@ -41,8 +40,11 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..opinions.logic import CORRECTABLE_HERE, column_value
 from ..opinions.models import Category, Opinion
-from .capture import APPLYING_CENTRAL, MODELS, clock, wire_data
+from .capture import APPLYING_CENTRAL, clock, wire_data_many
 from .models import Outbox, SyncState
+
+if TYPE_CHECKING:  # requests is imported when a sync runs, not when the app starts
+    from sync.client import SyncClient
 
 MIN_BATCH_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -108,6 +110,34 @@ def pending_count() -> int:
                               .where(Outbox.state.in_(("pending", "rejected")))).scalar_one()
 
 
+_PENDING = "langnghe_pending_count"
+
+
+def badge_count(row: SyncState | None) -> int:
+    """Return `pending_count()` for the top bar, counted again only when it can have changed.
+
+    Every page shows it: counting 20,000 waiting records each time is a scan a
+    page. The count changes only with a new local change (a higher outbox
+    seq) or a sync, a re-offer or an acknowledgement file (which move the
+    checkpoint row below, or call `forget_badge_count`), in this process or
+    in `langnghe sync` run beside it: those make the key.
+    """
+    newest = db.session.execute(select(func.max(Outbox.seq))).scalar()
+    key = (newest, row.held_seq, row.last_attempt_at, row.last_sync_at, row.last_error,
+           row.epoch) if row is not None else (newest,)
+    known = current_app.extensions.get(_PENDING)
+    if known is not None and known[0] == key:
+        return known[1]
+    count = pending_count()
+    current_app.extensions[_PENDING] = (key, count)
+    return count
+
+
+def forget_badge_count() -> None:
+    """Count the waiting records again on the next page (the outbox changed in place)."""
+    current_app.extensions.pop(_PENDING, None)
+
+
 def rejected_records() -> list[Outbox]:
     """Return the refused records with the central's reason, newest first."""
     return list(db.session.execute(select(Outbox).where(Outbox.state == "rejected")
@@ -116,11 +146,15 @@ def rejected_records() -> list[Outbox]:
 
 def _retrying(action):
     """Run one idempotent request with the configured retries and backoff."""
+    from sync.client import with_retries
+
     return with_retries(action, attempts=current_app.config.get("SYNC_ATTEMPTS", 5),
                         base=current_app.config.get("SYNC_BACKOFF", 1.0))
 
 
 def make_client(row: SyncState) -> SyncClient:
+    from sync.client import SyncClient
+
     if not (row.server_url and row.device_id and row.secret):
         raise NotEnrolled()
     return SyncClient(row.server_url, row.device_id, row.secret,
@@ -145,6 +179,8 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     """Trade the office's one-time code for this laptop's credential; commit it."""
     commune = current_commune()
     row = state()
+    from sync.client import SyncClient
+
     client = SyncClient(central_base_url(server_url))
     try:
         # No label given: the central keeps the name the office gave the code.
@@ -170,7 +206,7 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
 
 # --- push ------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Waiting:
     """One record waiting for the central, with what its unacknowledged changes touched."""
 
@@ -208,17 +244,28 @@ def _pending(upto: int) -> list[Waiting]:
     return list(records.values())
 
 
-def _wire_record(entry: Waiting) -> dict[str, Any]:
-    row = db.session.get(MODELS[entry.collection], entry.record_id) \
-        if entry.op == "put" else None
+def _wire_record(entry: Waiting, data: dict[str, Any] | None) -> dict[str, Any]:
+    """Return one waiting record as it goes on the wire; `data` None: it is gone."""
     head = {"c": entry.collection, "id": str(entry.record_id), "seq": entry.last_seq,
             "hlc": entry.hlc}
-    if row is None:  # deleted since: send the tombstone
+    if entry.op != "put" or data is None:  # deleted since: send the tombstone
         return {**head, "op": "delete"}
-    item = {**head, "op": "put", "data": wire_data(entry.collection, row)}
+    item = {**head, "op": "put", "data": data}
     if entry.fields is not None:
         item["fields"] = sorted(entry.fields)
     return item
+
+
+def _wire_records(entries: list[Waiting]) -> list[dict[str, Any]]:
+    """Build these records for the wire: one query per collection, not one per record."""
+    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for entry in entries:
+        if entry.op == "put":
+            wanted[entry.collection].append(entry.record_id)
+    found: dict[str, dict[str, Any]] = {}
+    for collection, ids in wanted.items():
+        found.update(wire_data_many(collection, ids))
+    return [_wire_record(entry, found.get(str(entry.record_id))) for entry in entries]
 
 
 def waiting_records() -> list[dict[str, Any]]:
@@ -226,8 +273,7 @@ def waiting_records() -> list[dict[str, Any]]:
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
     records = []
     for entries in _chunks(_pending(upto)):
-        held = _prefetch(entries)  # noqa: F841 - keeps the rows in the identity map
-        records.extend(_wire_record(entry) for entry in entries)
+        records.extend(_wire_records(entries))
     return records
 
 
@@ -238,26 +284,6 @@ CHUNK = 500
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-def _prefetch(entries: Iterable[Waiting]) -> list[Any]:
-    """Load the rows of these waiting records, one query per collection, not one per record.
-
-    Hold the list returned while the records are built: the session's identity
-    map keeps rows only weakly, and `_wire_record`'s get() then costs no query.
-    """
-    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
-    for entry in entries:
-        if entry.op == "put":
-            wanted[entry.collection].append(entry.record_id)
-    rows: list[Any] = []
-    for collection, ids in wanted.items():
-        model = MODELS[collection]
-        query = select(model).where(model.id.in_(ids))
-        if model is Opinion:  # its category's name travels with it
-            query = query.options(joinedload(Opinion.category))
-        rows.extend(db.session.execute(query).scalars())
-    return rows
 
 
 def _mark_acknowledged(acked: dict[uuid.UUID, int]) -> None:
@@ -303,6 +329,12 @@ def _apply_results(sent: list[dict[str, Any]], answer: dict[str, Any], summary: 
     summary.rejected += answer.get("rejected", 0)
 
 
+def _timed(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    """Return what `action` returns and the seconds it took."""
+    started = time.monotonic()
+    return action(*args, **kwargs), time.monotonic() - started
+
+
 def push(client: SyncClient, row: SyncState, summary: Summary,
          progress: Progress | None = None) -> list[dict[str, Any]]:
     """Send every waiting record in batches bounded by bytes; return the blobs missing."""
@@ -310,61 +342,80 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
     waiting = deque(_pending(upto))
     missing: dict[str, dict[str, Any]] = {}
     done = 0
-    while waiting:
-        budget, taken, batch, size = row.batch_bytes, [], [], 0
-        loaded, held = 0, []  # rows of this batch, strongly held (see _prefetch)
-        while waiting and (not batch or size < budget) and len(batch) < MAX_RECORDS_PER_BATCH:
-            if not loaded:
-                loaded = min(CHUNK, len(waiting))
-                held.extend(_prefetch(islice(waiting, loaded)))
-            loaded -= 1
-            taken.append(waiting.popleft())
-            item = _wire_record(taken[-1])
-            size += len(dumps(item))
-            batch.append(item)
-        # Parents before children whatever the order of their changes: a photo taken
-        # before its opinion was edited travels after the opinion's new version.
-        batch.sort(key=lambda item: RANK[item["c"]])
-        envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
-                    "replica": row.replica, "batch": str(uuid.uuid4()), "records": batch}
-        started = time.monotonic()
-        try:
-            answer = _retrying(lambda envelope=envelope: client.push(envelope))
-        except Unreachable:
-            row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
-            db.session.commit()
-            raise
-        except BodyTooLarge:
-            if len(batch) == 1:
+    # The next records of `waiting`, in its order, built for the wire with their JSON.
+    built: deque[tuple[dict[str, Any], bytes]] = deque()
+
+    def build_more() -> None:
+        chunk = list(islice(waiting, len(built), len(built) + CHUNK))
+        built.extend((item, dumps(item)) for item in _wire_records(chunk))
+
+    from sync.client import with_retries
+
+    retries = {"attempts": current_app.config.get("SYNC_ATTEMPTS", 5),
+               "base": current_app.config.get("SYNC_BACKOFF", 1.0)}
+    # One batch in flight on its own thread (requests and compression, no database):
+    # the next records are read and encoded meanwhile, not after the answer.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="langnghe-push") as sender:
+        while waiting:
+            budget, size = row.batch_bytes, 0
+            taken: list[Waiting] = []
+            batch: list[tuple[dict[str, Any], bytes]] = []  # each record with its JSON
+            while waiting and (not batch or size < budget) \
+                    and len(batch) < MAX_RECORDS_PER_BATCH:
+                if not built:
+                    build_more()
+                taken.append(waiting.popleft())
+                item, encoded = built.popleft()
+                size += len(encoded)
+                batch.append((item, encoded))
+            # Parents before children whatever the order of their changes: a photo taken
+            # before its opinion was edited travels after the opinion's new version.
+            batch.sort(key=lambda pair: RANK[pair[0]["c"]])
+            sent = EncodedRecords([item for item, _ in batch],
+                                  [encoded for _, encoded in batch])
+            envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
+                        "replica": row.replica, "batch": str(uuid.uuid4()), "records": sent}
+            sending = sender.submit(_timed, with_retries,
+                                    lambda envelope=envelope: client.push(envelope), **retries)
+            while not sending.done() and len(built) < min(len(waiting), MAX_RECORDS_PER_BATCH):
+                build_more()
+            try:
+                answer, elapsed = sending.result()
+            except Unreachable:
+                row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+                db.session.commit()
                 raise
-            # The central takes less than we sent: send the same records in smaller parts.
-            row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
-            waiting.extendleft(reversed(taken))
-            continue
-        # A good link carries bigger batches next time; a slow one smaller.
-        elapsed = time.monotonic() - started
-        if elapsed < 5:
-            row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
-        elif elapsed > 30:
-            row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
-        _apply_results(batch, answer, summary)
-        if answer.get("held_before", row.held_seq) < row.held_seq:
-            summary.central_lost = True
-        # Only what the central accepted: it counts its own held sequence the same way.
-        results = answer.get("results", "")
-        accepted = [item["seq"] for index, item in enumerate(batch)
-                    if results[index:index + 1] in ("S", "U")]
-        row.held_seq = max([row.held_seq, *accepted])
-        row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in batch)]))
-        row.epoch = answer.get("epoch") or row.epoch
-        db.session.commit()
-        for blob in answer.get("missing_blobs", []):
-            missing[blob["sha256"]] = blob
-        summary.pushed += len(batch)
-        summary.batches += 1
-        done += len(batch)
-        if progress:
-            progress("push", done, done + len(waiting))
+            except BodyTooLarge:
+                if len(batch) == 1:
+                    raise
+                # The central takes less than we sent: send the same records in smaller parts.
+                row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
+                waiting.extendleft(reversed(taken))
+                built.clear()
+                continue
+            # A good link carries bigger batches next time; a slow one smaller.
+            if elapsed < 5:
+                row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
+            elif elapsed > 30:
+                row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+            _apply_results(sent, answer, summary)
+            if answer.get("held_before", row.held_seq) < row.held_seq:
+                summary.central_lost = True
+            # Only what the central accepted: it counts its own held sequence the same way.
+            results = answer.get("results", "")
+            accepted = [item["seq"] for index, item in enumerate(sent)
+                        if results[index:index + 1] in ("S", "U")]
+            row.held_seq = max([row.held_seq, *accepted])
+            row.hlc_last = max(filter(None, [row.hlc_last, *(item["hlc"] for item in sent)]))
+            row.epoch = answer.get("epoch") or row.epoch
+            db.session.commit()
+            for blob in answer.get("missing_blobs", []):
+                missing[blob["sha256"]] = blob
+            summary.pushed += len(sent)
+            summary.batches += 1
+            done += len(sent)
+            if progress:
+                progress("push", done, done + len(waiting))
     return list(missing.values())
 
 
@@ -686,4 +737,5 @@ def import_ack(data: bytes) -> tuple[int, int]:
         db.session.commit()
     finally:
         db.session.info.pop(APPLYING_CENTRAL, None)
+    forget_badge_count()
     return acked, applied

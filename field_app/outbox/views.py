@@ -33,7 +33,7 @@ def sync_badge() -> dict[str, Any]:
     if request.blueprint in ("api", "static"):
         return {}
     row = db.session.get(logic.SyncState, 1)
-    return {"sync_pending": logic.pending_count(),
+    return {"sync_pending": logic.badge_count(row),
             "sync_last": row.last_sync_at if row else None,
             "sync_enrolled": bool(row and row.device_id)}
 
