@@ -23,8 +23,8 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ...forums.minutes import (
-    FONT,
+from ...forums.minutes import FONT, clean, commune_short_name, nd30_date
+from ...forums.minutes_docx import (
     SMALL_SIZE,
     _cell_para,
     _no_borders,
@@ -32,9 +32,6 @@ from ...forums.minutes import (
     _para,
     _set_fonts,
     _widths,
-    clean,
-    commune_short_name,
-    nd30_date,
 )
 from .figures import Figures
 from .tables import Table, report_tables
