@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.tables import Json, Serial
@@ -109,6 +110,11 @@ class OfficeOpinion(db.Model):
     answer_date: Mapped[date | None] = mapped_column(Date)
     answer_doc_number: Mapped[str | None] = mapped_column(String(60))
     satisfaction: Mapped[str | None] = mapped_column(String(20))
+    # A tố cáo without the denouncer's name: worked as a petition (`kind`), the laptop's
+    # record still says tố cáo (identity.rules.office_kind).
+    anonymous_denunciation: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                         default=False,
+                                                         server_default=false())
     # office: the case it was merged into (cases.models.OfficeCase); None until the office
     # opens one for it.
     case_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -129,8 +135,9 @@ class OfficeOpinion(db.Model):
 
     @property
     def identity_protected(self) -> bool:
-        """A denouncer's identity (tố cáo) is never shown (Luật Tố cáo 2018, art. 47)."""
-        return self.kind == "denunciation"
+        """A denouncer's identity (tố cáo) is never shown (Luật Tố cáo 2018, art. 47); it is
+        kept sealed apart (identity.models.ProtectedIdentity)."""
+        return self.kind == "denunciation" or bool(self.anonymous_denunciation)
 
 
 class AuditEntry(db.Model):

@@ -1,0 +1,61 @@
+"""The outbox page: each message with sent/failed, "Gửi lại" and "Gửi các tin đang chờ"."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ...extensions import db
+from .. import bp
+from ..accounts.logic import office_account
+from ..accounts.permissions import require
+from . import logic
+from .models import STATUSES
+
+
+@bp.get("/notifications")
+@require("notify.manage")
+def notifications():
+    account = office_account()
+    status = request.args.get("status") or None
+    if status not in (None, *STATUSES):
+        status = None
+    page = logic.messages(account, status, page=request.args.get("page", 1, type=int))
+    return render_template("central/notifications.html", page=page, status=status,
+                           statuses=STATUSES, counts=logic.counts(account))
+
+
+@bp.post("/notifications/<int:key>/retry")
+@require("notify.manage")
+def retry_notification(key: int):
+    """Send one message again now, whatever its backoff ("Gửi lại")."""
+    message = logic.get_message(office_account(), key)
+    if message.status == "sent":
+        flash(_("Tin nhắn này đã gửi rồi."), "error")
+        return redirect(url_for(".notifications"))
+    opinion_id = message.opinion_id
+    db.session.commit()
+    done = logic.send_due(current_app._get_current_object(), ids=[message.id])
+    _report(done)
+    if request.form.get("back") == "opinion":
+        return redirect(url_for(".opinion", record_id=opinion_id))
+    return redirect(url_for(".notifications"))
+
+
+@bp.post("/notifications/send")
+@require("notify.manage")
+def send_notifications():
+    """Send every message of the account's communes not sent yet ("Gửi các tin đang chờ")."""
+    ids = logic.waiting_ids(office_account())
+    db.session.commit()
+    done = logic.send_due(current_app._get_current_object(), ids=ids)
+    _report(done)
+    return redirect(url_for(".notifications"))
+
+
+def _report(done: logic.Sent) -> None:
+    if done.failed:
+        flash(_("Đã gửi %(sent)s tin; %(failed)s tin chưa gửi được (xem lỗi từng tin).",
+                sent=done.sent, failed=done.failed), "error")
+    else:
+        flash(_("Đã gửi %(sent)s tin.", sent=done.sent), "success")
