@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 
 from ...areas.logic import commune_label
 from ...errors import ValidationFailed
@@ -21,6 +21,7 @@ from .schemas import identity_schema
 
 def _private(response):
     # Never kept by the browser's cache nor a proxy's: the next person at this desk.
+    response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -112,8 +112,8 @@ class OfficeOpinion(db.Model):
     satisfaction: Mapped[str | None] = mapped_column(String(20))
     # A tố cáo without the denouncer's name: worked as a petition (`kind`), the laptop's
     # record still says tố cáo (identity.rules.office_kind).
+    # No Python default: an upgrade projecting at an older revision leaves it out.
     anonymous_denunciation: Mapped[bool] = mapped_column(Boolean, nullable=False,
-                                                         default=False,
                                                          server_default=false())
     # office: the case it was merged into (cases.models.OfficeCase); None until the office
     # opens one for it.

@@ -186,8 +186,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def project(conn: Connection, stored: store.Stored) -> None:
-    """Write what a batch stored into the office's tables (sync.store.on_stored listener)."""
+def project(conn: Connection, stored: store.Stored, absent: frozenset[str] = frozenset()
+            ) -> None:
+    """Write what a batch stored into the office's tables (sync.store.on_stored listener).
+
+    `absent`: opinion columns a later migration adds (an upgrade projecting at an older
+    revision).
+    """
     groups: dict[str, list[store.Checked]] = {}
     for item in stored.items:
         groups.setdefault(item.collection, []).append(item)
@@ -211,7 +216,11 @@ def project(conn: Connection, stored: store.Stored) -> None:
                           for row in found)
     opinions = [opinion_row(item, dev_id, stored.push_id, now, forum_days)
                 for item in opinions_in]
-    _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
+    for row in opinions if absent else ():
+        for name in absent:
+            del row[name]
+    _keep_tombstones(conn, OfficeOpinion.__table__, opinions,
+                     tuple(name for name in OPINION_COLUMNS if name not in absent), history,
                      "opinion", stored)
     attachments = [attachment_row(item) for item in groups.get("attachment", ())]
     _keep_tombstones(conn, OfficeAttachment.__table__, attachments, ATTACHMENT_COLUMNS,
@@ -248,8 +257,12 @@ def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTI
     """
     from types import SimpleNamespace
 
+    from sqlalchemy import inspect
+
     devices = {row.id: row for row in conn.execute(select(store.device.c.id,
                                                           store.device.c.label))}
+    there = {column["name"] for column in inspect(conn).get_columns("office_opinion")}
+    absent = frozenset(name for name in OPINION_COLUMNS if name not in there)
     record = store.record
     done = 0
     for collection in (name for name in COLLECTIONS if name in collections):
@@ -261,15 +274,15 @@ def project_everything(conn: Connection, collections: tuple[str, ...] = COLLECTI
         for row in conn.execute(query).all():
             batch.append(row)
             if len(batch) == chunk:
-                done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+                done += _project_rows(conn, collection, batch, devices, SimpleNamespace, absent)
                 batch = []
         if batch:
-            done += _project_rows(conn, collection, batch, devices, SimpleNamespace)
+            done += _project_rows(conn, collection, batch, devices, SimpleNamespace, absent)
     return done
 
 
 def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: dict,
-                  namespace) -> int:
+                  namespace, absent: frozenset[str]) -> int:
     by_device: dict[str, list[store.Checked]] = {}
     for row in rows:
         by_device.setdefault(row.device_id, []).append(store.Checked(
@@ -279,5 +292,5 @@ def _project_rows(conn: Connection, collection: str, rows: list[Any], devices: d
     at = max(row.received_at for row in rows)
     for device_id, items in by_device.items():
         device = devices.get(device_id) or namespace(id=device_id, label=device_id)
-        project(conn, store.Stored(device, items, None, "upgrade", at))
+        project(conn, store.Stored(device, items, None, "upgrade", at), absent)
     return len(rows)

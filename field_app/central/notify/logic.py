@@ -110,7 +110,7 @@ def _after_commit(session) -> None:
             log.exception("sending queued messages failed")
 
 
-def _after_rollback(session) -> None:
+def _after_rollback(session, previous_transaction) -> None:
     session.info.pop("notify_app", None)
 
 
