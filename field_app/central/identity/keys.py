@@ -57,7 +57,8 @@ def load_key(config: dict) -> bytes:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty: restore the identity key from its backup")
+        raise RuntimeError(f"{path} is empty: restore the identity key from its backup"
+                           ) from None
     key = Fernet.generate_key()
     with os.fdopen(handle, "wb") as out:
         out.write(key)

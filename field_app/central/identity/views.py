@@ -7,12 +7,12 @@ import uuid
 
 from flask import make_response, render_template, request
 
+from ...api.openapi import doc
 from ...areas.logic import commune_label
 from ...errors import ValidationFailed
 from ...extensions import db
 from .. import bp
 from ..accounts.logic import office_account
-from ...api.openapi import doc
 from ..accounts.permissions import require
 from ..api.views import api
 from . import logic

@@ -20,8 +20,8 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
 )
-from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.tables import Json, Serial

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DateTime, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.tables import Serial
 
 from ...extensions import db
-
-from flask_babel import lazy_gettext as _l
 
 STATUSES = ("queued", "sent", "failed")
 STATUS_LABELS = {"queued": _l("Đang chờ gửi"), "sent": _l("Đã gửi"),
