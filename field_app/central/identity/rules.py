@@ -17,7 +17,7 @@ COLUMNS = ("raiser_name", "raiser_phone", "raiser_gender")
 
 def is_protected(data: dict[str, Any] | None) -> bool:
     """Tell whether a record (as the wire holds it) is a tố cáo, whose identity is kept apart."""
-    return bool(data) and data.get("kind") == "denunciation"
+    return data is not None and data.get("kind") == "denunciation"
 
 
 def office_kind(data: dict[str, Any], identity: dict[str, Any] | None) -> tuple[str, bool]:
