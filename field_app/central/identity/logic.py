@@ -222,10 +222,6 @@ def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]
                               action=action, account_id=account.id, actor=account.username))
 
 
-def has_identity(opinion_id: uuid.UUID) -> bool:
-    return db.session.get(ProtectedIdentity, opinion_id) is not None
-
-
 def reveal(account, opinion_id: uuid.UUID) -> dict[str, Any]:
     """Return a denouncer's identity to a role allowed to see it; the look is audited.
 
