@@ -180,6 +180,36 @@ def test_a_failing_sender_is_shown_retried_with_backoff_then_sent(office):
         as_text=True)
 
 
+def test_the_office_api_lists_and_retries_messages(office):
+    app = office
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
+    GATEWAY["down"] = True
+    said = opinions(app)
+    account(app, "officer", "officer")
+    answer(app, said["plain"])
+    client = app.test_client()
+    with app.app_context():
+        from field_app.central.accounts.logic import create_token
+        from field_app.central.accounts.models import Account
+
+        officer = db.session.execute(select(Account).where(
+            Account.username == "officer")).scalar_one()
+        headers = {"Authorization": f"Bearer {create_token(officer, 'api')}"}
+        db.session.commit()
+    listed = client.get("/central/api/v1/notifications?status=failed", headers=headers)
+    [item] = listed.get_json()["items"]
+    assert (item["phone"], item["status"], item["attempts"]) == (PHONE, "failed", 1)
+    assert "gateway" in item["last_error"]
+    assert client.get("/central/api/v1/notifications?status=lost",
+                      headers=headers).status_code == 422
+    GATEWAY["down"] = False
+    retried = client.post(f"/central/api/v1/notifications/{item['id']}/retry", headers=headers)
+    assert retried.status_code == 200
+    assert (retried.get_json()["status"], retried.get_json()["attempts"]) == ("sent", 2)
+    assert client.post("/central/api/v1/notifications/999999/retry",
+                       headers=headers).status_code == 404
+
+
 def test_send_all_waiting_sends_the_failed_ones(office):
     app = office
     app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"

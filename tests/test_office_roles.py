@@ -519,6 +519,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central.forwarding_slip", "GET"): Route("opinion.edit", "read", lambda w, x: (
         "GET", f"/central/forwarding-slip?unit={w.units[SLIP_UNIT[x]]}&opinion={w.opinions[x]}",
         {}), wheres=UNIT_SCOPED, shows=page_shows),
+    ("central_api.api_forwarding_slip", "GET"): Route("opinion.edit", "read", lambda w, x: (
+        "GET", f"/central/api/v1/forwarding-slip?unit={w.units[SLIP_UNIT[x]]}"
+        f"&opinion={w.opinions[x]}", {}), wheres=UNIT_SCOPED, shows=api_items_show, api=True),
+    ("central_api.api_notifications", "GET"): Route("notify.manage", "list", lambda w, x: (
+        "GET", f"/central/api/v1/notifications?per_page={answered(w, x) and 100}", {}),
+        shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b, api=True),
+    ("central_api.api_retry_notification", "POST"): Route("notify.manage", "write", lambda w, x: (
+        "POST", f"/central/api/v1/notifications/{answered(w, x, failed=True)}/retry", {}),
+        changed=message_sent, api=True),
     ("central.notifications", "GET"): Route("notify.manage", "list", lambda w, x: (
         "GET", f"/central/notifications?answered={answered(w, x)}", {}),
         shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b),

@@ -116,6 +116,8 @@ def office_bodies(app, w, role: str) -> dict[str, str]:
                                  headers=token_headers),
         "api opinion": client.get(f"/central/api/v1/opinions/{w.secret}",
                                   headers=token_headers),
+        "api slip": client.get(f"/central/api/v1/forwarding-slip?unit={w.unit}"
+                               f"&opinion={w.secret}&opinion={w.plain}", headers=token_headers),
         "api identity": client.post(f"/central/api/v1/opinions/{w.secret}/identity",
                                     headers=token_headers),
         "notifications": client.get("/central/notifications"),
@@ -163,6 +165,9 @@ def test_the_identity_is_sealed_apart_and_shown_only_on_request(office):
         if role in ("officer", "mttq", "admin", "handler"):  # may see other citizens' names
             assert OTHER_NAME in bodies["forwarding slip"]
             assert "Đã che danh tính" in bodies["forwarding slip"]
+            slip = json.loads(bodies["api slip"])
+            assert [item["identity_protected"] for item in slip["items"]] == [True, False]
+            assert [item["raiser_name"] for item in slip["items"]] == [None, OTHER_NAME]
 
     officer = login(app, "officer")
     shown = officer.post(f"/central/opinions/{w.secret}/identity")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from flask import make_response, render_template, request
+from flask_babel import gettext as _
 
 from ...api.openapi import doc
 from ...areas.logic import commune_label
@@ -16,7 +17,7 @@ from ..accounts.logic import office_account
 from ..accounts.permissions import require
 from ..api.views import api
 from . import logic
-from .schemas import identity_schema
+from .schemas import identity_schema, slip_query_schema, slip_schema
 
 
 def _private(response):
@@ -55,7 +56,7 @@ def _slip_request() -> tuple[int | None, list[uuid.UUID]]:
         unit = int(request.args["unit"]) if request.args.get("unit") else None
         ids = [uuid.UUID(value) for value in request.args.getlist("opinion") if value.strip()]
     except ValueError:
-        raise ValidationFailed("Mã đơn vị hoặc mã ý kiến không hợp lệ.",
+        raise ValidationFailed(_("Mã đơn vị hoặc mã ý kiến không hợp lệ."),
                                {"fields": {"unit": ["invalid"], "opinion": ["invalid"]}}
                                ) from None
     return unit, ids
@@ -72,3 +73,23 @@ def forwarding_slip():
     slip = logic.forwarding_slip(office_account(), unit, ids)
     return _private(render_template("central/forwarding_slip.html", slip=slip,
                                     commune=commune_label(slip.commune_code)))
+
+
+@api.get("/v1/forwarding-slip")
+@doc("opinions", query=slip_query_schema, responses={200: slip_schema}, errors=(404, 422))
+@require("opinion.edit")
+def api_forwarding_slip():
+    """Return the forwarding slip of opinions to a unit (`unit`, `opinion` repeated).
+
+    A denouncer's identity is never on it; another citizen's name only for roles that may
+    see names, a phone never.
+    """
+    unit, ids = _slip_request()
+    slip = logic.forwarding_slip(office_account(), unit, ids)
+    return slip_schema.dump({
+        "unit": {"id": slip.unit.id, "name": slip.unit.name},
+        "commune_code": slip.commune_code, "made_on": slip.made_on,
+        "items": [{"id": line.opinion.id, "kind": line.opinion.kind, "village_name": line.village,
+                   "received_on": line.opinion.received_on, "content": line.opinion.content,
+                   "raiser_name": line.raiser, "identity_protected": line.protected}
+                  for line in slip.lines]})

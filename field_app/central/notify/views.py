@@ -5,12 +5,15 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ...api.openapi import doc
 from ...extensions import db
 from .. import bp
 from ..accounts.logic import office_account
 from ..accounts.permissions import require
+from ..api.views import api
 from . import logic
 from .models import STATUSES
+from .schemas import notification_page_schema, notification_query_schema, notification_schema
 
 
 @bp.get("/notifications")
@@ -59,3 +62,32 @@ def _report(done: logic.Sent) -> None:
                 sent=done.sent, failed=done.failed), "error")
     else:
         flash(_("Đã gửi %(sent)s tin.", sent=done.sent), "success")
+
+
+@api.get("/v1/notifications")
+@doc("notifications", query=notification_query_schema,
+     responses={200: notification_page_schema}, errors=(422,))
+@require("notify.manage")
+def api_notifications():
+    """List the messages telling citizens their answers (the account's communes), newest first.
+
+    `status`: queued, sent or failed. A denouncer never has one (the phone is sealed).
+    """
+    args = notification_query_schema.load(request.args.to_dict())
+    page = logic.messages(office_account(), args.get("status"), page=args.get("page", 1),
+                          per_page=args.get("per_page", 100))
+    return notification_page_schema.dump({"items": page.items, "total": page.total,
+                                          "page": page.page, "per_page": page.per_page})
+
+
+@api.post("/v1/notifications/<int:key>/retry")
+@doc("notifications", responses={200: notification_schema}, errors=(404,))
+@require("notify.manage")
+def api_retry_notification(key: int):
+    """Send one message now, whatever its backoff; answer it as it stands after the try."""
+    sent = logic.get_message(office_account(), key).status == "sent"
+    db.session.commit()
+    if not sent:
+        logic.send_due(current_app._get_current_object(), ids=[key])
+    db.session.expire_all()
+    return notification_schema.dump(logic.get_message(office_account(), key))
