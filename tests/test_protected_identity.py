@@ -442,3 +442,19 @@ def _identity(app, record_id: uuid.UUID) -> dict:
 
 
 _ = datetime  # dates come from the laptop's records
+
+
+def test_the_key_comes_from_the_environment_or_is_made_once_private(tmp_path, monkeypatch):
+    from cryptography.fernet import Fernet, InvalidToken
+
+    given = Fernet.generate_key().decode("ascii")
+    monkeypatch.setenv("LANGNGHE_IDENTITY_KEY", given)
+    assert load_key({"DATA_DIR": tmp_path}) == given.encode("ascii")
+    assert not (tmp_path / KEY_FILE).exists()
+    monkeypatch.delenv("LANGNGHE_IDENTITY_KEY")
+    made = load_key({"DATA_DIR": tmp_path})
+    assert load_key({"DATA_DIR": tmp_path}) == made  # the same key at every start
+    assert stat.S_IMODE(os.stat(tmp_path / KEY_FILE).st_mode) == 0o600
+    sealed = Sealer(made).seal({"raiser_name": NAME})
+    with pytest.raises(InvalidToken):
+        Sealer(given.encode("ascii")).open(sealed)  # another key opens nothing
