@@ -6,12 +6,14 @@ from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401
 from .central.cases.models import DeadlineRule, OfficeCase  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
+from .central.identity.models import ProtectedIdentity  # noqa: F401
 from .central.inbox.models import (  # noqa: F401
     AuditEntry,
     OfficeAttachment,
     OfficeForum,
     OfficeOpinion,
 )
+from .central.notify.models import Notification  # noqa: F401
 from .forums.models import Amendment, Decision, Forum  # noqa: F401
 from .opinions.models import Category, Opinion  # noqa: F401
 from .outbox.models import Outbox, SyncState  # noqa: F401
@@ -19,4 +21,4 @@ from .outbox.models import Outbox, SyncState  # noqa: F401
 # The office's own tables: created by the "office" migration branch on a central only.
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (
     ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion,
-    OfficeAttachment, OfficeCase, DeadlineRule))
+    OfficeAttachment, OfficeCase, DeadlineRule, ProtectedIdentity, Notification))

@@ -88,6 +88,9 @@ class Checked:
     # The field-owned fields the laptop changed since its last acknowledged version;
     # None: all of them (a new record, or a laptop that does not say).
     fields: frozenset[str] | None = None
+    # Fields an `on_checked` listener took out of `data` before it was stored (kept apart
+    # in the listener's own tables, e.g. encrypted); never written to the wire's log.
+    withheld: dict[str, Any] | None = None
 
 
 @dataclass
@@ -267,6 +270,8 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     placed = _place(conn, dev, list(newest.values()), result)
     stored: set[uuid.UUID] = set()
     if placed:
+        for prepare in _preparers.get(conn.engine, ()):
+            prepare(conn, dev, placed)
         stored = _store(conn, dev, placed, now, result)
         placed = [item for item in placed if result.results[item.index] != "R"]
         _settle_unstored(conn, dev, [item for item in placed if item.id not in stored], result)
@@ -322,6 +327,20 @@ def on_stored(engine: Engine, listener) -> None:
     a push, a USB bundle and a replay all keep the office's tables in step.
     """
     registered = _listeners.setdefault(engine, [])
+    if listener not in registered:
+        registered.append(listener)
+
+
+_preparers: WeakKeyDictionary[Engine, list[Any]] = WeakKeyDictionary()
+
+
+def on_checked(engine: Engine, listener) -> None:
+    """Call `listener(conn, dev, items)` on a batch's placed records before they are stored.
+
+    A listener may take fields out of `item.data` (setting `item.withheld`): the wire's
+    log then never holds them, not even for an instant in a page of the database file.
+    """
+    registered = _preparers.setdefault(engine, [])
     if listener not in registered:
         registered.append(listener)
 

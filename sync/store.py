@@ -40,6 +40,7 @@ from .ingest import (
     _listeners,
     ingest_batch,
     lacking,
+    on_checked,
     on_stored,
 )
 from .tables import (
@@ -62,6 +63,6 @@ __all__ = [
     "enrolment_expires_at",
     "ENROLMENT_TTL", "epoch", "get_device", "ingest_batch", "lacking",
     "_listeners", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "meta", "metadata", "nonce",
-    "on_pull", "on_stored", "publish", "pull_changes", "_pull_providers", "push_log", "RANK",
-    "record", "remember_nonce", "revoke_device", "Stored",
+    "on_checked", "on_pull", "on_stored", "publish", "pull_changes", "_pull_providers",
+    "push_log", "RANK", "record", "remember_nonce", "revoke_device", "Stored",
 ]

@@ -135,6 +135,9 @@ def test_document_is_valid_openapi_with_bearer_security(office):
     paths = office.document["paths"]
     assert set(paths) == {"/central/api/openapi.json", "/central/api/v1/opinions",
                           "/central/api/v1/opinions/{record_id}",
+                          "/central/api/v1/opinions/{record_id}/identity",
+                          "/central/api/v1/forwarding-slip", "/central/api/v1/notifications",
+                          "/central/api/v1/notifications/{key}/retry",
                           "/central/api/v1/enrolments", "/central/api/v1/devices",
                           "/central/api/v1/cases", "/central/api/v1/cases/{case_id}",
                           "/central/api/v1/cases/{case_id}/opinions",

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -31,7 +32,8 @@ from field_app.central.catalogue import logic as catalogue
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.catalogue.models import OfficeCategory, OfficeVillage, Unit
 from field_app.central.inbox import logic as inbox
-from field_app.central.inbox.models import OfficeOpinion
+from field_app.central.inbox.models import AuditEntry, OfficeOpinion
+from field_app.central.notify.models import Notification
 from field_app.cli import upgrade_database
 from field_app.extensions import db
 from sync import bundle, store
@@ -49,12 +51,12 @@ LONG_AGO = datetime(2026, 1, 1, 8, 0)  # every account's last look at its inbox
 ALLOWED = {
     "admin": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
               "catalogue.manage", "accounts.manage", "cases.manage", "cases.work",
-              "reports.view"},
-    "officer": {"inbox.view", "personal.view", "opinion.edit", "devices.view",
+              "reports.view", "notify.manage"},
+    "officer": {"inbox.view", "personal.view", "identity.view", "opinion.edit", "devices.view",
                 "devices.manage", "catalogue.manage", "cases.manage", "cases.work",
-                "reports.view"},
+                "reports.view", "notify.manage"},
     "mttq": {"inbox.view", "personal.view", "opinion.edit", "devices.view", "devices.manage",
-             "cases.manage", "cases.work", "reports.view"},
+             "cases.manage", "cases.work", "reports.view", "notify.manage"},
     "handler": {"inbox.view", "personal.view", "opinion.edit", "cases.work", "reports.view"},
     "viewer": {"inbox.view", "devices.view", "reports.view"},
 }
@@ -530,6 +532,46 @@ CASE_LATE = {"late_explanation": "Mưa lũ", "late_explained_by": "Trưởng ban
              "apology_by": "Lò Văn Minh"}
 
 
+# Prepares a route's record before the call, whatever the tested accounts' state.
+SETUP = SimpleNamespace(id=None, username="chuan-bi", role="admin", commune_code=None,
+                        unit_id=None, is_authenticated=True, is_active=True)
+
+
+def denounced(world: World, where: str) -> uuid.UUID:
+    """Make the opinion a tố cáo (the office's reclassification seals its identity)."""
+    with world.app.app_context():
+        inbox.update_opinion(SETUP, world.opinions[where], {"kind": "denunciation"})
+        db.session.commit()
+    return world.opinions[where]
+
+
+def identity_viewed(world: World, where: str) -> bool:
+    return bool(fresh(world, select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.record_id == world.opinions[where], AuditEntry.action == "identity_viewed")))
+
+
+SLIP_UNIT = {"own": "A1", "other_unit": "A2", "other": "B1"}
+
+
+def answered(world: World, where: str, failed: bool = False) -> int:
+    """Answer the opinion (a message to its citizen is queued and sent); return its id."""
+    with world.app.app_context():
+        inbox.update_opinion(SETUP, world.opinions[where],
+                             {"answer_text": f"Trả lời TRALOI{key_of(where)}"})
+        db.session.commit()
+        message = db.session.execute(select(Notification).where(
+            Notification.opinion_id == world.opinions[where])).scalar_one()
+        if failed:
+            message.status, message.last_error = "failed", "gateway down"
+        db.session.commit()
+        return message.id
+
+
+def message_sent(world: World, where: str) -> bool:
+    return fresh(world, select(Notification.status).where(
+        Notification.opinion_id == world.opinions[where])) == "sent"
+
+
 ROUTES: dict[tuple[str, str], Route] = {
     ("central.login", "GET"): Route(None, "public", lambda w, x: ("GET", "/central/login", {})),
     ("central.login", "POST"): Route(None, "public", lambda w, x: (
@@ -561,6 +603,33 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central.update_opinion", "POST"): Route("opinion.edit", "write", lambda w, x: (
         "POST", f"/central/opinions/{w.opinions[x]}", {"data": {"status": "in_progress"}}),
         wheres=UNIT_SCOPED, changed=lambda w, x: opinion_status(w, x) == "in_progress"),
+    ("central.reveal_identity", "POST"): Route("identity.view", "write", lambda w, x: (
+        "POST", f"/central/opinions/{denounced(w, x)}/identity", {}), wheres=UNIT_SCOPED,
+        changed=identity_viewed),
+    ("central_api.api_reveal_identity", "POST"): Route("identity.view", "write", lambda w, x: (
+        "POST", f"/central/api/v1/opinions/{denounced(w, x)}/identity", {}),
+        wheres=UNIT_SCOPED, changed=identity_viewed, api=True),
+    ("central.forwarding_slip", "GET"): Route("opinion.edit", "read", lambda w, x: (
+        "GET", f"/central/forwarding-slip?unit={w.units[SLIP_UNIT[x]]}&opinion={w.opinions[x]}",
+        {}), wheres=UNIT_SCOPED, shows=page_shows),
+    ("central_api.api_forwarding_slip", "GET"): Route("opinion.edit", "read", lambda w, x: (
+        "GET", f"/central/api/v1/forwarding-slip?unit={w.units[SLIP_UNIT[x]]}"
+        f"&opinion={w.opinions[x]}", {}), wheres=UNIT_SCOPED, shows=api_items_show, api=True),
+    ("central_api.api_notifications", "GET"): Route("notify.manage", "list", lambda w, x: (
+        "GET", f"/central/api/v1/notifications?per_page={answered(w, x) and 100}", {}),
+        shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b, api=True),
+    ("central_api.api_retry_notification", "POST"): Route("notify.manage", "write", lambda w, x: (
+        "POST", f"/central/api/v1/notifications/{answered(w, x, failed=True)}/retry", {}),
+        changed=message_sent, api=True),
+    ("central.notifications", "GET"): Route("notify.manage", "list", lambda w, x: (
+        "GET", f"/central/notifications?answered={answered(w, x)}", {}),
+        shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b),
+    ("central.retry_notification", "POST"): Route("notify.manage", "write", lambda w, x: (
+        "POST", f"/central/notifications/{answered(w, x, failed=True)}/retry", {}),
+        changed=message_sent),
+    ("central.send_notifications", "POST"): Route("notify.manage", "write", lambda w, x: (
+        "POST", f"/central/notifications/send?answered={answered(w, x, failed=True)}", {}),
+        wheres=("own",), changed=message_sent),
     ("central.inbox_seen", "POST"): Route("inbox.view", "write", lambda w, x: (
         "POST", "/central/inbox/seen", {}), wheres=("own",), changed=inbox_seen_moved),
     ("central.forums", "GET"): Route("inbox.view", "list", lambda w, x: (

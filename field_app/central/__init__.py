@@ -38,17 +38,34 @@ def install(app: Flask) -> None:
     from .catalogue import views as _catalogue  # noqa: F401
     from .catalogue.logic import pull_categories
     from .devices import views as _devices  # noqa: F401
+    from .identity import views as _identity  # noqa: F401
+    from .identity.keys import sealer_for
+    from .identity.logic import after_office_update as move_identity
+    from .identity.logic import settler, withhold
+    from .inbox import logic as inbox_logic
     from .inbox import views as _inbox  # noqa: F401
     from .inbox.projection import project
     from .reports import views as _reports  # noqa: F401
     from .reports.views import public
+    from .notify import logic as notify
+    from .notify import views as _notify  # noqa: F401
 
     # Every batch a push or a USB bundle stores updates the office's tables in its
     # own transaction.
     with app.app_context():  # this app's database, not another app's in the same process
+        # A denouncer's identity is taken out before the wire's log stores a record and
+        # sealed apart before the projection reads it (identity/logic.py).
+        store.on_checked(db.engine, withhold)
+        store.on_stored(db.engine, settler(sealer_for(app)))  # the key: made on first start
         store.on_stored(db.engine, project)
         # Every pull brings the laptop its commune's category list.
         store.on_pull(db.engine, pull_categories)
+    inbox_logic.on_updated(move_identity)
+    inbox_logic.on_updated(notify.after_office_update)
+    notify.listen()
+    interval = float(app.config.get("NOTIFY_RETRY_INTERVAL", 60))
+    if interval > 0 and not app.testing:
+        notify.start_retrier(app, interval)
     login_manager.init_app(app)
     # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
     # is both) the field app's session would log the office out.
@@ -70,6 +87,23 @@ def install(app: Flask) -> None:
         from .accounts.permissions import can
 
         return can(office_account(), action)
+
+    @app.template_global("notifications_of")
+    def notifications_of(opinion_id):
+        """Return the messages telling this opinion's citizen their answer (the opinion page)."""
+        return list(notify.messages(office_account_here(), opinion_id=opinion_id,
+                                    per_page=20).items)
+
+    @app.template_global("notification_status")
+    def notification_status(status: str) -> str:
+        from .notify.models import STATUS_LABELS
+
+        return str(STATUS_LABELS.get(status, status))
+
+    def office_account_here():
+        from .accounts.logic import office_account
+
+        return office_account()
 
     @app.get("/sync/openapi.json")
     def sync_openapi():

@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 ACTIONS = {
     "inbox.view": _l("Xem hộp thư ý kiến"),
     "personal.view": _l("Xem họ tên, số điện thoại của người dân"),
+    "identity.view": _l("Xem danh tính người tố cáo (mỗi lần xem được ghi lại)"),
+    "notify.manage": _l("Xem và gửi lại tin nhắn báo kết quả cho người dân"),
     "opinion.edit": _l("Phân loại, chuyển xử lý, trả lời ý kiến"),
     "devices.view": _l("Xem máy đã đăng ký và các lần đồng bộ"),
     "devices.manage": _l("Tạo mã đăng ký máy, thu hồi máy, nhập tệp USB"),
@@ -36,12 +38,18 @@ ROLE_LABELS = {
 }
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset(ACTIONS),
-    "officer": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                          "devices.manage", "catalogue.manage", "cases.manage",
-                          "cases.work", "reports.view"}),
+    # Keeps the server, not the cases: never a denouncer's identity (Luật Tố cáo 2018,
+    # Art. 47 limits it to who receives and resolves the tố cáo).
+    "admin": frozenset(ACTIONS) - {"identity.view"},
+    # The commune office receives tố cáo for the chairman, who resolves them: the one role
+    # that may need to know who denounced (to notify the result, protect the person).
+    "officer": frozenset({"inbox.view", "personal.view", "identity.view", "opinion.edit",
+                          "devices.view", "devices.manage", "catalogue.manage",
+                          "notify.manage", "cases.manage", "cases.work", "reports.view"}),
+    # The Front passes tố cáo on to the competent body; a unit verifies on a redacted copy.
     "mttq": frozenset({"inbox.view", "personal.view", "opinion.edit", "devices.view",
-                       "devices.manage", "cases.manage", "cases.work", "reports.view"}),
+                       "devices.manage", "notify.manage", "cases.manage", "cases.work",
+                       "reports.view"}),
     # Sees and works only its unit's cases (scoped() below); its reports count them only.
     "handler": frozenset({"inbox.view", "personal.view", "opinion.edit", "cases.work",
                           "reports.view"}),

@@ -75,6 +75,9 @@ ACTIONS = {
     "added_to_case": _l("văn phòng xã thêm vào vụ việc"),
     "split": _l("văn phòng xã tách khỏi vụ việc"),
     "case": _l("văn phòng xã xử lý vụ việc"),
+    "identity_sealed": _l("danh tính người tố cáo được niêm phong"),
+    "identity_released": _l("danh tính không còn được bảo vệ (không còn là tố cáo)"),
+    "identity_viewed": _l("xem danh tính người tố cáo"),
 }
 # The citizen's personal data (Nghị định 13/2023): hidden unless the role may see it,
 # and always for a denouncer (Luật Tố cáo 2018, art. 47).

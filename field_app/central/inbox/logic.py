@@ -458,7 +458,21 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
         # One recording, sent whole: a laptop's concurrent one never mixes with it per field.
         published.update({name: clean[name] for name in SATISFACTION_STAMPS})
     _publish(opinion, published, account.username)
+    for listener in _updated:
+        listener(account, opinion, changes)
     return opinion
+
+
+# Called as `listener(account, opinion, changes)` after every office change, in its
+# transaction: a kind changed to or from tố cáo moves the identity, an answer tells the
+# citizen (identity.logic, notify.logic).
+_updated: list[Any] = []
+
+
+def on_updated(listener) -> None:
+    """Call `listener(account, opinion, changes)` after every `update_opinion` that changed."""
+    if listener not in _updated:
+        _updated.append(listener)
 
 
 def _clean(values: dict[str, Any], opinion: OfficeOpinion) -> dict[str, Any]:

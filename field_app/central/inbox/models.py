@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -115,6 +116,11 @@ class OfficeOpinion(db.Model):
     satisfaction_at: Mapped[datetime | None] = mapped_column(DateTime)
     satisfaction_forum_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     satisfaction_by: Mapped[str | None] = mapped_column(String(120))
+    # A tố cáo without the denouncer's name: worked as a petition (`kind`), the laptop's
+    # record still says tố cáo (identity.rules.office_kind).
+    # No Python default: an upgrade projecting at an older revision leaves it out.
+    anonymous_denunciation: Mapped[bool] = mapped_column(Boolean, nullable=False,
+                                                         server_default=false())
     # office: the case it was merged into (cases.models.OfficeCase); None until the office
     # opens one for it.
     case_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
@@ -137,8 +143,9 @@ class OfficeOpinion(db.Model):
 
     @property
     def identity_protected(self) -> bool:
-        """A denouncer's identity (tố cáo) is never shown (Luật Tố cáo 2018, art. 47)."""
-        return self.kind == "denunciation"
+        """A denouncer's identity (tố cáo) is never shown (Luật Tố cáo 2018, art. 47); it is
+        kept sealed apart (identity.models.ProtectedIdentity)."""
+        return self.kind == "denunciation" or bool(self.anonymous_denunciation)
 
 
 class AuditEntry(db.Model):

@@ -19,6 +19,7 @@ from sync import bulk, store
 from sync.text import fold
 
 from ..catalogue.models import OfficeVillage
+from ..identity.rules import office_kind
 from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
 
 VILLAGE_COLUMNS = ("commune_code", "name", "folded", "kind", "households", "device_id",
@@ -34,14 +35,14 @@ OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_
                    "spot_answer", "needs_follow_up", "spoken_on", "received_on",
                    "recorded_at", "deleted", "folded", "raiser_folded", "updated_at",
                    "satisfaction", "satisfaction_at", "satisfaction_forum_id",
-                   "satisfaction_by")
+                   "satisfaction_by", "anonymous_denunciation")
 ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_type", "size",
                       "filename", "deleted")
 # Parents first, as ingest places them.
 COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
 NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded",
-               "commune_code", "satisfaction_forum_id"}
+               "commune_code", "satisfaction_forum_id", "anonymous_denunciation"}
 
 
 def _when(value: Any) -> datetime | None:
@@ -101,9 +102,12 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
     forum_id = _uuid(data.get("forum_id"))
     recorded_at = _when(data.get("created_at"))
     spoken_on = forum_days.get(forum_id) if forum_id else None
+    # A tố cáo's identity was taken out before storing (identity.logic.withhold).
+    kind, anonymous_denunciation = office_kind(data, item.withheld)
     row = {"id": item.id, "commune_code": item.commune_code, "village_id": item.village_id,
            "forum_id": forum_id, "device_id": device_id, "push_id": push_id,
-           "kind": data.get("kind") or "opinion", "channel": data.get("channel") or "other",
+           "kind": kind, "anonymous_denunciation": anonymous_denunciation,
+           "channel": data.get("channel") or "other",
            "source_org": data.get("source_org"), "level": data.get("level") or "commune",
            "category_code": data.get("category_code") or "other",
            "category_name": data.get("category_name"), "content": data.get("content") or "",
@@ -165,7 +169,8 @@ def _history(collection: str, rows: list[dict[str, Any]], before: dict[uuid.UUID
             changes = {name: [plain(old.get(name)), plain(row.get(name))]
                        for name in columns if name not in NOT_AUDITED
                        and old.get(name) != row.get(name)}
-            if row.get("kind") == "denunciation" or old.get("kind") == "denunciation":
+            if any(side.get("kind") == "denunciation" or side.get("anonymous_denunciation")
+                   for side in (row, old)):
                 # A denouncer's identity is never written anywhere it could be shown.
                 changes = {name: ([None, None] if name.startswith("raiser_") else pair)
                            for name, pair in changes.items()}

@@ -1,7 +1,7 @@
 """reports: opinions of a commune by the day they were received
 
 Revision ID: o009
-Revises: o007
+Revises: o008
 Create Date: 2026-11-30
 
 Every report panel of one commune reads its opinions of a period by `received_on`
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'o009'
-down_revision = 'o007'
+down_revision = 'o008'
 branch_labels = None
 depends_on = None
 

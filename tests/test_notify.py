@@ -1,0 +1,226 @@
+"""Telling citizens their answer: an outbox of text messages, sent after the answer commits.
+
+Real databases (SQLite file, real PostgreSQL), real ingest, the real office pages; the
+default sender writes the central's log file; a sender that fails is a real function
+named by the config, as a gateway's would be.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from field_app import create_app
+from field_app.central.inbox import logic as inbox
+from field_app.central.notify import logic as notify
+from field_app.central.notify.models import Notification
+from field_app.central.notify.senders import LOG_FILE
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+
+from .office_support import MUONG_LA, Laptop, account, login
+from .sync_support import drop_pg_database, make_pg_database
+
+PHONE, SHOWN_PHONE = "0912345678", "0912 345 678"
+ANSWER = ("UBND xã đã bố trí kinh phí sửa đoạn đường vào bản Hốc, thi công xong trước "
+          "ngày 31/12/2026; nhân dân bản Hốc góp ngày công san lấp mặt đường.")
+SETUP = SimpleNamespace(id=None, username="can-bo-xa", role="admin", commune_code=None,
+                        unit_id=None, is_authenticated=True, is_active=True)
+GATEWAY = {"down": False, "seen": []}
+
+
+def flaky(phone: str, message: str, config) -> None:
+    """A gateway that is down while GATEWAY["down"]; it checks the message is committed."""
+    engine = create_engine(config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as conn:
+            GATEWAY["seen"].append(conn.execute(text(
+                "SELECT count(*) FROM office_notification WHERE phone = :phone"),
+                {"phone": phone}).scalar())
+    finally:
+        engine.dispose()
+    if GATEWAY["down"]:
+        raise ConnectionError("SMS gateway 10.0.0.5:2775 không trả lời")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def office(request, tmp_path):
+    url = make_pg_database() if request.param == "postgresql" else None
+    config = {"ROLE": "central", "DATA_DIR": tmp_path / "central", "TESTING": True,
+              "WTF_CSRF_ENABLED": False, **getattr(request, "param_config", {})}
+    if url:
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    app = create_app(config)
+    upgrade_database(app)
+    GATEWAY.update(down=False, seen=[])
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if url:
+        drop_pg_database(url)
+
+
+def opinions(app, **extra) -> dict[str, object]:
+    laptop = Laptop(app, MUONG_LA, "Máy bản Hốc")
+    laptop.village("Bản Hốc")
+    made = {"plain": laptop.opinion("Bản Hốc", "Đường vào bản Hốc sạt lở",
+                                    raiser_phone=SHOWN_PHONE, **extra),
+            "secret": laptop.opinion("Bản Hốc", "Tố cáo trưởng bản thu tiền",
+                                     kind="denunciation", raiser_name="Cầm Văn Tố",
+                                     raiser_phone="0987654321"),
+            "bad": laptop.opinion("Bản Hốc", "Xin hỗ trợ giống lúa", raiser_phone="12"),
+            "none": laptop.opinion("Bản Hốc", "Xin làm nhà văn hóa", raiser_phone=None)}
+    laptop.push()
+    return made
+
+
+def answer(app, record_id, text_: str = ANSWER, commit: bool = True) -> None:
+    with app.app_context():
+        inbox.update_opinion(SETUP, record_id, {"answer_text": text_, "status": "answered"})
+        db.session.commit() if commit else db.session.rollback()
+
+
+def messages(app, record_id=None) -> list[Notification]:
+    with app.app_context():
+        query = select(Notification).order_by(Notification.id)
+        if record_id is not None:
+            query = query.where(Notification.opinion_id == record_id)
+        found = list(db.session.execute(query).scalars())
+        for item in found:
+            db.session.expunge(item)
+        return found
+
+
+def log_text(app) -> str:
+    path = app.config["DATA_DIR"] / LOG_FILE
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def test_an_answer_is_queued_and_sent_by_the_default_sender(office):
+    app = office
+    said = opinions(app)
+    answer(app, said["plain"])
+    [message] = messages(app, said["plain"])
+    assert (message.status, message.attempts, message.phone) == ("sent", 1, PHONE)
+    assert message.sent_at is not None and message.last_error is None
+    assert "UBND xã đã bố trí kinh phí" in message.text and "Toàn văn" in message.text
+    assert len(message.text) <= 200  # a short text: the gist, and where to read it all
+    line = log_text(app)
+    assert line.count("\n") == 1 and f"\t{PHONE}\t" in line and "UBND xã đã bố trí" in line
+    # The answer changed: the citizen is told again; unchanged: nothing more.
+    answer(app, said["plain"], ANSWER + " Bổ sung: thi công từ 15/12.")
+    answer(app, said["plain"], ANSWER + " Bổ sung: thi công từ 15/12.")
+    assert [m.status for m in messages(app, said["plain"])] == ["sent", "sent"]
+    # Rolled back: no message, nothing sent.
+    answer(app, said["none"], commit=False)
+    answer(app, said["plain"], "Trả lời bị huỷ", commit=False)
+    assert len(messages(app)) == 2 and log_text(app).count("\n") == 2
+
+
+def test_no_message_for_a_denouncer_nor_without_a_valid_phone(office):
+    app = office
+    said = opinions(app)
+    account(app, "officer", "officer")
+    for key in ("secret", "bad", "none"):
+        answer(app, said[key])
+    assert messages(app, said["secret"]) == [] and messages(app, said["none"]) == []
+    [bad] = messages(app, said["bad"])
+    assert bad.status == "failed" and "không hợp lệ" in bad.last_error
+    assert "0987654321" not in log_text(app)
+    page = login(app, "officer").get(f"/central/opinions/{said['secret']}")
+    assert 'id="no-sms"' in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("office", [pytest.param("sqlite"), pytest.param("postgresql")],
+                         indirect=True)
+def test_a_failing_sender_is_shown_retried_with_backoff_then_sent(office):
+    app = office
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
+    GATEWAY["down"] = True
+    said = opinions(app)
+    account(app, "officer", "officer")
+    answer(app, said["plain"])
+    [message] = messages(app, said["plain"])
+    assert GATEWAY["seen"] == [1]  # sent after the answer committed, never inside it
+    assert (message.status, message.attempts) == ("failed", 1)
+    assert "gateway" in message.last_error
+    first_wait = message.next_attempt_at - message.last_attempt_at
+    assert first_wait >= timedelta(seconds=59)
+
+    officer = login(app, "officer")
+    page = officer.get("/central/notifications").get_data(as_text=True)
+    assert "Gửi không được" in page and "SMS gateway 10.0.0.5:2775" in page
+    assert "Gửi lại" in page and "Gửi các tin đang chờ" in page
+
+    # Not due yet: the retry thread's pass leaves it; due: tried again, the wait doubles.
+    assert notify.send_due(app) == notify.Sent(0, 0)
+    with app.app_context():
+        db.session.get(Notification, message.id).next_attempt_at = message.last_attempt_at
+        db.session.commit()
+    assert notify.send_due(app) == notify.Sent(0, 1)
+    [message] = messages(app, said["plain"])
+    assert message.attempts == 2
+    assert message.next_attempt_at - message.last_attempt_at >= 2 * first_wait - timedelta(
+        seconds=1)
+
+    # Still down: "Gửi lại" fails, says so; the gateway is back: "Gửi lại" sends it.
+    answer_page = officer.post(f"/central/notifications/{message.id}/retry",
+                               follow_redirects=True).get_data(as_text=True)
+    assert "chưa gửi được" in answer_page
+    GATEWAY["down"] = False
+    done = officer.post(f"/central/notifications/{message.id}/retry", follow_redirects=True)
+    assert "Đã gửi 1 tin" in done.get_data(as_text=True)
+    [message] = messages(app, said["plain"])
+    assert (message.status, message.attempts, message.last_error) == ("sent", 4, None)
+    assert "Đã gửi" in officer.get("/central/notifications?status=sent").get_data(
+        as_text=True)
+
+
+def test_the_office_api_lists_and_retries_messages(office):
+    app = office
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
+    GATEWAY["down"] = True
+    said = opinions(app)
+    account(app, "officer", "officer")
+    answer(app, said["plain"])
+    client = app.test_client()
+    with app.app_context():
+        from field_app.central.accounts.logic import create_token
+        from field_app.central.accounts.models import Account
+
+        officer = db.session.execute(select(Account).where(
+            Account.username == "officer")).scalar_one()
+        headers = {"Authorization": f"Bearer {create_token(officer, 'api')}"}
+        db.session.commit()
+    listed = client.get("/central/api/v1/notifications?status=failed", headers=headers)
+    [item] = listed.get_json()["items"]
+    assert (item["phone"], item["status"], item["attempts"]) == (PHONE, "failed", 1)
+    assert "gateway" in item["last_error"]
+    assert client.get("/central/api/v1/notifications?status=lost",
+                      headers=headers).status_code == 422
+    GATEWAY["down"] = False
+    retried = client.post(f"/central/api/v1/notifications/{item['id']}/retry", headers=headers)
+    assert retried.status_code == 200
+    assert (retried.get_json()["status"], retried.get_json()["attempts"]) == ("sent", 2)
+    assert client.post("/central/api/v1/notifications/999999/retry",
+                       headers=headers).status_code == 404
+
+
+def test_send_all_waiting_sends_the_failed_ones(office):
+    app = office
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
+    GATEWAY["down"] = True
+    said = opinions(app)
+    account(app, "officer", "officer")
+    account(app, "viewer", "viewer")
+    answer(app, said["plain"])
+    assert messages(app)[0].status == "failed"
+    GATEWAY["down"] = False
+    assert login(app, "viewer").post("/central/notifications/send").status_code == 403
+    assert messages(app)[0].status == "failed"
+    login(app, "officer").post("/central/notifications/send")
+    assert messages(app)[0].status == "sent"
