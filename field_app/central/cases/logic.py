@@ -162,13 +162,22 @@ def units_for(commune_code: int) -> list[Unit]:
 
 
 def case_history(case: OfficeCase) -> list[AuditEntry]:
-    """Return the case's own history and every member's office changes, oldest first."""
+    """Return the case's history, oldest first: its own changes, and each member's
+    merge, addition and split (a member's mirrored copy of a case change is in that
+    opinion's own history, not repeated here)."""
     ids = [item.id for item in members(case)]
+    query = AuditEntry.record_id.in_(ids) & AuditEntry.action.in_(MEMBERSHIP_ACTIONS) \
+        if ids else None
     if case.record_id:
-        ids.append(case.record_id)
-    return list(db.session.execute(select(AuditEntry).where(
-        AuditEntry.record_id.in_(ids), AuditEntry.source == "office")
-        .order_by(AuditEntry.id)).scalars()) if ids else []
+        own = AuditEntry.record_id == case.record_id
+        query = own if query is None else (query | own)
+    if query is None:
+        return []
+    return list(db.session.execute(select(AuditEntry).where(query, AuditEntry.source == "office")
+                                   .order_by(AuditEntry.id)).scalars())
+
+
+MEMBERSHIP_ACTIONS = ("merged", "added_to_case", "split")
 
 
 # --- deadline rules ----------------------------------------------------------------------
@@ -487,7 +496,8 @@ def _set(account, case: OfficeCase, values: dict[str, Any], reason: str | None =
          ) -> dict[str, list]:
     """Change case columns, record old → new, mirror the changed workflow on members."""
     changes = {name: [inbox.plain(getattr(case, name)), inbox.plain(value)]
-               for name, value in values.items() if getattr(case, name) != value}
+               for name, value in values.items() if getattr(case, name) != value
+               and name not in ("answered_at", "closed_at")}  # the line's own time says it
     if not changes:
         return changes
     for name, value in values.items():
