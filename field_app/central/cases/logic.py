@@ -360,12 +360,16 @@ def _drop_empty(case_ids: set[int]) -> None:
                 db.session.delete(case)
 
 
+def strictest(kinds: set[str]) -> str:
+    """Return the kind whose legal procedure binds a case holding these kinds."""
+    return next(kind for kind in KIND_PRECEDENCE if kind in kinds)
+
+
 def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | None = None
               ) -> OfficeCase:
     ordered = _lead_first(opinions)
     lead = ordered[0]
-    kinds = {item.kind for item in opinions}
-    kind = next(kind for kind in KIND_PRECEDENCE if kind in kinds)
+    kind = strictest({item.kind for item in opinions})
     now = utcnow()
     case = OfficeCase(commune_code=lead.commune_code, kind=kind,
                       title=" ".join(lead.content.split())[:TITLE_LENGTH],
@@ -427,6 +431,15 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     _join(account, case, opinions, "added_to_case", reason)
     case.updated_at = utcnow()
     _drop_empty(old)
+    # A stricter kind joined (a tố cáo into a kiến nghị): the case follows its procedure;
+    # an earlier one: its deadline counts from that day.
+    values: dict[str, Any] = {"kind": strictest({case.kind, *(item.kind for item in opinions)})}
+    if case.unit_id is not None:
+        kind, case.kind = case.kind, values["kind"]
+        found = _deadlines(case)
+        case.kind = kind
+        values.update(accept_due_on=found.accept_due_on, due_on=found.due_on)
+    _set(account, case, values, reason)
     db.session.flush()
     return case
 
