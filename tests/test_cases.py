@@ -136,6 +136,9 @@ def test_add_and_split_move_opinions_and_record_it(office, world):
         first = db.session.get(OfficeOpinion, said["a"])
         assert first.case_id == made[0].id and made[0].unit_id == world["units"]["road"]
         assert [item.id for item in cases.members(case)] == [said["b"], said["c"]]
+        # A khiếu nại joins: the case follows the complaint's procedure and deadlines.
+        cases.add_to_case(officer, case.id, [said["complaint"]])
+        assert case.kind == "complaint" and case.accept_due_on is not None
         actions = [entry.action for entry in db.session.execute(select(AuditEntry).where(
             AuditEntry.record_id == said["a"], AuditEntry.source == "office")
             .order_by(AuditEntry.id)).scalars()]
@@ -146,8 +149,8 @@ def test_add_and_split_move_opinions_and_record_it(office, world):
                                         ).all())
         assert central[said["a"]]["merged_into"] is None
         assert central[said["c"]]["merged_into"] == str(said["b"])  # the new first
-        with pytest.raises(ValidationFailed):
-            cases.split(officer, case.id, [said["b"], said["c"]])  # never empty a case
+        with pytest.raises(ValidationFailed):  # never empty a case
+            cases.split(officer, case.id, [said["b"], said["c"], said["complaint"]])
 
 
 def test_an_opinion_in_another_shared_case_is_not_taken_silently(office, world):

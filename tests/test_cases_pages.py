@@ -95,6 +95,11 @@ def test_opinion_page_opens_a_case_and_merges_another_by_id(office, said):
     assert "Mã ý kiến không hợp lệ" in bad
     with office.app_context():
         assert db.session.get(OfficeOpinion, said["b"]).case_id == case_id
+    page = client.get(f"/central/opinions/{said['c']}").get_data(as_text=True)
+    assert 'id="case-join-form"' in page and f'<option value="{case_id}">' in page
+    client.post(f"/central/opinions/{said['c']}/case", data={"case_id": str(case_id)})
+    with office.app_context():
+        assert db.session.get(OfficeOpinion, said["c"]).case_id == case_id
     split = client.post(f"/central/cases/{case_id}/split",
                         data={"opinion_ids": [str(said["a"])]}, follow_redirects=True)
     assert "Đã tách" in split.get_data(as_text=True)

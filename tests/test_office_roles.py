@@ -723,6 +723,10 @@ ROUTES: dict[tuple[str, str], Route] = {
         "POST", f"/central/cases/{w.cases[x]}/opinions",
         {"data": {"opinion_ids": [str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED,
         changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
+    ("central.join_case", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/opinions/{w.spares[key_of(x)]}/case",
+        {"data": {"case_id": str(w.cases[x])}}), wheres=UNIT_SCOPED,
+        changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
     ("central.split_case", "POST"): Route("cases.manage", "write", split_call,
                                           wheres=UNIT_SCOPED, changed=spare_split),
     ("central.assign_case", "POST"): Route("cases.manage", "write", lambda w, x: (

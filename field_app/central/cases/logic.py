@@ -162,13 +162,22 @@ def units_for(commune_code: int) -> list[Unit]:
 
 
 def case_history(case: OfficeCase) -> list[AuditEntry]:
-    """Return the case's own history and every member's office changes, oldest first."""
+    """Return the case's history, oldest first: its own changes, and each member's
+    merge, addition and split (a member's mirrored copy of a case change is in that
+    opinion's own history, not repeated here)."""
     ids = [item.id for item in members(case)]
+    query = AuditEntry.record_id.in_(ids) & AuditEntry.action.in_(MEMBERSHIP_ACTIONS) \
+        if ids else None
     if case.record_id:
-        ids.append(case.record_id)
-    return list(db.session.execute(select(AuditEntry).where(
-        AuditEntry.record_id.in_(ids), AuditEntry.source == "office")
-        .order_by(AuditEntry.id)).scalars()) if ids else []
+        own = AuditEntry.record_id == case.record_id
+        query = own if query is None else (query | own)
+    if query is None:
+        return []
+    return list(db.session.execute(select(AuditEntry).where(query, AuditEntry.source == "office")
+                                   .order_by(AuditEntry.id)).scalars())
+
+
+MEMBERSHIP_ACTIONS = ("merged", "added_to_case", "split")
 
 
 # --- deadline rules ----------------------------------------------------------------------
@@ -351,12 +360,16 @@ def _drop_empty(case_ids: set[int]) -> None:
                 db.session.delete(case)
 
 
+def strictest(kinds: set[str]) -> str:
+    """Return the kind whose legal procedure binds a case holding these kinds."""
+    return next(kind for kind in KIND_PRECEDENCE if kind in kinds)
+
+
 def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | None = None
               ) -> OfficeCase:
     ordered = _lead_first(opinions)
     lead = ordered[0]
-    kinds = {item.kind for item in opinions}
-    kind = next(kind for kind in KIND_PRECEDENCE if kind in kinds)
+    kind = strictest({item.kind for item in opinions})
     now = utcnow()
     case = OfficeCase(commune_code=lead.commune_code, kind=kind,
                       title=" ".join(lead.content.split())[:TITLE_LENGTH],
@@ -418,6 +431,15 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     _join(account, case, opinions, "added_to_case", reason)
     case.updated_at = utcnow()
     _drop_empty(old)
+    # A stricter kind joined (a tố cáo into a kiến nghị): the case follows its procedure;
+    # an earlier one: its deadline counts from that day.
+    values: dict[str, Any] = {"kind": strictest({case.kind, *(item.kind for item in opinions)})}
+    if case.unit_id is not None:
+        kind, case.kind = case.kind, values["kind"]
+        found = _deadlines(case)
+        case.kind = kind
+        values.update(accept_due_on=found.accept_due_on, due_on=found.due_on)
+    _set(account, case, values, reason)
     db.session.flush()
     return case
 
@@ -487,7 +509,8 @@ def _set(account, case: OfficeCase, values: dict[str, Any], reason: str | None =
          ) -> dict[str, list]:
     """Change case columns, record old → new, mirror the changed workflow on members."""
     changes = {name: [inbox.plain(getattr(case, name)), inbox.plain(value)]
-               for name, value in values.items() if getattr(case, name) != value}
+               for name, value in values.items() if getattr(case, name) != value
+               and name not in ("answered_at", "closed_at")}  # the line's own time says it
     if not changes:
         return changes
     for name, value in values.items():

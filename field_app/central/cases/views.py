@@ -300,3 +300,26 @@ def add_unit():
 def case_of(opinion):
     """Return the case an opinion belongs to (the opinion page's case panel), if any."""
     return logic.case_of(opinion)
+
+
+@bp.post("/opinions/<uuid:record_id>/case")
+@require("cases.manage")
+def join_case(record_id: uuid.UUID):
+    """Add one opinion (its page's case panel) to an existing case chosen by number."""
+    back = url_for(".opinion", record_id=record_id)
+
+    def join():
+        case_id = request.form.get("case_id", type=int)
+        if case_id is None:
+            raise ValidationFailed(_("Hãy chọn vụ việc."), {"fields": {"case_id": ["required"]}})
+        logic.add_to_case(office_account(), case_id, [record_id], request.form.get("reason"))
+        return _case_url(case_id)
+
+    return _run(join, _("Đã thêm ý kiến vào vụ việc."), back)
+
+
+@bp.app_template_global("open_cases_for")
+def open_cases_for(opinion, limit: int = 100):
+    """Return the open cases of the opinion's commune it could join (the case panel)."""
+    rows = logic.list_cases(office_account(), commune=opinion.commune_code, limit=limit)
+    return [row.case for row in rows if row.case.status != "closed"]
