@@ -16,13 +16,14 @@ from field_app.central.cases import logic as cases
 from field_app.central.cases.logic import TransitionRefused
 from field_app.central.cases.models import OfficeCase
 from field_app.central.catalogue.logic import add_unit
+from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import AuditEntry, OfficeOpinion
 from field_app.cli import upgrade_database
 from field_app.errors import Forbidden, NotFound, ValidationFailed
 from field_app.extensions import db
 from sync import store
 
-from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account
+from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login
 from .sync_support import drop_pg_database, make_pg_database
 
 
@@ -347,3 +348,27 @@ def test_an_opinion_deleted_on_its_laptop_stays_deleted_while_its_case_goes_on(o
         assert row.deleted and not (row.central or {}).get("answer_text")
         with pytest.raises(ValidationFailed):
             cases.merge(officer, [said["b"], said["c"]])  # a deleted opinion is not merged
+
+
+def test_a_members_workflow_is_changed_on_its_case_only(office, world):
+    said = world["said"]
+    with office.app_context():
+        case = cases.merge(who("xa"), [said["a"], said["b"]])
+        db.session.commit()
+        # Its own form cannot set one member's unit or answer apart from the case…
+        with pytest.raises(ValidationFailed, match="vụ việc số"):
+            inbox.update_opinion(who("xa"), said["b"], {"answer_text": "Trả lời riêng"})
+        db.session.rollback()
+        assert db.session.get(OfficeOpinion, said["b"]).answer_text is None
+        # … but what the village said may still be reclassified.
+        inbox.update_opinion(who("xa"), said["b"], {"category_code": "electricity"})
+        db.session.commit()
+        assert db.session.get(OfficeOpinion, said["b"]).category_code == "electricity"
+        cases.assign(who("xa"), case.id, world["units"]["road"])
+        cases.move(who("xa"), case.id, "in_progress")
+        cases.answer(who("xa"), case.id, "Xã sửa đường trong tháng 12", "UBND xã", "12/UBND")
+        db.session.commit()
+        assert {db.session.get(OfficeOpinion, said[key]).answer_text for key in "ab"} == {
+            "Xã sửa đường trong tháng 12"}
+    page = login(office, "xa").get(f"/central/opinions/{said['b']}").get_data(as_text=True)
+    assert 'id="workflow-in-case"' in page and 'name="answer_text"' not in page

@@ -331,7 +331,7 @@ def _mirror(account, case: OfficeCase, opinions: list[OfficeOpinion] | None = No
     values = {name: (value.isoformat() if isinstance(value, date) else value)
               for name, value in values.items()}
     for opinion in opinions if opinions is not None else live_members(case):
-        inbox.update_opinion(account, opinion.id, values, reason)
+        inbox.update_opinion(account, opinion.id, values, reason, from_case=True)
 
 
 def _absorb(account, opinions: list[OfficeOpinion], into: OfficeCase | None) -> None:

@@ -402,10 +402,12 @@ WIRE_NAMES = {"due_on": "due_date"}
 
 
 def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
-                   reason: str | None = None) -> OfficeOpinion:
+                   reason: str | None = None, from_case: bool = False) -> OfficeOpinion:
     """Change an opinion's workflow or classification; record who, old → new, and why.
 
     The change goes to the laptops on their next pull through `sync.store.publish`.
+    The workflow of an opinion in a case is the case's: only the case (`from_case`)
+    changes it, so that its members never drift apart.
     Raises Forbidden outside the account's role or scope, ValidationFailed for bad values.
     """
     if not can(account, "opinion.edit"):
@@ -430,6 +432,13 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
         clean.update(satisfaction_at=utcnow() if recorded else None,
                      satisfaction_forum_id=None,
                      satisfaction_by=account.username[:120] if recorded else None)
+    drifting = sorted(name for name in OFFICE_FIELDS
+                      if name in clean and clean[name] != getattr(opinion, name))
+    if opinion.case_id is not None and not from_case and drifting:
+        raise ValidationFailed(
+            _("Ý kiến này thuộc vụ việc số %(n)s: trạng thái, đơn vị, hạn và trả lời được "
+              "sửa ở trang vụ việc, để mọi ý kiến của vụ việc cùng nhận.", n=opinion.case_id),
+            {"fields": {name: ["in_case"] for name in drifting}})
     if account.role == "handler" and clean.get("unit_id", opinion.unit_id) != account.unit_id:
         raise Forbidden(_("Cán bộ đơn vị chỉ xử lý ý kiến của đơn vị mình."))
     if clean.get("unit_id") is not None:
