@@ -36,6 +36,8 @@ def install(app: Flask) -> None:
     from .catalogue import views as _catalogue  # noqa: F401
     from .catalogue.logic import pull_categories
     from .devices import views as _devices  # noqa: F401
+    from .duplicates import views as _duplicates  # noqa: F401
+    from .duplicates.logic import refresh as refresh_duplicates
     from .inbox import views as _inbox  # noqa: F401
     from .inbox.projection import project
 
@@ -43,6 +45,7 @@ def install(app: Flask) -> None:
     # own transaction.
     with app.app_context():  # this app's database, not another app's in the same process
         store.on_stored(db.engine, project)
+        store.on_stored(db.engine, refresh_duplicates)  # after project: reads its rows
         # Every pull brings the laptop its commune's category list.
         store.on_pull(db.engine, pull_categories)
     login_manager.init_app(app)
