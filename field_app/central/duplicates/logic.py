@@ -31,7 +31,7 @@ from sync.text import fold
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import OpinionTerm, SimilarPair, TermCount
-from .text import THRESHOLD, Match, compare, terms_of, telling_words
+from .text import THRESHOLD, Match, Terms, compare, telling_words, terms_of
 
 postings, counts_table, pairs = (OpinionTerm.__table__, TermCount.__table__,
                                  SimilarPair.__table__)
@@ -141,15 +141,19 @@ def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, 
     """Return candidates sharing the opinion's rarest terms, with a rough first score."""
     opinions = counts.get("", 1)
     common = max(30, int(opinions * COMMON_SHARE))
-    ranked = sorted(mine, key=lambda term: (counts.get(term, 1), term))
+    # A term only this opinion uses (its own posting is in already) finds nothing.
+    ranked = sorted((term for term in mine if counts.get(term, 1) > 1),
+                    key=lambda term: (counts.get(term, 1), term))
     chosen = [term for term in ranked if counts.get(term, 1) <= common][:LOOKUP_TERMS]
     chosen = chosen if len(chosen) >= 3 else ranked[:3]
     rough: dict[uuid.UUID, float] = defaultdict(float)
-    for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
-            postings.c.commune_code == row.commune_code,
-            store.among(conn, postings.c.term, chosen), postings.c.opinion_id != row.id)):
-        rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
-    cross = [term for term in ranked if " " in term][:CROSS_LOOKUP_TERMS]
+    if chosen:
+        for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
+                postings.c.commune_code == row.commune_code,
+                store.among(conn, postings.c.term, chosen), postings.c.opinion_id != row.id)):
+            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+    cross = sorted((term for term in mine if " " in term),
+                   key=lambda term: (counts.get(term, 1), term))[:CROSS_LOOKUP_TERMS]
     if cross:
         for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
                 store.among(conn, postings.c.term, cross),
@@ -275,17 +279,17 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
         match = compare(mine.terms, theirs[row.other_id].terms,
                         row.category_code == item.category_code, counts, counts.get("", 1))
         found.append(Suggestion(row.other_id, round(row.score, 2),
-                                reasons(match, mine.written, item, row, villages, hidden),
+                                reasons(match, mine, item, row, villages, hidden),
                                 row.content, row.commune_code, row.village_id,
                                 villages.get(row.village_id)))
     return found
 
 
-def reasons(match: Match, written, item: OfficeOpinion, row: Any, villages: dict,
+def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: dict,
             hidden: set[str]) -> list[str]:
     """Say in Vietnamese why two opinions look alike."""
     said = []
-    words = telling_words(match, written, hidden)
+    words = telling_words(match, mine, hidden)
     if words:
         said.append(_("Cùng nói về: %(words)s", words=", ".join(f"«{w}»" for w in words)))
     if match.same_category:

@@ -70,6 +70,8 @@ class Terms:
 
     terms: frozenset[str]
     written: Mapping[str, str]  # folded term -> as first written ("sạt lở")
+    # The syllables kept, in order, (folded, as written): to quote the shared phrases.
+    sequence: tuple[tuple[str, str], ...] = ()
 
 
 def _syllables(text: str) -> list[tuple[str, str]]:
@@ -125,7 +127,7 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
     for (first, word1), (second, word2) in zip(kept, kept[1:]):
         written.setdefault(f"{first} {second}", f"{word1} {word2}")
     chosen = dict(list(written.items())[:limit])
-    return Terms(frozenset(chosen), chosen)
+    return Terms(frozenset(chosen), chosen, tuple(kept))
 
 
 def weight(term: str, counts: Mapping[str, int], opinions: int) -> float:
@@ -160,19 +162,29 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     return Match(round(min(1.0, score), 4), tuple(order), same_category)
 
 
-def telling_words(match: Match, written: Mapping[str, str], hidden: Iterable[str] = (),
+def telling_words(match: Match, mine: Terms, hidden: Iterable[str] = (),
                   limit: int = 4) -> list[str]:
-    """Return the shared words to show: pairs first, no syllable already inside a pair,
-    none of the `hidden` syllables (a denouncer's name)."""
-    hidden = set(hidden)
+    """Return the phrases of `mine` the other opinion shares, as written, longest first:
+    runs of neighbouring shared syllables ("sạt lở đoạn gần suối"), never one of the
+    `hidden` syllables (a denouncer's name)."""
+    hidden, shared = set(hidden), set(match.shared)
+    sequence = mine.sequence
+    runs: list[list[tuple[str, str]]] = [[]]
+    for index, (folded, word) in enumerate(sequence):
+        before = index > 0 and f"{sequence[index - 1][0]} {folded}" in shared
+        after = index + 1 < len(sequence) and f"{folded} {sequence[index + 1][0]}" in shared
+        if (folded in shared or before or after) and folded not in hidden:
+            runs[-1].append((folded, word))
+        elif runs[-1]:
+            runs.append([])
     shown: list[str] = []
-    covered: set[str] = set()
-    for term in sorted(match.shared, key=lambda t: (" " not in t,)):
-        parts = term.split()
-        if hidden & set(parts) or (len(parts) == 1 and term in covered):
+    seen: set[str] = set()
+    for run in sorted((run for run in runs if run), key=lambda run: -len(run)):
+        key = " ".join(folded for folded, _ in run)
+        if key in seen:
             continue
-        shown.append(written.get(term, term))
-        covered.update(parts)
+        seen.add(key)
+        shown.append(" ".join(word for _, word in run))
         if len(shown) == limit:
             break
     return shown
