@@ -46,6 +46,9 @@ LOOKUP_TERMS = 10
 COMMON_SHARE = 0.05
 CROSS_LOOKUP_TERMS = 5
 CROSS_POSTINGS = 400
+# Pairs kept per arriving opinion: a page shows 10; a template letter copied by a whole
+# district must not write thousands.
+MAX_PAIRS = 20
 
 
 # --- keeping the index -------------------------------------------------------------
@@ -126,7 +129,7 @@ def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
     for commune, members in by_commune.items():
         counts = counts_for(conn, commune, set().union(*(terms[row.id] for row in members)))
         for row in members:
-            for other, match in find_similar(conn, row, terms[row.id], counts):
+            for other, match in find_similar(conn, row, terms[row.id], counts)[:MAX_PAIRS]:
                 found[min(row.id, other), max(row.id, other)] = match.score
     stored_rows = []
     for (first, second), score in found.items():
