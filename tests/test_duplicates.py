@@ -104,6 +104,15 @@ def test_api_answers_only_likely_duplicates_best_first(office):
         assert similar(office, alone, headers).get_json() == {"items": []}
 
 
+def test_similar_is_in_the_openapi_document(office):
+    document = office.test_client().get("/central/api/openapi.json").get_json()
+    operation = document["paths"]["/central/api/v1/opinions/{record_id}/similar"]["get"]
+    assert {"200", "401", "403", "404"} <= set(operation["responses"])
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    listed = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+    assert set(listed["properties"]) == {"items"} and operation["security"] == [{"bearer": []}]
+
+
 def test_scope_case_and_deletion_are_respected(office):
     muong_la, chieng_lao = (Laptop(office, MUONG_LA, "Máy Mường La"),
                             Laptop(office, CHIENG_LAO, "Máy Chiềng Lao"))
