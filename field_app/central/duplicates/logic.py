@@ -39,7 +39,7 @@ opinion = OfficeOpinion.__table__
 
 MAX_SHOWN = 10
 # Candidates scored per opinion, after the cheap first cut by shared rare terms.
-CANDIDATES = 40
+CANDIDATES = 30
 # Terms looked up per opinion: the rarest ones; a term in more than this share of the
 # commune's opinions is too common to find anything by.
 LOOKUP_TERMS = 10
@@ -185,10 +185,10 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
     if unknown:
         counts.update(counts_for(conn, row.commune_code, unknown))
     opinions = counts.get("", 1)
-    found = []
+    found, cache = [], {}
     for other in others:
         match = compare(mine, theirs[other.id], other.category_code == row.category_code,
-                        counts, opinions)
+                        counts, opinions, cache)
         if match.score >= THRESHOLD:
             found.append((other.id, match))
     found.sort(key=lambda pair: (-pair[1].score, str(pair[0])))

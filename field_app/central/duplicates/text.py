@@ -76,10 +76,15 @@ class Terms:
 
 def _syllables(text: str) -> list[tuple[str, str]]:
     """Return (folded, as written) for each syllable, shorthand expanded."""
+    text = unicodedata.normalize("NFC", text or "")
+    words = _WORD.findall(text)
+    # Folding the whole text at once is what makes scoring 40 candidates cheap; word by
+    # word only when folding moved a word boundary (a mark of another script).
+    folded_words = _WORD.findall(fold(text))
+    if len(folded_words) != len(words):
+        folded_words = [fold(word) for word in words]
     out = []
-    for match in _WORD.finditer(unicodedata.normalize("NFC", text or "")):
-        word = match.group(0)
-        folded = fold(word)
+    for word, folded in zip(words, folded_words):
         if not folded or folded.isdigit() and len(folded) > 6:
             continue
         for part in SHORTHAND.get(folded, folded).split():
@@ -147,11 +152,19 @@ class Match:
 
 
 def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
-            counts: Mapping[str, int], opinions: int) -> Match:
-    """Score two term sets: weighted cosine, plus a little for the same category."""
+            counts: Mapping[str, int], opinions: int, cache: dict | None = None) -> Match:
+    """Score two term sets: weighted cosine, plus a little for the same category.
+
+    `cache` keeps the weights of one opinion's comparisons (same counts throughout).
+    """
     if not mine or not theirs:
         return Match(0.0, (), same_category)
-    weights = {term: weight(term, counts, opinions) for term in mine | theirs}
+    if cache is None:
+        cache = {}
+    for term in mine | theirs:
+        if term not in cache:
+            cache[term] = weight(term, counts, opinions)
+    weights = cache
     shared = mine & theirs
     top = sum(weights[term] ** 2 for term in shared)
     norm = math.sqrt(sum(weights[t] ** 2 for t in mine) * sum(weights[t] ** 2 for t in theirs))
