@@ -220,3 +220,23 @@ def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path):
     # set (see the report). These floors guard against getting worse, not the aim.
     assert precision >= 0.85
     assert recall >= 0.75
+
+
+def test_office_reclassification_scores_the_pair_again(office):
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    road = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    same = laptop.opinion("Bản Nà Lò", "duong ban na lo sat lo, cho chung toi xin may xuc",
+                          category_code="electricity", category_name="Điện")
+    laptop.opinion("Bản Nà Lò", LIGHTS)
+    laptop.push()
+    headers = token(office, "canbo")
+    before = similar(office, road, headers).get_json()["items"][0]
+    assert not any("Cùng lĩnh vực" in reason for reason in before["reasons"])
+    account(office, "sua")
+    answer = login(office, "sua").post(f"/central/opinions/{same}", data={
+        "category_code": "construction", "reason": "Phân loại lại"})
+    assert answer.status_code == 302
+    after = similar(office, road, headers).get_json()["items"][0]
+    assert after["score"] > before["score"]
+    assert any("Cùng lĩnh vực" in reason for reason in after["reasons"])

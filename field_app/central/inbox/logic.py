@@ -425,6 +425,9 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
                               actor=account.username, changes=changes,
                               reason=(reason or "").strip()[:2000] or None))
     db.session.flush()
+    if "category_code" in changes:  # the category weighs in its likely duplicates
+        from ..duplicates.logic import refresh_opinions
+        refresh_opinions(db.session.connection(), [opinion.id])
     _publish(opinion, {name: clean[name] for name in changes}, account.username)
     return opinion
 
