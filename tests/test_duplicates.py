@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 

@@ -84,7 +84,7 @@ def _syllables(text: str) -> list[tuple[str, str]]:
     if len(folded_words) != len(words):
         folded_words = [fold(word) for word in words]
     out = []
-    for word, folded in zip(words, folded_words):
+    for word, folded in zip(words, folded_words, strict=True):
         if not folded or folded.isdigit() and len(folded) > 6:
             continue
         for part in SHORTHAND.get(folded, folded).split():
@@ -129,7 +129,7 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
     written: dict[str, str] = {}
     for folded, word in kept:
         written.setdefault(folded, word)
-    for (first, word1), (second, word2) in zip(kept, kept[1:]):
+    for (first, word1), (second, word2) in zip(kept, kept[1:], strict=False):
         written.setdefault(f"{first} {second}", f"{word1} {word2}")
     chosen = dict(list(written.items())[:limit])
     return Terms(frozenset(chosen), chosen, tuple(kept))

@@ -6,12 +6,12 @@ import uuid
 
 from flask import g
 
+from ...api.openapi import doc
+from .. import bp
 from ..accounts.logic import office_account
 from ..accounts.permissions import require
 from ..api.views import api
 from ..inbox import logic as inbox
-from .. import bp
-from ...api.openapi import doc
 from . import logic
 from .schemas import similar_list_schema
 
