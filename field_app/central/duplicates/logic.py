@@ -185,7 +185,8 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
     if unknown:
         counts.update(counts_for(conn, row.commune_code, unknown))
     opinions = counts.get("", 1)
-    found, cache = [], {}
+    found: list[tuple[uuid.UUID, Match]] = []
+    cache: dict[str, float] = {}
     for other in others:
         match = compare(mine, theirs[other.id], other.category_code == row.category_code,
                         counts, opinions, cache)
