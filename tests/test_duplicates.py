@@ -132,10 +132,17 @@ def test_scope_case_and_deletion_are_respected(office):
     assert [i["id"] for i in similar(office, road, commune).get_json()["items"]] == [str(near)]
     assert similar(office, far, commune).status_code == 404
     with office.app_context():
+        officer, admin = (db.session.query(Account).filter_by(username=name).one()
+                          for name in ("xa", "tinh"))
+        assert logic.similar_counts(officer, [road, near]) == {road: 1, near: 1}
+        assert logic.similar_counts(admin, [road, far]) == {road: 2, far: 2}
+    with office.app_context():
         for key in (road, near):
             db.session.get(OfficeOpinion, key).case_id = 7
         db.session.commit()
     assert similar(office, road, commune).get_json() == {"items": []}
+    with office.app_context():
+        assert logic.similar_counts(officer, [road, near]) == {}
     muong_la.waiting.append({"c": "opinion", "id": str(far), "seq": 99, "op": "delete",
                              "hlc": "9999999999999-0000-" + chieng_lao.node})
     chieng_lao.waiting, muong_la.waiting = muong_la.waiting, []

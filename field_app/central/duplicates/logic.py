@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Connection, delete, func, or_, select, tuple_
+from sqlalchemy import Connection, delete, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import bulk, store
@@ -223,19 +223,37 @@ def _visible(account, me):
 
 
 def similar_counts(account, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Return {opinion id: likely duplicates the account may see} for a page of opinions."""
+    """Return {opinion id: likely duplicates the account may see} for a page of opinions.
+
+    Two lookups by primary key (the page's pairs, then the opinions they name), never a
+    join the planner could turn into a scan of every opinion.
+    """
+    from ...extensions import db
+
     ids = list(ids)
     if not ids:
         return {}
-    from ...extensions import db
-
-    me = OfficeOpinion.__table__.alias("me")
-    query, _other = _visible(account, me)
     conn = db.session.connection()
-    query = (query.where(store.among(conn, pairs.c.opinion_id, ids))
-             .with_only_columns(pairs.c.opinion_id, func.count())
-             .group_by(pairs.c.opinion_id))
-    return {row[0]: row[1] for row in db.session.execute(query)}
+    found = conn.execute(select(pairs.c.opinion_id, pairs.c.other_id)
+                         .where(store.among(conn, pairs.c.opinion_id, ids))).all()
+    if not found:
+        return {}
+    wanted = {row.other_id for row in found} | set(ids)
+    cases: dict[uuid.UUID, Any] = {}
+    visible: set[uuid.UUID] = set()
+    query = scoped(select(opinion.c.id, opinion.c.case_id, opinion.c.deleted)
+                   .where(store.among(conn, opinion.c.id, wanted)),
+                   account, opinion.c.commune_code, opinion.c.unit_id)
+    for row in conn.execute(query):
+        cases[row.id] = row.case_id
+        if not row.deleted:
+            visible.add(row.id)
+    counts: dict[uuid.UUID, int] = defaultdict(int)
+    for row in found:
+        mine, theirs = cases.get(row.opinion_id), cases.get(row.other_id)
+        if row.other_id in visible and (mine is None or mine != theirs):
+            counts[row.opinion_id] += 1
+    return dict(counts)
 
 
 @dataclass
