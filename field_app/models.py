@@ -5,6 +5,7 @@ from .areas.models import Commune, Village  # noqa: F401
 from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401
 from .central.cases.models import DeadlineRule, OfficeCase  # noqa: F401
+from .central.duplicates.models import OpinionTerm, SimilarPair, TermCount  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
 from .central.identity.models import ProtectedIdentity  # noqa: F401
 from .central.inbox.models import (  # noqa: F401
@@ -21,4 +22,5 @@ from .outbox.models import Outbox, SyncState  # noqa: F401
 # The office's own tables: created by the "office" migration branch on a central only.
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (
     ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion,
-    OfficeAttachment, OfficeCase, DeadlineRule, ProtectedIdentity, Notification))
+    OfficeAttachment, OfficeCase, DeadlineRule, ProtectedIdentity, Notification, OpinionTerm,
+    TermCount, SimilarPair))

@@ -135,6 +135,7 @@ def test_document_is_valid_openapi_with_bearer_security(office):
     paths = office.document["paths"]
     assert set(paths) == {"/central/api/openapi.json", "/central/api/v1/opinions",
                           "/central/api/v1/opinions/{record_id}",
+                          "/central/api/v1/opinions/{record_id}/similar",
                           "/central/api/v1/opinions/{record_id}/identity",
                           "/central/api/v1/forwarding-slip", "/central/api/v1/notifications",
                           "/central/api/v1/notifications/{key}/retry",

@@ -700,6 +700,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central_api.opinion", "GET"): Route("inbox.view", "read", lambda w, x: (
         "GET", f"/central/api/v1/opinions/{w.opinions[x]}", {}), wheres=UNIT_SCOPED,
         api=True),
+    ("central_api.similar", "GET"): Route("inbox.view", "read", lambda w, x: (
+        "GET", f"/central/api/v1/opinions/{w.opinions[x]}/similar", {}), wheres=UNIT_SCOPED,
+        api=True),
     ("central_api.enrolment", "POST"): Route("devices.manage", "write", lambda w, x: (
         "POST", "/central/api/v1/enrolments", {"json": {
             "commune_code": commune_of(x), "label": "Máy mới"}}),

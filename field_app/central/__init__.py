@@ -43,6 +43,9 @@ def install(app: Flask) -> None:
     from .identity.logic import after_office_update as move_identity
     from .identity.logic import settler, withhold
     from .inbox import logic as inbox_logic
+    from .duplicates import views as _duplicates  # noqa: F401
+    from .duplicates.logic import after_office_update as duplicates_after_update
+    from .duplicates.logic import refresh as refresh_duplicates
     from .inbox import views as _inbox  # noqa: F401
     from .inbox.projection import project
     from .reports import views as _reports  # noqa: F401
@@ -58,10 +61,12 @@ def install(app: Flask) -> None:
         store.on_checked(db.engine, withhold)
         store.on_stored(db.engine, settler(sealer_for(app)))  # the key: made on first start
         store.on_stored(db.engine, project)
+        store.on_stored(db.engine, refresh_duplicates)  # after project: reads its rows
         # Every pull brings the laptop its commune's category list.
         store.on_pull(db.engine, pull_categories)
     inbox_logic.on_updated(move_identity)
     inbox_logic.on_updated(notify.after_office_update)
+    inbox_logic.on_updated(duplicates_after_update)
     notify.listen()
     interval = float(app.config.get("NOTIFY_RETRY_INTERVAL", 60))
     if interval > 0 and not app.testing:

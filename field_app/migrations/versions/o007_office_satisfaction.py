@@ -1,7 +1,7 @@
 """office opinion: who recorded the citizen's satisfaction, when, at which forum
 
 Revision ID: o007
-Revises: o005
+Revises: o006
 Create Date: 2026-11-30
 
 Satisfaction now comes up from the village laptop that read the answer out
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'o007'
-down_revision = 'o005'
+down_revision = 'o006'
 branch_labels = None
 depends_on = None
 

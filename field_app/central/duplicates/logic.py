@@ -1,0 +1,338 @@
+"""Find and keep an opinion's likely duplicates; read them back within an account's scope.
+
+Where the work is done (measured in benchmarks/duplicates.py): when opinions arrive.
+`refresh` runs in the ingest's transaction, after the office projection: it updates
+the inverted index and the term counts, looks each new or changed opinion's
+candidates up by its rarest terms, scores them (text.compare) and stores the pairs
+over the threshold both ways. Reading is then an indexed lookup: the opinion page
+and the API read ≤ 10 pairs and explain them; a page of 50 inbox rows counts its
+pairs in one GROUP BY. A score is the one computed when the later of the two
+opinions arrived; it is not recomputed as the commune's word counts drift.
+
+Pairs across communes are stored too, from the rarest word pairs only; only an
+account without a commune (the province) is shown them (`scoped`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Connection, delete, or_, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync import bulk, store
+from sync.text import fold
+
+from ...extensions import db
+from ..accounts.permissions import scoped
+from ..inbox.models import OfficeOpinion
+from .models import OpinionTerm, SimilarPair, TermCount
+from .text import THRESHOLD, Match, Terms, compare, telling_words, terms_of
+
+postings, counts_table, pairs = (OpinionTerm.__table__, TermCount.__table__,
+                                 SimilarPair.__table__)
+opinion = OfficeOpinion.__table__
+
+MAX_SHOWN = 10
+# Candidates scored per opinion, after the cheap first cut by shared rare terms.
+CANDIDATES = 30
+# Terms looked up per opinion: the rarest ones; a term in more than this share of the
+# commune's opinions is too common to find anything by.
+LOOKUP_TERMS = 10
+COMMON_SHARE = 0.05
+CROSS_LOOKUP_TERMS = 5
+CROSS_POSTINGS = 400
+# Pairs kept per arriving opinion: a page shows 10; a template letter copied by a whole
+# district must not write thousands.
+MAX_PAIRS = 20
+
+
+# --- keeping the index -------------------------------------------------------------
+
+
+def _add_counts(conn: Connection, deltas: dict[tuple[int, str], int]) -> None:
+    """Add to the term counts (sorted: two pushes lock the rows in one order)."""
+    rows = [{"commune_code": commune, "term": term, "opinions": delta}
+            for (commune, term), delta in sorted(deltas.items()) if delta]
+    if not rows:
+        return
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)
+    statement = insert(counts_table)
+    conn.execute(statement.on_conflict_do_update(
+        index_elements=["commune_code", "term"],
+        set_={"opinions": counts_table.c.opinions + statement.excluded.opinions}), rows)
+
+
+def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dict[str, int]:
+    """Return {term: opinions using it} in a commune; "" is the number of opinions."""
+    wanted = set(terms) | {""}
+    found = conn.execute(select(counts_table.c.term, counts_table.c.opinions).where(
+        counts_table.c.commune_code == commune_code,
+        store.among(conn, counts_table.c.term, wanted)))
+    return {row.term: row.opinions for row in found}
+
+
+def refresh(conn: Connection, stored: store.Stored) -> None:
+    """Re-index the opinions a batch wrote and find their likely duplicates
+    (sync.store.on_stored listener, registered after the office projection)."""
+    ids = [item.id for item in stored.items if item.collection == "opinion"]
+    if ids:
+        refresh_opinions(conn, ids)
+
+
+def after_office_update(account, opinion, changes: dict) -> None:
+    """A reclassified opinion's likely duplicates weigh its new category (inbox.logic
+    on_updated listener)."""
+    if "category_code" in changes:
+        refresh_opinions(db.session.connection(), [opinion.id])
+
+
+def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
+    """Re-index these opinions and store their pairs again; return the pairs stored."""
+    rows = {row.id: row for row in conn.execute(
+        select(opinion.c.id, opinion.c.commune_code, opinion.c.content,
+               opinion.c.category_code, opinion.c.deleted)
+        .where(store.among(conn, opinion.c.id, ids)))}
+    old: dict[uuid.UUID, set[tuple[int, str]]] = defaultdict(set)
+    for row in conn.execute(select(postings.c.opinion_id, postings.c.commune_code,
+                                   postings.c.term)
+                            .where(store.among(conn, postings.c.opinion_id, ids))):
+        old[row.opinion_id].add((row.commune_code, row.term))
+    terms: dict[uuid.UUID, frozenset[str]] = {}
+    added, removed = [], []
+    deltas: dict[tuple[int, str], int] = defaultdict(int)
+    for key, row in rows.items():
+        new = set()
+        if not row.deleted:
+            terms[key] = terms_of(row.content).terms
+            new = {(row.commune_code, term) for term in terms[key]}
+        was = old.get(key, set())
+        for commune, term in new - was:
+            added.append({"term": term, "commune_code": commune, "opinion_id": key})
+            deltas[commune, term] += 1
+        for commune, term in was - new:
+            removed.append((term, commune, key))
+            deltas[commune, term] -= 1
+        if new and not was:
+            deltas[row.commune_code, ""] += 1
+        elif was and not new:
+            deltas[next(iter(was))[0], ""] -= 1
+    if removed:
+        conn.execute(delete(postings).where(tuple_(
+            postings.c.term, postings.c.commune_code, postings.c.opinion_id).in_(removed)))
+    bulk.insert(conn, postings, added)
+    _add_counts(conn, deltas)
+    conn.execute(delete(pairs).where(or_(store.among(conn, pairs.c.opinion_id, ids),
+                                         store.among(conn, pairs.c.other_id, ids))))
+    found: dict[tuple[uuid.UUID, uuid.UUID], float] = {}
+    by_commune: dict[int, list] = defaultdict(list)
+    for key, row in rows.items():
+        if key in terms:
+            by_commune[row.commune_code].append(row)
+    for commune, members in by_commune.items():
+        counts = counts_for(conn, commune, set().union(*(terms[row.id] for row in members)))
+        for row in members:
+            for other, match in find_similar(conn, row, terms[row.id], counts)[:MAX_PAIRS]:
+                found[min(row.id, other), max(row.id, other)] = match.score
+    stored_rows = []
+    for (first, second), score in found.items():
+        stored_rows += [{"opinion_id": first, "other_id": second, "score": score},
+                        {"opinion_id": second, "other_id": first, "score": score}]
+    bulk.insert(conn, pairs, stored_rows)
+    return len(found)
+
+
+def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, int]
+            ) -> dict[uuid.UUID, float]:
+    """Return candidates sharing the opinion's rarest terms, with a rough first score."""
+    opinions = counts.get("", 1)
+    common = max(30, int(opinions * COMMON_SHARE))
+    # A term only this opinion uses (its own posting is in already) finds nothing.
+    ranked = sorted((term for term in mine if counts.get(term, 1) > 1),
+                    key=lambda term: (counts.get(term, 1), term))
+    chosen = [term for term in ranked if counts.get(term, 1) <= common][:LOOKUP_TERMS]
+    chosen = chosen if len(chosen) >= 3 else ranked[:3]
+    rough: dict[uuid.UUID, float] = defaultdict(float)
+    if chosen:
+        for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
+                postings.c.commune_code == row.commune_code,
+                store.among(conn, postings.c.term, chosen), postings.c.opinion_id != row.id)):
+            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+    cross = sorted((term for term in mine if " " in term),
+                   key=lambda term: (counts.get(term, 1), term))[:CROSS_LOOKUP_TERMS]
+    if cross:
+        for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
+                store.among(conn, postings.c.term, cross),
+                postings.c.commune_code != row.commune_code).limit(CROSS_POSTINGS)):
+            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+    return rough
+
+
+def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, int]
+                 ) -> list[tuple[uuid.UUID, Match]]:
+    """Return the opinions likely to duplicate `row` (a live office_opinion row), best first.
+
+    `counts` must hold the commune's counts of `mine`; the candidates' own terms
+    are counted here.
+    """
+    rough = _lookup(conn, row, mine, counts)
+    best = sorted(rough, key=lambda key: -rough[key])[:CANDIDATES]
+    if not best:
+        return []
+    others = conn.execute(select(opinion.c.id, opinion.c.commune_code, opinion.c.content,
+                                 opinion.c.category_code)
+                          .where(store.among(conn, opinion.c.id, best),
+                                 opinion.c.deleted.is_(False))).all()
+    theirs = {other.id: terms_of(other.content).terms for other in others}
+    unknown = set().union(*theirs.values()) - set(counts) if theirs else set()
+    if unknown:
+        counts.update(counts_for(conn, row.commune_code, unknown))
+    opinions = counts.get("", 1)
+    found: list[tuple[uuid.UUID, Match]] = []
+    cache: dict[str, float] = {}
+    for other in others:
+        match = compare(mine, theirs[other.id], other.category_code == row.category_code,
+                        counts, opinions, cache)
+        if match.score >= THRESHOLD:
+            found.append((other.id, match))
+    found.sort(key=lambda pair: (-pair[1].score, str(pair[0])))
+    return found
+
+
+def rebuild(conn: Connection, commune_code: int | None = None, chunk: int = 500) -> int:
+    """Index every opinion (a central upgraded to this version), oldest first."""
+    query = select(opinion.c.id).order_by(opinion.c.first_received_at, opinion.c.id)
+    if commune_code is not None:
+        query = query.where(opinion.c.commune_code == commune_code)
+    ids = list(conn.execute(query).scalars())
+    for start in range(0, len(ids), chunk):
+        refresh_opinions(conn, ids[start:start + chunk])
+    return len(ids)
+
+
+# --- reading, within an account's scope ---------------------------------------------
+
+
+def _visible(account, me):
+    """Return the SELECT of `me`'s stored pairs the account may see: live, not in its case."""
+    other = OfficeOpinion.__table__.alias("other")
+    query = (select(pairs.c.opinion_id, pairs.c.other_id, pairs.c.score)
+             .join(other, other.c.id == pairs.c.other_id)
+             .join(me, me.c.id == pairs.c.opinion_id)
+             .where(other.c.deleted.is_(False),
+                    or_(me.c.case_id.is_(None), other.c.case_id.is_(None),
+                        me.c.case_id != other.c.case_id)))
+    return scoped(query, account, other.c.commune_code, other.c.unit_id), other
+
+
+def similar_counts(account, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Return {opinion id: likely duplicates the account may see} for a page of opinions.
+
+    Two lookups by primary key (the page's pairs, then the opinions they name), never a
+    join the planner could turn into a scan of every opinion.
+    """
+    from ...extensions import db
+
+    ids = list(ids)
+    if not ids:
+        return {}
+    conn = db.session.connection()
+    found = conn.execute(select(pairs.c.opinion_id, pairs.c.other_id)
+                         .where(store.among(conn, pairs.c.opinion_id, ids))).all()
+    if not found:
+        return {}
+    wanted = {row.other_id for row in found} | set(ids)
+    cases: dict[uuid.UUID, Any] = {}
+    visible: set[uuid.UUID] = set()
+    query = scoped(select(opinion.c.id, opinion.c.case_id, opinion.c.deleted)
+                   .where(store.among(conn, opinion.c.id, wanted)),
+                   account, opinion.c.commune_code, opinion.c.unit_id)
+    for row in conn.execute(query):
+        cases[row.id] = row.case_id
+        if not row.deleted:
+            visible.add(row.id)
+    counts: dict[uuid.UUID, int] = defaultdict(int)
+    for row in found:
+        mine, theirs = cases.get(row.opinion_id), cases.get(row.other_id)
+        if row.other_id in visible and (mine is None or mine != theirs):
+            counts[row.opinion_id] += 1
+    return dict(counts)
+
+
+@dataclass
+class Suggestion:
+    """One likely duplicate as shown: the other opinion, its score, and why."""
+
+    id: uuid.UUID
+    score: float
+    reasons: list[str]
+    content: str
+    commune_code: int
+    village_id: uuid.UUID | None
+    village: str | None
+
+
+def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Suggestion]:
+    """Return the likely duplicates of `item` the account may see, best first, explained."""
+    from ...extensions import db
+    from ..inbox.logic import names_of
+
+    me = OfficeOpinion.__table__.alias("me")
+    query, other = _visible(account, me)
+    query = (query.add_columns(other.c.content, other.c.category_code, other.c.category_name,
+                               other.c.commune_code, other.c.village_id, other.c.kind,
+                               other.c.raiser_name)
+             .where(pairs.c.opinion_id == item.id)
+             .order_by(pairs.c.score.desc(), pairs.c.other_id).limit(limit))
+    rows = db.session.execute(query).all()
+    if not rows:
+        return []
+    conn = db.session.connection()
+    mine = terms_of(item.content)
+    theirs = {row.other_id: terms_of(row.content) for row in rows}
+    counts = counts_for(conn, item.commune_code,
+                        mine.terms.union(*(t.terms for t in theirs.values())))
+    villages = names_of({row.village_id for row in rows if row.village_id}
+                        | ({item.village_id} if item.village_id else set()), set())["villages"]
+    # Never a denouncer's name, even if it is in the words the two share.
+    hidden = set()
+    for kind, name in [(item.kind, item.raiser_name)] + [(r.kind, r.raiser_name) for r in rows]:
+        if kind == "denunciation" and name:
+            hidden.update(fold(name).split())
+    found = []
+    for row in rows:
+        match = compare(mine.terms, theirs[row.other_id].terms,
+                        row.category_code == item.category_code, counts, counts.get("", 1))
+        found.append(Suggestion(row.other_id, round(row.score, 2),
+                                reasons(match, mine, item, row, villages, hidden),
+                                row.content, row.commune_code, row.village_id,
+                                villages.get(row.village_id)))
+    return found
+
+
+def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: dict,
+            hidden: set[str]) -> list[str]:
+    """Say in Vietnamese why two opinions look alike."""
+    said = []
+    words = telling_words(match, mine, hidden)
+    if words:
+        said.append(_("Cùng nói về: %(words)s", words=", ".join(f"«{w}»" for w in words)))
+    if match.same_category:
+        said.append(_("Cùng lĩnh vực: %(name)s",
+                      name=row.category_name or item.category_name or row.category_code))
+    if row.commune_code != item.commune_code:
+        from ...areas.logic import commune_label
+
+        said.append(_("Ở xã khác: %(commune)s", commune=commune_label(row.commune_code)))
+    elif item.village_id and row.village_id == item.village_id:
+        said.append(_("Cùng bản/thôn: %(village)s", village=villages.get(row.village_id, "")))
+    elif row.village_id:
+        said.append(_("Bản/thôn khác cùng xã nêu: %(village)s",
+                      village=villages.get(row.village_id, "")))
+    return said
+

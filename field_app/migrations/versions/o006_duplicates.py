@@ -1,0 +1,53 @@
+"""likely duplicates: an inverted index of opinions' terms, term counts, the pairs found
+
+Revision ID: o006
+Revises: o005
+Create Date: 2026-11-30
+
+The opinions already held are indexed and paired here (duplicates.logic.rebuild).
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+# revision identifiers, used by Alembic.
+revision = 'o006'
+down_revision = 'o005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('office_opinion_term',
+    sa.Column('term', sa.String(length=60), nullable=False),
+    sa.Column('commune_code', sa.Integer(), nullable=False),
+    sa.Column('opinion_id', sa.Uuid(), nullable=False),
+    sa.PrimaryKeyConstraint('term', 'commune_code', 'opinion_id',
+                            name=op.f('pk_office_opinion_term'))
+    )
+    with op.batch_alter_table('office_opinion_term', schema=None) as batch_op:
+        batch_op.create_index('ix_office_opinion_term_opinion', ['opinion_id'], unique=False)
+    op.create_table('office_term_count',
+    sa.Column('commune_code', sa.Integer(), nullable=False),
+    sa.Column('term', sa.String(length=60), nullable=False),
+    sa.Column('opinions', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('commune_code', 'term', name=op.f('pk_office_term_count'))
+    )
+    op.create_table('office_similar',
+    sa.Column('opinion_id', sa.Uuid(), nullable=False),
+    sa.Column('other_id', sa.Uuid(), nullable=False),
+    sa.Column('score', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('opinion_id', 'other_id', name=op.f('pk_office_similar'))
+    )
+    with op.batch_alter_table('office_similar', schema=None) as batch_op:
+        batch_op.create_index('ix_office_similar_other', ['other_id'], unique=False)
+
+    from field_app.central.duplicates.logic import rebuild
+
+    rebuild(op.get_bind())
+
+
+def downgrade():
+    op.drop_table('office_similar')
+    op.drop_table('office_term_count')
+    op.drop_table('office_opinion_term')
