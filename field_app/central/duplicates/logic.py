@@ -26,7 +26,6 @@ from sqlalchemy import Connection, delete, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import bulk, store
-from sync.text import fold
 
 from ...extensions import db
 from ..accounts.permissions import scoped
@@ -285,8 +284,7 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
     me = OfficeOpinion.__table__.alias("me")
     query, other = _visible(account, me)
     query = (query.add_columns(other.c.content, other.c.category_code, other.c.category_name,
-                               other.c.commune_code, other.c.village_id, other.c.kind,
-                               other.c.raiser_name)
+                               other.c.commune_code, other.c.village_id, other.c.kind)
              .where(pairs.c.opinion_id == item.id)
              .order_by(pairs.c.score.desc(), pairs.c.other_id).limit(limit))
     rows = db.session.execute(query).all()
@@ -299,28 +297,28 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
                         mine.terms.union(*(t.terms for t in theirs.values())))
     villages = names_of({row.village_id for row in rows if row.village_id}
                         | ({item.village_id} if item.village_id else set()), set())["villages"]
-    # Never a denouncer's name, even if it is in the words the two share.
-    hidden = set()
-    for kind, name in [(item.kind, item.raiser_name)] + [(r.kind, r.raiser_name) for r in rows]:
-        if kind == "denunciation" and name:
-            hidden.update(fold(name).split())
     found = []
     for row in rows:
         match = compare(mine.terms, theirs[row.other_id].terms,
                         row.category_code == item.category_code, counts, counts.get("", 1))
         found.append(Suggestion(row.other_id, round(row.score, 2),
-                                reasons(match, mine, item, row, villages, hidden),
+                                reasons(match, mine, item, row, villages),
                                 row.content, row.commune_code, row.village_id,
                                 villages.get(row.village_id)))
     return found
 
 
-def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: dict,
-            hidden: set[str]) -> list[str]:
-    """Say in Vietnamese why two opinions look alike."""
+def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: dict
+            ) -> list[str]:
+    """Say in Vietnamese why two opinions look alike.
+
+    A tố cáo's words are never quoted: its identity is sealed (central/identity), so no
+    name can be told apart from the rest of what it says.
+    """
     said = []
-    words = telling_words(match, mine, hidden)
-    if words:
+    if "denunciation" in (item.kind, row.kind):
+        said.append(_("Nội dung gần giống (không trích dẫn: có đơn tố cáo)"))
+    elif words := telling_words(match, mine):
         said.append(_("Cùng nói về: %(words)s", words=", ".join(f"«{w}»" for w in words)))
     if match.same_category:
         said.append(_("Cùng lĩnh vực: %(name)s",

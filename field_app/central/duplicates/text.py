@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sync.text import fold
@@ -175,18 +175,16 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     return Match(round(min(1.0, score), 4), tuple(order), same_category)
 
 
-def telling_words(match: Match, mine: Terms, hidden: Iterable[str] = (),
-                  limit: int = 4) -> list[str]:
+def telling_words(match: Match, mine: Terms, limit: int = 4) -> list[str]:
     """Return the phrases of `mine` the other opinion shares, as written, longest first:
-    runs of neighbouring shared syllables ("sạt lở đoạn gần suối"), never one of the
-    `hidden` syllables (a denouncer's name)."""
-    hidden, shared = set(hidden), set(match.shared)
+    runs of neighbouring shared syllables ("sạt lở đoạn gần suối")."""
+    shared = set(match.shared)
     sequence = mine.sequence
     runs: list[list[tuple[str, str]]] = [[]]
     for index, (folded, word) in enumerate(sequence):
         before = index > 0 and f"{sequence[index - 1][0]} {folded}" in shared
         after = index + 1 < len(sequence) and f"{folded} {sequence[index + 1][0]}" in shared
-        if (folded in shared or before or after) and folded not in hidden:
+        if folded in shared or before or after:
             runs[-1].append((folded, word))
         elif runs[-1]:
             runs.append([])
