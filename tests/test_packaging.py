@@ -139,3 +139,26 @@ def test_every_python_package_is_listed_for_the_wheel():
     found = {".".join(init.parent.relative_to(ROOT).parts)
              for top in ("field_app", "sync") for init in (ROOT / top).rglob("__init__.py")}
     assert found <= listed, sorted(found - listed)
+
+
+def test_every_template_and_static_file_ships_in_the_wheel():
+    """templates/ and static/ are mapped into field_app by hand in setup.cfg: a new folder
+    (or a new kind of file) left out of `package_data` is a 500 on a user's install only."""
+    import configparser
+    from fnmatch import fnmatch
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    shipped = {name.strip(): [glob.strip() for glob in value.split(",")]
+               for name, value in config["options.package_data"].items()}
+    listed = set(config["options"]["packages"].split())
+    missing = []
+    for top in ("templates", "static"):
+        for path in (ROOT / top).rglob("*"):
+            if path.is_dir() or "__pycache__" in path.parts:
+                continue
+            package = ".".join(("field_app", *path.parent.relative_to(ROOT).parts))
+            if package not in listed or not any(
+                    fnmatch(path.name, glob) for glob in shipped.get(package, ())):
+                missing.append(str(path.relative_to(ROOT)))
+    assert missing == []

@@ -18,7 +18,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from field_app import create_app
+from field_app.central.accounts.logic import create_token
 from field_app.central.accounts.models import Account
+from field_app.central.inbox import logic as inbox
 from field_app.central.reports import exports, figures, periods
 from field_app.central.reports.exports import cell_text
 from field_app.central.reports.tables import report_tables
@@ -257,7 +259,7 @@ def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):
     app, made = sqlite_world
     doc = Document(io.BytesIO(files(app, "canbo")["docx"]))
     header = [[cell.text for cell in row.cells] for row in doc.tables[0].rows]
-    assert header[0][0].splitlines() == ["UBND TỈNH SƠN LA", "UBND XÃ MƯỜNG LA"]
+    assert header[0][0].splitlines() == ["UBND TỈNH SƠN LA", "ỦY BAN NHÂN DÂN XÃ MƯỜNG LA"]
     assert header[0][1].splitlines() == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                                          "Độc lập - Tự do - Hạnh phúc"]
     assert header[1][0] == "Số: …… /BC-UBND"
@@ -268,6 +270,8 @@ def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):
     assert "BÁO CÁO" in texts
     assert any("Quý I/2026" in text for text in texts)
     assert "(Số liệu từ ngày 10/12/2025 đến hết ngày 09/03/2026)" in texts
+    assert any(text.startswith("Thực hiện") and "UBND xã Mường La báo cáo" in text
+               for text in texts)
     signature = doc.tables[-1].rows[0].cells
     assert "Nơi nhận:" in signature[0].text and "TM. ỦY BAN NHÂN DÂN" in signature[1].text
     section = doc.sections[0]
@@ -325,9 +329,36 @@ def test_a_handler_counts_its_units_cases_only(sqlite_world):
     got = q1_figures(app, "diachinh")
     assert got["handling"]["total"] == 2 and got["handling"]["on_time"] == 1
     assert got["opinions"]["total"] == 2
-    assert got["handling"]["late_cases"]["total"] == 1
+    # Its late case, and its late opinion outside any case.
+    assert got["handling"]["late_cases"]["total"] == 2
     # Villages and forums are the commune's: the same for every role.
     assert got["coverage"]["held"] == 1 and got["forums"]["total"] == 2
+
+
+def test_handling_is_judged_as_it_stood_at_the_cut_off(sqlite_world):
+    """An answer given after the period's end leaves the report sent on time unchanged."""
+    app, made = sqlite_world
+    before = q1_figures(app)["handling"]
+    with app.app_context():
+        officer = db.session.execute(select(Account).where(Account.username == "canbo")
+                                     ).scalar_one()
+        inbox.update_opinion(officer, made["opinions"]["overdue"],
+                             {"answer_date": "2026-03-20", "answer_text": "Đã sửa",
+                              "status": "answered"})
+        db.session.commit()
+    after = q1_figures(app)["handling"]
+    assert (after["late"], after["overdue"], after["late_cases"]) == (
+        before["late"], before["overdue"], before["late_cases"])
+    # The figures travel as JSON (villages' ids as text), over the API too.
+    with app.app_context():
+        token = create_token(db.session.execute(select(Account).where(
+            Account.username == "canbo")).scalar_one(), "báo cáo")
+        db.session.commit()
+    answer = app.test_client().get("/central/api/v1/reports?period=2026-Q1",
+                                   headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert {row["label"] for row in answer.get_json()["opinions"]["by_village"]} >= {
+        "Bản Nà Lò"}
 
 
 def test_a_commune_account_cannot_ask_for_another_commune(sqlite_world):

@@ -46,8 +46,11 @@ def svg(table: Table) -> Markup | None:
              f'xmlns="http://www.w3.org/2000/svg" font-family="sans-serif" font-size="14">']
     for index, row in enumerate(rows):
         y = index * ROW + 4
-        label = escape(_short(row[table.label_column]))
-        parts.append(f'<text x="{LABEL - 6}" y="{y + 15}" text-anchor="end">{label}</text>')
+        # ~7 px a character at 13 px: 30 characters fit the label's room, never clipped;
+        # the whole label shows on hover, and the table beneath has it in full.
+        label = row[table.label_column]
+        parts.append(f'<text x="{LABEL - 6}" y="{y + 15}" text-anchor="end" font-size="13">'
+                     f'<title>{escape(label)}</title>{escape(_short(label, 30))}</text>')
         x = float(LABEL)
         for n, column in enumerate(columns):
             width = span * _number(row[column]) / top

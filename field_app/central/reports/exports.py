@@ -199,10 +199,17 @@ def cell_text(value, kind: str) -> str:
     return clean(value)
 
 
+def _commune_name(figures: Figures) -> str:
+    """Return "xã Mường La" from "Xã Mường La (Sơn La)", as a sentence names it."""
+    name = (figures.commune_name or "").split(" (")[0]
+    return name[:1].lower() + name[1:]
+
+
 def document_lines(figures: Figures, issued: date) -> dict[str, str]:
     """Return the header lines of the DOCX (also what the tests read back)."""
     place = _place(figures)
-    body = (_("UBND %(commune)s", commune=(figures.commune_name or "").split(" (")[0]).upper()
+    # Nghị định 30/2020: the issuing body in full; its parent may be abbreviated.
+    body = (_("Ủy ban nhân dân %(commune)s", commune=_commune_name(figures)).upper()
             if figures.commune else _("MÁY CHỦ LẮNG NGHE CẤP TỈNH"))
     parent = (_("UBND TỈNH %(p)s", p=figures.commune_name.split("(")[-1].rstrip(")").upper())
               if figures.commune_name and "(" in figures.commune_name else "")
@@ -266,7 +273,8 @@ def build_docx(figures: Figures, issued: date | None = None) -> bytes:
     _para(doc, lines["span"], italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, _("Thực hiện Kế hoạch cải cách hành chính và mô hình \"Chính quyền lắng nghe ý "
                  "kiến Nhân dân\", %(body)s báo cáo kết quả %(p)s như sau:",
-                 body=lines["body"].title() if figures.commune else _("máy chủ Lắng Nghe"),
+                 body=_("UBND %(commune)s", commune=_commune_name(figures))
+                 if figures.commune else _("máy chủ Lắng Nghe"),
                  p=figures.period.label))
     for number_, table in enumerate(report_tables(figures), 1):
         _para(doc, f"{number_}. {table.title}", bold=True, keep_next=True,

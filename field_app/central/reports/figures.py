@@ -79,13 +79,14 @@ class Target:
 
 SATISFACTION_TARGETS = (
     Target("attitude", _l("Hài lòng với thái độ, tinh thần phục vụ của chính quyền"), 96,
-           _l("Kế hoạch (hạt giống 000): mọi ý kiến đã trả lời có ghi mức độ hài lòng"),
+           _l("Kế hoạch xây dựng chính quyền thân thiện, gần dân: mọi ý kiến đã trả lời có ghi "
+              "mức độ hài lòng"),
            None),
     Target("procedures", _l("Hài lòng về giải quyết thủ tục hành chính"), 90,
-           _l("Kế hoạch CCHC (hạt giống 003): lĩnh vực Thủ tục hành chính"), PROCEDURES),
+           _l("Kế hoạch cải cách hành chính (CCHC) năm: lĩnh vực Thủ tục hành chính"), PROCEDURES),
     Target("land", _l("Hài lòng về thủ tục đất đai, xây dựng, đầu tư"), 85,
-           _l("Kế hoạch CCHC (hạt giống 003): lĩnh vực Đất đai; Giao thông – xây dựng – "
-              "thủy lợi; Đầu tư"), LAND_CONSTRUCTION_INVESTMENT),
+           _l("Kế hoạch cải cách hành chính (CCHC) năm: lĩnh vực Đất đai; Giao thông – xây "
+              "dựng – thủy lợi; Đầu tư"), LAND_CONSTRUCTION_INVESTMENT),
 )
 
 
@@ -107,9 +108,12 @@ def needs_handling():
 def handling_case(answer_date, due_on, status, as_of: date):
     """Return the SQL expression of the handling state from these columns (the office's
     opinion, or the laptop's copy of what the office sent)."""
-    answered = or_(answer_date.is_not(None), status.in_(("answered", "closed")))
+    # As things stood on `as_of`: an answer given after it was not there yet (a report
+    # made again later says what the one sent on time said).
+    answered_by = and_(answer_date.is_not(None), answer_date <= as_of)
+    answered = or_(answered_by, and_(answer_date.is_(None), status.in_(("answered", "closed"))))
     return case(
-        (and_(answer_date.is_not(None), due_on.is_not(None), answer_date > due_on), "late"),
+        (and_(answered_by, due_on.is_not(None), answer_date > due_on), "late"),
         (answered, "on_time"),
         (and_(due_on.is_not(None), due_on < as_of), "overdue"),
         else_="open")
@@ -241,20 +245,28 @@ def handling_panel(scope: Scope) -> list[tuple]:
 
 
 def late_cases_panel(scope: Scope) -> list[tuple]:
-    """Return (commune, explained, apologised, count) of the cases answered late."""
+    """Return (commune, explained, apologised, count) of the cases answered late (by the
+    period's cut-off). A late opinion outside any case counts as a case of its own with
+    neither recorded: the explanation and the apology are written on a case."""
     explained = case((and_(OfficeCase.late_explanation.is_not(None),
                            OfficeCase.late_explanation != ""), True), else_=False)
     apologised = case((OfficeCase.apology_on.is_not(None), True), else_=False)
+    cut_off = as_of(scope.period, scope.today)
     query = select(OfficeCase.commune_code, explained.label("explained"),
                    apologised.label("apologised"), func.count()).where(
         OfficeCase.received_on >= scope.period.start, OfficeCase.received_on <= scope.period.end,
         OfficeCase.answer_date.is_not(None), OfficeCase.due_on.is_not(None),
-        OfficeCase.answer_date > OfficeCase.due_on)
+        OfficeCase.answer_date > OfficeCase.due_on, OfficeCase.answer_date <= cut_off)
     query = scoped(query, scope.account, OfficeCase.commune_code, OfficeCase.unit_id)
     if scope.commune is not None:
         query = query.where(OfficeCase.commune_code == scope.commune)
     query = query.group_by(OfficeCase.commune_code, "explained", "apologised")
-    return [tuple(row) for row in db.session.execute(query)]
+    alone = scope.opinions(OfficeOpinion.commune_code, func.count()).where(
+        OfficeOpinion.case_id.is_(None), OfficeOpinion.due_on.is_not(None),
+        OfficeOpinion.answer_date > OfficeOpinion.due_on, OfficeOpinion.answer_date <= cut_off
+    ).group_by(OfficeOpinion.commune_code)
+    return ([tuple(row) for row in db.session.execute(query)]
+            + [(code, False, False, count) for code, count in db.session.execute(alone)])
 
 
 def satisfaction_panel(scope: Scope) -> list[tuple]:
@@ -554,8 +566,9 @@ def compute(account, period: Period, commune: int | None = None,
                      "late_cases": late},
         "satisfaction": sat_rows,
         "communes": ranking,
-        "late_list": [{**row, "id": str(row["id"]),
-                       "village": village_names.get(row.pop("village_id"), ""),
+        "late_list": [{**{name: value for name, value in row.items() if name != "village_id"},
+                       "id": str(row["id"]),
+                       "village": village_names.get(row["village_id"], ""),
                        "unit": unit_names.get(row["unit_id"]) or (
                            _names_of_units(row["unit_id"]) if row["unit_id"] else ""),
                        "category": category_names.get(row["category_code"],
@@ -566,7 +579,8 @@ def compute(account, period: Period, commune: int | None = None,
     if "village" in opinion_counts:
         data["opinions"]["by_village"] = _rows(opinion_counts["village"], village_names)
         for row in data["opinions"]["by_village"]:
-            row["key"] = row["key"]  # the village's UUID as text (a drill-down filter)
+            # The village's UUID as text (JSON, and a drill-down filter).
+            row["key"] = None if row["key"] is None else str(row["key"])
     else:
         data["opinions"]["by_commune"] = [
             {"key": str(code), "label": commune_label(code), "count": per_commune_opinions[code]}
