@@ -372,3 +372,20 @@ def test_a_members_workflow_is_changed_on_its_case_only(office, world):
             "Xã sửa đường trong tháng 12"}
     page = login(office, "xa").get(f"/central/opinions/{said['b']}").get_data(as_text=True)
     assert 'id="workflow-in-case"' in page and 'name="answer_text"' not in page
+
+
+def test_a_split_opinion_counts_its_deadline_from_its_own_day(office, world):
+    said = world["said"]
+    with office.app_context():
+        officer = who("xa")
+        case = cases.merge(officer, [said["a"], said["c"]])  # received 2 and 4 November
+        cases.assign(officer, case.id, world["units"]["road"], today=date(2026, 11, 5))
+        cases.move(officer, case.id, "in_progress")
+        case.late_explanation, case.apology_on = "Mưa lũ", date(2026, 12, 1)
+        db.session.commit()
+        (own,) = cases.split(officer, case.id, [said["c"]])
+        db.session.commit()
+        assert own.received_on == date(2026, 11, 4) and case.received_on == date(2026, 11, 2)
+        assert own.due_on > case.due_on and own.unit_id == case.unit_id
+        assert own.status == "in_progress" and own.late_explanation is None
+        assert db.session.get(OfficeOpinion, said["c"]).due_on == own.due_on

@@ -4,6 +4,7 @@ the units (Flask test client, real SQLite central fed through the real ingest)."
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date
 
@@ -74,6 +75,11 @@ def test_officer_merges_from_the_inbox_and_works_the_case_page(office, said):
     page = client.get(f"/central/cases/{case_id}").get_data(as_text=True)
     assert "Ban Giao thông" in page and "17/11/2026" in page  # 2/11 + 15 days
     assert 'id="answer-form"' in page
+    # The unit gets a redacted forwarding slip of the case's opinions, linked from it.
+    slip = re.search(r'id="slip-link" href="([^"]+)"|href="([^"]+)" id="slip-link"', page)
+    link = html.unescape(slip[1] or slip[2])
+    assert str(said["a"]) in link and str(said["b"]) in link
+    assert client.get(link).status_code == 200
     opinion_page = client.get(f"/central/opinions/{said['b']}").get_data(as_text=True)
     assert f"vụ việc số {case_id}" in opinion_page and 'id="case-panel"' in opinion_page
     assert "văn phòng xã gộp" in opinion_page  # the merge in the opinion's history
@@ -154,3 +160,20 @@ def test_deadline_rules_and_units_are_edited_on_their_pages(office, said):
                                   ).scalar_one()
         assert (unit.kind, unit.commune_code) == ("utility", MUONG_LA)
     assert login(office, "xem").get("/central/deadline-rules").status_code == 403
+
+
+def test_a_province_admin_never_adds_a_communes_unit_for_every_commune(office, said):
+    account(office, "tinh", role="admin", commune_code=None)
+    client = login(office, "tinh")
+    refused = client.post("/central/units", data={"name": "Bộ phận một cửa",
+                                                  "kind": "commune"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Hãy chọn xã của đơn vị" in refused
+    client.post("/central/units", data={"name": "Bộ phận một cửa", "kind": "commune",
+                                        "commune": str(MUONG_LA)})
+    client.post("/central/units", data={"name": "Sở Xây dựng", "kind": "province",
+                                        "shared": "1"})
+    with office.app_context():
+        held = dict(db.session.execute(select(Unit.name, Unit.commune_code).where(
+            Unit.name.in_(["Bộ phận một cửa", "Sở Xây dựng"]))).all())
+    assert held == {"Bộ phận một cửa": MUONG_LA, "Sở Xây dựng": None}

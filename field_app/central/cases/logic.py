@@ -376,13 +376,20 @@ def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | Non
                       received_on=min(_received_on(item) for item in opinions),
                       created_at=now, updated_at=now, created_by=account.username,
                       record_id=uuid.uuid4(), complex=False, remote=False)
-    if template is not None:  # a split keeps the workflow it had
-        for name in ("status", "unit_id", "assigned_on", "accept_due_on", "due_on", "complex",
-                     "remote", "extensions", "answer_text", "answer_by", "answer_date",
-                     "answer_doc_number", "answered_at", "closed_at", "late_explanation",
-                     "late_explained_by", "apology_on", "apology_how", "apology_by"):
+    if template is not None:
+        # A split keeps the workflow it had (its unit, its answer: what its citizen was
+        # told stays true); its deadline counts again from its own day, by its own kind.
+        for name in ("status", "unit_id", "assigned_on", "complex", "remote", "extensions",
+                     "answer_text", "answer_by", "answer_date", "answer_doc_number",
+                     "answered_at", "closed_at"):
             setattr(case, name, getattr(template, name))
-        case.kind = template.kind
+        if case.unit_id is not None:
+            found = _deadlines(case)
+            case.accept_due_on, case.due_on = found.accept_due_on, found.due_on
+        if case.answered_late:  # the same late answer: the same explanation and apology
+            for name in ("late_explanation", "late_explained_by", "apology_on",
+                         "apology_how", "apology_by"):
+                setattr(case, name, getattr(template, name))
     else:  # a merge takes the lead's workflow so far
         case.status = lead.status
         for name in MIRRORED[1:]:
@@ -464,6 +471,8 @@ def split(account, case_id: int, opinion_ids: list[uuid.UUID],
         opinion = held[key]
         own = _new_case(account, [opinion], template=case)
         opinion.case_id = own.id
+        if not opinion.deleted:
+            _mirror(account, own, [opinion], reason)
         _audit(account, opinion.id, opinion.commune_code, "split",
                {"case_id": [case.id, own.id], "merged_into": ["", None]}, reason)
         if not opinion.deleted:

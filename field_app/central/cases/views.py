@@ -289,6 +289,9 @@ def add_unit():
         catalogue.check_manager(account, commune)
 
     def add():
+        if commune is None and not shared:  # never "every commune" by an empty box
+            raise ValidationFailed(_("Hãy chọn xã của đơn vị (mã xã), hoặc đánh dấu "
+                                     "“Dùng cho mọi xã”."), {"fields": {"commune": ["required"]}})
         catalogue.add_unit(commune, request.form.get("name", ""),
                            request.form.get("kind", "commune"))
 
