@@ -133,3 +133,22 @@ def test_bad_satisfaction_through_the_json_endpoint_is_refused_with_a_reason(app
         assert done.status_code == 200
         assert done.get_json()["satisfaction"] == "absent"
     assert db.session.query(Outbox).count() == queued + 1
+
+
+def test_the_forum_offered_is_the_one_being_held_not_the_one_that_raised_it(app, forum):
+    """Answers are read out at the village's next forum: a draft forum of 20/11 (where the
+    petition was raised) is not where satisfaction is recorded on 30/11."""
+    from datetime import datetime
+
+    from field_app.forums import logic as forums
+
+    with app.app_context():
+        village = db.session.get(type(forum.village), forum.village_id)
+        assert answers.next_forum(village, now=datetime(2026, 11, 20, 15, 0)).id == forum.id
+        assert answers.next_forum(village, now=datetime(2026, 11, 30, 9, 0)) is None
+        today = forums.create_forum({
+            "kind": "listening", "village_id": village.id,
+            "started_at": datetime(2026, 11, 30, 8, 0), "venue": "Nhà văn hóa",
+            "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa"})
+        db.session.commit()
+        assert answers.next_forum(village, now=datetime(2026, 11, 30, 9, 0)).id == today.id

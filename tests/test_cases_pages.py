@@ -82,7 +82,8 @@ def test_officer_merges_from_the_inbox_and_works_the_case_page(office, said):
     assert client.get(link).status_code == 200
     opinion_page = client.get(f"/central/opinions/{said['b']}").get_data(as_text=True)
     assert f"vụ việc số {case_id}" in opinion_page and 'id="case-panel"' in opinion_page
-    assert "văn phòng xã gộp" in opinion_page  # the merge in the opinion's history
+    assert "gộp vào một vụ việc" in opinion_page  # the merge in the opinion's history
+    assert "ý kiến đầu tiên của vụ việc" in opinion_page
     with office.app_context():
         assert db.session.get(OfficeCase, case_id).status == "forwarded"
         assert db.session.get(OfficeOpinion, said["b"]).due_on == date(2026, 11, 17)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
@@ -108,10 +108,14 @@ def unread_counts() -> dict[uuid.UUID, int]:
     return counts
 
 
-def next_forum(village: Village) -> Forum | None:
-    """Return the forum the answers will be read out at: the village's latest draft one."""
+def next_forum(village: Village, now: datetime | None = None) -> Forum | None:
+    """Return the forum the answers are being read out at: the village's latest draft one
+    that began since yesterday (its start is the laptop's wall clock). An older draft is
+    not it: the answers came after it; the village head opens today's forum first."""
+    since = (now or datetime.now()) - timedelta(days=1)
     return db.session.execute(
-        select(Forum).where(Forum.village_id == village.id, Forum.status == "draft")
+        select(Forum).where(Forum.village_id == village.id, Forum.status == "draft",
+                            Forum.started_at >= since)
         .order_by(Forum.started_at.desc()).limit(1)).scalar_one_or_none()
 
 

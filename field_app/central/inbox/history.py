@@ -71,10 +71,11 @@ ACTIONS = {
     "changed": _l("máy bản sửa"),
     "deleted": _l("máy bản xoá"),
     "updated": _l("văn phòng xã sửa"),
-    "merged": _l("văn phòng xã gộp"),
-    "added_to_case": _l("văn phòng xã thêm vào vụ việc"),
-    "split": _l("văn phòng xã tách khỏi vụ việc"),
-    "case": _l("văn phòng xã xử lý vụ việc"),
+    # Case work is done by the office or by a unit's handler: the account is named.
+    "merged": _l("gộp vào một vụ việc"),
+    "added_to_case": _l("thêm vào vụ việc"),
+    "split": _l("tách khỏi vụ việc"),
+    "case": _l("xử lý vụ việc"),
     "identity_sealed": _l("danh tính người tố cáo được niêm phong"),
     "identity_released": _l("danh tính không còn được bảo vệ (không còn là tố cáo)"),
     "identity_viewed": _l("xem danh tính người tố cáo"),
@@ -143,6 +144,8 @@ def shown(name: str, value: Any, names: dict[str, dict]) -> str:
         return str(names.get("villages", {}).get(_as_uuid(value), _("(bản khác)")))
     if name == "unit_id":
         return str(names.get("units", {}).get(value, value))
+    if name == "merged_into":  # an opinion's id says nothing to a person
+        return _("ý kiến đầu tiên của vụ việc")
     if name == "extensions" and isinstance(value, list):
         return "; ".join(_("%(days)s ngày: %(reason)s", days=item.get("days"),
                            reason=item.get("reason")) for item in value

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from ...areas.logic import commune_label
 from .figures import HANDLING, HANDLING_LABELS, SATISFACTION, SATISFACTION_LABELS, Figures
 
 
@@ -109,7 +110,7 @@ def report_tables(figures: Figures) -> list[Table]:
     tables.append(Table(
         "coverage", _("Bản/thôn chưa tổ chức hội nghị \"Chính quyền lắng nghe\" trong năm"),
         [_("Bản/thôn"), _("Xã")],
-        [[row["name"], str(row["commune"])] for row in coverage["missing"]],
+        [[row["name"], commune_label(row["commune"])] for row in coverage["missing"]],
         ["text", "text"], [_("Còn thiếu: %(n)d / %(all)d bản", n=len(coverage["missing"]),
                              all=coverage["villages"]), ""],
         links=[{"village": row["id"]} for row in coverage["missing"]], link_to="forums",
