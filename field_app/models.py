@@ -5,8 +5,8 @@ from .areas.models import Commune, Village  # noqa: F401
 from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401
 from .central.cases.models import DeadlineRule, OfficeCase  # noqa: F401
-from .central.duplicates.models import OpinionTerm, SimilarPair, TermCount  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
+from .central.duplicates.models import OpinionTerm, SimilarPair, TermCount  # noqa: F401
 from .central.identity.models import ProtectedIdentity  # noqa: F401
 from .central.inbox.models import (  # noqa: F401
     AuditEntry,

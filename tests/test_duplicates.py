@@ -8,7 +8,6 @@ file or a real PostgreSQL database.
 from __future__ import annotations
 
 import json
-import re
 from contextlib import contextmanager
 from pathlib import Path
 

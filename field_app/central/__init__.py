@@ -38,20 +38,20 @@ def install(app: Flask) -> None:
     from .catalogue import views as _catalogue  # noqa: F401
     from .catalogue.logic import pull_categories
     from .devices import views as _devices  # noqa: F401
+    from .duplicates import views as _duplicates  # noqa: F401
+    from .duplicates.logic import after_office_update as duplicates_after_update
+    from .duplicates.logic import refresh as refresh_duplicates
     from .identity import views as _identity  # noqa: F401
     from .identity.keys import sealer_for
     from .identity.logic import after_office_update as move_identity
     from .identity.logic import settler, withhold
     from .inbox import logic as inbox_logic
-    from .duplicates import views as _duplicates  # noqa: F401
-    from .duplicates.logic import after_office_update as duplicates_after_update
-    from .duplicates.logic import refresh as refresh_duplicates
     from .inbox import views as _inbox  # noqa: F401
     from .inbox.projection import project
-    from .reports import views as _reports  # noqa: F401
-    from .reports.views import public
     from .notify import logic as notify
     from .notify import views as _notify  # noqa: F401
+    from .reports import views as _reports  # noqa: F401
+    from .reports.views import public
 
     # Every batch a push or a USB bundle stores updates the office's tables in its
     # own transaction.
