@@ -412,3 +412,18 @@ def test_each_handling_cell_links_to_its_own_records(sqlite_world):
     inbox = client.get(late.replace("&amp;", "&")).get_data(as_text=True)
     assert str(made["opinions"]["late"]) in inbox
     assert str(made["opinions"]["on_time"]) not in inbox  # the same unit, on time
+
+
+def test_a_communes_handling_total_links_to_as_many_records(sqlite_world):
+    """The total of "Giải quyết theo xã" leaves out what was settled at the forum, and so
+    does the inbox it links to."""
+    app, made = sqlite_world
+    client = login(app, "canbo")
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    section = page[page.index('id="t-handling_commune"'):]
+    section = section[:section.index("</table>")]
+    link = next(link for link in re.findall(r'href="([^"]+)"', section)
+                if "handling=any" in link)
+    inbox = client.get(html.unescape(link)).get_data(as_text=True)
+    total = q1_figures(app)["handling"]["total"]
+    assert re.search(r'id="total">(\d+)', inbox)[1] == str(total)

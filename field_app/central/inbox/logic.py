@@ -134,7 +134,9 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         from ..reports.figures import handling_bucket, needs_handling
 
         as_of = min(date.today(), filters.date_to or date.today())
-        query = query.where(needs_handling(), handling_bucket(as_of) == filters.handling)
+        query = query.where(needs_handling())
+        if filters.handling != "any":  # "any": every one the report's totals count
+            query = query.where(handling_bucket(as_of) == filters.handling)
     if filters.date_from is not None:
         query = query.where(OfficeOpinion.received_on >= filters.date_from)
     if filters.date_to is not None:

@@ -24,7 +24,7 @@ from ...api.schemas import MAX_PAGE, OneOf, Range, UtcDateTime
 from .models import OfficeOpinion
 
 # The report's handling states (reports/figures.py HANDLING), a drill-down filter.
-HANDLING = ("on_time", "late", "overdue", "open")
+HANDLING = ("on_time", "late", "overdue", "open", "any")
 SORTS = ("newest", "oldest", "received_on", "due")
 MAX_PER_PAGE = 200
 # Bounded: the database's integer column (a bigger number was a 500 on PostgreSQL).
@@ -54,7 +54,8 @@ class InboxQuerySchema(Schema):
         "description": "Tổ chức chuyển ý kiến (MTTQ và các đoàn thể)."})
     handling = fields.String(validate=OneOf(HANDLING), metadata={
         "description": "Tình trạng giải quyết (như báo cáo): on_time đúng hạn, late trễ hạn, "
-                       "overdue quá hạn chưa trả lời, open đang trong hạn; tính đến date_to "
+                       "overdue quá hạn chưa trả lời, open đang trong hạn, any mọi ý kiến phải "
+                       "giải quyết (trừ ý kiến đã trả lời xong tại hội nghị); tính đến date_to "
                        "(hoặc hôm nay nếu sớm hơn)."})
     unit = fields.Integer(validate=Range(min=1, max=MAX_INTEGER), metadata={
         "description": "Đơn vị xử lý."})

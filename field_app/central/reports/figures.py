@@ -192,7 +192,9 @@ def forums_panel(scope: Scope) -> list[dict]:
         func.coalesce(func.sum(OfficeForum.attendance_total), 0).label("total"),
         func.coalesce(func.sum(OfficeForum.attendance_women), 0).label("women"),
         func.coalesce(func.sum(OfficeForum.attendance_ethnic_minority), 0).label("ethnic"),
-        func.coalesce(func.sum(OfficeForum.households_represented), 0).label("households"),
+        # Households: the best-attended forum's, never summed across forums (the same
+        # households come to each), so represented ≤ the village's households.
+        func.coalesce(func.max(OfficeForum.households_represented), 0).label("households"),
         start=min(scope.period.year_start, scope.period.start))
     query = query.group_by(OfficeForum.commune_code, OfficeForum.village_id, OfficeForum.kind,
                            "in_period")
@@ -399,6 +401,7 @@ def compute(account, period: Period, commune: int | None = None,
     by_kind: dict[str, int] = defaultdict(int)
     attendance = {"total": 0, "women": 0, "ethnic_minority": 0, "households_represented": 0}
     villages_met: set = set()
+    represented: dict = {}
     held_year: dict[int, set] = defaultdict(set)
     dialogues: dict[int, int] = defaultdict(int)
     forums_by_commune: dict[int, int] = defaultdict(int)
@@ -416,7 +419,8 @@ def compute(account, period: Period, commune: int | None = None,
         attendance["total"] += row["total"]
         attendance["women"] += row["women"]
         attendance["ethnic_minority"] += row["ethnic"]
-        attendance["households_represented"] += row["households"]
+        represented[village] = max(represented.get(village, 0), row["households"])
+    attendance["households_represented"] = sum(represented.values())
     households_of_met = sum(kept[v]["households"] or 0 for v in villages_met if v in kept)
     forums_total = sum(by_kind.values())
 

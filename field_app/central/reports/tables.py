@@ -151,14 +151,14 @@ def report_tables(figures: Figures) -> list[Table]:
         "handling_unit", _("Giải quyết theo đơn vị"), head,
         [[row["label"]] + [row[b] for b in HANDLING] + [row["total"], row["on_time_percent"]]
          for row in handling["by_unit"]], fmt, total_row, "stacked", (1, 2, 3, 4),
-        [({"unit": row["key"]} if row["key"] is not None else None)
+        [({"unit": row["key"], "handling": "any"} if row["key"] is not None else None)
          for row in handling["by_unit"]],
         column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)}))
     tables.append(Table(
         "handling_commune", _("Giải quyết theo xã"), [_("Xã")] + head[1:],
         [[row["label"]] + [row[b] for b in HANDLING] + [row["total"], row["on_time_percent"]]
          for row in handling["by_commune"]], fmt, total_row, "stacked", (1, 2, 3, 4),
-        [{"commune": row["key"]} for row in handling["by_commune"]],
+        [{"commune": row["key"], "handling": "any"} for row in handling["by_commune"]],
         column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)}))
     tables.append(Table(
         "late_cases", _("Vụ việc trễ hạn: giải trình và xin lỗi"),
