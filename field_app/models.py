@@ -6,7 +6,12 @@ from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401
 from .central.cases.models import DeadlineRule, OfficeCase  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
-from .central.duplicates.models import OpinionTerm, SimilarPair, TermCount  # noqa: F401
+from .central.duplicates.models import (  # noqa: F401
+    OpinionTerm,
+    SimilarPair,
+    SimilarPending,
+    TermCount,
+)
 from .central.identity.models import ProtectedIdentity  # noqa: F401
 from .central.inbox.models import (  # noqa: F401
     AuditEntry,
@@ -23,4 +28,4 @@ from .outbox.models import Outbox, SyncState  # noqa: F401
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (
     ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion,
     OfficeAttachment, OfficeCase, DeadlineRule, ProtectedIdentity, Notification, OpinionTerm,
-    TermCount, SimilarPair))
+    TermCount, SimilarPair, SimilarPending))

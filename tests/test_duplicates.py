@@ -161,7 +161,10 @@ def test_changed_opinion_is_paired_again(office):
     laptop.push()
     assert [i["id"] for i in similar(office, road, headers).get_json()["items"]] == [
         str(later)]
-    with office.app_context():
+    with office.app_context():  # what the central's thread does after the push
+        while logic.drain(db.session.connection()):
+            db.session.commit()
+        db.session.commit()
         counts = logic.counts_for(db.session.connection(), MUONG_LA, ["", "thuoc", "sat lo"])
     assert counts[""] == 2 and counts.get("thuoc", 0) == 0 and counts["sat lo"] == 2
 
@@ -245,3 +248,38 @@ def test_office_reclassification_scores_the_pair_again(office):
     after = similar(office, road, headers).get_json()["items"][0]
     assert after["score"] > before["score"]
     assert any("Cùng lĩnh vực" in reason for reason in after["reasons"])
+
+
+def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office):
+    """The ingest writes one queue row per opinion; the served central's thread indexes
+    and pairs them in its own transactions (scoring inside the push made it minutes)."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from field_app.central.duplicates.models import SimilarPair, SimilarPending
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    first = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    second = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    laptop.push()
+
+    def count(model) -> int:
+        with office.app_context():
+            return db.session.execute(select(func.count()).select_from(model)).scalar()
+
+    assert (count(SimilarPending), count(SimilarPair)) == (2, 0)
+    thread = logic.start_drainer(office, 0.05)
+    try:
+        for _ in range(200):  # bounded: ten seconds at most
+            if count(SimilarPending) == 0 and count(SimilarPair) == 2:
+                break
+            time.sleep(0.05)
+    finally:
+        thread.stop.set()
+        thread.join(5)
+    assert (count(SimilarPending), count(SimilarPair)) == (0, 2)
+    with office.app_context():
+        held = db.session.execute(select(SimilarPair.opinion_id, SimilarPair.other_id)).all()
+    assert set(held) == {(first, second), (second, first)}

@@ -41,6 +41,7 @@ def install(app: Flask) -> None:
     from .duplicates import views as _duplicates  # noqa: F401
     from .duplicates.logic import after_office_update as duplicates_after_update
     from .duplicates.logic import refresh as refresh_duplicates
+    from .duplicates.logic import start_drainer
     from .identity import views as _identity  # noqa: F401
     from .identity.keys import sealer_for
     from .identity.logic import after_office_update as move_identity
@@ -71,6 +72,9 @@ def install(app: Flask) -> None:
     interval = float(app.config.get("NOTIFY_RETRY_INTERVAL", 60))
     if interval > 0 and not app.testing:
         notify.start_retrier(app, interval)
+    pairing = float(app.config.get("DUPLICATES_INTERVAL", 5))
+    if pairing > 0 and not app.testing:
+        start_drainer(app, pairing)
     login_manager.init_app(app)
     # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
     # is both) the field app's session would log the office out.

@@ -1,8 +1,10 @@
 """Find and keep an opinion's likely duplicates; read them back within an account's scope.
 
-Where the work is done (measured in benchmarks/duplicates.py): when opinions arrive.
-`refresh` runs in the ingest's transaction, after the office projection: it updates
-the inverted index and the term counts, looks each new or changed opinion's
+Where the work is done (measured in benchmarks/duplicates.py): just after opinions
+arrive. `refresh` runs in the ingest's transaction and only queues the new or changed
+opinions (office_similar_pending); `drain`, in its own transactions (a thread of the
+served central every few seconds, and before any page or API answer that shows
+pairs), updates the inverted index and the term counts, looks each queued opinion's
 candidates up by its rarest terms, scores them (text.compare) and stores the pairs
 over the threshold both ways. Reading is then an indexed lookup: the opinion page
 and the API read ≤ 10 pairs and explain them; a page of 50 inbox rows counts its
@@ -30,11 +32,13 @@ from sync import bulk, store
 from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
-from .models import OpinionTerm, SimilarPair, TermCount
+from .models import OpinionTerm, SimilarPair, SimilarPending, TermCount
 from .text import THRESHOLD, Match, Terms, compare, telling_words, terms_of
 
-postings, counts_table, pairs = (OpinionTerm.__table__, TermCount.__table__,
-                                 SimilarPair.__table__)
+postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__table__,
+                                          SimilarPair.__table__, SimilarPending.__table__)
+# Opinions indexed and paired in one transaction of `drain`.
+DRAIN_BATCH = 200
 opinion = OfficeOpinion.__table__
 
 MAX_SHOWN = 10
@@ -77,11 +81,64 @@ def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dic
 
 
 def refresh(conn: Connection, stored: store.Stored) -> None:
-    """Re-index the opinions a batch wrote and find their likely duplicates
+    """Queue the opinions a batch wrote to be indexed and paired after its commit
     (sync.store.on_stored listener, registered after the office projection)."""
-    ids = [item.id for item in stored.items if item.collection == "opinion"]
+    ids = list(dict.fromkeys(item.id for item in stored.items if item.collection == "opinion"))
+    if not ids:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(dialect.insert(pending).on_conflict_do_nothing(),
+                 [{"opinion_id": key, "queued_at": stored.at} for key in ids])
+
+
+def drain(conn: Connection, limit: int = DRAIN_BATCH) -> int:
+    """Index and pair up to `limit` queued opinions, oldest first; return how many.
+
+    On PostgreSQL two central processes share the queue (SKIP LOCKED); the caller
+    commits.
+    """
+    query = select(pending.c.opinion_id).order_by(pending.c.queued_at).limit(limit)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(conn.execute(query).scalars())
     if ids:
         refresh_opinions(conn, ids)
+        conn.execute(delete(pending).where(store.among(conn, pending.c.opinion_id, ids)))
+    return len(ids)
+
+
+def drain_now() -> None:
+    """Bring the pairs up to date before a page or an API answer shows them: what the
+    served central's thread has not reached yet (a push just in) is done here, in the
+    request's transaction, one batch at most (a big push is the thread's work)."""
+    from ...extensions import db
+
+    drain(db.session.connection())
+
+
+def start_drainer(app, interval: float):
+    """Drain the queue every `interval` seconds in a daemon thread (the served central)."""
+    import logging
+    import threading
+
+    from ...extensions import db
+
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(interval):
+            try:
+                with app.app_context():
+                    while drain(db.session.connection()):
+                        db.session.commit()
+                    db.session.commit()
+            except Exception:  # noqa: BLE001 - a database hiccup: try at the next tick
+                logging.getLogger(__name__).exception("pairing queued opinions failed")
+
+    thread = threading.Thread(target=run, name="duplicates-drain", daemon=True)
+    thread.stop = stop  # type: ignore[attr-defined]
+    thread.start()
+    return thread
 
 
 def after_office_update(account, opinion, changes: dict) -> None:
@@ -240,6 +297,7 @@ def similar_counts(account, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, int]:
     ids = list(ids)
     if not ids:
         return {}
+    drain_now()
     conn = db.session.connection()
     found = conn.execute(select(pairs.c.opinion_id, pairs.c.other_id)
                          .where(store.among(conn, pairs.c.opinion_id, ids))).all()
@@ -281,6 +339,7 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
     from ...extensions import db
     from ..inbox.logic import names_of
 
+    drain_now()
     me = OfficeOpinion.__table__.alias("me")
     query, other = _visible(account, me)
     query = (query.add_columns(other.c.content, other.c.category_code, other.c.category_name,

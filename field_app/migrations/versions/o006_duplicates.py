@@ -41,6 +41,12 @@ def upgrade():
     )
     with op.batch_alter_table('office_similar', schema=None) as batch_op:
         batch_op.create_index('ix_office_similar_other', ['other_id'], unique=False)
+    # Opinions still to index and pair: the ingest queues them, the central drains.
+    op.create_table('office_similar_pending',
+    sa.Column('opinion_id', sa.Uuid(), nullable=False),
+    sa.Column('queued_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('opinion_id', name=op.f('pk_office_similar_pending'))
+    )
 
     from field_app.central.duplicates.logic import rebuild
 
@@ -48,6 +54,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table('office_similar_pending')
     op.drop_table('office_similar')
     op.drop_table('office_term_count')
     op.drop_table('office_opinion_term')
