@@ -427,3 +427,21 @@ def test_a_communes_handling_total_links_to_as_many_records(sqlite_world):
     inbox = client.get(html.unescape(link)).get_data(as_text=True)
     total = q1_figures(app)["handling"]["total"]
     assert re.search(r'id="total">(\d+)', inbox)[1] == str(total)
+
+
+def test_forum_numbers_link_to_those_forums(sqlite_world):
+    app, made = sqlite_world
+    client = login(app, "canbo")
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    section = page[page.index('id="t-forums"'):]
+    section = section[:section.index("</table>")]
+    links = {html.unescape(link) for link in re.findall(r'href="([^"]+)"', section)
+             if "kind=" in link}
+    by_kind = {row["key"]: row["count"] for row in q1_figures(app)["forums"]["by_kind"]}
+    assert len(links) == len(by_kind) and sum(by_kind.values()) == 2
+    for link in links:
+        kind = re.search(r"kind=(\w+)", link)[1]
+        listed = client.get(link).get_data(as_text=True)
+        assert re.search(r'id="total">(\d+)', listed)[1] == str(by_kind[kind]), link
+    # A typed URL's nonsense is left out, never a 500.
+    assert client.get("/central/forums?kind=x&date_from=abc&village=1").status_code == 200

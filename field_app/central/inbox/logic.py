@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, or_, select
 from sync import store
 from sync.records import (
     CORRECTABLE,
+    FORUM_KINDS,
     SATISFACTION_FIELDS,
     SCHEMAS,
     central_opinion_schema,
@@ -308,20 +309,62 @@ def communes_seen(account) -> list[int]:
     return sorted(db.session.execute(query).scalars())
 
 
-def forum_query(account, village: uuid.UUID | None = None) -> Select:
+@dataclass(frozen=True)
+class ForumFilters:
+    """What the forum list narrows to: a village, a kind, a commune, days (Vietnam time,
+    as the laptop wrote them; `date_to` included) — a report's drill-down among them."""
+
+    village: uuid.UUID | None = None
+    kind: str | None = None
+    commune: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @classmethod
+    def parse(cls, args) -> ForumFilters:
+        """Read the query string; a value that is not one (a typed URL) is left out."""
+        def day(name: str) -> date | None:
+            try:
+                return date.fromisoformat(args.get(name) or "")
+            except ValueError:
+                return None
+
+        try:
+            village = uuid.UUID(args.get("village") or "")
+        except ValueError:
+            village = None
+        kind = args.get("kind")
+        return cls(village=village, kind=kind if kind in FORUM_KINDS else None,
+                   commune=args.get("commune", type=int), date_from=day("date_from"),
+                   date_to=day("date_to"))
+
+
+def forum_query(account, filters: ForumFilters = ForumFilters()) -> Select:
     """Return the SELECT of the forums the account may see, newest first."""
+    if filters.commune is not None and not in_commune(account, filters.commune):
+        raise Forbidden(_("Tài khoản của bạn chỉ xem được dữ liệu của xã mình."))
     query = scoped(select(OfficeForum).where(OfficeForum.deleted.is_(False)), account,
                    OfficeForum.commune_code)
-    if village is not None:
-        query = query.where(OfficeForum.village_id == village)
+    if filters.village is not None:
+        query = query.where(OfficeForum.village_id == filters.village)
+    if filters.kind is not None:
+        query = query.where(OfficeForum.kind == filters.kind)
+    if filters.commune is not None:
+        query = query.where(OfficeForum.commune_code == filters.commune)
+    if filters.date_from is not None:
+        query = query.where(OfficeForum.started_at >= datetime.combine(filters.date_from,
+                                                                      datetime.min.time()))
+    if filters.date_to is not None:
+        query = query.where(OfficeForum.started_at < datetime.combine(
+            filters.date_to + timedelta(days=1), datetime.min.time()))
     return query.order_by(OfficeForum.started_at.desc().nulls_last(), OfficeForum.id.desc())
 
 
 def find_forums(account, page: int = 1, per_page: int = 50,
-                village: uuid.UUID | None = None):
+                filters: ForumFilters = ForumFilters()):
     """Return one page of forums (Flask-SQLAlchemy Pagination)."""
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    return db.paginate(forum_query(account, village), page=max(1, page), per_page=per_page,
+    return db.paginate(forum_query(account, filters), page=max(1, page), per_page=per_page,
                        max_per_page=MAX_PER_PAGE, error_out=False)
 
 

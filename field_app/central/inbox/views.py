@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from sync import store
-from sync.records import CHANNELS, LEVELS, OPINION_KINDS, WORKFLOW_STATUSES
+from sync.records import CHANNELS, FORUM_KINDS, LEVELS, OPINION_KINDS, WORKFLOW_STATUSES
 
 from ...areas.logic import commune_label
 from ...errors import NotFound, ValidationFailed
@@ -152,15 +152,16 @@ def opinion(record_id: uuid.UUID):
 @require("inbox.view")
 def forums():
     account = office_account()
-    village = request.args.get("village", type=_uuid_or_none)
+    filters = logic.ForumFilters.parse(request.args)
+    village = filters.village
     page = logic.find_forums(account, request.args.get("page", 1, type=int),
-                             request.args.get("per_page", 50, type=int), village)
+                             request.args.get("per_page", 50, type=int), filters)
     names = logic.names_of({item.village_id for item in page.items if item.village_id},
                            set())
     counts = logic.opinion_counts(account, {item.id for item in page.items})
     args = {name: value for name, value in request.args.items() if name != "page"}
     return render_template("central/forums.html", page=page, names=names, args=args,
-                           counts=counts,
+                           counts=counts, filters=filters, forum_kinds=FORUM_KINDS,
                            village=village, server_wide=account.commune_code is None,
                            commune_label=commune_label, **_choices(account))
 
@@ -204,10 +205,6 @@ def attachment(attachment_id: uuid.UUID):
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _uuid_or_none(value: str) -> uuid.UUID:
-    return uuid.UUID(value)
 
 
 @bp.post("/opinions/<uuid:record_id>")

@@ -95,7 +95,8 @@ def report_tables(figures: Figures) -> list[Table]:
     tables.append(Table(
         "forums", _("Hội nghị theo loại"), [_("Loại hội nghị"), _("Số hội nghị")],
         [[row["label"], row["count"]] for row in forums["by_kind"]], ["text", "int"],
-        [_("Tổng cộng"), forums["total"]], "bar", (1,), [{} for _row in forums["by_kind"]],
+        [_("Tổng cộng"), forums["total"]], "bar", (1,),
+        [{"kind": row["key"]} for row in forums["by_kind"]],
         link_to="forums"))
     attendance = forums["attendance"]
     tables.append(Table(

@@ -85,8 +85,9 @@ def reports():
             return None
         filters = {**filters, **table.column_filters.get(column, {})}
         if table.link_to == "forums":
-            return url_for("central.forums", **{k: v for k, v in filters.items()
-                                                 if k == "village"})
+            if "village" in filters:  # a village's forums, any time: has it held one?
+                return url_for("central.forums", village=filters["village"])
+            return url_for("central.forums", **{**base, **filters})
         return url_for("central.inbox", **{**base, **filters})
 
     args = {name: value for name, value in request.args.items()
