@@ -301,6 +301,9 @@ def central(ctx, port: int, host: str, threads: int, trusted_proxy: str | None,
         return
     app = _make_app(data, "central", database)
     upgrade_database(app)
+    from .central import start_workers
+
+    start_workers(app)
     click.echo(_("Lắng Nghe (máy chủ xã) — http://127.0.0.1:%(port)s/central/ ; các máy bản "
                  "đồng bộ tới http://<địa chỉ máy chủ này>:%(port)s/", port=port))
     _serve(app, host, port, threads, trusted_proxy)

@@ -98,6 +98,9 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
             db.session.commit()
         with db.engine.begin() as conn:
             code = store.create_enrolment(conn, 3808, "Máy bản Nà Lò")
+    from .central import start_workers
+
+    start_workers(central)
     _serve(central, central_port)
     with field.app_context():
         from .areas.logic import current_commune

@@ -41,7 +41,6 @@ def install(app: Flask) -> None:
     from .duplicates import views as _duplicates  # noqa: F401
     from .duplicates.logic import after_office_update as duplicates_after_update
     from .duplicates.logic import refresh as refresh_duplicates
-    from .duplicates.logic import start_drainer
     from .identity import views as _identity  # noqa: F401
     from .identity.keys import sealer_for
     from .identity.logic import after_office_update as move_identity
@@ -69,12 +68,6 @@ def install(app: Flask) -> None:
     inbox_logic.on_updated(notify.after_office_update)
     inbox_logic.on_updated(duplicates_after_update)
     notify.listen()
-    interval = float(app.config.get("NOTIFY_RETRY_INTERVAL", 60))
-    if interval > 0 and not app.testing:
-        notify.start_retrier(app, interval)
-    pairing = float(app.config.get("DUPLICATES_INTERVAL", 5))
-    if pairing > 0 and not app.testing:
-        start_drainer(app, pairing)
     login_manager.init_app(app)
     # Cookies are per host, not per port: on one machine (the demo, a commune laptop that
     # is both) the field app's session would log the office out.
@@ -128,3 +121,17 @@ def install(app: Flask) -> None:
                 or request.endpoint in (None, "static", "sync_openapi"):
             return None
         return redirect(url_for("central.index"))
+
+
+def start_workers(app: Flask) -> None:
+    """Start the served central's background work (`langnghe central`, never an app made
+    in a test or a script): messages to citizens retried, new opinions paired."""
+    from .duplicates.logic import start_drainer
+    from .notify import logic as notify
+
+    interval = float(app.config.get("NOTIFY_RETRY_INTERVAL", 60))
+    if interval > 0:
+        notify.start_retrier(app, interval)
+    pairing = float(app.config.get("DUPLICATES_INTERVAL", 5))
+    if pairing > 0:
+        start_drainer(app, pairing)
