@@ -309,11 +309,6 @@ def fresh(world: World, query):
         return db.session.execute(query).scalar()
 
 
-def opinion_status(world: World, where: str) -> str:
-    return fresh(world, select(OfficeOpinion.status).where(
-        OfficeOpinion.id == world.opinions[where]))
-
-
 def enrolments(world: World, commune: int) -> int:
     return fresh(world, select(func.count()).select_from(store.enrolment).where(
         store.enrolment.c.commune_code == commune))
@@ -556,8 +551,9 @@ SLIP_UNIT = {"own": "A1", "other_unit": "A2", "other": "B1"}
 def answered(world: World, where: str, failed: bool = False) -> int:
     """Answer the opinion (a message to its citizen is queued and sent); return its id."""
     with world.app.app_context():
+        # As its case's answer reaches it (the opinion is in a case of its own).
         inbox.update_opinion(SETUP, world.opinions[where],
-                             {"answer_text": f"Trả lời TRALOI{key_of(where)}"})
+                             {"answer_text": f"Trả lời TRALOI{key_of(where)}"}, from_case=True)
         db.session.commit()
         message = db.session.execute(select(Notification).where(
             Notification.opinion_id == world.opinions[where])).scalar_one()
@@ -601,8 +597,10 @@ ROUTES: dict[tuple[str, str], Route] = {
         "GET", f"/central/opinions/{w.opinions[x]}", {}), wheres=UNIT_SCOPED,
         shows=page_shows),
     ("central.update_opinion", "POST"): Route("opinion.edit", "write", lambda w, x: (
-        "POST", f"/central/opinions/{w.opinions[x]}", {"data": {"status": "in_progress"}}),
-        wheres=UNIT_SCOPED, changed=lambda w, x: opinion_status(w, x) == "in_progress"),
+        # Its classification: the workflow of an opinion in a case is the case's.
+        "POST", f"/central/opinions/{w.opinions[x]}", {"data": {"level": "province"}}),
+        wheres=UNIT_SCOPED, changed=lambda w, x: fresh(w, select(OfficeOpinion.level).where(
+            OfficeOpinion.id == w.opinions[x])) == "province"),
     ("central.reveal_identity", "POST"): Route("identity.view", "write", lambda w, x: (
         "POST", f"/central/opinions/{denounced(w, x)}/identity", {}), wheres=UNIT_SCOPED,
         changed=identity_viewed),
