@@ -43,7 +43,9 @@ def _set_fonts(element_rpr) -> None:
     lang.set(qn("w:eastAsia"), "vi-VN")
 
 
-def _setup_document(doc, m: Minutes) -> None:
+def decree_30_page(doc) -> None:
+    """Lay a document out as Nghị định 30/2020 asks: A4 portrait, margins 2/2/3/2 cm,
+    Times New Roman 14 (the forum minutes and the office's reports alike)."""
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -60,6 +62,12 @@ def _setup_document(doc, m: Minutes) -> None:
     normal.font.name = FONT
     normal.font.size = BODY_SIZE
     _set_fonts(normal.element.get_or_add_rPr())
+
+
+def _setup_document(doc, m: Minutes) -> None:
+    decree_30_page(doc)
+    section = doc.sections[0]
+    normal = doc.styles["Normal"]
     fmt = normal.paragraph_format
     fmt.space_before, fmt.space_after = Pt(0), Pt(6)
     fmt.line_spacing = 1.15

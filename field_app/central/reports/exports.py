@@ -23,7 +23,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from ...forums.minutes import FONT, clean, commune_short_name, nd30_date
+from ...forums.minutes import clean, commune_short_name, nd30_date
 from ...forums.minutes_docx import (
     SMALL_SIZE,
     _cell_para,
@@ -32,6 +32,7 @@ from ...forums.minutes_docx import (
     _para,
     _set_fonts,
     _widths,
+    decree_30_page,
 )
 from .figures import Figures
 from .tables import Table, report_tables
@@ -231,18 +232,8 @@ def build_docx(figures: Figures, issued: date | None = None) -> bytes:
     issued = issued or figures.today
     lines = document_lines(figures, issued)
     doc = Document()
+    decree_30_page(doc)
     section = doc.sections[0]
-    section.page_width, section.page_height = Cm(21), Cm(29.7)
-    section.top_margin, section.bottom_margin = Cm(2), Cm(2)
-    section.left_margin, section.right_margin = Cm(3), Cm(2)
-    defaults = doc.styles.element.find(qn("w:docDefaults"))
-    if defaults is not None:
-        rpr = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}")
-        if rpr is not None:
-            _set_fonts(rpr)
-    normal = doc.styles["Normal"]
-    normal.font.name, normal.font.size = FONT, Pt(14)
-    _set_fonts(normal.element.get_or_add_rPr())
     for style in ("Table Grid",):
         _set_fonts(doc.styles[style].element.get_or_add_rPr())
     doc.core_properties.title = lines["title"]
