@@ -445,3 +445,17 @@ def test_forum_numbers_link_to_those_forums(sqlite_world):
         assert re.search(r'id="total">(\d+)', listed)[1] == str(by_kind[kind]), link
     # A typed URL's nonsense is left out, never a 500.
     assert client.get("/central/forums?kind=x&date_from=abc&village=1").status_code == 200
+
+
+def test_an_unknown_commune_is_not_reported_as_zeros(sqlite_world):
+    app, _made = sqlite_world
+    account(app, "tinh", "viewer", commune_code=None)
+    with app.app_context():
+        token = create_token(db.session.execute(select(Account).where(
+            Account.username == "tinh")).scalar_one(), "báo cáo")
+        db.session.commit()
+    client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
+    answer = client.get("/central/api/v1/reports?period=2026-Y&commune=9999", headers=headers)
+    assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
+    csv_file = client.get("/central/api/v1/reports.csv?period=2026-Q1", headers=headers)
+    assert csv_file.headers["Content-Type"] == "text/csv; charset=utf-8"

@@ -43,7 +43,7 @@
       press(form, button.value);
       LN.save(request).then(function (result) {
         if (result.state === "ok") {
-          var at = new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit" });
+          var at = new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
           say(form, (T.saved || "").replace("{v}", label).replace("{t}", at), false);
         } else if (result.state === "queued") {
           say(form, (T.queued || "").replace("{v}", label), false);

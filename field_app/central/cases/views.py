@@ -166,9 +166,16 @@ def add_to_case(case_id: int):
 @bp.post("/cases/<int:case_id>/split")
 @require("cases.manage")
 def split_case(case_id: int):
-    return _run(lambda: logic.split(office_account(), case_id, _ids(),
-                                    request.form.get("reason")),
-                _("Đã tách ý kiến ra thành vụ việc riêng."), _case_url(case_id))
+    made: list = []
+
+    def split() -> None:
+        made.extend(logic.split(office_account(), case_id, _ids(), request.form.get("reason")))
+
+    answer = _run(split, _("Đã tách ý kiến ra thành vụ việc riêng."), _case_url(case_id))
+    if made:  # say where they went: the new cases' numbers
+        flash(_("Vụ việc mới: %(numbers)s",
+                numbers=", ".join(_("số %(n)s", n=item.id) for item in made)), "success")
+    return answer
 
 
 @bp.post("/cases/<int:case_id>/assign")

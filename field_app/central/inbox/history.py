@@ -127,9 +127,10 @@ def readable(entries: list[AuditEntry], hidden: bool, names: dict[str, dict],
                 line.changes.append(Change(label, "", "", hidden=True))
                 continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
-            if old == new:  # said, not changed (a case's lead is merged into nothing)
+            before, after = shown(name, old, names), shown(name, new, names)
+            if before == after:  # said, not changed (a case's lead is merged into nothing)
                 continue
-            line.changes.append(Change(label, shown(name, old, names), shown(name, new, names)))
+            line.changes.append(Change(label, before, after))
         lines.append(line)
     return lines
 

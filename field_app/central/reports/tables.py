@@ -188,7 +188,8 @@ def report_tables(figures: Figures) -> list[Table]:
         late_head += [_("Người nêu"), _("Số điện thoại")]
     tables.append(Table(
         "late_list", _("Ý kiến trễ hạn và quá hạn"), late_head,
-        [[str(HANDLING_LABELS[row["bucket"]]), row["due_on"], row["answer_date"] or "",
+        [[str(HANDLING_LABELS[row["bucket"]]), _day(row["due_on"]) if row["due_on"] else "",
+          _day(row["answer_date"]) if row["answer_date"] else "",
           row["village"], row["category"], row["unit"], row["content"]]
          + ([row.get("raiser_name") or "", row.get("raiser_phone") or ""] if personal else [])
          for row in late_rows], ["text"] * len(late_head),

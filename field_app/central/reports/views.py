@@ -46,6 +46,8 @@ def _commune_arg() -> int | None:
     if not value.isdigit() or not 1 <= int(value) <= MAX_COMMUNE:
         raise ValidationFailed(_("Mã xã không hợp lệ: %(value)s", value=value[:20]),
                                {"commune": [_("Mã xã là một số nguyên dương.")]})
+    if commune_label(int(value)) == value:  # no commune of the country has this code
+        raise NotFound(_("Không có xã mã %(value)s.", value=value))
     return int(value)
 
 
@@ -59,8 +61,8 @@ def _file(kind: str) -> Response:
     """Answer the report as a file; personal data only for roles that may see it."""
     account = office_account()
     made = _figures(personal=can(account, "personal.view"))
-    build, mimetype = FILES[kind]
-    response = Response(build(made), mimetype=mimetype)
+    build, content_type = FILES[kind]
+    response = Response(build(made), content_type=content_type)
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{exports.filename(made, kind)}"')
     response.headers["Cache-Control"] = "private, no-store"
@@ -167,7 +169,7 @@ def _download(media_type: str) -> dict:
 
 @api.get("/v1/reports")
 @doc("reports", query=report_query_schema, responses={200: report_schema},
-     errors=(400, 422))
+     errors=(400, 404, 422))
 @require("reports.view")
 def report_json():
     """Answer a period's report figures as JSON (the dashboard's numbers).
@@ -182,7 +184,7 @@ def report_json():
 
 @api.get("/v1/reports.xlsx")
 @doc("reports", query=report_query_schema, responses={200: _download(exports.XLSX_TYPE)},
-     errors=(400, 422))
+     errors=(400, 404, 422))
 @require("reports.view")
 def report_xlsx():
     """Download the report as an XLSX workbook (one sheet a table, with charts)."""
@@ -191,7 +193,7 @@ def report_xlsx():
 
 @api.get("/v1/reports.docx")
 @doc("reports", query=report_query_schema, responses={200: _download(exports.DOCX_TYPE)},
-     errors=(400, 422))
+     errors=(400, 404, 422))
 @require("reports.view")
 def report_docx():
     """Download the report as a DOCX administrative document (Nghị định 30/2020)."""
@@ -200,7 +202,7 @@ def report_docx():
 
 @api.get("/v1/reports.csv")
 @doc("reports", query=report_query_schema, responses={200: _download("text/csv")},
-     errors=(400, 422))
+     errors=(400, 404, 422))
 @require("reports.view")
 def report_csv():
     """Download the report's tables as CSV (UTF-8)."""
