@@ -8,18 +8,45 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
 
+from field_app import create_app
 from field_app.central.accounts.logic import create_account
+from field_app.cli import upgrade_database
 from field_app.extensions import db
 from sync import store
+
+from .sync_support import drop_pg_database, make_pg_database
 
 MUONG_LA = 3808
 CHIENG_LAO = 3814  # another commune of Sơn La
 PASSWORD = "mat-khau-xa-2026"
+
+
+@contextmanager
+def office_app(data_dir: Path, backend: str = "sqlite", **config) -> Iterator[Flask]:
+    """A central app (real migrations) on a fresh SQLite file or PostgreSQL database,
+    dropped after; no app context held (each request has its own, as in production)."""
+    url = make_pg_database() if backend == "postgresql" else None
+    settings = {"ROLE": "central", "DATA_DIR": data_dir, "TESTING": True,
+                "WTF_CSRF_ENABLED": False, **config}
+    if url:
+        settings["SQLALCHEMY_DATABASE_URI"] = url
+    try:
+        app = create_app(settings)
+        upgrade_database(app)
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if url:
+            drop_pg_database(url)
 
 
 class Laptop:

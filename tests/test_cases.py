@@ -10,7 +10,6 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from field_app import create_app
 from field_app.central.accounts.models import Account
 from field_app.central.cases import logic as cases
 from field_app.central.cases.logic import TransitionRefused
@@ -18,30 +17,18 @@ from field_app.central.cases.models import OfficeCase
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import AuditEntry, OfficeOpinion
-from field_app.cli import upgrade_database
 from field_app.errors import Forbidden, NotFound, ValidationFailed
 from field_app.extensions import db
 from sync import store
 
-from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login
-from .sync_support import drop_pg_database, make_pg_database
+from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def office(request, tmp_path):
     """A central app on a fresh SQLite file or PostgreSQL database, migrated for real."""
-    url = make_pg_database() if request.param == "postgresql" else None
-    config = {"ROLE": "central", "DATA_DIR": tmp_path / "office", "TESTING": True,
-              "WTF_CSRF_ENABLED": False}
-    if url:
-        config["SQLALCHEMY_DATABASE_URI"] = url
-    app = create_app(config)
-    upgrade_database(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if url:
-        drop_pg_database(url)
+    with office_app(tmp_path / "office", request.param) as app:
+        yield app
 
 
 @pytest.fixture

@@ -11,27 +11,22 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from field_app import create_app
 from field_app.central.accounts.models import Account
 from field_app.central.cases import logic as cases
 from field_app.central.cases.models import DeadlineRule, OfficeCase
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.catalogue.models import Unit
 from field_app.central.inbox.models import OfficeOpinion
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 
-from .office_support import MUONG_LA, Laptop, account, login
+from .office_support import MUONG_LA, Laptop, account, login, office_app
 
 
 @pytest.fixture
 def office(tmp_path):
-    app = create_app({"ROLE": "central", "DATA_DIR": tmp_path / "office", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False})
-    upgrade_database(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    """A central app on its own SQLite file, migrated for real."""
+    with office_app(tmp_path / "office") as app:
+        yield app
 
 
 @pytest.fixture

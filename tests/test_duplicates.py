@@ -8,22 +8,18 @@ file or a real PostgreSQL database.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from field_app import create_app
 from field_app.central.accounts import logic as accounts
 from field_app.central.accounts.models import Account
 from field_app.central.duplicates import logic
 from field_app.central.duplicates.text import terms_of
 from field_app.central.inbox.models import OfficeOpinion
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 
-from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login
-from .sync_support import drop_pg_database, make_pg_database
+from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
 DATA = Path(__file__).parent / "data" / "duplicates_vi.json"
 LANDSLIDE = "Đường vào bản Nà Lò bị sạt lở đoạn gần suối, xe máy không đi qua được."
@@ -32,28 +28,9 @@ LIGHTS = "Đường vào bản chưa có đèn chiếu sáng, buổi tối đi l
 DENOUNCER = "Quàng Văn Thưởng"
 
 
-@contextmanager
-def office_app(tmp_path, backend: str):
-    url = make_pg_database() if backend == "postgresql" else None
-    config = {"ROLE": "central", "DATA_DIR": tmp_path / "central", "TESTING": True,
-              "WTF_CSRF_ENABLED": False}
-    if url:
-        config["SQLALCHEMY_DATABASE_URI"] = url
-    app = create_app(config)
-    try:
-        upgrade_database(app)
-        yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if url:
-            drop_pg_database(url)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def office(request, tmp_path):
-    with office_app(tmp_path, request.param) as app:
+    with office_app(tmp_path / "central", request.param) as app:
         yield app
 
 
@@ -171,7 +148,7 @@ def test_changed_opinion_is_paired_again(office):
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
-    with office_app(tmp_path, backend) as app:
+    with office_app(tmp_path / "central", backend) as app:
         laptop = Laptop(app, MUONG_LA, "Máy bản Nà Lò")
         laptop.village("Bản Nà Lò")
         laptop.village("Bản Pá Xa")
@@ -202,7 +179,7 @@ def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path):
     written differently, with and without diacritics, and 20 near-misses."""
     opinions = json.loads(DATA.read_text(encoding="utf-8"))["opinions"]
     assert len(opinions) >= 60
-    with office_app(tmp_path, "sqlite") as app:
+    with office_app(tmp_path / "central", "sqlite") as app:
         laptop = Laptop(app, MUONG_LA, "Máy xã")
         for name in sorted({item["village"] for item in opinions}):
             laptop.village(name)

@@ -8,14 +8,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from field_app import create_app
 from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic
 from field_app.central.inbox.models import OfficeAttachment
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 
-from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login
+from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff"
@@ -24,14 +22,9 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 @pytest.fixture
 def office(tmp_path):
-    """A central app on its own SQLite file, migrated for real (no app context held: each
-    request has its own, as in production)."""
-    app = create_app({"ROLE": "central", "DATA_DIR": tmp_path / "office", "TESTING": True,
-                      "WTF_CSRF_ENABLED": False})
-    upgrade_database(app)
-    yield app
-    with app.app_context():
-        db.engine.dispose()
+    """A central app on its own SQLite file, migrated for real."""
+    with office_app(tmp_path / "office") as app:
+        yield app
 
 
 @pytest.fixture

@@ -13,16 +13,13 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import create_engine, select, text
 
-from field_app import create_app
 from field_app.central.inbox import logic as inbox
 from field_app.central.notify import logic as notify
 from field_app.central.notify.models import Notification
 from field_app.central.notify.senders import LOG_FILE
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 
-from .office_support import MUONG_LA, Laptop, account, login
-from .sync_support import drop_pg_database, make_pg_database
+from .office_support import MUONG_LA, Laptop, account, login, office_app
 
 PHONE, SHOWN_PHONE = "0912345678", "0912 345 678"
 ANSWER = ("UBND xã đã bố trí kinh phí sửa đoạn đường vào bản Hốc, thi công xong trước "
@@ -48,20 +45,10 @@ def flaky(phone: str, message: str, config) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def office(request, tmp_path):
-    url = make_pg_database() if request.param == "postgresql" else None
-    config = {"ROLE": "central", "DATA_DIR": tmp_path / "central", "TESTING": True,
-              "WTF_CSRF_ENABLED": False, **getattr(request, "param_config", {})}
-    if url:
-        config["SQLALCHEMY_DATABASE_URI"] = url
-    app = create_app(config)
-    upgrade_database(app)
-    GATEWAY.update(down=False, seen=[])
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if url:
-        drop_pg_database(url)
+    with office_app(tmp_path / "central", request.param,
+                    **getattr(request, "param_config", {})) as app:
+        GATEWAY.update(down=False, seen=[])
+        yield app
 
 
 def opinions(app, **extra) -> dict[str, object]:

@@ -21,20 +21,17 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import func, select, text
 
-from field_app import create_app
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.identity.keys import KEY_FILE, Sealer, load_key
 from field_app.central.identity.logic import seal_existing
 from field_app.central.identity.models import ProtectedIdentity
 from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import AuditEntry, OfficeOpinion
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 from field_app.models_base import utcnow
 from sync import bundle, store
 
-from .office_support import MUONG_LA, Laptop, account, login
-from .sync_support import drop_pg_database, make_pg_database
+from .office_support import MUONG_LA, Laptop, account, login, office_app
 
 NAME, PHONE, ADDRESS = "Cầm Văn Tố", "0987654321", "Tổ 3, bản Hốc"
 OTHER_NAME = "Lò Văn Panh"  # an ordinary speaker: shown to whom may see names
@@ -43,20 +40,9 @@ ROLES = ("viewer", "handler", "mttq", "admin", "officer")
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def office(request, tmp_path):
-    """A central app (real migrations) on a fresh SQLite file or PostgreSQL database."""
-    url = make_pg_database() if request.param == "postgresql" else None
-    config = {"ROLE": "central", "DATA_DIR": tmp_path / "central", "TESTING": True,
-              "WTF_CSRF_ENABLED": False}
-    if url:
-        config["SQLALCHEMY_DATABASE_URI"] = url
-    app = create_app(config)
-    upgrade_database(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if url:
-        drop_pg_database(url)
+    """A central app on a fresh SQLite file or PostgreSQL database, migrated for real."""
+    with office_app(tmp_path / "office", request.param) as app:
+        yield app
 
 
 def denounce(laptop: Laptop, record_id: uuid.UUID | None = None, **extra) -> uuid.UUID:
