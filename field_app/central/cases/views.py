@@ -243,6 +243,15 @@ def case_late(case_id: int):
 
 # --- the commune's deadline rules and units ---------------------------------------------
 
+def _managed_commune(account) -> int | None:
+    """Return the commune a form acts on: the one it names (which the account must
+    manage), else the account's own."""
+    requested = request.form.get("commune", type=int)
+    if requested is not None:
+        catalogue.check_manager(account, requested)
+    return catalogue.commune_of(account, requested)
+
+
 @bp.get("/deadline-rules")
 @require("catalogue.manage")
 def deadline_rules():
@@ -259,10 +268,7 @@ def deadline_rules():
 @require("catalogue.manage")
 def save_deadline_rule():
     account = office_account()
-    requested = request.form.get("commune", type=int)
-    if requested is not None:
-        catalogue.check_manager(account, requested)
-    commune = catalogue.commune_of(account, requested)
+    commune = _managed_commune(account)
     if commune is None:
         raise Forbidden(_("Hãy chọn xã."))
     return _run(lambda: logic.save_rule(account, commune, request.form.get("kind", ""),
@@ -277,8 +283,7 @@ def units():
     account = office_account()
     commune = catalogue.commune_of(account, request.args.get("commune", type=int))
     return render_template("central/units.html", commune=commune,
-                           units=catalogue_units(commune) if commune else
-                           catalogue_units(None), kinds=UNIT_KINDS,
+                           units=catalogue_units(commune), kinds=UNIT_KINDS,
                            communes=catalogue.known_communes(account),
                            commune_label=commune_label)
 
@@ -287,12 +292,11 @@ def units():
 @require("catalogue.manage")
 def add_unit():
     account = office_account()
-    requested = request.form.get("commune", type=int)
-    if requested is not None:
-        catalogue.check_manager(account, requested)
     shared = request.form.get("shared") == "1" and account.commune_code is None
-    commune = None if shared else catalogue.commune_of(account, requested)
-    if not shared:
+    commune = _managed_commune(account)
+    if shared:
+        commune = None
+    else:
         catalogue.check_manager(account, commune)
 
     def add():
