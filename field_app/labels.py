@@ -43,6 +43,16 @@ CATEGORY_LABELS = {
     "procedures": _l("Thủ tục hành chính"),
     "other": _l("Khác"),
 }
+
+def category_label(code: str | None, name: str | None) -> str:
+    """Return a category's name to show: a seeded one in the user's language, else as typed."""
+    from .opinions.models import SEED_CATEGORIES
+
+    if code in CATEGORY_LABELS and (name is None or dict(SEED_CATEGORIES).get(code) == name):
+        return str(CATEGORY_LABELS[code])
+    return name or code or ""
+
+
 CHANNEL_LABELS = {
     "forum": _l("Tại hội nghị"),
     "mttq": _l("Qua MTTQ"),

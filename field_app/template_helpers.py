@@ -40,6 +40,7 @@ def register_template_helpers(app: Flask) -> None:
         return to_user_timezone(value.replace(tzinfo=UTC)).strftime(_to_strftime(fmt))
 
     app.add_template_filter(count, "num")
+    app.add_template_global(labels.category_label)
 
     @app.template_global()
     def speaker(opinion) -> str | Markup:

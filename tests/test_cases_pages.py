@@ -173,3 +173,35 @@ def test_a_province_admin_never_adds_a_communes_unit_for_every_commune(office, s
         held = dict(db.session.execute(select(Unit.name, Unit.commune_code).where(
             Unit.name.in_(["Bộ phận một cửa", "Sở Xây dựng"]))).all())
     assert held == {"Bộ phận một cửa": MUONG_LA, "Sở Xây dựng": None}
+
+
+def test_a_case_with_no_unit_to_give_it_to_says_where_units_are_added(tmp_path):
+    with office_app(tmp_path / "bare") as office:
+        laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+        laptop.village("Bản Nà Lò")
+        first = laptop.opinion("Bản Nà Lò", "Đường vào bản sạt lở")
+        laptop.push()
+        account(office, "xa")
+        client = login(office, "xa")
+        made = client.post("/central/cases", data={"opinion_ids": [str(first)]})
+        page = client.get(made.headers["Location"]).get_data(as_text=True)
+        assert 'id="no-units"' in page and "Xã chưa có đơn vị xử lý nào." in page
+        assert f"/central/units?commune={MUONG_LA}" in page
+        client.post("/central/units", data={"name": "Ban Giao thông", "kind": "commune",
+                                            "commune": str(MUONG_LA)})
+        page = client.get(made.headers["Location"]).get_data(as_text=True)
+        assert 'id="no-units"' not in page and "Ban Giao thông" in page
+
+
+def test_english_office_pages_name_seeded_categories_and_count_duplicates_in_english(
+        office, said):
+    client = login(office, "xa")
+    client.get("/language/en")
+    inbox = client.get("/central/inbox").get_data(as_text=True)
+    assert '<html lang="en">' in inbox
+    assert "Transport – construction – irrigation" in inbox
+    assert "Giao thông – xây dựng – thủy lợi" not in inbox
+    opinion = client.get(f"/central/opinions/{said['a']}").get_data(as_text=True)
+    assert "Transport – construction – irrigation" in opinion
+    inbox = client.get("/central/inbox").get_data(as_text=True)  # pairs drained first
+    assert "1 possible duplicate opinion</a>" in inbox

@@ -54,11 +54,9 @@ class Category(db.Model):
     @property
     def label(self) -> str:
         """Return the name to show: a seeded one in the user's language, else as typed."""
-        from ..labels import CATEGORY_LABELS
+        from ..labels import category_label
 
-        if self.code in CATEGORY_LABELS and dict(SEED_CATEGORIES).get(self.code) == self.name:
-            return str(CATEGORY_LABELS[self.code])
-        return self.name
+        return category_label(self.code, self.name)
 
 
 class Opinion(RecordMixin, db.Model):

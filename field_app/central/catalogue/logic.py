@@ -104,12 +104,15 @@ def commune_categories(commune_code: int) -> list[OfficeCategory]:
 
 
 def categories(commune_code: int | None) -> list[tuple[str, str]]:
-    """Return a commune's active categories as (code, name) in display order."""
+    """Return a commune's active categories as (code, name to show) in display order."""
+    from ...labels import category_label
+
     if commune_code is None:
         from ...opinions.models import SEED_CATEGORIES
 
-        return list(SEED_CATEGORIES)
-    return [(row.code, row.name) for row in commune_categories(commune_code) if row.active]
+        return [(code, category_label(code, name)) for code, name in SEED_CATEGORIES]
+    return [(row.code, category_label(row.code, row.name))
+            for row in commune_categories(commune_code) if row.active]
 
 
 def _check_category(code: str, name: str, position: int = 0) -> None:

@@ -464,7 +464,8 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
             and values["category_code"] != opinion.category_code):
         # Reclassified: the laptop shows the office's name for the category. Left as it
         # was, a category since deactivated (or only a laptop's) is kept, not refused.
-        names = dict(catalogue.categories(opinion.commune_code))
+        names = {row.code: row.name for row in catalogue.commune_categories(opinion.commune_code)
+                 if row.active}
         if values["category_code"] not in names:
             raise ValidationFailed(_("Lĩnh vực không có trong danh mục của xã."),
                                    {"fields": {"category_code": ["unknown"]}})
