@@ -27,7 +27,7 @@ from .devices import (
     remember_nonce,
     revoke_device,
 )
-from .feed import _pull_providers, on_pull, publish, pull_changes
+from .feed import _pull_providers, on_pull, publish, publish_many, pull_changes
 from .ingest import (
     MAX_FIELDS,
     MAX_RECORDS_PER_BATCH,
@@ -63,6 +63,6 @@ __all__ = [
     "enrolment_expires_at",
     "ENROLMENT_TTL", "epoch", "get_device", "ingest_batch", "lacking",
     "_listeners", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "meta", "metadata", "nonce",
-    "on_checked", "on_pull", "on_stored", "publish", "pull_changes", "_pull_providers",
-    "push_log", "RANK", "record", "remember_nonce", "revoke_device", "Stored",
+    "on_checked", "on_pull", "on_stored", "publish", "publish_many", "pull_changes",
+    "_pull_providers", "push_log", "RANK", "record", "remember_nonce", "revoke_device", "Stored",
 ]

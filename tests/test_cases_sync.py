@@ -5,6 +5,7 @@ acknowledgement file the devices page gives; the office works through its pages.
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 from sqlalchemy import select
@@ -129,3 +130,53 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
         db.engine.dispose()
     with office.app_context():
         db.engine.dispose()
+
+
+def test_publishing_many_changes_at_once_keeps_each_line_and_merges_a_record_twice(tmp_path):
+    """`sync.store.publish_many` (a case's answer to all its members): one feed line per
+    change in order, a record named twice ends with both changes, corrections apart."""
+    import pytest
+
+    from sync import store
+    from sync.errors import SyncError
+
+    from .office_support import MUONG_LA as COMMUNE
+    from .office_support import Laptop, office_app
+
+    with office_app(tmp_path / "central", "postgresql") as app:
+        laptop = Laptop(app, COMMUNE, "Máy bản Hốc")
+        laptop.village("Bản Hốc")
+        first = laptop.opinion("Bản Hốc", "Đường vào bản sạt lở")
+        second = laptop.opinion("Bản Hốc", "Xin hỗ trợ giống lúa")
+        laptop.push()
+        with app.app_context():
+            conn = db.session.connection()
+            clock = store.central_clock(conn)
+            before = conn.execute(select(store.change.c.seq)).all()
+            store.publish_many(conn, [(first, {"status": "forwarded"}, {}),
+                                      (second, {"status": "answered"}, {"level": "district"}),
+                                      (first, {"answer_text": "Đã sửa"}, {})], "xa", clock)
+            lines = conn.execute(select(store.change).order_by(store.change.c.seq)).all()
+            lines = lines[len(before):]
+            assert [(row.record_id, row.values) for row in lines] == [
+                (first, {"status": "forwarded"}),
+                (second, {"status": "answered", "level": "district"}),
+                (first, {"answer_text": "Đã sửa"})]
+            assert lines[0].hlc < lines[1].hlc < lines[2].hlc
+            held = {row.id: row for row in conn.execute(select(store.record).where(
+                store.record.c.id.in_([first, second])))}
+            assert held[first].central == {"status": "forwarded", "answer_text": "Đã sửa"}
+            assert held[first].central_hlc == lines[2].hlc and held[first].overrides is None
+            assert held[second].data["level"] == "district"
+            assert held[second].overrides == {"level": lines[1].hlc}
+            db.session.commit()
+            # An unknown record refuses the whole call: nothing of it is announced.
+            with pytest.raises(SyncError):
+                store.publish_many(db.session.connection(),
+                                   [(first, {"status": "closed"}, {}),
+                                    (uuid.uuid4(), {"status": "closed"}, {})], "xa", clock)
+            db.session.rollback()
+            assert db.session.get(OfficeOpinion, first) is not None
+            held = db.session.execute(select(store.record.c.central).where(
+                store.record.c.id == first)).scalar_one()
+            assert held["status"] == "forwarded"

@@ -7,6 +7,8 @@ named by the config, as a gateway's would be.
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -211,3 +213,40 @@ def test_send_all_waiting_sends_the_failed_ones(office):
     assert messages(app)[0].status == "failed"
     login(app, "officer").post("/central/notifications/send")
     assert messages(app)[0].status == "sent"
+
+
+
+GATE = threading.Event()
+
+
+def gated(phone: str, message: str, config) -> None:
+    """A gateway that answers only once the test opens the gate (at most 20 s)."""
+    GATE.wait(20)
+
+
+def test_a_served_central_sends_from_its_thread_and_the_answer_does_not_wait(office):
+    """With the sender thread running (`langnghe central`), committing an answer only wakes
+    it: the answer returns while the gateway still holds the message, and the thread
+    sends it long before its interval."""
+    app = office
+    said = opinions(app)
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:gated"
+    GATE.clear()
+    thread = notify.start_retrier(app, interval=3600)
+    try:
+        answer(app, said["plain"])  # would wait 20 s here if it sent the message itself
+        [message] = messages(app, said["plain"])
+        assert message.status == "queued"
+        GATE.set()
+        for _ in range(200):  # at most ~20 s, then the assertion below tells
+            if messages(app, said["plain"])[0].status == "sent":
+                break
+            time.sleep(0.1)
+        [message] = messages(app, said["plain"])
+        assert (message.status, message.attempts) == ("sent", 1)
+    finally:
+        GATE.set()
+        thread.stop.set()
+        app.extensions.pop("notify_wake").set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()

@@ -6,6 +6,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
@@ -95,8 +96,10 @@ def current_commune() -> Commune | None:
     return db.session.execute(db.select(Commune).limit(1)).scalar_one_or_none()
 
 
+@lru_cache(maxsize=4096)
 def commune_label(ward_code: int) -> str:
-    """Return "Xã Mường La (Sơn La)" for an official commune code, or the code itself."""
+    """Return "Xã Mường La (Sơn La)" for an official commune code, or the code itself
+    (the official list is the package's: looked up once a process)."""
     try:
         vp = _registry()
         ward = vp.Ward.from_code(ward_code)

@@ -2,7 +2,7 @@
 workflow; answer; explain and apologise for lateness (plain functions, flush only).
 
 Every query goes through `permissions.scoped`. The case's workflow values are
-mirrored on its member opinions through `inbox.logic.update_opinion`, the one path
+mirrored on its member opinions through `inbox.logic.update_opinions`, the one path
 of an office change: it writes each opinion's history and publishes the change to
 the laptops that hold it. A merge tells those laptops which opinion theirs was
 merged into (the wire's `merged_into`: the case's first opinion); a split clears it.
@@ -319,19 +319,20 @@ def _point_at_lead(account, case: OfficeCase) -> None:
     """Tell each member's laptop which opinion it was merged into (the case's first; none
     for the first itself): its village sees "đã gộp" and still owns what it said."""
     held = live_members(case)
-    for opinion in held:
-        target = None if opinion.id == held[0].id else str(held[0].id)
-        inbox.publish_change(opinion.id, {"merged_into": target}, {}, account.username)
+    inbox.publish_changes([(opinion.id, {"merged_into": None if opinion is held[0]
+                                          else str(held[0].id)}, {}) for opinion in held],
+                          account.username)
 
 
 def _mirror(account, case: OfficeCase, opinions: list[OfficeOpinion] | None = None,
             reason: str | None = None) -> None:
-    """Copy the case's workflow values on its members through `update_opinion`."""
+    """Copy the case's workflow values on its members through `update_opinions`."""
     values = {name: getattr(case, name) for name in MIRRORED}
     values = {name: (value.isoformat() if isinstance(value, date) else value)
               for name, value in values.items()}
-    for opinion in opinions if opinions is not None else live_members(case):
-        inbox.update_opinion(account, opinion.id, values, reason, from_case=True)
+    held = opinions if opinions is not None else live_members(case)
+    inbox.update_opinions(account, inbox.get_opinions(account, [item.id for item in held]),
+                          values, reason, from_case=True)
 
 
 def _absorb(account, opinions: list[OfficeOpinion], into: OfficeCase | None) -> None:

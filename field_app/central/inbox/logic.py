@@ -236,6 +236,18 @@ def get_opinion(account, record_id: uuid.UUID) -> OfficeOpinion:
     return opinion
 
 
+def get_opinions(account, record_ids: list[uuid.UUID]) -> list[OfficeOpinion]:
+    """Return these opinions in the given order, all in the account's scope; 404 if one
+    is not (never says which exists)."""
+    wanted = list(dict.fromkeys(record_ids))
+    found = {item.id: item for item in db.session.execute(scoped(
+        select(OfficeOpinion).where(OfficeOpinion.id.in_(wanted)), account,
+        OfficeOpinion.commune_code, OfficeOpinion.unit_id)).scalars()}
+    if len(found) != len(wanted):
+        raise NotFound(_("Không có ý kiến này (hoặc không thuộc phạm vi tài khoản của bạn)."))
+    return [found[key] for key in wanted]
+
+
 def names_for(opinions: list[OfficeOpinion]) -> dict[str, dict]:
     """Return the village and unit names the listed opinions refer to."""
     return names_of({item.village_id for item in opinions if item.village_id},
@@ -457,7 +469,57 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
     """
     if not can(account, "opinion.edit"):
         raise Forbidden(_("Tài khoản của bạn không có quyền sửa ý kiến."))
-    opinion = get_opinion(account, record_id)
+    return update_opinions(account, [get_opinion(account, record_id)], values, reason,
+                           from_case)[0]
+
+
+def update_opinions(account, opinions: list[OfficeOpinion], values: dict[str, Any],
+                    reason: str | None = None,
+                    from_case: bool = False) -> list[OfficeOpinion]:
+    """`update_opinion` for opinions already read in the account's scope (`get_opinions`):
+    all checked before any changes, then written, audited and published together."""
+    if not can(account, "opinion.edit"):
+        raise Forbidden(_("Tài khoản của bạn không có quyền sửa ý kiến."))
+    with db.session.no_autoflush:
+        planned = [(opinion, *_planned(account, opinion, values, from_case))
+                   for opinion in opinions]
+    now = utcnow()
+    published: list[tuple[uuid.UUID, dict[str, Any], dict[str, Any]]] = []
+    changed = []
+    for opinion, clean, changes in planned:
+        if not changes:
+            continue
+        for name, value in clean.items():
+            setattr(opinion, name, value)
+        opinion.updated_at = now
+        if {"category_code", "category_name", "kind"} & set(changes):
+            _refold(opinion)
+        db.session.add(AuditEntry(collection="opinion", record_id=opinion.id,
+                                  commune_code=opinion.commune_code, at=now, source="office",
+                                  action="updated", account_id=account.id,
+                                  actor=account.username, changes=changes,
+                                  reason=(reason or "").strip()[:2000] or None))
+        sent = {name: clean[name] for name in changes}
+        if "satisfaction" in changes:
+            # One recording, sent whole: a laptop's concurrent one never mixes with it
+            # per field.
+            sent.update({name: clean[name] for name in SATISFACTION_STAMPS})
+        published.append((opinion.id, *_wire_values(sent)))
+        changed.append((opinion, changes))
+    if not changed:
+        return opinions
+    db.session.flush()
+    publish_changes(published, account.username)
+    for opinion, changes in changed:
+        for listener in _updated:
+            listener(account, opinion, changes)
+    return opinions
+
+
+def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
+             from_case: bool) -> tuple[dict[str, Any], dict[str, list]]:
+    """Return what `values` would set on `opinion` and its changes (old → new); raise
+    if the account may not make them."""
     if opinion.deleted:
         raise NotFound(_("Ý kiến này đã bị xoá trên máy bản."))
     if (values.get("category_code") and not values.get("category_name")
@@ -470,7 +532,7 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
             raise ValidationFailed(_("Lĩnh vực không có trong danh mục của xã."),
                                    {"fields": {"category_code": ["unknown"]}})
         values = {**values, "category_name": names[values["category_code"]]}
-    clean = _clean(values, opinion)
+    clean = _clean(values)
     if "satisfaction" in clean and clean["satisfaction"] != opinion.satisfaction:
         # Recorded at the office: the newest recording, the laptop's older one is kept as
         # a conflict should both change it (sync.ingest._resolve_corrections).
@@ -494,28 +556,7 @@ def update_opinion(account, record_id: uuid.UUID, values: dict[str, Any],
                                    {"fields": {"unit_id": ["unknown"]}})
     changes = {name: [plain(getattr(opinion, name)), plain(value)]
                for name, value in clean.items() if getattr(opinion, name) != value}
-    if not changes:
-        return opinion
-    now = utcnow()
-    for name, value in clean.items():
-        setattr(opinion, name, value)
-    opinion.updated_at = now
-    if {"category_code", "category_name", "kind"} & set(changes):
-        _refold(opinion)
-    db.session.add(AuditEntry(collection="opinion", record_id=opinion.id,
-                              commune_code=opinion.commune_code, at=now, source="office",
-                              action="updated", account_id=account.id,
-                              actor=account.username, changes=changes,
-                              reason=(reason or "").strip()[:2000] or None))
-    db.session.flush()
-    published = {name: clean[name] for name in changes}
-    if "satisfaction" in changes:
-        # One recording, sent whole: a laptop's concurrent one never mixes with it per field.
-        published.update({name: clean[name] for name in SATISFACTION_STAMPS})
-    _publish(opinion, published, account.username)
-    for listener in _updated:
-        listener(account, opinion, changes)
-    return opinion
+    return clean, changes
 
 
 # Called as `listener(account, opinion, changes)` after every office change, in its
@@ -530,7 +571,7 @@ def on_updated(listener) -> None:
         _updated.append(listener)
 
 
-def _clean(values: dict[str, Any], opinion: OfficeOpinion) -> dict[str, Any]:
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
     """Validate office values with the wire's schemas (what the laptop must accept too)."""
     known = (set(OFFICE_FIELDS) | set(CORRECTABLE["opinion"])) - set(SATISFACTION_STAMPS)
     unknown = set(values) - known
@@ -566,9 +607,9 @@ def _clean(values: dict[str, Any], opinion: OfficeOpinion) -> dict[str, Any]:
     return clean
 
 
-def _publish(opinion: OfficeOpinion, changed: dict[str, Any], by: str) -> None:
-    """Send the changed values to the laptops: workflow as central fields, the rest as
-    corrections of what the laptop sent."""
+def _wire_values(changed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split changed values as the laptops receive them: workflow as central fields, the
+    rest as corrections of what the laptop sent."""
     central: dict[str, Any] = {}
     corrected: dict[str, Any] = {}
     for name, value in changed.items():
@@ -579,16 +620,22 @@ def _publish(opinion: OfficeOpinion, changed: dict[str, Any], by: str) -> None:
             central["responsible_unit"] = unit.name if unit else None
         else:
             central[WIRE_NAMES.get(name, name)] = plain(value)
-    publish_change(opinion.id, central, corrected, by)
+    return central, corrected
 
 
 def publish_change(record_id: uuid.UUID, central: dict[str, Any], corrected: dict[str, Any],
                    by: str) -> None:
     """Announce an office change of a record (opinion, village) in this session's transaction."""
+    publish_changes([(record_id, central, corrected)], by)
+
+
+def publish_changes(changes: list[tuple[uuid.UUID, dict[str, Any], dict[str, Any]]],
+                    by: str) -> None:
+    """Announce office changes `(record_id, central, corrected)` together, in order."""
     conn = db.session.connection()
     if "clock" not in _CLOCK:
         _CLOCK["clock"] = store.central_clock(conn)
-    store.publish(conn, record_id, central, corrected, by, _CLOCK["clock"])
+    store.publish_many(conn, changes, by, _CLOCK["clock"])
 
 
 # One clock per process, past every central stamp stored when it was made.

@@ -104,6 +104,12 @@ def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]
 def _after_commit(session) -> None:
     app = session.info.pop("notify_app", None)
     if app is not None:
+        wake = app.extensions.get("notify_wake")
+        if wake is not None:
+            # The served central: its sender thread sends now; the officer who answered a
+            # case of 200 opinions does not wait for 200 messages.
+            wake.set()
+            return
         try:
             send_due(app)
         except Exception:  # noqa: BLE001 - the answer is committed; the retry thread sends it
@@ -187,9 +193,14 @@ def _try(message: Notification, sender, config, done: Sent) -> None:
 def start_retrier(app: Flask, interval: float) -> threading.Thread:
     """Send due messages every `interval` seconds in a daemon thread (the served central)."""
     stop = threading.Event()
+    wake = app.extensions["notify_wake"] = threading.Event()
 
     def run() -> None:
-        while not stop.wait(interval):
+        while not stop.is_set():
+            wake.wait(interval)
+            wake.clear()
+            if stop.is_set():
+                return
             try:
                 send_due(app)
             except Exception:  # noqa: BLE001 - a database hiccup: try at the next tick
