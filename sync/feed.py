@@ -69,14 +69,13 @@ def publish_many(conn: Connection, changes: list[tuple[uuid.UUID, dict[str, Any]
                       "changed_at": now, "changed_by": by[:120], "hlc": stamp,
                       "values": normalise({**central, **corrected})})
     touched = [row for row in held.values() if "central_hlc" in row]
-    for corrected in (False, True):
-        names = ("central_hlc", "central") + (("data", "overrides") if corrected else ())
+    for with_data in (False, True):
+        names = ("central_hlc", "central") + (("data", "overrides") if with_data else ())
         rows = [{"b_id": row["id"], **{f"b_{name}": row[name] for name in names}}
-                for row in touched if row.get("corrected", False) is corrected]
+                for row in touched if row.get("corrected", False) is with_data]
         if rows:
-            values = {name: bindparam(f"b_{name}") for name in names}
             conn.execute(update(record).where(record.c.id == bindparam("b_id"))
-                         .values(**values), rows)
+                         .values({name: bindparam(f"b_{name}") for name in names}), rows)
     conn.execute(change.insert(), lines)
 
 
