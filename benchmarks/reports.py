@@ -12,6 +12,10 @@ administrator: p50/p95 per panel, the whole report (`compute`), and the time to
 build the XLSX, the DOCX and the CSV. Prints figures; asserts nothing.
 
     python benchmarks/reports.py [--opinions 1000000] [--repeat 20] [--database URL]
+                                 [--http N]
+
+--http N: then `langnghe central` (waitress) serves the dashboard page and the API's
+JSON to a commune's officer and to the province's administrator, N times each.
 
 Without --database it creates a temporary database at 127.0.0.1 and drops it. A
 --database a previous run filled is reused as it is (fill once, time many times).
@@ -183,12 +187,53 @@ def run(app, codes: list[int], repeat: int) -> None:
                                                    3)))
 
 
+def office_token(app, role: str, commune: int | None) -> str:
+    """Return an API token of a new account (no commune: the province's)."""
+    from field_app.central.accounts.logic import create_account, create_token
+
+    with app.app_context():
+        account = create_account(f"bench-{role}-{uuid.uuid4().hex[:8]}", "benchmark-password",
+                                 role, commune)
+        token = create_token(account, "benchmark")
+        db.session.commit()
+    return token
+
+
+def over_http(app, url: str, tmp: Path, codes: list[int], count: int) -> None:
+    """Time the dashboard page and the API's JSON as a user waits for them (waitress)."""
+    import requests
+
+    from tests.sync_support import Central
+
+    readers = {f"one commune ({codes[0]})": office_token(app, "officer", codes[0]),
+               "whole province": office_token(app, "admin", None)}
+    central = Central(tmp, url).start()
+    try:
+        print(f"over HTTP (waitress, 127.0.0.1), period {PERIOD}, {count} requests each:")
+        for label, token in readers.items():
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            for name, path in (("dashboard page", "/central/reports"),
+                               ("API JSON", "/central/api/v1/reports")):
+                target = f"{central.url}{path}?period={PERIOD}"
+                session.get(target, timeout=600).raise_for_status()  # warm up
+
+                def get(session=session, target=target):
+                    session.get(target, timeout=600).raise_for_status()
+
+                print(line(f"{name}", timed(get, count)).replace("  ", f"  {label}: ", 1))
+    finally:
+        central.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opinions", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20, help="runs per panel")
     parser.add_argument("--database", help="a PostgreSQL database's URL, empty or filled "
                         "by a previous run (default: a temporary one at 127.0.0.1)")
+    parser.add_argument("--http", type=int, default=0, metavar="N",
+                        help="also time the dashboard page and the API N times each")
     args = parser.parse_args()
     from tests.sync_support import drop_pg_database, make_pg_database
 
@@ -206,6 +251,8 @@ def main() -> None:
                       f"{len(codes)} communes in {time.perf_counter() - began:.0f} s (direct "
                       f"inserts into the office tables)")
             run(app, codes, args.repeat)
+            if args.http:
+                over_http(app, url, Path(tmp), codes, args.http)
             with app.app_context():
                 db.engine.dispose()
     finally:
