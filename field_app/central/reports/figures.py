@@ -212,8 +212,8 @@ DIMENSIONS = {
 def opinions_panel(scope: Scope) -> dict[str, list[tuple]]:
     """Return opinion counts per commune and each dimension.
 
-    On PostgreSQL one scan with GROUPING SETS (a province's million opinions are read
-    once, not once a dimension); elsewhere one GROUP BY a dimension.
+    On PostgreSQL one scan: a commune's with GROUPING SETS (its villages among them), a
+    province's by `_opinions_by_known_values`; elsewhere one GROUP BY a dimension.
     """
     dimensions = {name: column for name, column in DIMENSIONS.items()
                   if not (name == "village" and scope.commune is None
