@@ -12,8 +12,13 @@ administrator: p50/p95 per panel, the whole report (`compute`), and the time to
 build the XLSX, the DOCX and the CSV. Prints figures; asserts nothing.
 
     python benchmarks/reports.py [--opinions 1000000] [--repeat 20] [--database URL]
+                                 [--http N]
 
-Without --database it creates a temporary database at 127.0.0.1 and drops it.
+--http N: then `langnghe central` (waitress) serves the dashboard page and the API's
+JSON to a commune's officer and to the province's administrator, N times each.
+
+Without --database it creates a temporary database at 127.0.0.1 and drops it. A
+--database a previous run filled is reused as it is (fill once, time many times).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, select  # noqa: E402
 
 from benchmarks.office_inbox import COMMUNES, VILLAGES_TOTAL, communes  # noqa: E402
 from benchmarks.sync_ingest import central_app  # noqa: E402
@@ -133,10 +138,17 @@ def fill(app, opinions: int, seed: int = 11) -> list[int]:
                  for code in codes for k in range(0, 300, 10)]
         conn.execute(insert(OfficeCase), cases)
         db.session.commit()
-        conn = db.session.connection()
-        conn.exec_driver_sql("ANALYZE")
-        db.session.commit()
+        # What autovacuum does to a table after many inserts (statistics, and the
+        # visibility map that lets a query read an index alone), now rather than later.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
     return codes
+
+
+def filled(app) -> list[int]:
+    """Return the communes of a database a previous run filled (none: an empty one)."""
+    with app.app_context():
+        return sorted(db.session.execute(select(OfficeVillage.commune_code).distinct()).scalars())
 
 
 def timed(call, repeat: int) -> list[float]:
@@ -175,12 +187,53 @@ def run(app, codes: list[int], repeat: int) -> None:
                                                    3)))
 
 
+def office_token(app, role: str, commune: int | None) -> str:
+    """Return an API token of a new account (no commune: the province's)."""
+    from field_app.central.accounts.logic import create_account, create_token
+
+    with app.app_context():
+        account = create_account(f"bench-{role}-{uuid.uuid4().hex[:8]}", "benchmark-password",
+                                 role, commune)
+        token = create_token(account, "benchmark")
+        db.session.commit()
+    return token
+
+
+def over_http(app, url: str, tmp: Path, codes: list[int], count: int) -> None:
+    """Time the dashboard page and the API's JSON as a user waits for them (waitress)."""
+    import requests
+
+    from tests.sync_support import Central
+
+    readers = {f"one commune ({codes[0]})": office_token(app, "officer", codes[0]),
+               "whole province": office_token(app, "admin", None)}
+    central = Central(tmp, url).start()
+    try:
+        print(f"over HTTP (waitress, 127.0.0.1), period {PERIOD}, {count} requests each:")
+        for label, token in readers.items():
+            session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {token}"
+            for name, path in (("dashboard page", "/central/reports"),
+                               ("API JSON", "/central/api/v1/reports")):
+                target = f"{central.url}{path}?period={PERIOD}"
+                session.get(target, timeout=600).raise_for_status()  # warm up
+
+                def get(session=session, target=target):
+                    session.get(target, timeout=600).raise_for_status()
+
+                print(line(f"{name}", timed(get, count)).replace("  ", f"  {label}: ", 1))
+    finally:
+        central.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--opinions", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20, help="runs per panel")
-    parser.add_argument("--database", help="an empty PostgreSQL database's URL "
-                        "(default: a temporary one at 127.0.0.1)")
+    parser.add_argument("--database", help="a PostgreSQL database's URL, empty or filled "
+                        "by a previous run (default: a temporary one at 127.0.0.1)")
+    parser.add_argument("--http", type=int, default=0, metavar="N",
+                        help="also time the dashboard page and the API N times each")
     args = parser.parse_args()
     from tests.sync_support import drop_pg_database, make_pg_database
 
@@ -188,12 +241,18 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             app = central_app(url, Path(tmp))
-            began = time.perf_counter()
-            codes = fill(app, args.opinions)
-            print(f"seeded {args.opinions:,} opinions, {VILLAGES_TOTAL:,} villages, "
-                  f"{len(codes)} communes in {time.perf_counter() - began:.0f} s (direct "
-                  f"inserts into the office tables)")
+            codes = filled(app)
+            if codes:
+                print(f"reusing the {len(codes)} communes' data already in --database")
+            else:
+                began = time.perf_counter()
+                codes = fill(app, args.opinions)
+                print(f"seeded {args.opinions:,} opinions, {VILLAGES_TOTAL:,} villages, "
+                      f"{len(codes)} communes in {time.perf_counter() - began:.0f} s (direct "
+                      f"inserts into the office tables)")
             run(app, codes, args.repeat)
+            if args.http:
+                over_http(app, url, Path(tmp), codes, args.http)
             with app.app_context():
                 db.engine.dispose()
     finally:

@@ -137,8 +137,13 @@ class OfficeOpinion(db.Model):
         Index("ix_office_opinion_village", "village_id", "first_received_at", "id", "deleted"),
         Index("ix_office_opinion_unit", "unit_id", "due_on"),
         Index("ix_office_opinion_received", "first_received_at", "id", "deleted"),
-        # The reports read a commune's period by received_on (migration o009).
-        Index("ix_office_opinion_commune_day", "commune_code", "received_on"),
+        # The reports read a commune's period by received_on (migration o009), from the
+        # index alone on PostgreSQL: it carries every column a panel counts (o010).
+        Index("ix_office_opinion_commune_day", "commune_code", "received_on",
+              postgresql_include=["deleted", "kind", "category_code", "village_id", "level",
+                                  "channel", "source_org", "status", "answered_on_spot",
+                                  "needs_follow_up", "unit_id", "due_on", "answer_date",
+                                  "satisfaction", "case_id", "id"]),
     )
 
     @property

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, url_for
 from flask_babel import gettext as _
@@ -51,6 +53,18 @@ def _commune_arg() -> int | None:
     return int(value)
 
 
+@lru_cache(maxsize=4096)
+def _query_pair(name: str, value: str) -> str:
+    return urlencode([(name, value)], safe="!$'()*,/:;?@")  # werkzeug's (url_for's) encoding
+
+
+def _with_query(path: str, args: dict) -> str:
+    """Return `path` with `args` as its query, as url_for writes it (None left out)."""
+    query = "&".join(_query_pair(name, str(value)) for name, value in args.items()
+                     if value is not None)
+    return f"{path}?{query}" if query else path
+
+
 def _figures(personal: bool = False) -> figures.Figures:
     account = office_account()
     period = periods.from_args(request.args, date.today())
@@ -80,17 +94,20 @@ def reports():
     if made.commune is not None and account.commune_code is None:
         base["commune"] = made.commune
 
+    # A province's page has thousands of these links: the two paths are built once, and
+    # each link adds its query as url_for would (werkzeug's encoding, None left out).
+    paths = {"forums": url_for("central.forums"), "inbox": url_for("central.inbox")}
+
     def link(table, row_index: int, column: int | None = None) -> str | None:
         """Return the records behind a row (or one cell of it), None if nothing to show."""
         filters = table.links[row_index] if row_index < len(table.links) else None
         if filters is None:
             return None
         filters = {**filters, **table.column_filters.get(column, {})}
-        if table.link_to == "forums":
-            if "village" in filters:  # a village's forums, any time: has it held one?
-                return url_for("central.forums", village=filters["village"])
-            return url_for("central.forums", **{**base, **filters})
-        return url_for("central.inbox", **{**base, **filters})
+        if table.link_to == "forums" and "village" in filters:
+            # A village's forums, any time: has it held one?
+            return _with_query(paths["forums"], {"village": filters["village"]})
+        return _with_query(paths[table.link_to], {**base, **filters})
 
     args = {name: value for name, value in request.args.items()
             if name in ("period", "from", "to", "commune") and value}
