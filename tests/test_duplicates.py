@@ -21,7 +21,7 @@ from field_app.extensions import db
 
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
-DATA = Path(__file__).parent / "data" / "duplicates_vi.json"
+DATA = Path(__file__).parent / "data"
 LANDSLIDE = "Đường vào bản Nà Lò bị sạt lở đoạn gần suối, xe máy không đi qua được."
 LANDSLIDE_PLAIN = "duong vao ban na lo bi sat lo doan gan suoi, xe may khong qua duoc"
 LIGHTS = "Đường vào bản chưa có đèn chiếu sáng, buổi tối đi lại khó khăn."
@@ -174,15 +174,22 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
         assert DENOUNCER.encode() not in answer
 
 
-def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path):
-    """The test set (tests/data/duplicates_vi.json): 14 problems raised by several villages,
-    written differently, with and without diacritics, and 20 near-misses."""
-    opinions = json.loads(DATA.read_text(encoding="utf-8"))["opinions"]
-    assert len(opinions) >= 60
+@pytest.mark.parametrize(("name", "floor_precision", "floor_recall"), [
+    ("duplicates_vi.json", 0.85, 0.75),
+    # Written before the matching was tuned, and never tuned on: the guard against
+    # fitting the first set.
+    ("duplicates_vi_holdout.json", 0.70, 0.55),
+])
+def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
+                                                         floor_recall):
+    """A test set (tests/data/duplicates_vi*.json): problems raised by several villages,
+    written differently, with and without diacritics, and near-misses that must not match."""
+    opinions = json.loads((DATA / name).read_text(encoding="utf-8"))["opinions"]
+    assert len(opinions) >= 50
     with office_app(tmp_path / "central", "sqlite") as app:
         laptop = Laptop(app, MUONG_LA, "Máy xã")
-        for name in sorted({item["village"] for item in opinions}):
-            laptop.village(name)
+        for village in sorted({item["village"] for item in opinions}):
+            laptop.village(village)
         ids = {laptop.opinion(item["village"], item["content"], category_code=item["category"],
                               category_name=item["category"]): item for item in opinions}
         laptop.push()
@@ -199,12 +206,11 @@ def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path):
                 kept += len(top)
                 right += sum(1 for s in top if cluster and ids[s.id]["cluster"] == cluster)
     precision, recall = right / kept, right / wanted
-    print(f"\nduplicates_vi.json: {len(opinions)} opinions, top-5 precision {precision:.3f}, "
+    print(f"\n{name}: {len(opinions)} opinions, top-5 precision {precision:.3f}, "
           f"recall {recall:.3f} ({right} right of {kept} suggested, {wanted} to find)")
-    # The brief's aim is 0.9 for both; word matching reaches about 0.9 / 0.8 on this honest
-    # set (see the report). These floors guard against getting worse, not the aim.
-    assert precision >= 0.85
-    assert recall >= 0.75
+    # Floors guard against getting worse: the figures measured, less a small margin.
+    assert precision >= floor_precision
+    assert recall >= floor_recall
 
 
 def test_office_reclassification_scores_the_pair_again(office):
