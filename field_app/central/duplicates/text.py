@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from sync.text import fold
 
 # A pair scoring this or more is a likely duplicate (tests/test_duplicates.py measures
-# precision and recall on tests/data/duplicates_vi.json with it).
+# precision and recall on tests/data/duplicates_vi.json and the held-out set with it).
 THRESHOLD = 0.18
 CATEGORY_WEIGHT = 0.12
 # Two opinions sharing one phrase only ("thẻ bảo hiểm y tế") name the same thing, not
@@ -135,7 +135,7 @@ def _syllables(text: str) -> list[tuple[str, str]]:
             if out and out[-1][0] != BREAK:
                 out.append((BREAK, ""))
             continue
-        if folded.isdigit() and len(folded) > 6:
+        if folded.isdigit():  # a year, a count of households, a month: not a topic
             continue
         for part in SHORTHAND.get(folded, folded).split():
             out.append((part, word.lower()))
@@ -180,7 +180,7 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
         if following is not None and (folded, following) in STOP_PAIRS:
             skip = True
             continue
-        if folded in STOP_SYLLABLES or len(folded) == 1 and not folded.isdigit():
+        if folded in STOP_SYLLABLES or len(folded) == 1:
             continue
         kept.append((folded, word))
         clauses.append(clause)
