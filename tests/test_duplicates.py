@@ -14,8 +14,8 @@ import pytest
 
 from field_app.central.accounts import logic as accounts
 from field_app.central.accounts.models import Account
-from field_app.central.duplicates import logic
-from field_app.central.duplicates.text import terms_of
+from field_app.central.duplicates import logic, text
+from field_app.central.duplicates.text import compare, phrases, terms_of
 from field_app.central.inbox.models import OfficeOpinion
 from field_app.extensions import db
 
@@ -54,6 +54,30 @@ def test_words_fold_and_boilerplate_drops():
     assert "sat lo" in with_marks and "sat lo" in plain
     assert with_marks & plain >= {"duong", "na lo", "sat lo", "suoi"}
     assert not {"bi", "vao", "de nghi"} & terms_of("Đề nghị đường vào bản bị hỏng").terms
+
+
+def test_village_synonyms_clauses_and_numbers():
+    path = terms_of("Lối đi lên bản Hua Trai bị sụt lún, lưới điện chưa có").terms
+    assert {"duong", "sat lo", "hua trai", "dien"} <= path
+    assert not {"loi", "sut", "lun", "luoi"} & path
+    # "Nà Lò, đất đá": no pair across the comma, so no "lở đất" either.
+    across = terms_of("Sạt lở đường Nà Lò, đất đá tràn xuống năm 2026").terms
+    assert "na lo" in across and "lo dat" not in across and "dat da" in across
+    assert not {"2026", "nam 2026"} & across
+
+
+def test_sharing_one_phrase_weighs_less(monkeypatch):
+    """The same card named ("thẻ bảo hiểm y tế") is not yet the same problem."""
+    card = terms_of("Hộ nghèo trong bản chưa được cấp thẻ bảo hiểm y tế").terms
+    medicine = terms_of("Trạm y tế thiếu thuốc, người có thẻ bảo hiểm y tế vẫn phải mua "
+                        "thuốc").terms
+    same = terms_of("Thẻ bảo hiểm y tế của các hộ nghèo chưa được cấp").terms
+    assert phrases(card & medicine) == 1 and phrases(card & same) == 2
+    assert phrases({"sat lo", "sat", "lo", "suoi"}) == 2
+    lowered = compare(card, medicine, True, {}, 100).score
+    monkeypatch.setattr(text, "ONE_PHRASE", 1.0)
+    assert lowered < compare(card, medicine, True, {}, 100).score
+    assert compare(card, same, True, {}, 100).score > 2 * lowered
 
 
 def test_api_answers_only_likely_duplicates_best_first(office):
@@ -175,10 +199,10 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
 
 
 @pytest.mark.parametrize(("name", "floor_precision", "floor_recall"), [
-    ("duplicates_vi.json", 0.85, 0.75),
+    ("duplicates_vi.json", 0.88, 0.86),  # measured 0.915 / 0.890
     # Written before the matching was tuned, and never tuned on: the guard against
     # fitting the first set.
-    ("duplicates_vi_holdout.json", 0.70, 0.55),
+    ("duplicates_vi_holdout.json", 0.78, 0.70),  # measured 0.814 / 0.729
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
