@@ -290,3 +290,30 @@ def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office
     with office.app_context():
         held = db.session.execute(select(SimilarPair.opinion_id, SimilarPair.other_id)).all()
     assert set(held) == {(first, second), (second, first)}
+
+
+def test_an_upgraded_central_indexes_its_opinions_again(office):
+    """Migration o010 queues every live opinion: the new terms replace the old index."""
+    import flask_migrate
+    from sqlalchemy import func, select
+
+    from field_app.central.duplicates.models import SimilarPair, SimilarPending
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    first = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    second = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    laptop.push()
+    with office.app_context():
+        while logic.drain(db.session.connection()):
+            db.session.commit()
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="o009")
+        flask_migrate.upgrade(revision="heads")
+        queued = set(db.session.execute(select(SimilarPending.opinion_id)).scalars())
+        assert queued == {first, second}
+        while logic.drain(db.session.connection()):
+            db.session.commit()
+        db.session.commit()
+        assert db.session.execute(select(func.count()).select_from(SimilarPair)).scalar() == 2
