@@ -84,6 +84,7 @@ SYNONYMS = {
     ("dot", "nat"): ("dot",),
 }
 LONGEST_SYNONYM = max(len(key) for key in SYNONYMS)
+SYNONYM_STARTS = frozenset(key[0] for key in SYNONYMS)
 
 # Grammar and petition boilerplate: said in every opinion, about nothing in particular.
 # "bản" and "xã" name where every opinion comes from; the place's own name follows.
@@ -148,6 +149,10 @@ def _canonical(syllables: list[tuple[str, str]]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     index = 0
     while index < len(syllables):
+        if syllables[index][0] not in SYNONYM_STARTS:
+            out.append(syllables[index])
+            index += 1
+            continue
         for size in range(LONGEST_SYNONYM, 0, -1):
             key = tuple(s for s, _ in syllables[index:index + size])
             if len(key) == size and key in SYNONYMS:
