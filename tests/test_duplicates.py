@@ -15,7 +15,7 @@ import pytest
 from field_app.central.accounts import logic as accounts
 from field_app.central.accounts.models import Account
 from field_app.central.duplicates import logic, text
-from field_app.central.duplicates.text import compare, phrases, terms_of
+from field_app.central.duplicates.text import compare, phrases, telling_words, terms_of
 from field_app.central.inbox.models import OfficeOpinion
 from field_app.extensions import db
 
@@ -60,6 +60,11 @@ def test_village_synonyms_clauses_and_numbers():
     path = terms_of("Lối đi lên bản Hua Trai bị sụt lún, lưới điện chưa có").terms
     assert {"duong", "sat lo", "hua trai", "dien"} <= path
     assert not {"loi", "sut", "lun", "luoi"} & path
+    road = terms_of("Đường lên bản Hua Trai bị sạt lở")
+    match = compare(road.terms, path, True, {}, 10)
+    assert telling_words(match, road) == ["đường hua trai sạt lở"]
+    assert telling_words(match, terms_of("Lối đi lên bản Hua Trai bị sụt lún")) == [
+        "lối đi hua trai sụt lún"]
     # "Nà Lò, đất đá": no pair across the comma, so no "lở đất" either.
     across = terms_of("Sạt lở đường Nà Lò, đất đá tràn xuống năm 2026").terms
     assert "na lo" in across and "lo dat" not in across and "dat da" in across

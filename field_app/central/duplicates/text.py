@@ -282,7 +282,11 @@ def telling_words(match: Match, mine: Terms, limit: int = 4) -> list[str]:
         if key in seen:
             continue
         seen.add(key)
-        shown.append(" ".join(word for _, word in run))
+        # A synonym's parts all carry the words it replaced ("sụt lún" -> "sạt", "lở"):
+        # said once.
+        words = [word for index, (_, word) in enumerate(run)
+                 if index == 0 or word != run[index - 1][1]]
+        shown.append(" ".join(words))
         if len(shown) == limit:
             break
     return shown
