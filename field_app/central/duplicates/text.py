@@ -15,7 +15,7 @@ same category. Two road complaints share "đường" — a common word that weig
 little — but not "sạt lở" against "đèn chiếu sáng": they stay apart.
 
 Quality is measured on two sets (tests/test_duplicates.py): duplicates_vi.json, and
-duplicates_vi_holdout.json, written before the last tuning and never tuned on.
+duplicates_vi_holdout.json, written before this matching and never read for words.
 """
 
 from __future__ import annotations
