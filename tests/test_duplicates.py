@@ -14,14 +14,14 @@ import pytest
 
 from field_app.central.accounts import logic as accounts
 from field_app.central.accounts.models import Account
-from field_app.central.duplicates import logic
-from field_app.central.duplicates.text import terms_of
+from field_app.central.duplicates import logic, text
+from field_app.central.duplicates.text import compare, phrases, telling_words, terms_of
 from field_app.central.inbox.models import OfficeOpinion
 from field_app.extensions import db
 
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
-DATA = Path(__file__).parent / "data" / "duplicates_vi.json"
+DATA = Path(__file__).parent / "data"
 LANDSLIDE = "Đường vào bản Nà Lò bị sạt lở đoạn gần suối, xe máy không đi qua được."
 LANDSLIDE_PLAIN = "duong vao ban na lo bi sat lo doan gan suoi, xe may khong qua duoc"
 LIGHTS = "Đường vào bản chưa có đèn chiếu sáng, buổi tối đi lại khó khăn."
@@ -54,6 +54,35 @@ def test_words_fold_and_boilerplate_drops():
     assert "sat lo" in with_marks and "sat lo" in plain
     assert with_marks & plain >= {"duong", "na lo", "sat lo", "suoi"}
     assert not {"bi", "vao", "de nghi"} & terms_of("Đề nghị đường vào bản bị hỏng").terms
+
+
+def test_village_synonyms_clauses_and_numbers():
+    path = terms_of("Lối đi lên bản Hua Trai bị sụt lún, lưới điện chưa có").terms
+    assert {"duong", "sat lo", "hua trai", "dien"} <= path
+    assert not {"loi", "sut", "lun", "luoi"} & path
+    road = terms_of("Đường lên bản Hua Trai bị sạt lở")
+    match = compare(road.terms, path, True, {}, 10)
+    assert telling_words(match, road) == ["đường hua trai sạt lở"]
+    assert telling_words(match, terms_of("Lối đi lên bản Hua Trai bị sụt lún")) == [
+        "lối đi hua trai sụt lún"]
+    # "Nà Lò, đất đá": no pair across the comma, so no "lở đất" either.
+    across = terms_of("Sạt lở đường Nà Lò, đất đá tràn xuống năm 2026").terms
+    assert "na lo" in across and "lo dat" not in across and "dat da" in across
+    assert not {"2026", "nam 2026"} & across
+
+
+def test_sharing_one_phrase_weighs_less(monkeypatch):
+    """The same card named ("thẻ bảo hiểm y tế") is not yet the same problem."""
+    card = terms_of("Hộ nghèo trong bản chưa được cấp thẻ bảo hiểm y tế").terms
+    medicine = terms_of("Trạm y tế thiếu thuốc, người có thẻ bảo hiểm y tế vẫn phải mua "
+                        "thuốc").terms
+    same = terms_of("Thẻ bảo hiểm y tế của các hộ nghèo chưa được cấp").terms
+    assert phrases(card & medicine) == 1 and phrases(card & same) == 2
+    assert phrases({"sat lo", "sat", "lo", "suoi"}) == 2
+    lowered = compare(card, medicine, True, {}, 100).score
+    monkeypatch.setattr(text, "ONE_PHRASE", 1.0)
+    assert lowered < compare(card, medicine, True, {}, 100).score
+    assert compare(card, same, True, {}, 100).score > 2 * lowered
 
 
 def test_api_answers_only_likely_duplicates_best_first(office):
@@ -174,15 +203,22 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
         assert DENOUNCER.encode() not in answer
 
 
-def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path):
-    """The test set (tests/data/duplicates_vi.json): 14 problems raised by several villages,
-    written differently, with and without diacritics, and 20 near-misses."""
-    opinions = json.loads(DATA.read_text(encoding="utf-8"))["opinions"]
-    assert len(opinions) >= 60
+@pytest.mark.parametrize(("name", "floor_precision", "floor_recall"), [
+    ("duplicates_vi.json", 0.88, 0.86),  # measured 0.915 / 0.890
+    # Written before the matching was changed; its misses were never read to add a
+    # word or a rule: the guard against fitting the first set.
+    ("duplicates_vi_holdout.json", 0.78, 0.70),  # measured 0.814 / 0.729
+])
+def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
+                                                         floor_recall):
+    """A test set (tests/data/duplicates_vi*.json): problems raised by several villages,
+    written differently, with and without diacritics, and near-misses that must not match."""
+    opinions = json.loads((DATA / name).read_text(encoding="utf-8"))["opinions"]
+    assert len(opinions) >= 50
     with office_app(tmp_path / "central", "sqlite") as app:
         laptop = Laptop(app, MUONG_LA, "Máy xã")
-        for name in sorted({item["village"] for item in opinions}):
-            laptop.village(name)
+        for village in sorted({item["village"] for item in opinions}):
+            laptop.village(village)
         ids = {laptop.opinion(item["village"], item["content"], category_code=item["category"],
                               category_name=item["category"]): item for item in opinions}
         laptop.push()
@@ -199,12 +235,11 @@ def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path):
                 kept += len(top)
                 right += sum(1 for s in top if cluster and ids[s.id]["cluster"] == cluster)
     precision, recall = right / kept, right / wanted
-    print(f"\nduplicates_vi.json: {len(opinions)} opinions, top-5 precision {precision:.3f}, "
+    print(f"\n{name}: {len(opinions)} opinions, top-5 precision {precision:.3f}, "
           f"recall {recall:.3f} ({right} right of {kept} suggested, {wanted} to find)")
-    # The brief's aim is 0.9 for both; word matching reaches about 0.9 / 0.8 on this honest
-    # set (see the report). These floors guard against getting worse, not the aim.
-    assert precision >= 0.85
-    assert recall >= 0.75
+    # Floors guard against getting worse: the figures measured, less a small margin.
+    assert precision >= floor_precision
+    assert recall >= floor_recall
 
 
 def test_office_reclassification_scores_the_pair_again(office):
@@ -260,3 +295,30 @@ def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office
     with office.app_context():
         held = db.session.execute(select(SimilarPair.opinion_id, SimilarPair.other_id)).all()
     assert set(held) == {(first, second), (second, first)}
+
+
+def test_an_upgraded_central_indexes_its_opinions_again(office):
+    """Migration o010 queues every live opinion: the new terms replace the old index."""
+    import flask_migrate
+    from sqlalchemy import func, select
+
+    from field_app.central.duplicates.models import SimilarPair, SimilarPending
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    first = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    second = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    laptop.push()
+    with office.app_context():
+        while logic.drain(db.session.connection()):
+            db.session.commit()
+        db.session.commit()
+        db.session.remove()
+        flask_migrate.downgrade(revision="o009")
+        flask_migrate.upgrade(revision="heads")
+        queued = set(db.session.execute(select(SimilarPending.opinion_id)).scalars())
+        assert queued == {first, second}
+        while logic.drain(db.session.connection()):
+            db.session.commit()
+        db.session.commit()
+        assert db.session.execute(select(func.count()).select_from(SimilarPair)).scalar() == 2

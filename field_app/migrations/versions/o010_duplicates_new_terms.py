@@ -1,0 +1,33 @@
+"""likely duplicates: index every opinion again with the new terms (synonyms, clauses)
+
+Revision ID: o010
+Revises: o009
+Create Date: 2026-11-30
+
+duplicates.text cuts an opinion into other terms than the index of o006 holds
+(forum stop-words, village synonyms, pairs within a clause, no numbers). Every live
+opinion is queued again (office_similar_pending, oldest first): the served central's
+thread re-indexes and re-pairs them in the background (duplicates.logic.drain), so
+the upgrade itself stays one INSERT.
+
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'o010'
+down_revision = 'o009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.execute("""
+        INSERT INTO office_similar_pending (opinion_id, queued_at)
+        SELECT o.id, o.first_received_at FROM office_opinion o
+        WHERE o.deleted = false AND NOT EXISTS (
+            SELECT 1 FROM office_similar_pending p WHERE p.opinion_id = o.id)
+    """)
+
+
+def downgrade():
+    pass  # the queue drains itself; nothing to undo
