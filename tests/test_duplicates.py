@@ -298,7 +298,7 @@ def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office
 
 
 def test_an_upgraded_central_indexes_its_opinions_again(office):
-    """Migration o010 queues every live opinion: the new terms replace the old index."""
+    """Migration o011 queues every live opinion: the new terms replace the old index."""
     import flask_migrate
     from sqlalchemy import func, select
 
@@ -314,7 +314,7 @@ def test_an_upgraded_central_indexes_its_opinions_again(office):
             db.session.commit()
         db.session.commit()
         db.session.remove()
-        flask_migrate.downgrade(revision="o009")
+        flask_migrate.downgrade(revision="o010")
         flask_migrate.upgrade(revision="heads")
         queued = set(db.session.execute(select(SimilarPending.opinion_id)).scalars())
         assert queued == {first, second}

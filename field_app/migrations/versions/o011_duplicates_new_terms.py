@@ -1,7 +1,7 @@
 """likely duplicates: index every opinion again with the new terms (synonyms, clauses)
 
-Revision ID: o010
-Revises: o009
+Revision ID: o011
+Revises: o010
 Create Date: 2026-11-30
 
 duplicates.text cuts an opinion into other terms than the index of o006 holds
@@ -14,8 +14,8 @@ the upgrade itself stays one INSERT.
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'o010'
-down_revision = 'o009'
+revision = 'o011'
+down_revision = 'o010'
 branch_labels = None
 depends_on = None
 
