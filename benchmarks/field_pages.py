@@ -7,9 +7,9 @@ over real HTTP, one request at a time on a kept-alive connection: p50, p95,
 p99 and max in ms, and the server process's CPU per request (from /proc, so
 the client's own work is not counted). Prints figures; asserts nothing.
 
-`--against DIR` serves the same database from another checkout too (e.g.
-`git archive main | tar -x -C DIR`), pages timed A B A B: a before/after in
-one run on a shared, noisy machine.
+`--against DIR` serves another checkout too (e.g. `git archive main | tar -x
+-C DIR`), on the same data filled by its own code and migrations, pages timed
+A B A B: a before/after in one run on a shared, noisy machine.
 
     python benchmarks/field_pages.py [--opinions 20000] [--repeat 120] [--against DIR]
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import random
 import socket
@@ -29,9 +30,7 @@ import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from field_app import create_app
 from field_app.areas import logic as areas
-from field_app.cli import upgrade_database
 from field_app.extensions import db
 from field_app.forums.models import Forum
 from field_app.opinions.logic import search_key
@@ -78,6 +77,35 @@ def fill(opinions: int) -> tuple[list, list]:
         for collection, batch in (("forum", forums), ("opinion", rows)) for row in batch])
     db.session.commit()
     return forums, villages
+
+
+FILL = """
+import json, sys, time
+from pathlib import Path
+from benchmarks.field_pages import fill
+from field_app import create_app
+from field_app.cli import upgrade_database
+from field_app.extensions import db
+app = create_app({"DATA_DIR": Path(sys.argv[1])})
+upgrade_database(app)
+with app.app_context():
+    began = time.perf_counter()
+    forums, villages = fill(int(sys.argv[2]))
+    print(f"filled {sys.argv[2]} opinions, {len(forums)} forums in "
+          f"{time.perf_counter() - began:.1f} s", file=sys.stderr)
+    print(json.dumps([str(forums[0]["id"]), str(villages[3].id)]))
+"""
+
+
+def fill_folder(tree: Path, folder: Path, opinions: int) -> tuple[str, str]:
+    """Fill `folder` with checkout `tree`'s code; return a forum's id and a village's."""
+    folder.mkdir()
+    done = subprocess.run([sys.executable, "-c", FILL, str(folder), str(opinions)], cwd=tree,
+                          env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True,
+                          text=True, check=True)
+    print(f"{tree.name}: {done.stderr.strip().splitlines()[-1]}", flush=True)
+    forum_id, village_id = json.loads(done.stdout.strip().splitlines()[-1])
+    return forum_id, village_id
 
 
 def cpu_seconds(pid: int) -> float:
@@ -152,36 +180,30 @@ def main() -> None:
     root = Path(__file__).resolve().parent.parent
     trees = [("this", root)] + ([("against", args.against.resolve())] if args.against else [])
     with tempfile.TemporaryDirectory() as tmp:
-        app = create_app({"DATA_DIR": Path(tmp)})
-        upgrade_database(app)
-        with app.app_context():
-            began = time.perf_counter()
-            forums, villages = fill(args.opinions)
-            village_id = villages[3].id
-            print(f"filled {args.opinions} opinions, {len(forums)} forums in "
-                  f"{time.perf_counter() - began:.1f} s")
-            db.session.remove()
-            db.engine.dispose()
-        pages = [
+        # Each checkout fills its own folder through its own migrations: a database at
+        # this checkout's newest revision is one an older checkout cannot open.
+        made = {name: fill_folder(tree, Path(tmp) / name, args.opinions)
+                for name, tree in trees}
+        pages = {name: [
             ("forum list", "/"),
-            ("forum page (50 opinions)", f"/forums/{forums[0]['id']}"),
+            ("forum page (50 opinions)", f"/forums/{forum_id}"),
             ("opinion list, page 1", "/opinions"),
             ("opinion list, page 200", "/opinions?page=200"),
             ("search 'duong' (no diacritics)", "/opinions?q=" + fold("đường")),
             ("search 'sat lo cau'", "/opinions?q=sat+lo+cau"),
             ("filter village + category", f"/opinions?village_id={village_id}"
                                          "&category_code=water"),
-            ("minutes (HTML)", f"/forums/{forums[0]['id']}/minutes"),
-            ("minutes (DOCX)", f"/forums/{forums[0]['id']}/minutes.docx"),
+            ("minutes (HTML)", f"/forums/{forum_id}/minutes"),
+            ("minutes (DOCX)", f"/forums/{forum_id}/minutes.docx"),
             ("sync page", "/sync/"),
-        ]
-        servers = {name: Server(tree, Path(tmp)) for name, tree in trees}
+        ] for name, (forum_id, village_id) in made.items()}
+        servers = {name: Server(tree, Path(tmp) / name) for name, tree in trees}
         try:
             print(f"{'page':32} {'laptop':8} {'p50 ms':>7} {'p95':>7} {'p99':>7} {'max':>7} "
                   f"{'server CPU ms':>13}")
-            for label, url in pages:
+            for index, (label, _) in enumerate(pages["this"]):
                 for name, server in servers.items():
-                    samples, cpu = timed(server, url, args.repeat)
+                    samples, cpu = timed(server, pages[name][index][1], args.repeat)
                     print(f"{label:32} {name:8} {percentile(samples, 0.5):7.1f} "
                           f"{percentile(samples, 0.95):7.1f} {percentile(samples, 0.99):7.1f} "
                           f"{max(samples):7.1f} {cpu:13.1f}", flush=True)

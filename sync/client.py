@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import requests
@@ -34,6 +35,16 @@ from .protocol import (
 
 T = TypeVar("T")
 USER_AGENT = f"langnghe-sync/{PROTOCOL_VERSION}"
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A request body as sent (`body`, `headers`) and before compression (`plain`)."""
+
+    plain: bytes
+    body: bytes
+    headers: dict[str, str]
+    encoding: str
 
 
 class SyncClient:
@@ -97,13 +108,25 @@ class SyncClient:
     def _json(self, path: str, payload: dict[str, Any], signed: bool = True) -> Any:
         return self._post(path, dumps(payload), signed)
 
-    def _post(self, path: str, plain_body: bytes, signed: bool = True) -> Any:
-        """POST an uncompressed JSON body, compressed with this client's encoding."""
-        body = plain_body
+    def encode(self, plain_body: bytes) -> Encoded:
+        """Compress an uncompressed JSON body with this client's encoding, ready to send."""
+        encoding, body = self.encoding, plain_body
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        if self.encoding != "identity" and len(body) > 512:
-            body = compress(body, self.encoding)
-            headers["Content-Encoding"] = self.encoding
+        if encoding != "identity" and len(body) > 512:
+            body = compress(body, encoding)
+            headers["Content-Encoding"] = encoding
+        return Encoded(plain_body, body, headers, encoding)
+
+    def _post(self, path: str, plain_body: bytes, signed: bool = True,
+              encoded: Encoded | None = None) -> Any:
+        """POST an uncompressed JSON body, compressed with this client's encoding.
+
+        `encoded`: the same body compressed ahead (`encode`), used unless the
+        encoding fell back since.
+        """
+        if encoded is None or encoded.encoding != self.encoding:
+            encoded = self.encode(plain_body)
+        body, headers = encoded.body, encoded.headers
         try:
             return self._send("POST", path, body, headers, signed)
         except ClockSkew:
@@ -127,12 +150,17 @@ class SyncClient:
         self.device_id, self.secret = answer["device_id"], answer["secret"]
         return answer
 
-    def push(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        """Send one batch. Safe to repeat: the central stores each record once."""
+    def prepare_push(self, envelope: dict[str, Any]) -> Encoded:
+        """Encode and compress one batch ahead of `push` (e.g. while another is in flight)."""
         records = envelope.get("records")
         if isinstance(records, EncodedRecords):
-            return self._post("/push", envelope_body(envelope, records.encoded))
-        return self._json("/push", envelope)
+            return self.encode(envelope_body(envelope, records.encoded))
+        return self.encode(dumps(envelope))
+
+    def push(self, envelope: dict[str, Any] | Encoded) -> dict[str, Any]:
+        """Send one batch. Safe to repeat: the central stores each record once."""
+        encoded = envelope if isinstance(envelope, Encoded) else self.prepare_push(envelope)
+        return self._post("/push", encoded.plain, encoded=encoded)
 
     def pull(self, cursor: int, limit: int = 500) -> dict[str, Any]:
         return self._json("/pull", {"cursor": cursor, "limit": limit})

@@ -87,8 +87,10 @@ def compress(body: bytes, encoding: str) -> bytes:
     """Compress `body` for the Content-Encoding `encoding`."""
     if encoding == "xz":
         # A dictionary no bigger than the body compresses as well as preset 6's 8 MB one,
-        # and an old laptop does not spend ~90 MB of memory on a 300 KB batch.
-        dictionary = max(1 << 16, min(1 << 23, 1 << max(len(body) - 1, 1).bit_length()))
+        # and an old laptop does not spend ~90 MB of memory on a 300 KB batch. Capped at
+        # 1 MB: on a 4 MB batch of records 0.1 % bigger than a 4 MB one, in half the time
+        # and a quarter of the encoder's memory.
+        dictionary = max(1 << 16, min(1 << 20, 1 << max(len(body) - 1, 1).bit_length()))
         filters = [{"id": lzma.FILTER_LZMA2, "preset": XZ_PRESET, "dict_size": dictionary}]
         return lzma.compress(body, format=lzma.FORMAT_XZ, filters=filters)
     if encoding == "gzip":

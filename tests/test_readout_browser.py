@@ -162,6 +162,19 @@ def test_the_list_prints_on_a4_and_records_satisfaction(answered, page):
     assert violations == []
 
 
+def test_the_top_bar_counts_a_satisfaction_at_once(answered, page):
+    server, ids, data_dir = answered
+    with sqlite3.connect(data_dir / "langnghe.sqlite3") as conn:
+        conn.execute("UPDATE outbox SET state = 'acked'")  # everything is at the commune
+    page.goto(f"{server.url}/villages/{ids['village']}/answers?forum={ids['forum']}")
+    assert page.locator(".sync-count").inner_text() == "chưa lên xã: 0"
+    row_of(page, ids["answered"][0]).get_by_role("button", name="Hài lòng", exact=True).click()
+    said_now(page, ids["answered"][0], "Đã ghi: Hài lòng")
+    # The satisfaction waits for the commune: counted without loading another page.
+    wait_for(page, "() => document.querySelector('.sync-count').textContent"
+                   " === 'chưa lên xã: 1'")
+
+
 def test_the_buttons_work_without_javascript(answered, tmp_path):
     from playwright.sync_api import sync_playwright
 

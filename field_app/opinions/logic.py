@@ -391,7 +391,7 @@ def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -
     page = max(1, page)
     # Villages and categories in two more queries, not one each as the rows render.
     items = list(db.session.execute(
-        query.order_by(Opinion.created_at.desc(), Opinion.id)
+        query.order_by(Opinion.created_at.desc(), Opinion.id.desc())
         .limit(per_page).offset((page - 1) * per_page)
         .options(selectinload(Opinion.village), selectinload(Opinion.category))
     ).scalars())

@@ -10,11 +10,10 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,11 +43,13 @@ from .capture import APPLYING_CENTRAL, clock, wire_data_many
 from .models import Outbox, SyncState
 
 if TYPE_CHECKING:  # requests is imported when a sync runs, not when the app starts
-    from sync.client import SyncClient
+    from sync.client import Encoded, SyncClient
 
 MIN_BATCH_BYTES = 16 * 1024
 MAX_BATCH_BYTES = 4 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
+# Rows read or written by one IN (…) statement: well under SQLite's parameter limit.
+CHUNK = 500
 # What the office decides (workflow and answer): a change of one is a "new answer".
 ANSWER_FIELDS = ("status", "due_date", "answer_text", "answer_by", "answer_date",
                  "answer_doc_number", "responsible_unit")
@@ -220,28 +221,43 @@ class Waiting:
     fields: set[str] | None
 
 
-def _pending(upto: int) -> list[Waiting]:
-    """Return each waiting record, by its first unacknowledged change.
+def _waiting_pages(upto: int, size: int = CHUNK) -> Iterator[list[Waiting]]:
+    """Yield the waiting records a page at a time, by their first unacknowledged change.
 
-    A village or forum is made before what hangs from it; within a batch the
-    push also puts parents first whatever the order of their changes.
+    Reads `size` outbox rows at a time, never the whole backlog: memory stays
+    flat for 100,000 waiting records. A record comes in the page of its first
+    unacknowledged change with every later change up to `upto` folded in; a
+    later page skips it (acknowledged meanwhile, or still waiting from before
+    that page). A village or forum is made before what hangs from it; within a
+    batch the push also puts parents first whatever the order of their changes.
     """
-    rows = db.session.execute(
-        select(Outbox.record_id, Outbox.collection, Outbox.seq, Outbox.op, Outbox.hlc,
-               Outbox.fields)
-        .where(Outbox.state != "acked", Outbox.seq <= upto).order_by(Outbox.seq)).all()
-    records: dict[uuid.UUID, Waiting] = {}
-    for row in rows:
-        touched = None if row.fields is None else set(filter(None, row.fields.split(",")))
-        entry = records.get(row.record_id)
-        if entry is None:
-            records[row.record_id] = Waiting(row.record_id, row.collection, row.seq, row.seq,
-                                             row.op, row.hlc, touched)
-            continue
-        entry.last_seq, entry.op, entry.hlc = row.seq, row.op, row.hlc
-        entry.fields = None if entry.fields is None or touched is None \
-            else entry.fields | touched
-    return list(records.values())
+    after = 0
+    while True:
+        page = db.session.execute(
+            select(Outbox.seq, Outbox.record_id)
+            .where(Outbox.state != "acked", Outbox.seq > after, Outbox.seq <= upto)
+            .order_by(Outbox.seq).limit(size)).all()
+        if not page:
+            return
+        ids = list(dict.fromkeys(row.record_id for row in page))
+        rows = db.session.execute(
+            select(Outbox.record_id, Outbox.collection, Outbox.seq, Outbox.op, Outbox.hlc,
+                   Outbox.fields)
+            .where(Outbox.record_id.in_(ids), Outbox.state != "acked", Outbox.seq <= upto)
+            .order_by(Outbox.seq)).all()
+        records: dict[uuid.UUID, Waiting] = {}
+        for row in rows:
+            touched = None if row.fields is None else set(filter(None, row.fields.split(",")))
+            entry = records.get(row.record_id)
+            if entry is None:
+                records[row.record_id] = Waiting(row.record_id, row.collection, row.seq,
+                                                 row.seq, row.op, row.hlc, touched)
+                continue
+            entry.last_seq, entry.op, entry.hlc = row.seq, row.op, row.hlc
+            entry.fields = None if entry.fields is None or touched is None \
+                else entry.fields | touched
+        yield [entry for entry in records.values() if entry.first_seq > after]
+        after = page[-1].seq
 
 
 def _wire_record(entry: Waiting, data: dict[str, Any] | None) -> dict[str, Any]:
@@ -272,13 +288,9 @@ def waiting_records() -> list[dict[str, Any]]:
     """Return every unacknowledged record as it goes on the wire, parents first."""
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
     records = []
-    for entries in _chunks(_pending(upto)):
+    for entries in _waiting_pages(upto):
         records.extend(_wire_records(entries))
     return records
-
-
-# Rows read or written by one IN (…) statement: well under SQLite's parameter limit.
-CHUNK = 500
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -335,50 +347,78 @@ def _timed(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, 
     return action(*args, **kwargs), time.monotonic() - started
 
 
+@dataclass(slots=True)
+class _Batch:
+    """One push batch: its records in outbox order, as sent, and its body being compressed."""
+
+    taken: list[tuple[Waiting, dict[str, Any], bytes]]
+    sent: EncodedRecords
+    size: int
+    body: Future[Encoded]
+
+
 def push(client: SyncClient, row: SyncState, summary: Summary,
          progress: Progress | None = None) -> list[dict[str, Any]]:
-    """Send every waiting record in batches bounded by bytes; return the blobs missing."""
+    """Send every waiting record in batches bounded by bytes; return the blobs missing.
+
+    A pipeline, so that the laptop and the central do not take turns: while
+    batch N is in flight (a sender thread: the request only), this thread
+    reads and encodes batch N+1 and a compressor thread compresses it; N+1
+    leaves as soon as N's answer is in, and N's acknowledgements are written
+    while N+1 travels. One batch in flight at a time: the central sees them
+    in order, and only what it acknowledged is marked.
+    """
     upto = db.session.execute(select(func.max(Outbox.seq))).scalar() or 0
-    waiting = deque(_pending(upto))
+    total = db.session.execute(select(func.count(func.distinct(Outbox.record_id))).where(
+        Outbox.state != "acked", Outbox.seq <= upto)).scalar_one()
+    pages = _waiting_pages(upto)
+    # Records built for the wire and not sent yet, in outbox order (a refused batch's too).
+    ready: deque[tuple[Waiting, dict[str, Any], bytes]] = deque()
     missing: dict[str, dict[str, Any]] = {}
     done = 0
-    # The next records of `waiting`, in its order, built for the wire with their JSON.
-    built: deque[tuple[dict[str, Any], bytes]] = deque()
 
-    def build_more() -> None:
-        chunk = list(islice(waiting, len(built), len(built) + CHUNK))
-        built.extend((item, dumps(item)) for item in _wire_records(chunk))
+    def take_batch() -> _Batch | None:
+        taken: list[tuple[Waiting, dict[str, Any], bytes]] = []
+        budget, size = row.batch_bytes, 0
+        while (not taken or size < budget) and len(taken) < MAX_RECORDS_PER_BATCH:
+            if not ready:
+                entries = next(pages, None)
+                if entries is None:
+                    break
+                ready.extend((entry, item, dumps(item))
+                             for entry, item in zip(entries, _wire_records(entries),
+                                                    strict=True))
+                continue
+            taken.append(ready.popleft())
+            size += len(taken[-1][2])
+        if not taken:
+            return None
+        # Parents before children whatever the order of their changes: a photo taken
+        # before its opinion was edited travels after the opinion's new version.
+        ordered = sorted(taken, key=lambda record: RANK[record[1]["c"]])
+        sent = EncodedRecords([item for _, item, _ in ordered],
+                              [encoded for _, _, encoded in ordered])
+        envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
+                    "replica": row.replica, "batch": str(uuid.uuid4()), "records": sent}
+        return _Batch(taken, sent, size, compressor.submit(client.prepare_push, envelope))
 
     from sync.client import with_retries
 
     retries = {"attempts": current_app.config.get("SYNC_ATTEMPTS", 5),
                "base": current_app.config.get("SYNC_BACKOFF", 1.0)}
-    # One batch in flight on its own thread (requests and compression, no database):
-    # the next records are read and encoded meanwhile, not after the answer.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="langnghe-push") as sender:
-        while waiting:
-            budget, size = row.batch_bytes, 0
-            taken: list[Waiting] = []
-            batch: list[tuple[dict[str, Any], bytes]] = []  # each record with its JSON
-            while waiting and (not batch or size < budget) \
-                    and len(batch) < MAX_RECORDS_PER_BATCH:
-                if not built:
-                    build_more()
-                taken.append(waiting.popleft())
-                item, encoded = built.popleft()
-                size += len(encoded)
-                batch.append((item, encoded))
-            # Parents before children whatever the order of their changes: a photo taken
-            # before its opinion was edited travels after the opinion's new version.
-            batch.sort(key=lambda pair: RANK[pair[0]["c"]])
-            sent = EncodedRecords([item for item, _ in batch],
-                                  [encoded for _, encoded in batch])
-            envelope = {"protocol": PROTOCOL_VERSION, "device": row.device_id,
-                        "replica": row.replica, "batch": str(uuid.uuid4()), "records": sent}
-            sending = sender.submit(_timed, with_retries,
-                                    lambda envelope=envelope: client.push(envelope), **retries)
-            while not sending.done() and len(built) < min(len(waiting), MAX_RECORDS_PER_BATCH):
-                build_more()
+
+    def send(batch: _Batch) -> Future[tuple[dict[str, Any], float]]:
+        body = batch.body.result()
+        return sender.submit(_timed, with_retries, lambda: client.push(body), **retries)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="langnghe-push") as sender, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="langnghe-xz") as compressor:
+        batch = take_batch()
+        sending = send(batch) if batch else None
+        following: _Batch | None = None
+        while batch is not None and sending is not None:
+            if following is None:
+                following = take_batch()  # read and encoded while `batch` is in flight
             try:
                 answer, elapsed = sending.result()
             except Unreachable:
@@ -386,18 +426,24 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
                 db.session.commit()
                 raise
             except BodyTooLarge:
-                if len(batch) == 1:
+                if len(batch.taken) == 1:
                     raise
                 # The central takes less than we sent: send the same records in smaller parts.
-                row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, size) // 4)
-                waiting.extendleft(reversed(taken))
-                built.clear()
+                row.batch_bytes = max(MIN_BATCH_BYTES, min(row.batch_bytes, batch.size) // 4)
+                if following is not None:
+                    ready.extendleft(reversed(following.taken))
+                ready.extendleft(reversed(batch.taken))
+                batch, following = take_batch(), None
+                sending = send(batch) if batch else None
                 continue
+            # The next batch leaves now; this one's answer is written while it travels.
+            sending = send(following) if following else None
             # A good link carries bigger batches next time; a slow one smaller.
             if elapsed < 5:
                 row.batch_bytes = min(MAX_BATCH_BYTES, row.batch_bytes * 2)
             elif elapsed > 30:
                 row.batch_bytes = max(MIN_BATCH_BYTES, row.batch_bytes // 2)
+            sent = batch.sent
             _apply_results(sent, answer, summary)
             if answer.get("held_before", row.held_seq) < row.held_seq:
                 summary.central_lost = True
@@ -415,7 +461,8 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
             summary.batches += 1
             done += len(sent)
             if progress:
-                progress("push", done, done + len(waiting))
+                progress("push", done, max(total, done))
+            batch, following = following, None
     return list(missing.values())
 
 

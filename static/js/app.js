@@ -37,6 +37,8 @@
         }
       }, function () { /* offline: the count stays until the server answers again */ });
   }
+  // Another script saved a record (readout.js: a satisfaction button).
+  document.addEventListener("langnghe:saved", refreshSyncCount);
   var CHECKS = ["anonymous", "answered_on_spot", "needs_follow_up"];
 
   /* One opinion form (quick entry at a forum, or intake outside forums). */

@@ -45,6 +45,8 @@
         if (result.state === "ok") {
           var at = new Date().toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
           say(form, (T.saved || "").replace("{v}", label).replace("{t}", at), false);
+          // A new change waits for the commune: app.js refreshes the top bar's count.
+          document.dispatchEvent(new CustomEvent("langnghe:saved"));
         } else if (result.state === "queued") {
           say(form, (T.queued || "").replace("{v}", label), false);
         } else {

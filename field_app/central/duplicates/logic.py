@@ -39,6 +39,11 @@ postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__tab
                                           SimilarPair.__table__, SimilarPending.__table__)
 # Opinions indexed and paired in one transaction of `drain`.
 DRAIN_BATCH = 200
+# The served central's thread pairs in small batches and lets go of the database
+# between them: on SQLite a push waits for the write lock at most busy_timeout (5 s),
+# and a batch of 200 held it 8-11 s on a loaded 2-core machine ("database is locked").
+THREAD_BATCH = 20
+BREATH = 0.25
 opinion = OfficeOpinion.__table__
 
 MAX_SHOWN = 10
@@ -129,8 +134,12 @@ def start_drainer(app, interval: float):
         while not stop.wait(interval):
             try:
                 with app.app_context():
-                    while drain(db.session.connection()):
+                    while drain(db.session.connection(), THREAD_BATCH):
                         db.session.commit()
+                        # A push waiting for the lock polls every 100 ms at most: a drain
+                        # taking it straight back would starve it.
+                        if stop.wait(BREATH):
+                            return
                     db.session.commit()
             except Exception:  # noqa: BLE001 - a database hiccup: try at the next tick
                 logging.getLogger(__name__).exception("pairing queued opinions failed")
