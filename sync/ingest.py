@@ -69,7 +69,7 @@ MAX_FIELDS = 200
 
 # --- ingest -------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Checked:
     """One record of a batch after validation."""
 
@@ -144,7 +144,7 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
         _reject(result, index, record_id, "bad_record", "Số thứ tự (seq) không hợp lệ.")
         return None
     try:
-        stamp = Stamp.decode(str(raw.get("hlc")))
+        wall_ms, hlc = Stamp.read(str(raw.get("hlc")))
     except ClockError:
         _reject(result, index, record_id, "bad_record", "Dấu thời gian (hlc) không hợp lệ.")
         return None
@@ -166,9 +166,9 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
             _reject(result, index, record_id, "invalid_record", readable(errors),
                     {"fields": errors})
             return None
-    return Checked(index, collection, record_id, seq, stamp.encode(), op == "delete",
+    return Checked(index, collection, record_id, seq, hlc, op == "delete",
                    data if op == "put" else None,
-                   suspect=stamp.wall_ms - now_ms > MAX_DRIFT_MS,
+                   suspect=wall_ms - now_ms > MAX_DRIFT_MS,
                    fields=None if changed is None else frozenset(changed))
 
 
