@@ -425,8 +425,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         & (current.collection == excluded.collection) & current.deleted.is_(False)
         & (current.overrides.is_(None) | excluded.overrides.is_not(None)),
     ).returning(record.c.id)
-    stored = set((conn.execute(upsert) if params is None else conn.execute(upsert, params))
-                 .scalars())
+    stored = set(conn.execute(upsert).scalars() if params is None
+                 else bulk.execute_returning(conn, upsert, record, params, record.c.id))
     bulk.clear_staging(conn, record)
     # Corrections all resolved in the laptop's favour: the record has none left.
     cleared = [row["id"] for row in rows if row.get("overrides") == {} and row["id"] in stored]

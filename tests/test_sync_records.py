@@ -112,3 +112,20 @@ def test_a_stamp_is_read_as_decoding_and_encoding_it_would():
     for text in ["1795172278514-0001-", "1795172278514-ABCD-node", "x", ""]:
         with pytest.raises(ClockError):
             Stamp.read(text)
+
+
+def test_fold_word_by_word_matches_folding_the_whole_text():
+    """Folding remembered words gives what folding the whole text at once gives, twice over
+    (words new, then remembered), whatever separates them."""
+    import random
+
+    from sync.text import _fold_word, fold
+
+    rng = random.Random(13)
+    words = ["Đường", "ĐƯỜNG", "sạt", "lở,", "\u0301", "e\u0301", "a\u034fb", "ΟΔΟΣ", "Σ",
+             "–", "Nà", "Lò", "", "x", "ǅ", "ﬁ", "İstanbul", "ß"]
+    spaces = [" ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\u0301 "]
+    samples = ["".join(rng.choice(words) + rng.choice(spaces) for _ in range(rng.randint(1, 9)))
+               for _ in range(3000)]
+    for _ in range(2):
+        assert [fold(value) for value in samples] == [_fold_word(value) for value in samples]
