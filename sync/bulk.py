@@ -38,21 +38,24 @@ def staging(table: Table) -> Table:
 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
               columns: Sequence[str]) -> None:
-    """COPY `rows` (their `columns`) into `table` on PostgreSQL."""
-    from psycopg.types.json import Jsonb
+    """COPY `rows` (their `columns`) into `table` on PostgreSQL.
 
+    JSON values go as their text (COPY's text format: the server reads the jsonb).
+    """
     json_columns = {column.name for column in table.columns
                     if isinstance(column.type, JSON)
                     or isinstance(getattr(column.type, "impl", None), JSON)}
-    wrap = [name in json_columns for name in columns]
+    json_at = [at for at, name in enumerate(columns) if name in json_columns]
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            write = copy.write_row
             for row in rows:
-                copy.write_row([Jsonb(value, dumps=_compact) if json and value is not None
-                                else value
-                                for value, json in zip((row.get(name) for name in columns),
-                                                       wrap, strict=True)])
+                values = [row.get(name) for name in columns]
+                for at in json_at:
+                    if values[at] is not None:
+                        values[at] = _compact(values[at])
+                write(values)
 
 
 def upsert_statement(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
