@@ -102,8 +102,8 @@ def secure_data_dir(data_dir: Path, database: Path | None) -> None:
         make_private(path)
 
 
-def compact_json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every value: json.dumps with options makes a new one each call.
+compact_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def build_config(overrides: dict | None = None) -> dict:

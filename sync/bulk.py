@@ -4,6 +4,10 @@ A multi-row INSERT of 5,000 records spends most of its time in the driver;
 COPY into a per-session temporary table, then one INSERT … SELECT … ON
 CONFLICT, does not. Used by the ingest (sync_record) and by listeners that
 keep other tables in step inside the same transaction (the office).
+
+On SQLite, SQLAlchemy's own executemany works out every row's parameters
+anew (most of an ingest's time there): `driver_rows` takes each column's
+bind processor once and the statement goes to the driver as it is.
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import JSON, Column, Connection, MetaData, Table, select
+from sqlalchemy import JSON, Column, Connection, MetaData, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 _STAGING: dict[str, Table] = {}
 
 
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every value: json.dumps with options makes a new one each call.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def staging(table: Table) -> Table:
@@ -34,21 +38,24 @@ def staging(table: Table) -> Table:
 
 def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
               columns: Sequence[str]) -> None:
-    """COPY `rows` (their `columns`) into `table` on PostgreSQL."""
-    from psycopg.types.json import Jsonb
+    """COPY `rows` (their `columns`) into `table` on PostgreSQL.
 
+    JSON values go as their text (COPY's text format: the server reads the jsonb).
+    """
     json_columns = {column.name for column in table.columns
                     if isinstance(column.type, JSON)
                     or isinstance(getattr(column.type, "impl", None), JSON)}
-    wrap = [name in json_columns for name in columns]
+    json_at = [at for at, name in enumerate(columns) if name in json_columns]
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            write = copy.write_row
             for row in rows:
-                copy.write_row([Jsonb(value, dumps=_compact) if json and value is not None
-                                else value
-                                for value, json in zip((row.get(name) for name in columns),
-                                                       wrap, strict=True)])
+                values = [row.get(name) for name in columns]
+                for at in json_at:
+                    if values[at] is not None:
+                        values[at] = _compact(values[at])
+                write(values)
 
 
 def upsert_statement(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
@@ -65,7 +72,67 @@ def upsert_statement(conn: Connection, table: Table, rows: Sequence[dict[str, An
         copy_rows(conn, temp, rows, columns)
         return postgresql.insert(table).from_select(
             list(columns), select(*(temp.c[name] for name in columns))), None
-    return sqlite.insert(table), list(rows)
+    return sqlite.insert(table).values({name: bindparam(name) for name in columns}), list(rows)
+
+
+def driver_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+                names: Sequence[str]) -> list[tuple] | None:
+    """Return `rows` as the driver takes them for parameters `names`, each value through its
+    column's bind processor; None when SQLAlchemy must do it (a Python-side default of a
+    column the rows leave out, a parameter that is no column of `table`).
+    """
+    dialect = conn.dialect
+    given = set(names)
+    if not given <= set(table.c.keys()) or any(
+            column.default is not None and column.name not in given for column in table.c):
+        return None
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names]
+    if all(process is None for process in processors):
+        return [tuple(row.get(name) for name in names) for row in rows]
+    pairs = list(zip(names, processors, strict=True))
+    return [tuple(row.get(name) if process is None else process(row.get(name))
+                  for name, process in pairs) for row in rows]
+
+
+def execute_rows(conn: Connection, statement, table: Table,
+                 rows: Sequence[dict[str, Any]]) -> None:
+    """Execute a SQLite INSERT (`statement`, its values bound by column name) for every row."""
+    compiled = statement.compile(dialect=conn.dialect)
+    names = compiled.positiontup or []
+    params = driver_rows(conn, table, rows, names)
+    if params is None or compiled.literal_execute_params or compiled.post_compile_params:
+        conn.execute(statement, list(rows))
+        return
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def execute_returning(conn: Connection, statement, table: Table,
+                      rows: Sequence[dict[str, Any]], column) -> list[Any]:
+    """Execute a SQLite INSERT … RETURNING `column` (its values bound by column name) for
+    every row; return the values returned, as `column`'s type reads them.
+
+    Many rows a statement, as SQLAlchemy's own "insertmanyvalues" sends them, without
+    working out each row's parameters anew.
+    """
+    dialect = conn.dialect
+    compiled = statement.compile(dialect=dialect)
+    names = compiled.positiontup or []
+    params = driver_rows(conn, table, rows, names)
+    group = "(" + ", ".join(["?"] * len(names)) + ")"
+    if params is None or not names or compiled.string.count(group) != 1 \
+            or compiled.literal_execute_params or compiled.post_compile_params:
+        return list(conn.execute(statement, list(rows)).scalars())
+    process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+    page = max(1, min(dialect.insertmanyvalues_page_size,
+                      dialect.insertmanyvalues_max_parameters // len(names)))
+    found: list[Any] = []
+    for start in range(0, len(params), page):
+        chunk = params[start:start + page]
+        sql = compiled.string.replace(group, ", ".join([group] * len(chunk)))
+        values = [value for row in chunk for value in row]
+        found += (row[0] for row in conn.exec_driver_sql(sql, tuple(values)))
+    return found if process is None else [process(value) for value in found]
 
 
 def clear_staging(conn: Connection, table: Table) -> None:
@@ -81,7 +148,10 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
     statement, params = upsert_statement(conn, table, rows, list(rows[0]))
     statement = statement.on_conflict_do_update(
         index_elements=["id"], set_={name: statement.excluded[name] for name in update})
-    conn.execute(statement, params) if params is not None else conn.execute(statement)
+    if params is None:
+        conn.execute(statement)
+    else:
+        execute_rows(conn, statement, table, params)
     clear_staging(conn, table)
 
 
@@ -89,7 +159,9 @@ def insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> No
     """Append rows (no conflicts possible: a serial key)."""
     if not rows:
         return
+    columns = list(rows[0])
     if conn.dialect.name == "postgresql":
-        copy_rows(conn, table, rows, list(rows[0]))
+        copy_rows(conn, table, rows, columns)
     else:
-        conn.execute(table.insert(), list(rows))
+        execute_rows(conn, sqlite.insert(table).values(
+            {name: bindparam(name) for name in columns}), table, rows)

@@ -42,6 +42,21 @@ class Stamp:
         return f"{self.wall_ms:013d}-{self.counter:04x}-{self.node}"
 
     @classmethod
+    def read(cls, text: str) -> tuple[int, str]:
+        """Return (wall milliseconds, `decode(text).encode()`) without making a Stamp.
+
+        A stamp as `encode` writes it is its own encoding; only an odd one (other
+        digits than ASCII, a final new line) is decoded and written again.
+        """
+        match = _ENCODED.match(text)
+        if match is None:
+            raise ClockError(f"not an HLC stamp: {text!r}")
+        if match.end() == len(text) and text.isascii():
+            return int(text[:13]), text
+        stamp = cls.decode(text)
+        return stamp.wall_ms, stamp.encode()
+
+    @classmethod
     def decode(cls, text: str) -> Stamp:
         """Read a stamp written by `encode`; refuse anything else."""
         match = _ENCODED.match(text)

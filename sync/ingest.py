@@ -69,7 +69,7 @@ MAX_FIELDS = 200
 
 # --- ingest -------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class Checked:
     """One record of a batch after validation."""
 
@@ -144,7 +144,7 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
         _reject(result, index, record_id, "bad_record", "Số thứ tự (seq) không hợp lệ.")
         return None
     try:
-        stamp = Stamp.decode(str(raw.get("hlc")))
+        wall_ms, hlc = Stamp.read(str(raw.get("hlc")))
     except ClockError:
         _reject(result, index, record_id, "bad_record", "Dấu thời gian (hlc) không hợp lệ.")
         return None
@@ -166,9 +166,9 @@ def _check_shape(raw: Any, index: int, now_ms: int, result: BatchResult) -> Chec
             _reject(result, index, record_id, "invalid_record", readable(errors),
                     {"fields": errors})
             return None
-    return Checked(index, collection, record_id, seq, stamp.encode(), op == "delete",
+    return Checked(index, collection, record_id, seq, hlc, op == "delete",
                    data if op == "put" else None,
-                   suspect=stamp.wall_ms - now_ms > MAX_DRIFT_MS,
+                   suspect=wall_ms - now_ms > MAX_DRIFT_MS,
                    fields=None if changed is None else frozenset(changed))
 
 
@@ -425,8 +425,8 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         & (current.collection == excluded.collection) & current.deleted.is_(False)
         & (current.overrides.is_(None) | excluded.overrides.is_not(None)),
     ).returning(record.c.id)
-    stored = set((conn.execute(upsert) if params is None else conn.execute(upsert, params))
-                 .scalars())
+    stored = set(conn.execute(upsert).scalars() if params is None
+                 else bulk.execute_returning(conn, upsert, record, params, record.c.id))
     bulk.clear_staging(conn, record)
     # Corrections all resolved in the laptop's favour: the record has none left.
     cleared = [row["id"] for row in rows if row.get("overrides") == {} and row["id"] in stored]

@@ -336,6 +336,55 @@ def _rule_check(rule: Callable[[Any], Any], convert: Callable[[Any], Any]) -> Ch
     raise TypeError(f"no fast check for {rule!r}; add one")
 
 
+def _fused_check(field: fields.Field) -> Check | None:
+    """Return one check for the common field shapes (None, type and rules in a single call),
+    or None: `fast_check` then composes the general checks of `_field_check`.
+
+    The same rules as the general checks, spelled out: one call per field, not three or four.
+    """
+    rules = field.validators
+    kinds = [type(rule) for rule in rules]
+    search = CONTROL.search
+    nullable = field.allow_none
+    if type(field) is fields.String:
+        if kinds == [validate.Length, NoControl] and rules[0].min is None \
+                and rules[0].equal is None and rules[0].max is not None:
+            most: int = rules[0].max
+            if nullable:
+                return lambda value: value is None or (
+                    type(value) is str and len(value) <= most and not search(value))
+            return lambda value: type(value) is str and len(value) <= most \
+                and not search(value)
+        if kinds == [validate.OneOf]:
+            allowed = frozenset(rules[0].choices)
+            if nullable:
+                return lambda value: value is None or (type(value) is str and value in allowed)
+            return lambda value: type(value) is str and value in allowed
+    if isinstance(field, fields.UUID) and not rules:
+        uuid_match = _UUID.match
+        if nullable:
+            return lambda value: value is None or (
+                type(value) is str and uuid_match(value) is not None)
+        return lambda value: type(value) is str and uuid_match(value) is not None
+    if isinstance(field, fields.Integer) and field.strict:
+        if not rules:
+            if nullable:
+                return lambda value: value is None or type(value) is int
+            return lambda value: type(value) is int
+        if kinds == [validate.Range] and rules[0].min_inclusive and rules[0].max_inclusive \
+                and rules[0].min is not None and rules[0].max is not None:
+            low, high = rules[0].min, rules[0].max
+            if nullable:
+                return lambda value: value is None or (type(value) is int
+                                                       and low <= value <= high)
+            return lambda value: type(value) is int and low <= value <= high
+    if isinstance(field, fields.Boolean) and not rules:
+        if nullable:
+            return lambda value: value is None or type(value) is bool
+        return lambda value: type(value) is bool
+    return None
+
+
 def _field_check(field: fields.Field) -> Check:
     """Return a check accepting only values this marshmallow field surely accepts."""
     convert: Callable[[Any], Any] = lambda value: value  # noqa: E731
@@ -366,21 +415,26 @@ def _field_check(field: fields.Field) -> Check:
 
 def fast_check(schema: Schema) -> Callable[[dict[str, Any]], bool]:
     """Compile `schema` into a function telling whether a record is surely valid."""
-    checks = [(name, field.required, field.allow_none, _field_check(field))
-              for name, field in schema.fields.items() if not field.dump_only]
+    required = frozenset(name for name, field in schema.fields.items()
+                         if field.required and not field.dump_only)
+    tests: dict[str, Check] = {}
+    for name, field in schema.fields.items():
+        if field.dump_only:
+            continue
+        test = _fused_check(field)
+        if test is None:
+            test = _field_check(field)  # None is no str, int, bool…: it refuses None
+            if field.allow_none:
+                test = lambda value, test=test: value is None or test(value)  # noqa: E731
+        tests[name] = test
 
     def check(data: dict[str, Any]) -> bool:
-        for name, required, allow_none, test in checks:
-            if name not in data:
-                if required:
-                    return False
-                continue
-            value = data[name]
-            if value is None:
-                if not allow_none:
-                    return False
-            elif not test(value):
-                return False
+        if not data.keys() >= required:
+            return False
+        for name, value in data.items():
+            test = tests.get(name)
+            if test is not None and not test(value):
+                return False  # unknown fields (no test) are kept as sent: see unstorable
         return True
     return check
 
@@ -447,9 +501,14 @@ def unstorable(collection: str, data: dict[str, Any]) -> dict[str, list[str]]:
     NUL, a lone surrogate, NaN or a deep nest there would fail PostgreSQL's
     JSONB and, before this check, the whole batch with it.
     """
-    known = SCHEMAS[collection].fields
+    unknown = data.keys() - _KNOWN[collection]
+    if not unknown:  # the common case: a record of this version's shape
+        return {}
     return {CONTROL.sub("?", key)[:60]: [UNSTORABLE_MESSAGE] for key, value in data.items()
-            if key not in known and (CONTROL.search(key) or not _storable(value))}
+            if key in unknown and (CONTROL.search(key) or not _storable(value))}
+
+
+_KNOWN = {name: frozenset(schema.fields) for name, schema in SCHEMAS.items()}
 
 
 # marshmallow's messages, said to a village head.
@@ -484,19 +543,23 @@ def readable(errors: dict[str, Any]) -> str:
 
 
 def normalise(value: Any) -> Any:
-    """Return `value` with every string NFC-normalised (NFD from some keyboards)."""
+    """Return `value` with every string NFC-normalised (NFD from some keyboards).
+
+    A dict or list comes back as a new one (the caller may change it), strings that
+    need no change as they are.
+    """
     kind = type(value)
     if kind is str:
         return value if value.isascii() else unicodedata.normalize("NFC", value)
     if kind is dict:
-        out = {}
+        out = dict(value)
         for key, item in value.items():
-            if type(item) is str:
-                out[key] = item if item.isascii() else unicodedata.normalize("NFC", item)
-            elif type(item) in (dict, list):
+            kind = type(item)
+            if kind is str:
+                if not item.isascii():
+                    out[key] = unicodedata.normalize("NFC", item)
+            elif kind is dict or kind is list:
                 out[key] = normalise(item)
-            else:
-                out[key] = item
         return out
     if kind is list:
         return [normalise(item) for item in value]

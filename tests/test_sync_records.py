@@ -85,3 +85,47 @@ def test_fold_matches_stripping_every_combining_mark():
                 for _ in range(20_000)]
     assert [fold(value) for value in samples] == [plain(value) for value in samples]
     assert fold("ĐƯỜNG vào Bản Nà Lò") == "duong vao ban na lo"
+
+
+@pytest.mark.parametrize("collection", sorted(SCHEMAS))
+def test_fused_checks_say_what_the_composed_checks_say(collection):
+    """A field's one-call check accepts exactly what its type and rules, composed, accept."""
+    from sync.records import _field_check, _fused_check
+
+    for name, field in SCHEMAS[collection].fields.items():
+        fused = _fused_check(field)
+        if fused is None:
+            continue
+        composed = _field_check(field)
+        for value in TRICKY:
+            expected = field.allow_none if value is None else composed(value)
+            assert fused(value) == expected, (name, value)
+
+
+def test_a_stamp_is_read_as_decoding_and_encoding_it_would():
+    from sync.clock import ClockError, Stamp
+
+    for text in ["1795172278514-0001-benchlaptop01", "1795172278514-0001-node\n",
+                 "١٧٩5172278514-00ff-node", "0000000000001-abcd-a.b:c_d-e"]:
+        stamp = Stamp.decode(text)
+        assert Stamp.read(text) == (stamp.wall_ms, stamp.encode())
+    for text in ["1795172278514-0001-", "1795172278514-ABCD-node", "x", ""]:
+        with pytest.raises(ClockError):
+            Stamp.read(text)
+
+
+def test_fold_word_by_word_matches_folding_the_whole_text():
+    """Folding remembered words gives what folding the whole text at once gives, twice over
+    (words new, then remembered), whatever separates them."""
+    import random
+
+    from sync.text import _fold_word, fold
+
+    rng = random.Random(13)
+    words = ["Đường", "ĐƯỜNG", "sạt", "lở,", "\u0301", "e\u0301", "a\u034fb", "ΟΔΟΣ", "Σ",
+             "–", "Nà", "Lò", "", "x", "ǅ", "ﬁ", "İstanbul", "ß"]
+    spaces = [" ", "  ", "\t", "\n", "\u00a0", "\u2003", "\u3000", "\u0301 "]
+    samples = ["".join(rng.choice(words) + rng.choice(spaces) for _ in range(rng.randint(1, 9)))
+               for _ in range(3000)]
+    for _ in range(2):
+        assert [fold(value) for value in samples] == [_fold_word(value) for value in samples]

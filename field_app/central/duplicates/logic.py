@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Connection, delete, or_, select, tuple_
+from sqlalchemy import Connection, bindparam, delete, func, literal, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import bulk, store
@@ -91,9 +91,16 @@ def refresh(conn: Connection, stored: store.Stored) -> None:
     ids = list(dict.fromkeys(item.id for item in stored.items if item.collection == "opinion"))
     if not ids:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    conn.execute(dialect.insert(pending).on_conflict_do_nothing(),
-                 [{"opinion_id": key, "queued_at": stored.at} for key in ids])
+    if conn.dialect.name == "postgresql":  # one statement, not one a row
+        conn.execute(postgresql.insert(pending).from_select(
+            ["opinion_id", "queued_at"],
+            select(func.unnest(literal(ids, postgresql.ARRAY(pending.c.opinion_id.type))),
+                   literal(stored.at, pending.c.queued_at.type)))
+            .on_conflict_do_nothing())
+        return
+    columns = {name: bindparam(name) for name in ("opinion_id", "queued_at")}
+    bulk.execute_rows(conn, sqlite.insert(pending).values(columns).on_conflict_do_nothing(),
+                      pending, [{"opinion_id": key, "queued_at": stored.at} for key in ids])
 
 
 def drain(conn: Connection, limit: int = DRAIN_BATCH) -> int:

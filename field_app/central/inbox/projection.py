@@ -246,7 +246,11 @@ def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
         columns = tuple(name for name in columns if name in have)
     before = _previous(conn, table, [row["id"] for row in rows], columns)
     live = [row for row in rows if not row["deleted"]]
-    bulk.upsert(conn, table, live, columns)
+    # A row the office does not hold yet is new for certain: only this projection inserts
+    # here, and ingest wrote its record in this transaction (a racing push of the same
+    # record waits for it). New ones go straight in (COPY), the others are upserted.
+    bulk.insert(conn, table, [row for row in live if row["id"] not in before])
+    bulk.upsert(conn, table, [row for row in live if row["id"] in before], columns)
     gone = [row["id"] for row in rows if row["deleted"] and row["id"] in before]
     if gone:
         marks = {"deleted": True, "updated_at": stored.at, "push_id": stored.push_id}
