@@ -20,6 +20,8 @@ The inbox counts its total only up to 1,000 matches, and not at all past the
         [--requests 50] [--explain]
 
 Without --database it creates a temporary database at 127.0.0.1 and drops it.
+With --database it keeps the database, and a database already filled by an
+earlier run is reused as it is (no second fill): fill once, measure many times.
 """
 
 from __future__ import annotations
@@ -106,12 +108,49 @@ def work_the_inbox(engine) -> None:
         conn.execute(text("VACUUM ANALYZE office_opinion"))
 
 
+def settle_pairing(engine) -> None:
+    """Leave the duplicate finder as a server that paired opinions as they came leaves it.
+
+    The fill queues every opinion for pairing (office_similar_pending); pairing a
+    million takes hours (benchmarks/duplicates.py measures it), and a served central
+    would spend the measurement doing it. The queue is emptied instead and one
+    opinion in ten is stored as the likely duplicate of its commune's next one (both
+    ways), so the inbox's counts read real pairs. Not timed.
+    """
+    with engine.begin() as conn:
+        queued = conn.execute(text("SELECT count(*) FROM office_similar_pending")).scalar_one()
+        if not queued:
+            return
+        conn.execute(text("DELETE FROM office_similar_pending"))
+        conn.execute(text("""
+            INSERT INTO office_similar (opinion_id, other_id, score)
+            SELECT one, other, 0.5 FROM (
+                SELECT id AS one, lead(id) OVER (PARTITION BY commune_code ORDER BY id) AS other,
+                       row_number() OVER (PARTITION BY commune_code ORDER BY id) AS n
+                FROM office_opinion) AS ordered
+            WHERE n % 10 = 1 AND other IS NOT NULL
+            ON CONFLICT DO NOTHING"""))
+        conn.execute(text("""
+            INSERT INTO office_similar (opinion_id, other_id, score)
+            SELECT other_id, opinion_id, score FROM office_similar ON CONFLICT DO NOTHING"""))
+        paired = conn.execute(text("SELECT count(*) FROM office_similar")).scalar_one()
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE office_similar"))
+        conn.execute(text("VACUUM ANALYZE office_similar_pending"))
+    print(f"pairing settled: {queued:,} queued opinions marked paired, "
+          f"{paired:,} stored pairs (both ways)", flush=True)
+
+
 def office_token(app, role: str = "admin", commune: int | None = None) -> str:
     """Return an API token of an account (no commune: province-wide, every opinion)."""
     from field_app.central.accounts.logic import create_account, create_token
+    from field_app.central.accounts.models import Account
 
     with app.app_context():
-        account = create_account(f"benchmark-{role}", "benchmark-password", role, commune)
+        account = db.session.execute(select(Account).where(
+            Account.username == f"benchmark-{role}")).scalar_one_or_none()
+        if account is None:  # a reused database keeps the accounts of its first run
+            account = create_account(f"benchmark-{role}", "benchmark-password", role, commune)
         token = create_token(account, "benchmark")
         db.session.commit()
     return token
@@ -138,7 +177,7 @@ def explain(app, filters: dict) -> None:
 
     with app.app_context():
         account = db.session.execute(select(Account).where(
-            Account.commune_code.is_(None))).scalar_one()
+            Account.username == "benchmark-admin")).scalar_one()
         parsed = inbox.Filters.parse({name: str(value) for name, value in filters.items()})
         query = inbox.opinion_query(account, parsed)
         offset = (parsed.page - 1) * parsed.per_page
@@ -185,8 +224,15 @@ def run(url: str, opinions: int, count: int, show_plans: bool) -> None:
         app = central_app(url, Path(tmp))
         with app.app_context():
             engine = db.engine
-            fill(engine, store.BlobStore(Path(tmp) / "blobs"), opinions)
-            work_the_inbox(engine)
+            with engine.connect() as conn:
+                filled = conn.execute(text("SELECT EXISTS (SELECT 1 FROM office_opinion)")
+                                      ).scalar_one()
+            if filled:
+                print("reusing the opinions already in this database (no fill)")
+            else:
+                fill(engine, store.BlobStore(Path(tmp) / "blobs"), opinions)
+                work_the_inbox(engine)
+            settle_pairing(engine)
             held = engine.connect().execute(select(func.count()).select_from(
                 text("office_opinion"))).scalar_one()
             chosen = cases(engine)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g
-
 from ...api.openapi import doc
 from .. import bp
 from ..accounts.logic import office_account
@@ -37,14 +35,3 @@ def similar(record_id: uuid.UUID):
 def similar_to(item) -> list[logic.Suggestion]:
     """Return the likely duplicates of the opinion shown, for the logged-in account."""
     return logic.suggestions(office_account(), item)
-
-
-@bp.app_template_global("similar_count")
-def similar_count(row, rows) -> int:
-    """Return how many likely duplicates an inbox row has; the page's rows are counted
-    together on the first call (one query for 50 rows)."""
-    cache = g.setdefault("similar_counts", {})
-    if row.id not in cache:
-        cache.update(dict.fromkeys((r.id for r in rows), 0))
-        cache.update(logic.similar_counts(office_account(), [r.id for r in rows]))
-    return cache.get(row.id, 0)

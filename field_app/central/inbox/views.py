@@ -31,6 +31,7 @@ from ..accounts.permissions import can, require, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from ..devices import logic as devices
+from ..duplicates import logic as duplicates
 from . import logic
 from .history import readable
 
@@ -73,24 +74,36 @@ def inbox():
     account = office_account()
     filters = logic.Filters.parse(request.args)
     since, session["inbox_visit"] = logic.visit(account, session.get("inbox_visit"))
-    # Committed before the page is read: a commit after would expire the opinions and
-    # the template would load each one again.
-    db.session.commit()
     # Never looked before: everything is new, the "only new" box keeps everything.
     query_filters = filters if since is not None else replace(filters, new=False)
     page = logic.find_opinions(account, query_filters, new_since=since)
     names = logic.names_for(page.items)
-    args = {name: value for name, value in request.args.items() if name != "page"}
+    # Pairs the page's rows the central's thread has not reached yet: done in this
+    # transaction and kept, not redone by every look until the thread gets there.
+    similar = duplicates.similar_counts(account, [item.id for item in page.items])
+    categories = catalogue.categories(account.commune_code)  # a commune's list: seeded once
     server_wide = account.commune_code is None
+    communes = ([(code, commune_label(code)) for code in logic.communes_seen(account)]
+                if server_wide else [])
+    choices = _choices(account, filters.commune)
+    _commit_keeping_loaded()
+    args = {name: value for name, value in request.args.items() if name != "page"}
     return render_template("central/inbox.html", page=page, names=names, filters=filters,
                            args=args, seen_before=since, server_wide=server_wide,
-                           communes=([(code, commune_label(code))
-                                      for code in logic.communes_seen(account)]
-                                     if server_wide else []),
-                           commune_label=commune_label,
-                           categories=catalogue.categories(account.commune_code),
-                           personal=can(account, "personal.view"),
-                           **_choices(account, filters.commune))
+                           communes=communes, commune_label=commune_label,
+                           categories=categories, similar=similar,
+                           personal=can(account, "personal.view"), **choices)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit the page's one transaction (the visit, the pairing) before rendering it,
+    without expiring what it read: expired, each opinion listed would be loaded again."""
+    orm = db.session()
+    orm.expire_on_commit = False
+    try:
+        orm.commit()
+    finally:
+        orm.expire_on_commit = True
 
 
 @bp.post("/inbox/seen")
