@@ -342,7 +342,7 @@ def _fused_check(field: fields.Field) -> Check | None:
 
     The same rules as the general checks, spelled out: one call per field, not three or four.
     """
-    rules = field.validators
+    rules: list[Any] = list(field.validators)
     kinds = [type(rule) for rule in rules]
     search = CONTROL.search
     nullable = field.allow_none
