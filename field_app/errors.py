@@ -14,7 +14,10 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from sync.errors import is_busy
 
 
 class AppError(Exception):
@@ -140,6 +143,22 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return error_body(exc.status, exc.code, exc.message, exc.details)
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(DBAPIError)
+    def handle_busy_database(exc: DBAPIError):
+        """Another writer held the database past the wait: say so, and to try again."""
+        from .extensions import db
+
+        if not is_busy(exc):
+            raise exc
+        db.session.rollback()
+        message = _("Máy chủ đang bận ghi dữ liệu khác; chưa có gì thay đổi. "
+                    "Hãy thử lại sau ít giây.")
+        headers = [("Retry-After", "5")]
+        if wants_json():
+            body, status = error_body(503, "busy", message)
+            return body, status, headers
+        return render_template("error.html", status=503, message=message), 503, headers
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):

@@ -147,6 +147,30 @@ class BadBundle(SyncError):
     message = "Tệp đồng bộ (USB) hỏng, bị sửa hoặc không phải của máy đã đăng ký."
 
 
+class Busy(SyncError):
+    """The central's database is held by another writer longer than it waits for it."""
+
+    status = 503
+    code = "busy"
+    message = ("Máy chủ xã đang bận ghi dữ liệu khác. Dữ liệu vẫn ở trên máy; "
+               "máy sẽ tự gửi lại sau ít giây.")
+    retry_after = 5
+
+
+# Lock waits that outlast the database's own timeout: SQLite's "database is locked" (busy
+# timeout), PostgreSQL's serialization failure, deadlock and lock_timeout (SQLSTATE).
+_BUSY_STATES = {"40001", "40P01", "55P03"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Tell a database that is only busy (try again shortly) from one that failed."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) in _BUSY_STATES:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
 class Unreachable(SyncError):
     """Raised on the client: the central did not answer (no link, timeout, cut)."""
 
@@ -169,7 +193,7 @@ ERRORS: dict[str, type[SyncError]] = {
         SyncError, BadBody, BadEnvelope, BodyTooLarge, UnsupportedEncoding, ProtocolMissing,
         ClientTooOld, ServerTooOld, Unauthenticated, BadSignature, ClockSkew, Replayed,
         UnknownDevice, DeviceRevoked, BadEnrolmentCode, WrongCommune, OutOfScope,
-        BlobMismatch, BadOffset, BadBundle, Unreachable, ServerFailed)
+        BlobMismatch, BadOffset, BadBundle, Busy, Unreachable, ServerFailed)
 }
 
 

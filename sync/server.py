@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import store
@@ -34,9 +35,11 @@ from .errors import (
     BadSignature,
     BlobMismatch,
     BodyTooLarge,
+    Busy,
     ClockSkew,
     SyncError,
     Unauthenticated,
+    is_busy,
 )
 from .protocol import (
     ENCODINGS,
@@ -82,6 +85,15 @@ def create_blueprint(get_engine: Callable[[], Engine],
         if isinstance(exc, ClockSkew):
             payload["details"]["server_time"] = time.time()
         return answer(payload, exc.status)
+
+    @bp.errorhandler(DBAPIError)
+    def database_busy(exc: DBAPIError):
+        """A lock held past the wait: 503 and Retry-After, which the laptop retries."""
+        if not is_busy(exc):
+            raise exc
+        response = answer(Busy().as_json(), Busy.status)
+        response.headers["Retry-After"] = str(Busy.retry_after)
+        return response
 
     def raw_body(limit: int = MAX_BODY_BYTES) -> bytes:
         """Return the body as sent, refusing one over `limit` bytes before reading it."""

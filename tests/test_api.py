@@ -505,3 +505,26 @@ def test_openapi_document_is_valid(client, app):
     from openapi_spec_validator import validate
 
     validate(client.get("/api/openapi.json").get_json())
+
+
+def test_a_write_that_outwaits_a_held_lock_is_told_busy_and_changes_nothing(client, app,
+                                                                           villages):
+    """Another program holds the laptop's database (a backup, the sync of another
+    window) past the busy timeout: 503 "busy" with Retry-After, nothing stored; the same
+    request succeeds once the lock is let go."""
+    import sqlite3
+
+    holder = sqlite3.connect(app.config["DATA_DIR"] / "langnghe.sqlite3", timeout=30,
+                             isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = client.post("/api/v1/villages", json={"name": "Bản Mòng"})
+    finally:
+        holder.rollback()
+        holder.close()
+    body = assert_error(response, 503, "busy")
+    assert response.headers["Retry-After"] == "5"
+    assert "thử lại" in body["message"]
+    assert "Bản Mòng" not in [v["name"] for v in client.get("/api/v1/villages")
+                              .get_json()["items"]]
+    assert client.post("/api/v1/villages", json={"name": "Bản Mòng"}).status_code == 201

@@ -10,6 +10,8 @@ import copy
 import io
 import json
 import random
+import sqlite3
+import time
 import uuid
 from datetime import datetime
 
@@ -23,6 +25,7 @@ from field_app.opinions import logic as opinions
 from field_app.outbox import logic as outbox
 from sync import auth, ingest, store
 from sync.client import SyncClient
+from sync.errors import ServerFailed
 from sync.records import SCHEMAS, validate_record
 
 from .test_api import png_bytes
@@ -211,6 +214,53 @@ def _mutate(rng: random.Random, records: list[dict]) -> dict:
     return envelope
 
 
+def _signed_push(session: requests.Session, url: str, client: SyncClient, body: bytes,
+                 attempts: int = 5) -> requests.Response:
+    """POST a signed push; a 503 "busy" (a lock held past the wait, on a loaded machine) is
+    sent again, freshly signed, as the laptop does. Any other 5xx is returned."""
+    for _ in range(attempts):
+        headers = auth.sign(client.device_id, client.secret, "POST", "/sync/v1/push", body)
+        headers.update({"X-LN-Protocol": "1", "Content-Type": "application/json"})
+        response = session.post(f"{url}/sync/v1/push", data=body, headers=headers, timeout=30)
+        if response.status_code != 503 or response.json().get("code") != "busy":
+            return response
+        time.sleep(float(response.headers["Retry-After"]) / 5)
+    return response
+
+
+def test_a_push_that_outwaits_a_held_lock_is_told_busy_and_the_laptop_retries(
+        sqlite_central, tmp_path):
+    """Another writer holds the central's SQLite file past the busy timeout: the push gets
+    503 "busy" with Retry-After (not a 500), nothing is half-stored, and the same push
+    goes through once the lock is let go."""
+    client = SyncClient(sqlite_central.url)
+    client.enroll(sqlite_central.enrolment_code(), "Máy thử", str(uuid.uuid4()))
+    records = _valid_batch(random.Random(5))
+    body = json.dumps({"records": records}, ensure_ascii=False).encode()
+    holder = sqlite3.connect(sqlite_central.data_dir / "langnghe.sqlite3", timeout=30,
+                             isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = _signed_push(requests.Session(), sqlite_central.url, client, body,
+                                attempts=1)
+        assert response.status_code == 503, response.text[:300]
+        assert response.json()["code"] == "busy"
+        assert "tự gửi lại" in response.json()["message"]
+        assert int(response.headers["Retry-After"]) > 0
+        with pytest.raises(ServerFailed) as failed:  # the laptop's client retries these
+            client.push({"records": records})
+        assert failed.value.details["code"] == "busy"
+    finally:
+        holder.rollback()
+        holder.close()
+    assert sqlite_central.count() == 0
+
+    answer = client.push({"records": records})
+
+    assert answer["results"] == "S" * len(records)
+    assert sqlite_central.count() == len(records)
+
+
 def test_mutated_signed_pushes_never_get_a_5xx(central):
     """A bounded, seeded fuzzer of signed pushes: every answer is 200 or a clear 4xx."""
     client = SyncClient(central.url)
@@ -222,10 +272,7 @@ def test_mutated_signed_pushes_never_get_a_5xx(central):
         envelope = _mutate(rng, _valid_batch(rng))
         # ASCII escapes: a lone surrogate travels as \ud800, as a broken client would send it.
         body = json.dumps(envelope, ensure_ascii=True).encode()
-        headers = auth.sign(client.device_id, client.secret, "POST", "/sync/v1/push", body)
-        headers.update({"X-LN-Protocol": "1", "Content-Type": "application/json"})
-        response = session.post(f"{central.url}/sync/v1/push", data=body, headers=headers,
-                                timeout=30)
+        response = _signed_push(session, central.url, client, body)
         answers[response.status_code] = answers.get(response.status_code, 0) + 1
         assert response.status_code < 500, response.text[:500]
         assert response.json()["protocol"] == 1
@@ -248,3 +295,43 @@ def test_the_central_stores_what_the_schema_loaded_not_the_raw_value(central):
     [row] = [row for row in central.records("opinion") if str(row.id) == opinion["id"]]
     assert row.data["anonymous"] is True and row.data["answered_on_spot"] is False
     assert row.data["future_field"] == "kept"  # a newer laptop's field is kept as sent
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_lock_wait_is_told_apart_from_a_failing_database(backend, tmp_path):
+    """`is_busy`: a lock held past the wait is "busy" (503, retried); a broken statement
+    is not (it stays a 500 and is logged)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from sync.errors import is_busy
+
+    from .sync_support import drop_pg_database, make_pg_database
+
+    url = make_pg_database() if backend == "postgresql" else f"sqlite:///{tmp_path}/x.sqlite3"
+    engine = create_engine(url, connect_args={} if backend == "postgresql" else {"timeout": 0.1})
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (id integer PRIMARY KEY)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        with engine.connect() as holder, engine.connect() as waiter:
+            holder.begin()
+            if backend == "postgresql":
+                holder.execute(text("SELECT id FROM t FOR UPDATE"))
+                waiter.execute(text("SET lock_timeout = '100ms'"))
+                locking = "SELECT id FROM t FOR UPDATE"
+            else:
+                holder.execute(text("UPDATE t SET id = 2"))
+                locking = "UPDATE t SET id = 3"
+            with pytest.raises(DBAPIError) as waited:
+                waiter.execute(text(locking))
+            assert is_busy(waited.value)
+            waiter.rollback()
+            with pytest.raises(DBAPIError) as broken:
+                waiter.execute(text("SELECT no_such_column FROM t"))
+            assert not is_busy(broken.value)
+            holder.rollback()
+    finally:
+        engine.dispose()
+        if backend == "postgresql":
+            drop_pg_database(url)
