@@ -122,3 +122,8 @@ FIELD_LABELS = {
 def choices(labels: dict) -> list[tuple[str, str]]:
     """Return (code, label) pairs for a select box."""
     return [(code, str(label)) for code, label in labels.items()]
+
+
+def translated(labels: dict) -> dict[str, str]:
+    """Return a label table with each label translated for this request."""
+    return {value: str(label) for value, label in labels.items()}
