@@ -128,6 +128,13 @@ def create_app(config: dict | None = None) -> Flask:
             found = g._translations = get_translations()
         return found
 
+    @app.teardown_request
+    def forget_translated(_error=None):
+        # Words translated for one request, dropped after it: an app context (a test's,
+        # a CLI command's) can outlive many requests, each in its own language.
+        for name in ("_translations", "_labels", "_category_labels"):
+            g.pop(name, None)
+
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
