@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Flask, g, redirect, request, url_for
+from flask_babel import get_locale, get_translations
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -119,6 +119,29 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def inject_locale():
         return {"current_locale": str(get_locale())}
+
+    def translations():
+        # Once a request: Flask-Babel looks the locale and its catalogue up at every call,
+        # and a list page says a few hundred words.
+        found = g.get("_translations")
+        if found is None:
+            found = g._translations = get_translations()
+        return found
+
+    @app.teardown_request
+    def forget_translated(_error=None):
+        # Words translated for one request, dropped after it: an app context (a test's,
+        # a CLI command's) can outlive many requests, each in its own language.
+        for name in ("_translations", "_labels", "_category_labels"):
+            g.pop(name, None)
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
     @app.before_request
     def require_setup():

@@ -1,5 +1,6 @@
 """Readable names for the coded values, translated (Vietnamese by default)."""
 
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 
 VILLAGE_KIND_LABELS = {
@@ -46,9 +47,21 @@ CATEGORY_LABELS = {
 
 def category_label(code: str | None, name: str | None) -> str:
     """Return a category's name to show: a seeded one in the user's language, else as typed."""
+    if code not in CATEGORY_LABELS:
+        return name or code or ""
+    # A list shows the same few categories on every row: translated once a request.
+    seen = g.setdefault("_category_labels", {}) if has_app_context() else {}
+    key = (code, name)
+    found = seen.get(key)
+    if found is None:
+        found = seen[key] = _category_label(code, name)
+    return found
+
+
+def _category_label(code: str, name: str | None) -> str:
     from .opinions.models import SEED_CATEGORIES
 
-    if code in CATEGORY_LABELS and (name is None or dict(SEED_CATEGORIES).get(code) == name):
+    if name is None or dict(SEED_CATEGORIES).get(code) == name:
         return str(CATEGORY_LABELS[code])
     return name or code or ""
 
@@ -122,3 +135,8 @@ FIELD_LABELS = {
 def choices(labels: dict) -> list[tuple[str, str]]:
     """Return (code, label) pairs for a select box."""
     return [(code, str(label)) for code, label in labels.items()]
+
+
+def translated(labels: dict) -> dict[str, str]:
+    """Return a label table with each label translated for this request."""
+    return {value: str(label) for value, label in labels.items()}

@@ -245,3 +245,16 @@ def test_filename_is_ascii(forum, villages):
     assert minutes.filename(forum) == "bien-ban-ban-na-lo-2026-11-20.docx"
     forum.village = villages[2]
     assert minutes.filename(forum) == "bien-ban-tieu-khu-1-2026-11-20.docx"
+
+
+def test_docx_made_again_after_the_minutes_change(client, forum):
+    """The last minutes' file is kept, and never served once what it says has changed."""
+    opinions.create_opinion(OPINIONS[0], forum)
+    db.session.commit()
+    first = docx_text(download(client, forum)[1])
+    assert first == docx_text(download(client, forum)[1])
+    opinions.create_opinion(OPINIONS[1], forum)
+    db.session.commit()
+    second = docx_text(download(client, forum)[1])
+    assert "Đường nội bản bị sạt lở đoạn qua suối Nặm Pàn." in second
+    assert "Đường nội bản bị sạt lở" not in first

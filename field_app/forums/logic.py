@@ -277,8 +277,8 @@ def decision_passed(forum: Forum, decision: Decision) -> bool | None:
 class ListedForum:
     """A row of the forum list: what the page shows of a forum, no ORM object."""
 
-    id: uuid.UUID
-    started_at: datetime
+    id: str
+    started: str  # the meeting's wall time as the list shows it, "dd/mm/yyyy hh:mm"
     kind: str
     title: str | None
     status: str
@@ -289,6 +289,8 @@ def listed_forums(village_id=None, status: str | None = None) -> list[ListedForu
     """Return the forum list's rows, newest first, optionally of one village or status.
 
     Columns in one query: loading 400 forums as ORM objects was half the page's CPU.
+    The id and date as the page prints them, made here in one loop: through the
+    template's filters they were a third of what remained.
     """
     query = db.select(Forum.id, Forum.started_at, Forum.kind, Forum.title, Forum.status,
                       Village.name).join(Village, Village.id == Forum.village_id) \
@@ -298,7 +300,8 @@ def listed_forums(village_id=None, status: str | None = None) -> list[ListedForu
     if status in ("draft", "finalised"):
         query = query.where(Forum.status == status)
     names: dict[str, SimpleNamespace] = {}
-    return [ListedForum(row[0], row[1], row[2], row[3], row[4],
+    # Stored times are the laptop's wall time as typed: shown as is (the `dt` filter's way).
+    return [ListedForum(str(row[0]), row[1].strftime("%d/%m/%Y %H:%M"), row[2], row[3], row[4],
                         names.setdefault(row[5], SimpleNamespace(name=row[5])))
             for row in db.session.execute(query)]
 

@@ -25,6 +25,7 @@ from ..backup import automatic_backup, sqlite_path
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import form_data, show_errors
+from ..labels import FORUM_KIND_LABELS, FORUM_STATUS_LABELS, translated
 from ..models_base import as_uuid
 from ..opinions.forms import OpinionForm
 from ..opinions.logic import categories, forum_opinions
@@ -45,7 +46,10 @@ def index():
     return render_template("forums/index.html", forum_url=forum_url,
                            forums=logic.listed_forums(village_id, request.args.get("status")),
                            villages=villages(), village_id=village_id,
-                           commune=current_commune())
+                           commune=current_commune(),
+                           # Each label translated once, not once a row through a filter.
+                           kind_labels=translated(FORUM_KIND_LABELS),
+                           status_labels=translated(FORUM_STATUS_LABELS))
 
 
 @bp.route("/forums/new", methods=["GET", "POST"])

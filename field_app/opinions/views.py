@@ -32,6 +32,7 @@ from . import logic
 from .forms import AmendOpinionForm, CategoryForm, OpinionForm, SearchForm
 
 bp = Blueprint("opinions", __name__)
+NO_OPINION = uuid.UUID(int=0)
 
 
 @bp.post("/forums/<uuid:forum_id>/opinions")
@@ -95,7 +96,9 @@ def index():
                                   office=form.office.data or None)
     page = logic.search_opinions(filters, request.args.get("page", 1, type=int),
                                  current_app.config["PAGE_SIZE"])
-    return render_template("opinions/index.html", form=form, page=page,
+    # One url_for, not three a row.
+    opinion_url = url_for("opinions.show", opinion_id=NO_OPINION).removesuffix(str(NO_OPINION))
+    return render_template("opinions/index.html", form=form, page=page, opinion_url=opinion_url,
                            today=logic.vietnam_today(), is_overdue=logic.is_overdue,
                            answers_at=logic.last_answers_at())
 

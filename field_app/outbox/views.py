@@ -40,7 +40,8 @@ def sync_badge() -> dict[str, Any]:
 
 def _page(typed: dict[str, str] | None = None, status: int = 200):
     row = logic.state()
-    return render_template("outbox/index.html", state=row, pending=logic.pending_count(),
+    # The top bar's count, kept until the outbox changes: not a second scan of it a page.
+    return render_template("outbox/index.html", state=row, pending=logic.badge_count(row),
                            rejected=logic.rejected_records(), progress=runner.PROGRESS,
                            new_answers=count_opinions(office="new"),
                            typed=typed or {}), status
