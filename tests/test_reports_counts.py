@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date, datetime
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic as inbox
@@ -29,7 +29,7 @@ from field_app.extensions import db
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account
 from .reports_support import Q1_TODAY, build
 from .sync_support import drop_pg_database, make_pg_database
-from .test_reports import _office
+from .test_reports import _office, world  # noqa: F401 (a fixture: SQLite and PostgreSQL)
 
 ALIGNED = ("2026-Q1", "2026-H1", "2026-Q3", "2026-Y")
 
@@ -196,3 +196,27 @@ def test_the_upgrade_counts_the_opinions_already_there(pg_world):
             village_id=stamp, updated_at=datetime(2026, 3, 1)))
         db.session.commit()
         assert held() == recount()
+
+
+@pytest.mark.parametrize("day", ["2025-12-20", "2026-01-19", "2026-01-25", "2026-02-01",
+                                 "2026-02-15", "2026-02-16", "2026-03-09"])
+def test_handling_counted_by_conditions_equals_its_case(world, day):  # noqa: F811
+    """handling_panel's FILTER conditions give the states `handling_bucket` gives."""
+    app, made = world
+    as_of = date.fromisoformat(day)
+    with app.app_context():
+        # Settled by its status alone (no answer date): on time.
+        db.session.execute(update(OfficeOpinion).where(
+            OfficeOpinion.id == made["opinions"]["other_commune"]).values(status="closed"))
+        db.session.commit()
+    account(app, "tinh", "admin", commune_code=None)
+    with app.test_request_context():
+        reader = _reader("tinh")
+        scope = figures.Scope(reader, None, periods.parse_code("2026-Q1"), as_of)
+        bucket = figures.handling_bucket(as_of).label("bucket")
+        query = scope.opinions(OfficeOpinion.commune_code, OfficeOpinion.unit_id, bucket,
+                               func.count()).where(figures.needs_handling()).group_by(
+            OfficeOpinion.commune_code, OfficeOpinion.unit_id, "bucket")
+        by_case = sorted((tuple(row) for row in db.session.execute(query)), key=repr)
+        assert sorted(figures.handling_panel(scope), key=repr) == by_case
+        assert {row[2] for row in by_case} >= {"open"}

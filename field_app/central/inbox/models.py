@@ -144,6 +144,9 @@ class OfficeOpinion(db.Model):
                                   "channel", "source_org", "status", "answered_on_spot",
                                   "needs_follow_up", "unit_id", "due_on", "answer_date",
                                   "satisfaction", "case_id", "id"]),
+        # A province's late list, oldest due first: walked in order, it stops at the
+        # 500th late or overdue opinion instead of sorting a million (migration o012).
+        Index("ix_office_opinion_due", "due_on", "id"),
     )
 
     @property
