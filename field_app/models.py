@@ -20,6 +20,7 @@ from .central.inbox.models import (  # noqa: F401
     OfficeOpinion,
 )
 from .central.notify.models import Notification  # noqa: F401
+from .central.reports.models import OpinionCount  # noqa: F401
 from .forums.models import Amendment, Decision, Forum  # noqa: F401
 from .opinions.models import Category, Opinion  # noqa: F401
 from .outbox.models import Outbox, SyncState  # noqa: F401
@@ -28,4 +29,4 @@ from .outbox.models import Outbox, SyncState  # noqa: F401
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (
     ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion,
     OfficeAttachment, OfficeCase, DeadlineRule, ProtectedIdentity, Notification, OpinionTerm,
-    TermCount, SimilarPair, SimilarPending))
+    TermCount, SimilarPair, SimilarPending, OpinionCount))

@@ -459,3 +459,31 @@ def test_an_unknown_commune_is_not_reported_as_zeros(sqlite_world):
     assert answer.status_code == 404 and answer.get_json()["code"] == "not_found"
     csv_file = client.get("/central/api/v1/reports.csv?period=2026-Q1", headers=headers)
     assert csv_file.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_a_provinces_long_tables_show_their_first_rows_and_link_to_all(sqlite_world,
+                                                                       monkeypatch):
+    """Every number stays reachable: a cut table links to itself whole, the same rows."""
+    from field_app.central.reports import views
+
+    app, _made = sqlite_world
+    account(app, "tinh", "admin", commune_code=None)
+    monkeypatch.setattr(views, "PROVINCE_ROWS", 1)
+    client = login(app, "tinh")
+
+    def section(page: str, key: str) -> str:
+        start = page.index(f'id="t-{key}"')
+        return page[start:page.index("</section>", start)]
+
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    cut = section(page, "by_commune")
+    assert cut.count("<tr>") == 1 + 1 + 1  # header, one row, totals
+    more = html.unescape(re.search(r'<p class="more"><a href="([^"]+)"', cut).group(1))
+    assert "full=by_commune" in more and "period=2026-Q1" in more
+    whole = section(client.get(more).get_data(as_text=True), "by_commune")
+    assert whole.count("<tr>") == 1 + 2 + 1 and '<p class="more">' not in whole
+    assert whole.startswith(cut[:cut.index("</tr>", cut.index("<tbody>"))])
+    # A commune's page is never cut.
+    one = client.get(f"/central/reports?period=2026-Q1&commune={MUONG_LA}").get_data(
+        as_text=True)
+    assert '<p class="more">' not in one

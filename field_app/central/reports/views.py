@@ -31,6 +31,7 @@ FILES = {"xlsx": (exports.build_xlsx, exports.XLSX_TYPE),
          "csv": (exports.build_csv, exports.CSV_TYPE),
          "docx": (exports.build_docx, exports.DOCX_TYPE)}
 MAX_COMMUNE = 2**31 - 1
+PROVINCE_ROWS = 25  # rows of a long table a province's dashboard shows before "all"
 
 
 @bp.app_template_filter("reportnum")
@@ -111,8 +112,15 @@ def reports():
 
     args = {name: value for name, value in request.args.items()
             if name in ("period", "from", "to", "commune") and value}
+    # A province's long tables (hundreds of villages, units, late opinions: ~0.9 MB of
+    # links) show their first rows; "full" shows one of them whole, and the files have all.
+    shown = {}
+    if made.commune is None:
+        shown = {table.key: PROVINCE_ROWS for table in tables
+                 if len(table.rows) > PROVINCE_ROWS and table.key != request.args.get("full")}
     return render_template(
         "central/reports.html", figures=made, tables=tables, charts=charts, link=link,
+        shown=shown,
         choices=periods.choices(date.today()), args=args,
         server_wide=account.commune_code is None,
         communes=known_communes(account) if account.commune_code is None else [],
