@@ -8,6 +8,7 @@ to the laptops through one thin `sync.store` call.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +16,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, RAISE, ValidationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from sync import store
 from sync.records import (
@@ -37,7 +48,14 @@ from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
-from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
+from .models import (
+    WORD,
+    AuditEntry,
+    OfficeAttachment,
+    OfficeForum,
+    OfficeOpinion,
+    search_words,
+)
 from .projection import name_text, plain, search_text
 
 SORTS = {
@@ -105,6 +123,32 @@ def check_filters(account, filters: Filters) -> None:
                         {"commune": filters.commune})
 
 
+WORD_PATTERN = re.compile(WORD)
+# The same "not a letter or digit" as models.NOT_WORD, in GLOB's syntax.
+NOT_WORD_GLOB = "[^a-z0-9]"
+
+
+def search_terms(q: str) -> list[str]:
+    """Return the words a search looks for, folded, cut as the index cuts them (at most 10)."""
+    return WORD_PATTERN.findall(fold(q))[:10]
+
+
+def has_words(column: Any, words: list[str]) -> ColumnElement[bool]:
+    """Return the condition that every word begins a word of this folded column.
+
+    PostgreSQL asks the column's GIN index of words (`duong:* & vao:*`); SQLite scans
+    with GLOB, a word beginning after the start or after anything not a letter or digit.
+    Both cut words alike (models.search_words), so they find the same opinions.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Quoted lexemes are taken as written: no parser between the words and the index.
+        terms = " & ".join(f"'{word}':*" for word in words)
+        return search_words(column).bool_op("@@")(cast(terms, TSQUERY))
+    spaced = literal_column("' '").concat(column)
+    return and_(*(spaced.op("GLOB", is_comparison=True)(f"*{NOT_WORD_GLOB}{word}*")
+                  for word in words))
+
+
 def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
     """Return the SELECT of the opinions these filters and this account's scope give.
 
@@ -146,10 +190,13 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         # Every word, without diacritics or case: "duong" finds "Đường".
         # Names only for roles that may see them: a search by name would tell who raised what.
         named = can(account, "personal.view")
-        for word in fold(filters.q).split()[:10]:
-            said = OfficeOpinion.folded.contains(word, autoescape=True)
-            query = query.where(or_(said, OfficeOpinion.raiser_folded.contains(
-                word, autoescape=True)) if named else said)
+        words = search_terms(filters.q)
+        if named:
+            for word in words:
+                query = query.where(or_(has_words(OfficeOpinion.folded, [word]),
+                                        has_words(OfficeOpinion.raiser_folded, [word])))
+        elif words:
+            query = query.where(has_words(OfficeOpinion.folded, words))
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
