@@ -166,6 +166,12 @@ NOT_WORD = "[^a-z0-9]+"
 def search_words(column: Any) -> ColumnElement:
     """Return PostgreSQL's tsvector of the words of a folded column, as its GIN index holds.
 
+    Search by word prefix ("duong" finds "đường", "sat lo" finds "sạt lở") asks a GIN
+    index of this expression on `folded` and on `raiser_folded`: cheap to keep up to date
+    on ingest, where trigrams of the whole text were not. Made by migration o012, on
+    PostgreSQL only (SQLite scans a commune's opinions); not declared here, as alembic
+    cannot compare an expression index on SQLite.
+
     Words are cut by the regular expression, not by the text parser (which reads "12/2024"
     as a path and "a-b" as three words): SQLite's search cuts them alike. The constants are
     literal so that a query's expression is the index's own.
@@ -173,15 +179,6 @@ def search_words(column: Any) -> ColumnElement:
     return func.to_tsvector(text("'simple'::regconfig"),
                             func.regexp_replace(column, text(f"'{NOT_WORD}'"),
                                                 text("' '"), text("'g'")))
-
-
-# Search by word prefix ("duong" finds "đường", "sat lo" finds "sạt lở"): a GIN index of
-# the words, cheap to keep up to date on ingest where trigrams of the whole text were
-# not (migration o012). PostgreSQL's only; SQLite scans a commune's opinions.
-for _name, _column in (("ix_office_opinion_folded_words", OfficeOpinion.__table__.c.folded),
-                       ("ix_office_opinion_raiser_folded_words",
-                        OfficeOpinion.__table__.c.raiser_folded)):
-    Index(_name, search_words(_column), postgresql_using="gin").ddl_if(dialect="postgresql")
 
 
 class AuditEntry(db.Model):
