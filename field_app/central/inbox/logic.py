@@ -54,7 +54,6 @@ from .models import (
     OfficeAttachment,
     OfficeForum,
     OfficeOpinion,
-    search_words,
 )
 from .projection import name_text, plain, search_text
 
@@ -124,8 +123,10 @@ def check_filters(account, filters: Filters) -> None:
 
 
 WORD_PATTERN = re.compile(WORD)
-# The same "not a letter or digit" as models.NOT_WORD, in GLOB's syntax.
+# Not a letter or digit (not models.WORD), in GLOB's syntax.
 NOT_WORD_GLOB = "[^a-z0-9]"
+# PostgreSQL's generated column of every opinion's words (migration o012).
+SEARCH_WORDS = literal_column("office_opinion.search_words")
 
 
 def search_terms(q: str) -> list[str]:
@@ -133,20 +134,29 @@ def search_terms(q: str) -> list[str]:
     return WORD_PATTERN.findall(fold(q))[:10]
 
 
-def has_words(column: Any, words: list[str]) -> ColumnElement[bool]:
-    """Return the condition that every word begins a word of this folded column.
+def has_words(words: list[str], named: bool) -> ColumnElement[bool]:
+    """Return the condition that every word begins a word of an opinion's text, or of its
+    speaker's name when `named` (each word may be in either).
 
-    PostgreSQL asks the column's GIN index of words (`duong:* & vao:*`); SQLite scans
-    with GLOB, a word beginning after the start or after anything not a letter or digit.
-    Both cut words alike (models.search_words), so they find the same opinions.
+    PostgreSQL asks `office_opinion.search_words` (migration o012: the text's words
+    weighted A, the name's B) with `'duong':* & 'vao':*`, A only when not `named`;
+    SQLite scans with GLOB, a word beginning after the start or after anything not a
+    letter or digit. Both cut words alike (models.WORD), so they find the same opinions.
     """
     if db.session.get_bind().dialect.name == "postgresql":
         # Quoted lexemes are taken as written: no parser between the words and the index.
-        terms = " & ".join(f"'{word}':*" for word in words)
-        return search_words(column).bool_op("@@")(cast(terms, TSQUERY))
-    spaced = literal_column("' '").concat(column)
-    return and_(*(spaced.op("GLOB", is_comparison=True)(f"*{NOT_WORD_GLOB}{word}*")
-                  for word in words))
+        weight = "" if named else "A"
+        terms = " & ".join(f"'{word}':*{weight}" for word in words)
+        return SEARCH_WORDS.bool_op("@@")(cast(terms, TSQUERY))
+    text = literal_column("' '").concat(OfficeOpinion.folded)
+    name = literal_column("' '").concat(OfficeOpinion.raiser_folded)
+    found = []
+    for word in words:
+        pattern = f"*{NOT_WORD_GLOB}{word}*"
+        said = text.op("GLOB", is_comparison=True)(pattern)
+        found.append(or_(said, name.op("GLOB", is_comparison=True)(pattern)) if named
+                     else said)
+    return and_(*found)
 
 
 def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
@@ -189,14 +199,9 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
     if filters.q:
         # Every word, without diacritics or case: "duong" finds "Đường".
         # Names only for roles that may see them: a search by name would tell who raised what.
-        named = can(account, "personal.view")
         words = search_terms(filters.q)
-        if named:
-            for word in words:
-                query = query.where(or_(has_words(OfficeOpinion.folded, [word]),
-                                        has_words(OfficeOpinion.raiser_folded, [word])))
-        elif words:
-            query = query.where(has_words(OfficeOpinion.folded, words))
+        if words:
+            query = query.where(has_words(words, named=can(account, "personal.view")))
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    ColumnElement,
     Date,
     DateTime,
     Index,
@@ -23,8 +21,6 @@ from sqlalchemy import (
     Text,
     Uuid,
     false,
-    func,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -158,27 +154,10 @@ class OfficeOpinion(db.Model):
 
 
 # A word, for search: a run of letters and digits of the folded text (punctuation, "_"
-# and whatever folding left outside a-z split words). The query's words are cut the same.
+# and whatever folding left outside a-z split words). The query's words are cut the same,
+# and so are PostgreSQL's `office_opinion.search_words` (migration o012; not a model
+# column: SQLite has no tsvector).
 WORD = "[a-z0-9]+"
-NOT_WORD = "[^a-z0-9]+"
-
-
-def search_words(column: Any) -> ColumnElement:
-    """Return PostgreSQL's tsvector of the words of a folded column, as its GIN index holds.
-
-    Search by word prefix ("duong" finds "đường", "sat lo" finds "sạt lở") asks a GIN
-    index of this expression on `folded` and on `raiser_folded`: cheap to keep up to date
-    on ingest, where trigrams of the whole text were not. Made by migration o012, on
-    PostgreSQL only (SQLite scans a commune's opinions); not declared here, as alembic
-    cannot compare an expression index on SQLite.
-
-    Words are cut by the regular expression, not by the text parser (which reads "12/2024"
-    as a path and "a-b" as three words): SQLite's search cuts them alike. The constants are
-    literal so that a query's expression is the index's own.
-    """
-    return func.to_tsvector(text("'simple'::regconfig"),
-                            func.regexp_replace(column, text(f"'{NOT_WORD}'"),
-                                                text("' '"), text("'g'")))
 
 
 class AuditEntry(db.Model):
