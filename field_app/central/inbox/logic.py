@@ -49,13 +49,14 @@ from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
 from .models import (
+    NAME_MARK,
     WORD,
     AuditEntry,
     OfficeAttachment,
     OfficeForum,
     OfficeOpinion,
 )
-from .projection import name_text, plain, search_text
+from .projection import name_text, plain, search_text, words_of
 
 SORTS = {
     "newest": (OfficeOpinion.first_received_at.desc(), OfficeOpinion.id.desc()),
@@ -123,10 +124,6 @@ def check_filters(account, filters: Filters) -> None:
 
 
 WORD_PATTERN = re.compile(WORD)
-# Not a letter or digit (not models.WORD), in GLOB's syntax.
-NOT_WORD_GLOB = "[^a-z0-9]"
-# PostgreSQL's generated column of every opinion's words (migration o012).
-SEARCH_WORDS = literal_column("office_opinion.search_words")
 
 
 def search_terms(q: str) -> list[str]:
@@ -138,25 +135,19 @@ def has_words(words: list[str], named: bool) -> ColumnElement[bool]:
     """Return the condition that every word begins a word of an opinion's text, or of its
     speaker's name when `named` (each word may be in either).
 
-    PostgreSQL asks `office_opinion.search_words` (migration o012: the text's words
-    weighted A, the name's B) with `'duong':* & 'vao':*`, A only when not `named`;
-    SQLite scans with GLOB, a word beginning after the start or after anything not a
-    letter or digit. Both cut words alike (models.WORD), so they find the same opinions.
+    Both backends look in `search_words` (projection.words_of): PostgreSQL through its
+    GIN index (`'duong':* & 'vao':*`, and `('duong':* | '~duong':*)` for a name too),
+    SQLite by GLOB (a word begins after a space, a name's after " ~").
     """
+    marks = ("", NAME_MARK) if named else ("",)
     if db.session.get_bind().dialect.name == "postgresql":
         # Quoted lexemes are taken as written: no parser between the words and the index.
-        weight = "" if named else "A"
-        terms = " & ".join(f"'{word}':*{weight}" for word in words)
-        return SEARCH_WORDS.bool_op("@@")(cast(terms, TSQUERY))
-    text = literal_column("' '").concat(OfficeOpinion.folded)
-    name = literal_column("' '").concat(OfficeOpinion.raiser_folded)
-    found = []
-    for word in words:
-        pattern = f"*{NOT_WORD_GLOB}{word}*"
-        said = text.op("GLOB", is_comparison=True)(pattern)
-        found.append(or_(said, name.op("GLOB", is_comparison=True)(pattern)) if named
-                     else said)
-    return and_(*found)
+        terms = " & ".join("(" + " | ".join(f"'{mark}{word}':*" for mark in marks) + ")"
+                           for word in words)
+        return OfficeOpinion.search_words.bool_op("@@")(cast(terms, TSQUERY))
+    spaced = literal_column("' '").concat(OfficeOpinion.search_words)
+    return and_(*(or_(*(spaced.op("GLOB", is_comparison=True)(f"* {mark}{word}*")
+                        for mark in marks)) for word in words))
 
 
 def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
@@ -699,5 +690,6 @@ def _refold(opinion: OfficeOpinion) -> None:
     said = {column: getattr(opinion, column) for column in (
         "content", "category_name", "spot_answer", "kind", "raiser_name")}
     opinion.folded, opinion.raiser_folded = search_text(said), name_text(said)
+    opinion.search_words = words_of(opinion.folded, opinion.raiser_folded)
 
 
