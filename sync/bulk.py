@@ -112,14 +112,11 @@ def driver_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
         return None
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
-    values = _values(rows, names)
-    if all(process is None for process in processors) or not values:
-        return values
-    # Column by column: one map() a column, not one Python step a value.
-    columns = [column if process is None else list(map(process, column))
-               for column, process in zip(zip(*values, strict=True), processors,
-                                              strict=True)]
-    return list(zip(*columns, strict=True))
+    if all(process is None for process in processors):
+        return _values(rows, names)
+    pairs = list(zip(names, processors, strict=True))
+    return [tuple(row.get(name) if process is None else process(row.get(name))
+                  for name, process in pairs) for row in rows]
 
 
 def execute_rows(conn: Connection, statement, table: Table,
