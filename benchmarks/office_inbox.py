@@ -166,6 +166,10 @@ def cases(engine) -> dict[str, dict]:
             OfficeOpinion.commune_code == commune).limit(1)).scalar_one()
     return {"no filter": {}, "commune + status": {"commune": commune, "status": "forwarded"},
             "village": {"village": str(village)}, 'search "duong"': {"q": "duong"},
+            'search "sat lo dat"': {"q": "sat lo dat"},
+            'search "quang xuan"': {"q": "quang xuan"},  # a name: the admin sees names
+            'search "cau treo"': {"q": "cau treo"},  # matches nothing
+            'commune "duong"': {"commune": commune, "q": "duong"},
             "page 1000": {"page": 1000}}
 
 

@@ -382,3 +382,30 @@ def test_the_opinion_form_shows_the_unit_it_holds_to_a_server_wide_account(offic
     for name in ("xa_a", "tinh"):
         page = login(office, name).get(f"/central/opinions/{road}").get_data(as_text=True)
         assert f'<option value="{unit_id}" selected>Phòng Kinh tế xã</option>' in page, name
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_search_finds_words_by_their_beginning_alike_on_both_backends(tmp_path, backend):
+    """Each typed word begins a word of the text (or of the name, for a role that sees
+    names): "duong" and "đườ" find "đường", "uong" does not; words split at punctuation."""
+    with office_app(tmp_path / "office", backend) as app:
+        laptop = Laptop(app, MUONG_LA, "Máy bản Nà Lò")
+        laptop.village("Bản Nà Lò")
+        said = {
+            "road": laptop.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở"),
+            "bridge": laptop.opinion("Bản Nà Lò", "Cầu treo (km15) hỏng từ 12/2024, xã-huyện "
+                                     "chưa sửa", raiser_name="Quàng Thị Xuân"),
+        }
+        laptop.push()
+        account(app, "xa_a")
+        client = login(app, "xa_a")
+        for query, expected in (("duong", {"road"}), ("đườ", {"road"}), ("uong", set()),
+                                ("sat lo cau", set()), ("sua", {"road", "bridge"}),
+                                ("cau treo", {"bridge"}), ("treo cau", {"bridge"}),
+                                ("km1", {"bridge"}), ("15", set()), ("2024", {"bridge"}),
+                                ("huyen", {"bridge"}), ("quang xu", {"bridge"}),
+                                ("xuan sat", set()), ("pom sat", {"road"}),
+                                ("(cau)", {"bridge"}), ("100%_", set()),
+                                ("a' | b:*", set())):
+            page = client.get("/central/inbox", query_string={"q": query})
+            assert _ids(page.get_data(as_text=True), said) == expected, query

@@ -34,7 +34,7 @@ from ..accounts.permissions import can
 from ..catalogue.models import Unit
 from ..inbox import logic as inbox
 from ..inbox.models import AuditEntry, OfficeOpinion
-from ..inbox.projection import name_text
+from ..inbox.projection import name_text, words_of
 from .keys import InvalidToken, Sealer, sealer_for
 from .models import ProtectedIdentity
 from .rules import COLUMNS, PROTECTED, is_protected, office_kind
@@ -164,6 +164,7 @@ def seal_existing(conn: Connection, sealer: Sealer) -> int:
         _keep(conn, sealer, row.id, row.commune_code, identity, now)
         conn.execute(update(store.record).where(store.record.c.id == row.id).values(data=data))
         kind, anonymous = office_kind(data, identity)
+        # Run by o008, before search_words exists: o012 makes them from raiser_folded.
         conn.execute(update(table).where(table.c.id == row.id).values(
             **dict.fromkeys(COLUMNS), raiser_folded=None, kind=kind,
             anonymous_denunciation=anonymous))
@@ -200,6 +201,7 @@ def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]
         for name in COLUMNS:
             setattr(opinion, name, None)
         opinion.raiser_folded = None
+        opinion.search_words = words_of(opinion.folded, None)
         opinion.kind, opinion.anonymous_denunciation = office_kind(data, identity)
         scrub(conn, [opinion.id])
         action = "identity_sealed"
@@ -213,6 +215,7 @@ def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]
         opinion.anonymous_denunciation = False
         opinion.raiser_folded = name_text({"kind": opinion.kind,
                                            "raiser_name": opinion.raiser_name})
+        opinion.search_words = words_of(opinion.folded, opinion.raiser_folded)
         db.session.delete(held)
         action = "identity_released"
     else:

@@ -8,6 +8,7 @@ to the laptops through one thin `sync.store` call.
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -15,7 +16,17 @@ from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import EXCLUDE, RAISE, ValidationError
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from sync import store
 from sync.records import (
@@ -37,8 +48,15 @@ from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
-from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
-from .projection import name_text, plain, search_text
+from .models import (
+    NAME_MARK,
+    WORD,
+    AuditEntry,
+    OfficeAttachment,
+    OfficeForum,
+    OfficeOpinion,
+)
+from .projection import name_text, plain, search_text, words_of
 
 SORTS = {
     "newest": (OfficeOpinion.first_received_at.desc(), OfficeOpinion.id.desc()),
@@ -105,6 +123,33 @@ def check_filters(account, filters: Filters) -> None:
                         {"commune": filters.commune})
 
 
+WORD_PATTERN = re.compile(WORD)
+
+
+def search_terms(q: str) -> list[str]:
+    """Return the words a search looks for, folded, cut as the index cuts them (at most 10)."""
+    return WORD_PATTERN.findall(fold(q))[:10]
+
+
+def has_words(words: list[str], named: bool) -> ColumnElement[bool]:
+    """Return the condition that every word begins a word of an opinion's text, or of its
+    speaker's name when `named` (each word may be in either).
+
+    Both backends look in `search_words` (projection.words_of): PostgreSQL through its
+    GIN index (`'duong':* & 'vao':*`, and `('duong':* | '~duong':*)` for a name too),
+    SQLite by GLOB (a word begins after a space, a name's after " ~").
+    """
+    marks = ("", NAME_MARK) if named else ("",)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Quoted lexemes are taken as written: no parser between the words and the index.
+        terms = " & ".join("(" + " | ".join(f"'{mark}{word}':*" for mark in marks) + ")"
+                           for word in words)
+        return OfficeOpinion.search_words.bool_op("@@")(cast(terms, TSQUERY))
+    spaced = literal_column("' '").concat(OfficeOpinion.search_words)
+    return and_(*(or_(*(spaced.op("GLOB", is_comparison=True)(f"* {mark}{word}*")
+                        for mark in marks)) for word in words))
+
+
 def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
     """Return the SELECT of the opinions these filters and this account's scope give.
 
@@ -145,11 +190,9 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
     if filters.q:
         # Every word, without diacritics or case: "duong" finds "Đường".
         # Names only for roles that may see them: a search by name would tell who raised what.
-        named = can(account, "personal.view")
-        for word in fold(filters.q).split()[:10]:
-            said = OfficeOpinion.folded.contains(word, autoescape=True)
-            query = query.where(or_(said, OfficeOpinion.raiser_folded.contains(
-                word, autoescape=True)) if named else said)
+        words = search_terms(filters.q)
+        if words:
+            query = query.where(has_words(words, named=can(account, "personal.view")))
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
@@ -647,5 +690,6 @@ def _refold(opinion: OfficeOpinion) -> None:
     said = {column: getattr(opinion, column) for column in (
         "content", "category_name", "spot_answer", "kind", "raiser_name")}
     opinion.folded, opinion.raiser_folded = search_text(said), name_text(said)
+    opinion.search_words = words_of(opinion.folded, opinion.raiser_folded)
 
 

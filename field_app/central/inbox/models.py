@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.tables import Json, Serial
@@ -102,6 +103,12 @@ class OfficeOpinion(db.Model):
     # The speaker's name folded, searched only by roles that may see names; None for a
     # denouncer (whose identity is never searchable) and for the anonymous.
     raiser_folded: Mapped[str | None] = mapped_column(String(120))
+    # What search looks in (projection.words_of): the folded text's words, then the
+    # name's words each after "~" (a role that may not see names never asks for those).
+    # PostgreSQL holds it as a tsvector under a GIN index (migration o012), lexemes as
+    # written: nothing to parse on ingest, where trigrams of the whole text cost most of
+    # it; SQLite as text, scanned.
+    search_words: Mapped[str | None] = mapped_column(Text().with_variant(TSVECTOR(), "postgresql"))
     # office: the workflow
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
     unit_id: Mapped[int | None] = mapped_column(Integer)
@@ -161,6 +168,13 @@ class OfficeOpinion(db.Model):
         """A denouncer's identity (tố cáo) is never shown (Luật Tố cáo 2018, art. 47); it is
         kept sealed apart (identity.models.ProtectedIdentity)."""
         return self.kind == "denunciation" or bool(self.anonymous_denunciation)
+
+
+# A word, for search: a run of letters and digits of the folded text (punctuation, "_"
+# and whatever folding left outside a-z split words); the query's words are cut the same.
+WORD = "[a-z0-9]+"
+# Marks a word of the speaker's name in `search_words`: no typed word begins with it.
+NAME_MARK = "~"
 
 
 class AuditEntry(db.Model):

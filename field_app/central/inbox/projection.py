@@ -9,6 +9,8 @@ set on a new row. Every record that arrived leaves one line in its history:
 
 from __future__ import annotations
 
+import functools
+import re
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -20,7 +22,7 @@ from sync.text import fold
 
 from ..catalogue.models import OfficeVillage
 from ..identity.rules import office_kind
-from .models import AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
+from .models import NAME_MARK, WORD, AuditEntry, OfficeAttachment, OfficeForum, OfficeOpinion
 
 VILLAGE_COLUMNS = ("commune_code", "name", "folded", "kind", "households", "device_id",
                    "deleted")
@@ -33,7 +35,8 @@ OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_
                    "content", "anonymous", "raiser_name", "raiser_gender", "raiser_phone",
                    "on_behalf_households", "answered_on_spot", "spot_answer_by",
                    "spot_answer", "needs_follow_up", "spoken_on", "received_on",
-                   "recorded_at", "deleted", "folded", "raiser_folded", "updated_at",
+                   "recorded_at", "deleted", "folded", "raiser_folded", "search_words",
+                   "updated_at",
                    "satisfaction", "satisfaction_at", "satisfaction_forum_id",
                    "satisfaction_by", "anonymous_denunciation")
 ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_type", "size",
@@ -41,7 +44,7 @@ ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_
 # Parents first, as ingest places them.
 COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
-NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded",
+NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded", "search_words",
                "commune_code", "satisfaction_forum_id", "anonymous_denunciation"}
 
 
@@ -54,13 +57,33 @@ def _day(value: Any) -> date | None:
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
-    return uuid.UUID(value) if isinstance(value, str) else value
+    return _parsed_uuid(value) if isinstance(value, str) else value
+
+
+# A batch's opinions name the same few forums again and again; UUID() is pure Python.
+_parsed_uuid = functools.lru_cache(maxsize=4096)(uuid.UUID)
 
 
 def search_text(row: dict[str, Any]) -> str:
     """Return what every role's search matches an opinion on, folded (no personal data)."""
     parts = [row.get("content"), row.get("category_name"), row.get("spot_answer")]
     return fold(" ".join(part for part in parts if part))
+
+
+_WORD = re.compile(WORD)
+# PostgreSQL refuses a lexeme over 2,047 bytes; no one types a word a tenth as long.
+_LONGEST_WORD = 200
+
+
+def words_of(folded: str, raiser_folded: str | None) -> str:
+    """Return what search looks in: each word of the text once, then each of the name's
+    after NAME_MARK, space-separated (PostgreSQL reads it as a tsvector as it is)."""
+    words = [word for word in dict.fromkeys(_WORD.findall(folded))
+             if len(word) <= _LONGEST_WORD]
+    if raiser_folded:
+        words += [NAME_MARK + word for word in dict.fromkeys(_WORD.findall(raiser_folded))
+                  if len(word) <= _LONGEST_WORD]
+    return " ".join(words)
 
 
 def name_text(row: dict[str, Any]) -> str | None:
@@ -131,6 +154,7 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
            "satisfaction_forum_id": _uuid(data.get("satisfaction_forum_id")),
            "satisfaction_by": data.get("satisfaction_by")}
     row["folded"], row["raiser_folded"] = search_text(row), name_text(row)
+    row["search_words"] = words_of(row["folded"], row["raiser_folded"])
     return row
 
 

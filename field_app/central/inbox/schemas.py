@@ -89,7 +89,7 @@ def _column_field(column) -> fields.Field:
 
 
 # Never sent: the search column is a copy of what is sent, without diacritics.
-HIDDEN_COLUMNS = ("folded", "raiser_folded")
+HIDDEN_COLUMNS = ("folded", "raiser_folded", "search_words")
 OfficeOpinionSchema = Schema.from_dict({
     **{column.name: _column_field(column) for column in OfficeOpinion.__table__.columns
        if column.name not in HIDDEN_COLUMNS},
