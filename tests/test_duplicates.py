@@ -300,7 +300,8 @@ def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office
 
 
 def test_an_upgraded_central_indexes_its_opinions_again(office):
-    """Migration o011 queues every live opinion: the new terms replace the old index."""
+    """Migrations o011 and o012 queue every live opinion: the new terms replace the old
+    index."""
     import flask_migrate
     from sqlalchemy import func, select
 
