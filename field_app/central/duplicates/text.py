@@ -135,8 +135,8 @@ FAULT_WORDS = {
     "thiếu": "thiếu|không đủ|thiếu hụt",
     "chưa có": """chưa có|chưa được cấp|chưa được kéo|chưa được lắp|chưa được hưởng
                   |chưa được nhận|chưa nhận|chưa được phát|chưa được làm|chưa cấp""",
-    "chậm": """chậm|quá lâu|lâu quá|rất lâu|quá hạn|chờ đợi|chờ lâu|đợi lâu|muộn|chậm trễ|chưa trả|chưa được trả
-               |chưa được giải|tồn đọng""",
+    "chậm": """chậm|quá lâu|lâu quá|rất lâu|quá hạn|chờ đợi|chờ lâu|đợi lâu|muộn|chậm trễ
+               |chưa trả|chưa được trả|chưa được giải|tồn đọng""",
     "sai": "sai|nhầm|không đúng|không công bằng|thiên vị|sai sót|ghi thiếu|ghi sai",
     "đắt": "giá đắt|đắt đỏ|lạm thu|thu tiền|tăng giá|cao gấp|gấp đôi|thu phí|giá cao",
     "hẹp": "hẹp|chật|chật hẹp",
