@@ -30,7 +30,7 @@ from sync.text import fold
 
 # A pair scoring this or more is a likely duplicate (tests/test_duplicates.py measures
 # precision and recall on tests/data/duplicates_vi.json and the held-out set with it).
-THRESHOLD = 0.18
+THRESHOLD = 0.15
 CATEGORY_WEIGHT = 0.12
 # Two opinions sharing one phrase only ("thẻ bảo hiểm y tế") name the same thing, not
 # yet the same problem: a duplicate also shares what is wrong, or where.
@@ -42,11 +42,11 @@ MAX_TERMS = 80  # a long letter: its first words say what it is about
 # Both name a fault: the same one makes a petition of the same thing a duplicate; none
 # in common, two problems of one thing ("sạt lở" / "chưa có đèn" on one road).
 FAULT_AGREE = 1.3
-FAULT_DISAGREE = 0.45
+FAULT_DISAGREE = 0.7
 FAULT_WEIGHT = 0.12
-FAULT_ONE_SIDED = 1.0
+FAULT_ONE_SIDED = 0.85
 # Both name where ("bản Hua Trai", "suối Nậm Chiến") and no place in common.
-PLACE_DISAGREE = 0.6
+PLACE_DISAGREE = 0.5
 
 # Typed shorthand of the no-diacritics keyboard and the office's abbreviations, folded.
 SHORTHAND = {"ko": "khong", "k": "khong", "kg": "khong", "hok": "khong", "khg": "khong",
