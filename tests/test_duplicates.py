@@ -237,12 +237,17 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
 
 
 @pytest.mark.parametrize(("name", "floor_precision", "floor_recall"), [
-    ("duplicates_vi.json", 0.88, 0.86),  # measured 0.915 / 0.890
+    # The aim (≥ 0.9 each) where it is met; elsewhere the figure measured, less a small
+    # margin. Before faults and places were weighed apart (commit 60a07d6):
+    # 0.915 / 0.890, 0.814 / 0.729 and 0.764 / 0.627.
+    ("duplicates_vi.json", 0.9, 0.9),  # measured 0.931 / 0.918
     # Written before the matching was changed; its misses were never read to add a
     # word or a rule: the guard against fitting the first set.
-    ("duplicates_vi_holdout.json", 0.78, 0.70),  # measured 0.814 / 0.729
-    # Written before this round of changes and never read for words: the honest check.
-    ("duplicates_vi_holdout2.json", 0.0, 0.0),  # measured 0.764 / 0.627 before
+    ("duplicates_vi_holdout.json", 0.82, 0.82),  # measured 0.833 / 0.833
+    # Written before faults and places were added and never used to choose anything:
+    # the honest check. Its precision is BELOW the 0.764 measured before (more pairs
+    # found, more wrong ones among them); the floor only guards against worse.
+    ("duplicates_vi_holdout2.json", 0.70, 0.75),  # measured 0.722 / 0.776
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
