@@ -200,7 +200,7 @@ def places_of(text: str) -> dict[str, str]:
     """Return {place term: as written} for the places a text names ("@huatrai")."""
     text = unicodedata.normalize("NFC", text or "")
     found: dict[str, str] = {}
-    if any(c.isupper() for c in text[1:]):  # capitals are written: trust them
+    if text[1:] != text[1:].lower():  # capitals are written: trust them
         for match in _PLACE.finditer(text):
             name = " ".join(match.group(1).split())
             if len(name) > 2:
@@ -287,14 +287,13 @@ def _canonical(syllables: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def _faults(syllables: list[tuple[str, str]]) -> dict[str, str]:
+def _faults(syllables: list[tuple[str, str]], plain: bool) -> dict[str, str]:
     """Return {fault term: the words that named it first, as written}.
 
     In a text typed with marks a word matches only as written (its "cho" is not
     "chờ"); in one typed without, by its folding.
     """
     found: dict[str, str] = {}
-    plain = all(word.isascii() for _, word in syllables)
     index = 0
     while index < len(syllables):
         if syllables[index][0] not in FAULT_STARTS:
@@ -347,7 +346,7 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
         if clauses[index] == clauses[index + 1]:
             written.setdefault(f"{first} {second}", f"{word1} {word2}")
     chosen = dict(list(written.items())[:limit])
-    chosen.update(_faults(said))
+    chosen.update(_faults(said, (content or "").isascii()))
     chosen.update(places_of(content))
     return Terms(frozenset(chosen), chosen, tuple(kept))
 
