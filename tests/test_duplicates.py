@@ -85,6 +85,38 @@ def test_sharing_one_phrase_weighs_less(monkeypatch):
     assert compare(card, same, True, {}, 100).score > 2 * lowered
 
 
+@pytest.mark.parametrize(("said", "fault"), [
+    ("Đường lên bản Hua Trai bị sụt lún", "!satlo"),
+    ("duong len ban hua trai bi sat lo", "!satlo"),
+    ("Đường lên bản Hua Trai bị sạt lỡ", "!satlo"),  # ngã for hỏi, as the north types
+    ("Cầu treo bị hư, ván mục nát", "!hong"),
+    ("cau treo bi hong van", "!hong"),
+    ("Điện chập chờn, lúc có lúc mất", "!mat"),
+])
+def test_faults_are_named_whatever_the_words(said, fault):
+    assert fault in terms_of(said).terms
+
+
+def test_words_that_fold_like_a_fault_name_none():
+    """Typed with marks, a word is only what it is: "chờ" is not "cho", "chăm" not "chậm"."""
+    assert not {t for t in terms_of("Đề nghị cho các cháu được chăm sóc, mục đích sử "
+                                    "dụng đất, dịch vụ, người dân tộc thiểu số").terms
+                if t.startswith("!")}
+
+
+def test_same_thing_with_another_fault_stays_apart():
+    """One road, two problems: the landslide is not the missing lamps."""
+    counts = {"": 100}
+    slide = terms_of("Đường vào bản Co Mạ bị sạt lở, đất đá lấp mặt đường").terms
+    slumped = terms_of("duong vao ban co ma bi sut lun mot doan").terms
+    lamps = terms_of("Đường vào bản Co Mạ chưa có đèn chiếu sáng").terms
+    elsewhere = terms_of("Đường vào bản Pá Sóng bị sạt lở").terms
+    same = compare(slide, slumped, True, counts, 100)
+    assert "!satlo" in same.shared and same.score >= text.THRESHOLD
+    assert compare(slide, lamps, True, counts, 100).score < same.score / 2
+    assert compare(slide, elsewhere, True, counts, 100).score < same.score
+
+
 def test_api_answers_only_likely_duplicates_best_first(office):
     na_lo = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
     na_lo.village("Bản Nà Lò")
@@ -102,6 +134,7 @@ def test_api_answers_only_likely_duplicates_best_first(office):
     assert 0 < items[0]["score"] <= 1
     reasons = " ".join(items[0]["reasons"])
     assert "sạt lở" in reasons and "Cùng lĩnh vực" in reasons and "Bản Pá Xa" in reasons
+    assert "Cùng vấn đề: «sạt lở»" in reasons
     assert [item["id"] for item in similar(office, same, headers).get_json()["items"]] == [
         str(road)]
     for alone in (lights, other):
@@ -204,10 +237,17 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
 
 
 @pytest.mark.parametrize(("name", "floor_precision", "floor_recall"), [
-    ("duplicates_vi.json", 0.88, 0.86),  # measured 0.915 / 0.890
+    # The aim (≥ 0.9 each) where it is met; elsewhere the figure measured, less a small
+    # margin. Before faults and places were weighed apart (commit 60a07d6):
+    # 0.915 / 0.890, 0.814 / 0.729 and 0.764 / 0.627.
+    ("duplicates_vi.json", 0.9, 0.9),  # measured 0.931 / 0.918
     # Written before the matching was changed; its misses were never read to add a
     # word or a rule: the guard against fitting the first set.
-    ("duplicates_vi_holdout.json", 0.78, 0.70),  # measured 0.814 / 0.729
+    ("duplicates_vi_holdout.json", 0.82, 0.82),  # measured 0.833 / 0.833
+    # Written before faults and places were added and never used to choose anything:
+    # the honest check. Its precision is BELOW the 0.764 measured before (more pairs
+    # found, more wrong ones among them); the floor only guards against worse.
+    ("duplicates_vi_holdout2.json", 0.70, 0.75),  # measured 0.722 / 0.776
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
@@ -298,7 +338,8 @@ def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office
 
 
 def test_an_upgraded_central_indexes_its_opinions_again(office):
-    """Migration o011 queues every live opinion: the new terms replace the old index."""
+    """Migrations o011 and o012 queue every live opinion: the new terms replace the old
+    index."""
     import flask_migrate
     from sqlalchemy import func, select
 

@@ -33,7 +33,7 @@ from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import OpinionTerm, SimilarPair, SimilarPending, TermCount
-from .text import THRESHOLD, Match, Terms, compare, telling_words, terms_of
+from .text import FAULT_MARK, THRESHOLD, Match, Terms, compare, telling_words, terms_of
 
 postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__table__,
                                           SimilarPair.__table__, SimilarPending.__table__)
@@ -400,6 +400,10 @@ def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: 
         said.append(_("Nội dung gần giống (không trích dẫn: có đơn tố cáo)"))
     elif words := telling_words(match, mine):
         said.append(_("Cùng nói về: %(words)s", words=", ".join(f"«{w}»" for w in words)))
+    if "denunciation" not in (item.kind, row.kind) and (faults := [
+            mine.written[term] for term in match.shared
+            if term[0] == FAULT_MARK and term in mine.written]):
+        said.append(_("Cùng vấn đề: %(faults)s", faults=", ".join(f"«{w}»" for w in faults)))
     if match.same_category:
         said.append(_("Cùng lĩnh vực: %(name)s",
                       name=row.category_name or item.category_name or row.category_code))
