@@ -153,10 +153,10 @@ class OfficeOpinion(db.Model):
                                   "needs_follow_up", "unit_id", "due_on", "answer_date",
                                   "satisfaction", "case_id", "id"]),
         # A province's late list, oldest due first: walked in order, it stops at the
-        # 500th late or overdue opinion instead of sorting a million (migration o012).
+        # 500th late or overdue opinion instead of sorting a million (migration o013).
         Index("ix_office_opinion_due", "due_on", "id"),
         # The late opinions outside any case (the report counts them as unexplained
-        # cases): a few of a million, read from this index alone (migration o012).
+        # cases): a few of a million, read from this index alone (migration o013).
         Index("ix_office_opinion_late_alone", "commune_code", "received_on",
               postgresql_include=["unit_id", "answer_date", "deleted"],
               postgresql_where=text("case_id IS NULL AND answer_date > due_on"),

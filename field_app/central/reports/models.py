@@ -5,7 +5,7 @@ million office_opinion rows each time.
 months seed 003's quarters, half-year and year are unions of), how many live
 opinions (`deleted` false, with a `received_on`) have each value of each counted
 dimension, and per category how many answers carry each satisfaction. On PostgreSQL
-three statement-level triggers on office_opinion (migration o012) keep it exact in
+three statement-level triggers on office_opinion (migration o013) keep it exact in
 the transaction that writes the opinions, whatever writes them (the projection's
 COPY and upserts, the office's workflow, a script). SQLite keeps no counts: a
 commune's central counts its few opinions from the table itself.

@@ -1,7 +1,7 @@
 """reports: opinion counts summed ahead (triggers on PostgreSQL); opinions by due date
 
-Revision ID: o012
-Revises: o011
+Revision ID: o013
+Revises: o012
 Create Date: 2026-11-30
 
 A province's report counted a million opinions by kind, category, level, channel,
@@ -26,8 +26,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'o012'
-down_revision = 'o011'
+revision = 'o013'
+down_revision = 'o012'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """likely duplicates: index every opinion again with the faults and places it names
 
-Revision ID: o012
-Revises: o011
+Revision ID: o014
+Revises: o013
 Create Date: 2026-11-30
 
 duplicates.text now adds to an opinion's terms the kinds of fault it names ("!satlo"
@@ -15,8 +15,8 @@ the upgrade itself stays one INSERT.
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'o012'
-down_revision = 'o011'
+revision = 'o014'
+down_revision = 'o013'
 branch_labels = None
 depends_on = None
 
