@@ -406,6 +406,6 @@ def test_search_finds_words_by_their_beginning_alike_on_both_backends(tmp_path, 
                                 ("huyen", {"bridge"}), ("quang xu", {"bridge"}),
                                 ("xuan sat", set()), ("pom sat", {"road"}),
                                 ("(cau)", {"bridge"}), ("100%_", set()),
-                                ("a' | b:*", set())):
+                                ("a' | b:*", set()), ("?!", set())):
             page = client.get("/central/inbox", query_string={"q": query})
             assert _ids(page.get_data(as_text=True), said) == expected, query

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Select,
     and_,
     cast,
+    false,
     func,
     literal_column,
     or_,
@@ -190,9 +191,10 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
     if filters.q:
         # Every word, without diacritics or case: "duong" finds "Đường".
         # Names only for roles that may see them: a search by name would tell who raised what.
+        # Typed with no letter or digit ("?!"): nothing is said like that, so nothing found.
         words = search_terms(filters.q)
-        if words:
-            query = query.where(has_words(words, named=can(account, "personal.view")))
+        query = query.where(has_words(words, named=can(account, "personal.view"))
+                            if words else false())
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
