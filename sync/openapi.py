@@ -421,7 +421,9 @@ def openapi_document() -> dict[str, Any]:
     spec.components.response("ServerFailed", {
         "description": "The central (or a proxy before it) failed. Every call is safe to "
                        "repeat; the reference client retries with exponential backoff and "
-                       "full jitter."})
+                       "full jitter. A 503 with code `busy` and a Retry-After header: "
+                       "the central's database was held by another writer longer than it "
+                       "waits; nothing of the request was stored."})
     signed = ["Protocol", "ContentEncoding", "Device", "Timestamp", "Nonce", "Signature"]
     operations = {
         "/hello": {"get": _operation(

@@ -1,4 +1,4 @@
-"""The opinion counts summed ahead (office_opinion_count, migration o012) give the very
+"""The opinion counts summed ahead (office_opinion_count, migration o013) give the very
 numbers counted from the opinions, and stay exact whatever writes the opinions.
 
 On PostgreSQL triggers keep the counts; every test here compares them with a count
@@ -180,14 +180,14 @@ def test_counts_stay_exact_through_the_office_work_and_new_pushes(pg_world):
 
 
 def test_the_upgrade_counts_the_opinions_already_there(pg_world):
-    """Migration o012 on a central holding opinions: its counts are the opinions'."""
+    """Migration o013 on a central holding opinions: its counts are the opinions'."""
     from flask_migrate import downgrade, upgrade
 
     app, _made = pg_world
     directory = app.extensions["migrate"].directory
     with app.app_context():
-        downgrade(directory=directory, revision="o011")
-        upgrade(directory=directory, revision="o012")
+        downgrade(directory=directory, revision="o012")
+        upgrade(directory=directory, revision="o013")
         assert held() == recount() and held()
     stamp = uuid.uuid4()  # the counts keep following after the upgrade
     with app.app_context():

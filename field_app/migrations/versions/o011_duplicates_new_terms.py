@@ -21,11 +21,12 @@ depends_on = None
 
 
 def upgrade():
+    # ON CONFLICT, not an anti-join on the queue being filled: upgrading a million
+    # opinions, that statement had queued only a third of them after 23 minutes.
     op.execute("""
         INSERT INTO office_similar_pending (opinion_id, queued_at)
-        SELECT o.id, o.first_received_at FROM office_opinion o
-        WHERE o.deleted = false AND NOT EXISTS (
-            SELECT 1 FROM office_similar_pending p WHERE p.opinion_id = o.id)
+        SELECT o.id, o.first_received_at FROM office_opinion o WHERE o.deleted = false
+        ON CONFLICT (opinion_id) DO NOTHING
     """)
 
 
