@@ -54,6 +54,17 @@ def _text(dimension: str, value) -> str | None:
     return str(value)
 
 
+def final_state(row: OfficeOpinion) -> str | None:
+    """Return an opinion's handling state once all its dates have passed (None: no case)."""
+    if row.answered_on_spot and not row.needs_follow_up:
+        return None
+    if row.answer_date is not None and row.due_on is not None and row.answer_date > row.due_on:
+        return "late"
+    if row.answer_date is not None or row.status in ("answered", "closed"):
+        return "on_time"
+    return "open" if row.due_on is None else "overdue"
+
+
 def recount() -> Counter:
     """Return what office_opinion_count must hold, counted from the opinions in Python."""
     expected: Counter = Counter()
@@ -61,6 +72,9 @@ def recount() -> Counter:
         if row.deleted or row.received_on is None:
             continue
         month = report_month(row.received_on)
+        if (state := final_state(row)) is not None:
+            unit = "" if row.unit_id is None else str(row.unit_id)
+            expected[(row.commune_code, month, "handling", unit, state)] += 1
         for dimension, column in COUNTED_DIMENSIONS.items():
             value = _text(dimension, getattr(row, column))
             if value is None:
@@ -83,7 +97,8 @@ def _reader(username: str):
 
 
 def both_ways(app, username: str, code: str, commune: int | None = None):
-    """Return the opinions and satisfaction panels counted ahead and from the rows."""
+    """Return the opinions, satisfaction and handling panels counted ahead and from the
+    rows."""
     with app.test_request_context():
         reader = _reader(username)
         scope = figures.Scope(reader, figures.resolve_commune(reader, commune),
@@ -91,10 +106,12 @@ def both_ways(app, username: str, code: str, commune: int | None = None):
         assert figures.summed_ahead(scope)
         ahead = ({name: sorted(rows, key=repr) for name, rows in
                   figures.opinions_from_counts(scope).items()},
-                 sorted(figures.satisfaction_from_counts(scope), key=repr))
+                 sorted(figures.satisfaction_from_counts(scope), key=repr),
+                 sorted(figures.handling_from_counts(scope), key=repr))
         rows = ({name: sorted(rows, key=repr) for name, rows in
                  figures.opinions_from_rows(scope).items()},
-                sorted(figures.satisfaction_from_rows(scope), key=repr))
+                sorted(figures.satisfaction_from_rows(scope), key=repr),
+                sorted(figures.handling_from_rows(scope), key=repr))
     return ahead, rows
 
 
@@ -180,15 +197,22 @@ def test_counts_stay_exact_through_the_office_work_and_new_pushes(pg_world):
 
 
 def test_the_upgrade_counts_the_opinions_already_there(pg_world):
-    """Migration o013 on a central holding opinions: its counts are the opinions'."""
+    """Migrations o013 and o015 on a central holding opinions: its counts are the
+    opinions'; going back to o014 takes the handling states away, and only them."""
     from flask_migrate import downgrade, upgrade
 
     app, _made = pg_world
     directory = app.extensions["migrate"].directory
     with app.app_context():
+        expected = recount()
+        db.session.rollback()  # the migrations wait for no lock of this session's
+        downgrade(directory=directory, revision="o014")
+        assert held() == Counter({key: count for key, count in expected.items()
+                                  if key[2] != "handling"})
+        db.session.rollback()
         downgrade(directory=directory, revision="o012")
-        upgrade(directory=directory, revision="o013")
-        assert held() == recount() and held()
+        upgrade(directory=directory, revision="o015")
+        assert held() == recount() == expected
     stamp = uuid.uuid4()  # the counts keep following after the upgrade
     with app.app_context():
         row = db.session.execute(select(OfficeOpinion).limit(1)).scalar_one()
@@ -220,3 +244,24 @@ def test_handling_counted_by_conditions_equals_its_case(world, day):  # noqa: F8
         by_case = sorted((tuple(row) for row in db.session.execute(query)), key=repr)
         assert sorted(figures.handling_panel(scope), key=repr) == by_case
         assert {row[2] for row in by_case} >= {"open"}
+
+
+def test_handling_summed_ahead_equals_the_opinions_counted(pg_world):
+    """Whatever the cut-off, the final states summed ahead corrected by the opinions not
+    final by it give the states counted from every opinion."""
+    app, _made = pg_world
+    seen = set()
+    with app.test_request_context():
+        for username in ("tinh", "canbo"):
+            reader = _reader(username)
+            for day in ("2025-12-20", "2026-01-19", "2026-01-25", "2026-02-15", "2026-02-16",
+                        "2026-03-09", "2026-03-20", "2026-07-01"):
+                for code in ("2026-Q1", "2026-Y"):
+                    scope = figures.Scope(reader, reader.commune_code, periods.parse_code(code),
+                                          date.fromisoformat(day))
+                    assert figures.summed_ahead(scope)
+                    ahead = sorted(figures.handling_from_counts(scope), key=repr)
+                    assert ahead == sorted(figures.handling_from_rows(scope), key=repr), (
+                        username, day, code)
+                    seen.update(row[2] for row in ahead)
+    assert seen == set(figures.HANDLING)

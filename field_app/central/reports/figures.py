@@ -57,6 +57,7 @@ from .periods import Period
 COVERAGE_TARGET = 100  # % of villages holding the listening forum each year (seed 000)
 DIALOGUES_TARGET = 2  # the chairman's dialogues a year (seed 003)
 HANDLING = ("on_time", "late", "overdue", "open")
+SETTLED = ("answered", "closed")  # statuses that count as answered without an answer date
 HANDLING_LABELS = {"on_time": _l("Đúng hạn"), "late": _l("Trễ hạn"),
                    "overdue": _l("Quá hạn chưa trả lời"), "open": _l("Đang trong hạn")}
 SATISFACTION = ("satisfied", "unsatisfied", "unknown", "absent")
@@ -113,7 +114,7 @@ def handling_case(answer_date, due_on, status, as_of: date):
     # As things stood on `as_of`: an answer given after it was not there yet (a report
     # made again later says what the one sent on time said).
     answered_by = and_(answer_date.is_not(None), answer_date <= as_of)
-    answered = or_(answered_by, and_(answer_date.is_(None), status.in_(("answered", "closed"))))
+    answered = or_(answered_by, and_(answer_date.is_(None), status.in_(SETTLED)))
     return case(
         (and_(answered_by, due_on.is_not(None), answer_date > due_on), "late"),
         (answered, "on_time"),
@@ -128,7 +129,7 @@ def handling_conditions(answer_date, due_on, status, as_of: date) -> dict:
     A count per state FILTERed by the CASE works it out four times an opinion; these
     read each column once or twice (a province's handling, ~40 % less time).
     """
-    settled = status.in_(("answered", "closed"))
+    settled = status.in_(SETTLED)
     return {
         "late": and_(answer_date <= as_of, answer_date > due_on),
         "on_time": or_(and_(answer_date <= as_of,
@@ -371,7 +372,54 @@ def _opinions_by_known_values(scope: Scope) -> dict[str, list[tuple]]:
 
 
 def handling_panel(scope: Scope) -> list[tuple]:
-    """Return (commune, unit, state, count) of the opinions to handle."""
+    """Return (commune, unit, state, count) of the opinions to handle.
+
+    From the states summed ahead when the period allows (`summed_ahead`), else from the
+    opinions. Both give the same rows (tests/test_reports_counts.py).
+    """
+    if summed_ahead(scope):
+        return handling_from_counts(scope)
+    return handling_from_rows(scope)
+
+
+# The day after every due date and every answer: an opinion's state as of it is the one
+# office_opinion_count holds (dimension "handling", migration o015).
+FOREVER = date.max
+
+
+def not_final_by(as_of: date) -> tuple:
+    """Return the two (disjoint) conditions of an opinion whose state as of `as_of` is not
+    yet its final one (`handling_case` as of FOREVER): answered after that day; not
+    answered, due on or after it and not settled by its status. Every other opinion's
+    state is final. Each condition reads its own partial index alone (migration o015):
+    opinions gain an answer and a due date at the office, so neither grows at ingest."""
+    return (OfficeOpinion.answer_date > as_of,
+            and_(OfficeOpinion.answer_date.is_(None), OfficeOpinion.due_on >= as_of,
+                 OfficeOpinion.status.not_in(SETTLED)))
+
+
+def handling_from_counts(scope: Scope) -> list[tuple]:
+    """Return `handling_panel`'s rows from the final states summed ahead, corrected by the
+    few opinions whose state as of the cut-off differs (`not_final_by`)."""
+    cut_off = as_of(scope.period, scope.today)
+    states: dict[tuple, int] = defaultdict(int)
+    for code, _dimension, unit, state, count in _summed(scope, ("handling",)):
+        states[(code, int(unit) if unit else None, state)] += int(count)
+    final = handling_bucket(FOREVER).label("final")
+    then = handling_bucket(cut_off).label("then")
+    for condition in not_final_by(cut_off):
+        query = scope.opinions(OfficeOpinion.commune_code, OfficeOpinion.unit_id, final, then,
+                               func.count()).where(needs_handling(), condition).group_by(
+            OfficeOpinion.commune_code, OfficeOpinion.unit_id, final, then)
+        for code, unit, was, now, count in db.session.execute(query):
+            states[(code, unit, was)] -= count
+            states[(code, unit, now)] += count
+    return [(code, unit, state, count) for (code, unit, state), count in states.items()
+            if count]
+
+
+def handling_from_rows(scope: Scope) -> list[tuple]:
+    """Return `handling_panel`'s rows counted from the opinions themselves."""
     # Grouped by commune and unit, one count per state: grouped by the state's CASE,
     # PostgreSQL guessed a group per opinion and sorted a province's million on disk.
     conditions = handling_conditions(OfficeOpinion.answer_date, OfficeOpinion.due_on,

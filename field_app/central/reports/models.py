@@ -4,7 +4,9 @@ million office_opinion rows each time.
 `office_opinion_count` holds, per commune and "report month" (10th to 9th: the
 months seed 003's quarters, half-year and year are unions of), how many live
 opinions (`deleted` false, with a `received_on`) have each value of each counted
-dimension, and per category how many answers carry each satisfaction. On PostgreSQL
+dimension, per category how many answers carry each satisfaction, and per unit how
+many opinions to handle have each final handling state (migration o015: "handling",
+the unit's id in `category_code`; figures.handling_from_counts). On PostgreSQL
 three statement-level triggers on office_opinion (migration o013) keep it exact in
 the transaction that writes the opinions, whatever writes them (the projection's
 COPY and upserts, the office's workflow, a script). SQLite keeps no counts: a
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy import BigInteger, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
@@ -38,6 +40,8 @@ class OpinionCount(db.Model):
     """How many live opinions of a commune's report month hold one value of a dimension."""
 
     __tablename__ = "office_opinion_count"
+    # A province's period: one dimension's rows of every commune (migration o015).
+    __table_args__ = (Index("ix_office_opinion_count_dimension", "dimension", "month"),)
 
     commune_code: Mapped[int] = mapped_column(Integer, primary_key=True)
     # The 10th the report month starts on (it ends on the 9th of the next month).
