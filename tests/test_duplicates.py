@@ -248,6 +248,9 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
     # the honest check. Its precision is BELOW the 0.764 measured before (more pairs
     # found, more wrong ones among them); the floor only guards against worse.
     ("duplicates_vi_holdout2.json", 0.70, 0.75),  # measured 0.722 / 0.776
+    # Written before the matching was changed again (issue 10), never read to choose a
+    # word or a rule; measured once at the end.
+    ("duplicates_vi_holdout3.json", 0.65, 0.45),  # measured 0.684 / 0.476 before
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
