@@ -35,6 +35,7 @@ duplicates_vi_holdout2.json, duplicates_vi_holdout3.json).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -64,6 +65,8 @@ FAULT_DISAGREE = 0.6
 FAULT_ONE_SIDED = 0.7
 # Both ask for something (WANT_WORDS) and for nothing alike.
 WANT_DISAGREE = 0.7
+# Both name things (THING_WORDS) and no thing in common.
+THING_DISAGREE = 0.7
 # Both name where ("bản Hua Trai", "suối Nậm Chiến") and no place in common.
 PLACE_DISAGREE = 0.7
 
@@ -196,6 +199,7 @@ RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "h�
 NGA, HOI = "\u0303", "\u0309"
 
 
+@functools.lru_cache(maxsize=4096)
 def _toneless(word: str) -> str:
     """Return a word with a ngã tone written as hỏi (the rest as written)."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", word).replace(NGA, HOI))
@@ -215,21 +219,36 @@ def _is_stop(folded: str, word: str) -> bool:
     return _toneless(word) in STOP_WRITTEN
 
 
-def _fault_patterns() -> dict[tuple[str, ...], tuple[str, tuple[str, ...]]]:
-    found = {}
-    for fault, words in [*FAULT_WORDS.items(), ("", NOT_FAULTS)]:
-        for said in words.replace("\n", "").split("|"):
-            said = " ".join(said.split())
-            found[tuple(fold(said).split())] = (fault, tuple(_toneless(w) for w in said.split()))
-    return found
+@dataclass(frozen=True)
+class Lexicon:
+    """Phrases naming one of a few kinds (of fault, of thing), found in a text."""
+
+    mark: str  # a term's first character: "!" a fault, "#" a thing
+    # (folded syllables) -> (the kind they name, the words with marks, tones dropped)
+    patterns: Mapping[tuple[str, ...], tuple[str, tuple[str, ...]]]
+    longest: int
+    starts: frozenset[str]
+
+    @classmethod
+    def of(cls, mark: str, kinds: Mapping[str, str], ignored: str = "") -> Lexicon:
+        found = {}
+        for kind, words in [*kinds.items(), ("", ignored)]:
+            for said in words.replace("\n", "").split("|"):
+                said = " ".join(said.split())
+                if said:
+                    found[tuple(fold(said).split())] = (
+                        kind, tuple(_toneless(w) for w in said.split()))
+        return cls(mark, found, max(len(key) for key in found),
+                   frozenset(key[0] for key in found))
+
+    def term(self, kind: str) -> str:
+        """Return the term that stands for a kind ("sạt lở" -> "!satlo")."""
+        return self.mark + fold(kind).replace(" ", "")
 
 
-# (folded syllables) -> (the fault they name, the words with marks, tones dropped)
-FAULT_PATTERNS = _fault_patterns()
-LONGEST_FAULT = max(len(key) for key in FAULT_PATTERNS)
-FAULT_STARTS = frozenset(key[0] for key in FAULT_PATTERNS)
+FAULTS = Lexicon.of("!", FAULT_WORDS, NOT_FAULTS)
 # A fault is stored as a term of its own: "!" and the fault's folded name, no space.
-FAULT_MARK = "!"
+FAULT_MARK = FAULTS.mark
 
 
 # A place named: "bản Hua Trai", "suối Nậm Chiến" (one or two capitalised words), or in
@@ -296,7 +315,46 @@ def places_of(text: str) -> dict[str, str]:
 
 def fault_term(fault: str) -> str:
     """Return the term that stands for a kind of fault ("sạt lở" -> "!satlo")."""
-    return FAULT_MARK + fold(fault).replace(" ", "")
+    return FAULTS.term(fault)
+
+
+# What is wrong is said of a thing: the officer's names for the things petitions are
+# about, each under the one kind it names. Two opinions naming things, and no thing in
+# common, are about two things, whatever else they share (one stream, one school, one
+# village): the suspension bridge is not the ford below it, the roof not the teacher.
+# Only things: a service ("điện", "nước") or a consequence is not one.
+THING_WORDS = {
+    "cầu treo": "cầu treo",
+    "ngầm": "ngầm|ngầm tràn|cầu tràn|đập tràn",
+    "ống nước": "ống|ống nước|ống dẫn|đường ống|ống nhựa|ống dẫn nước",
+    "bể nước": "bể chứa|bể nước|bể lọc|bể lắng|téc nước",
+    "mương": "mương|kênh|kênh mương|mương máng|phai|rãnh thoát nước",
+    "hồ đập": "hồ chứa|hồ thủy lợi|đập|đập dâng",
+    "trạm biến áp": "trạm biến áp|máy biến áp|trạm điện|biến áp",
+    "cột điện": "cột điện",
+    "dây điện": "dây điện|đường dây|dây dẫn|dây trần",
+    "công tơ": "công tơ|đồng hồ điện|đồng hồ nước",
+    "đèn": "đèn chiếu sáng|đèn đường|bóng đèn",
+    "loa": "loa|loa truyền thanh|đài truyền thanh",
+    "phòng học": "phòng học|lớp học|mái|mái tôn|mái nhà|tường|bàn ghế|nền nhà",
+    "nhà vệ sinh": "nhà vệ sinh|công trình vệ sinh|nhà tiêu",
+    "giáo viên": "giáo viên|cô giáo|thầy giáo|thầy cô",
+    "nhà văn hóa": "nhà văn hóa|hội trường",
+    "bếp ăn": "bếp ăn|nhà bếp|bán trú|ăn trưa",
+    "thuốc": "thuốc|thuốc men",
+    "thẻ bảo hiểm": "thẻ bảo hiểm|thẻ bảo hiểm y tế|thẻ bhyt|bảo hiểm y tế",
+    "y sĩ": "y sĩ|bác sĩ|y tá|nhân viên y tế|cán bộ y tế",
+    "sổ đỏ": "sổ đỏ|bìa đỏ|sổ hồng|giấy chứng nhận",
+    "trợ cấp": "trợ cấp|bảo trợ|phụ cấp",
+    "nhà ở": "nhà tạm|nhà ở|nhà dột nát",
+    "gạo": "gạo|gạo cứu đói",
+    "lợn": "lợn|heo",
+    "trâu bò": "trâu|bò|trâu bò|gia súc",
+    "gia cầm": "gà|vịt|gia cầm",
+    "chó": "chó",
+    "rừng": "rừng",
+}
+THINGS = Lexicon.of("#", THING_WORDS)
 
 
 # What is asked for, or said to be missing: the words after "thiếu", "chưa có", "xin",
@@ -306,15 +364,13 @@ def fault_term(fault: str) -> str:
 WANT_WORDS = """thiếu|thiếu hụt|không đủ|chưa có|không có|chưa được cấp|chưa cấp|được cấp
                 |đề nghị cấp|xin cấp|cấp thêm|cấp lại|xin|bổ sung|tăng cường|xây|xây dựng
                 |lắp|lắp đặt|đầu tư|hỗ trợ|sửa|sửa chữa|nâng cấp"""
-WANT_MARK = "+"
-WANT_PATTERNS = {tuple(fold(said).split()): tuple(_toneless(w) for w in said.split())
-                 for said in (" ".join(said.split())
-                              for said in WANT_WORDS.replace("\n", "").split("|"))}
-LONGEST_WANT = max(len(key) for key in WANT_PATTERNS)
+WANTS = Lexicon.of("+", {"want": WANT_WORDS})
+WANT_MARK = WANTS.mark
 WANT_SIZE = 2  # syllables kept of what is asked for: "giáo viên", "thẻ bảo (hiểm)"
 
-MARKS = (FAULT_MARK, PLACE_MARK, WANT_MARK)
-APART = (PLACE_MARK, WANT_MARK)  # left out of the cosine (compare)
+THING_MARK = THINGS.mark
+MARKS = (FAULT_MARK, PLACE_MARK, WANT_MARK, THING_MARK)
+APART = (PLACE_MARK, WANT_MARK, THING_MARK)  # left out of the cosine (compare)
 RELATED = frozenset((fault_term(one), fault_term(other)) for group in RELATED_FAULTS
                     for one in group for other in group if one != other)
 
@@ -380,8 +436,8 @@ def _canonical(syllables: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def _faults(syllables: list[tuple[str, str]], plain: bool) -> dict[str, str]:
-    """Return {fault term: the words that named it first, as written}.
+def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> dict[str, str]:
+    """Return {kind term: the words that named it first, as written}.
 
     In a text typed with marks a word matches only as written (its "cho" is not
     "chờ"); in one typed without, by its folding.
@@ -389,17 +445,17 @@ def _faults(syllables: list[tuple[str, str]], plain: bool) -> dict[str, str]:
     found: dict[str, str] = {}
     index = 0
     while index < len(syllables):
-        if syllables[index][0] not in FAULT_STARTS:
+        if syllables[index][0] not in lexicon.starts:
             index += 1
             continue
-        for size in range(LONGEST_FAULT, 0, -1):
+        for size in range(lexicon.longest, 0, -1):
             run = syllables[index:index + size]
-            named = FAULT_PATTERNS.get(tuple(folded for folded, _ in run))
+            named = lexicon.patterns.get(tuple(folded for folded, _ in run))
             if len(run) == size and named and all(
                     plain or _toneless(word) == marked
                     for (_, word), marked in zip(run, named[1], strict=True)):
                 if named[0]:
-                    found.setdefault(fault_term(named[0]), " ".join(w for _, w in run))
+                    found.setdefault(lexicon.term(named[0]), " ".join(w for _, w in run))
                 index += size
                 break
         else:
@@ -409,12 +465,14 @@ def _faults(syllables: list[tuple[str, str]], plain: bool) -> dict[str, str]:
 
 def _want_at(syllables: list[tuple[str, str]], index: int, plain: bool) -> int:
     """Return how many syllables from `index` say a want ("chưa được cấp"), or 0."""
-    for size in range(LONGEST_WANT, 0, -1):
+    if syllables[index][0] not in WANTS.starts:
+        return 0
+    for size in range(WANTS.longest, 0, -1):
         run = syllables[index:index + size]
-        marked = WANT_PATTERNS.get(tuple(folded for folded, _ in run))
-        if len(run) == size and marked and all(
+        named = WANTS.patterns.get(tuple(folded for folded, _ in run))
+        if len(run) == size and named and all(
                 plain or _toneless(word) == mark
-                for (_, word), mark in zip(run, marked, strict=True)):
+                for (_, word), mark in zip(run, named[1], strict=True)):
             return size
     return 0
 
@@ -489,7 +547,8 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
             written.setdefault(f"{first} {second}", f"{word1} {word2}")
     chosen = dict(list(written.items())[:limit])
     plain = (content or "").isascii()
-    chosen.update(_faults(said, plain))
+    chosen.update(_named(said, plain, FAULTS))
+    chosen.update(_named(said, plain, THINGS))
     chosen.update(_wants(syllables, plain))
     chosen.update(places)
     return Terms(frozenset(chosen), chosen, tuple(kept))
@@ -574,6 +633,10 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
                    for part in term[1:].split()}
     if mine_wants and their_wants and not (mine_wants & theirs and their_wants & mine):
         cosine *= WANT_DISAGREE
+    mine_things = {term for term in mine if term[0] == THING_MARK}
+    their_things = {term for term in theirs if term[0] == THING_MARK}
+    if mine_things and their_things and not mine_things & their_things:
+        cosine *= THING_DISAGREE
     mine_places = {term for term in mine if term[0] == PLACE_MARK}
     their_places = {term for term in theirs if term[0] == PLACE_MARK}
     if mine_places and their_places and not mine_places & their_places:
