@@ -175,9 +175,10 @@ FAULT_WORDS = {
     "ô nhiễm": """ô nhiễm|bốc mùi|hôi|hôi thối|bụi|khói|đục|xả thải|nước thải|tanh|nhiễm
                   |nhiễm phèn|ồn|tiếng ồn""",
     "dịch": "dịch|dịch bệnh|chết hàng loạt|lở mồm|long móng|tiêu hủy|dịch tả",
-    "thiếu": "thiếu|không đủ|thiếu hụt",
+    "thiếu": "thiếu|không đủ|thiếu hụt|bổ sung|tăng cường|cấp thêm",
     "chưa có": """chưa có|chưa được cấp|chưa được kéo|chưa được lắp|chưa được hưởng
-                  |chưa được nhận|chưa nhận|chưa được phát|chưa được làm|chưa cấp""",
+                  |chưa được nhận|chưa nhận|chưa được phát|chưa được làm|chưa cấp
+                  |đề nghị cấp|xin cấp""",
     "chậm": """chậm|quá lâu|lâu quá|rất lâu|quá hạn|chờ đợi|chờ lâu|đợi lâu|muộn|chậm trễ
                |chưa trả|chưa được trả|chưa được giải|tồn đọng""",
     "sai": "sai|nhầm|không đúng|không công bằng|thiên vị|sai sót|ghi thiếu|ghi sai",
