@@ -65,8 +65,10 @@ FAULT_DISAGREE = 0.6
 FAULT_ONE_SIDED = 0.7
 # Both ask for something (WANT_WORDS) and for nothing alike.
 WANT_DISAGREE = 0.7
-# Both name things (THING_WORDS) and no thing in common.
+# Both name things (THING_WORDS) and no thing in common; the same thing with the same
+# fault (the object and what is wrong with it) adds like the category does.
 THING_DISAGREE = 0.7
+THING_WEIGHT = 0.12
 # Both name where ("bản Hua Trai", "suối Nậm Chiến") and no place in common.
 PLACE_DISAGREE = 0.7
 
@@ -644,8 +646,10 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
         cosine *= PLACE_DISAGREE
     # The category alone never makes a duplicate: it only helps words that already agree.
     helps = min(1.0, cosine * 3)
+    same_thing = bool(mine_things & their_things)
     score = (cosine + (CATEGORY_WEIGHT * helps if same_category else 0.0)
-             + (FAULT_WEIGHT * helps if same_fault else 0.0))
+             + (FAULT_WEIGHT * helps if same_fault else 0.0)
+             + (THING_WEIGHT * helps if same_thing and same_fault else 0.0))
     order = sorted(shared, key=lambda term: (-weights[term], term))
     return Match(round(min(1.0, score), 4), tuple(order), same_category)
 
