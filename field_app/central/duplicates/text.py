@@ -268,6 +268,13 @@ PERSON_WORDS = frozenset("""ông bà anh chị em cụ cháu chú bác cô thầ
                             thị""".split())
 
 
+# Capitalised as the start of an office's or a thing's name, not a place's own:
+# "Phòng Giáo dục", "Trường Tiểu học", "Điện lực", "Bản Pá Ma" (the place is "Pá Ma").
+NOT_NAMES = frozenset("""phòng sở ủy uỷ ban trạm trường điện công hội nhà bệnh trung chi
+                         ngân hạt xã huyện tỉnh bản thôn xóm suối đường cầu chợ mương
+                         đội tổ khu cụm đồn""".split())
+
+
 def _proper_names(text: str) -> list[str]:
     """Return the runs of two or three capitalised words a sentence does not begin with
     ("đường lên Co Mạ", "ở Phiêng Lanh"), not a person's name (nor "UBND", all capitals).
@@ -285,6 +292,8 @@ def _proper_names(text: str) -> list[str]:
             continue
         if run:
             names = run[1:] if start else run
+            while names and names[0].lower() in NOT_NAMES:
+                names = names[1:]
             if len(names) >= 2 and not {before, *(part.lower() for part in names)
                                         } & PERSON_WORDS:
                 found.append(" ".join(names[:3]))
