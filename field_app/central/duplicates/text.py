@@ -229,8 +229,8 @@ class Lexicon:
     mark: str  # a term's first character: "!" a fault, "#" a thing
     # (folded syllables) -> (the kind they name, the words with marks, tones dropped)
     patterns: Mapping[tuple[str, ...], tuple[str, tuple[str, ...]]]
-    longest: int
-    starts: frozenset[str]
+    # first folded syllable -> the lengths of the phrases it begins, longest first
+    starts: Mapping[str, tuple[int, ...]]
 
     @classmethod
     def of(cls, mark: str, kinds: Mapping[str, str], ignored: str = "") -> Lexicon:
@@ -241,8 +241,11 @@ class Lexicon:
                 if said:
                     found[tuple(fold(said).split())] = (
                         kind, tuple(_toneless(w) for w in said.split()))
-        return cls(mark, found, max(len(key) for key in found),
-                   frozenset(key[0] for key in found))
+        starts: dict[str, set[int]] = {}
+        for key in found:
+            starts.setdefault(key[0], set()).add(len(key))
+        return cls(mark, found, {first: tuple(sorted(sizes, reverse=True))
+                                 for first, sizes in starts.items()})
 
     def term(self, kind: str) -> str:
         """Return the term that stands for a kind ("sạt lở" -> "!satlo")."""
@@ -455,14 +458,13 @@ def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> d
     "chờ"); in one typed without, by its folding.
     """
     found: dict[str, str] = {}
+    folded_only = [folded for folded, _ in syllables]
     index = 0
     while index < len(syllables):
-        if syllables[index][0] not in lexicon.starts:
-            index += 1
-            continue
-        for size in range(lexicon.longest, 0, -1):
+        sizes = lexicon.starts.get(folded_only[index], ())
+        for size in sizes:
             run = syllables[index:index + size]
-            named = lexicon.patterns.get(tuple(folded for folded, _ in run))
+            named = lexicon.patterns.get(tuple(folded_only[index:index + size]))
             if len(run) == size and named and all(
                     plain or _toneless(word) == marked
                     for (_, word), marked in zip(run, named[1], strict=True)):
@@ -477,9 +479,7 @@ def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> d
 
 def _want_at(syllables: list[tuple[str, str]], index: int, plain: bool) -> int:
     """Return how many syllables from `index` say a want ("chưa được cấp"), or 0."""
-    if syllables[index][0] not in WANTS.starts:
-        return 0
-    for size in range(WANTS.longest, 0, -1):
+    for size in WANTS.starts.get(syllables[index][0], ()):
         run = syllables[index:index + size]
         named = WANTS.patterns.get(tuple(folded for folded, _ in run))
         if len(run) == size and named and all(
