@@ -117,6 +117,49 @@ def test_same_thing_with_another_fault_stays_apart():
     assert compare(slide, elsewhere, True, counts, 100).score < same.score
 
 
+@pytest.mark.parametrize(("said", "kept", "dropped"), [
+    ("Buổi tối các cụ đi lại khó, dây điện võng thấp", {"toi", "cu", "day"}, set()),
+    ("Tôi cứ đi đây đi đó", set(), {"toi", "cu", "day"}),
+    ("toi cu di day di do", set(), {"toi", "cu", "day"}),  # no marks: judged by folding
+    ("Đường lên Co Mạ bị sạt lở", {"co ma", "@coma"}, set()),
+])
+def test_a_word_typed_with_marks_is_what_its_marks_say(said, kept, dropped):
+    terms = terms_of(said).terms
+    assert kept <= terms and not dropped & terms
+
+
+@pytest.mark.parametrize(("said", "places"), [
+    ("Đường lên Co Mạ bị sạt lở", {"@coma"}),
+    ("Mười hộ ở Phiêng Lanh chưa có điện, đề nghị Phòng Kinh tế xem xét", {"@phienglanh"}),
+    ("Nhà ông Lò Văn Pấng bị nứt tường", set()),
+    ("Huổi Mòng mất điện", set()),  # a sentence's first words: not told from a capital
+])
+def test_places_are_named_without_a_place_word_before_them(said, places):
+    assert {term for term in terms_of(said).terms if term.startswith("@")} == places
+
+
+@pytest.mark.parametrize(("first", "same", "other"), [
+    # One school, two wants.
+    ("Điểm trường bản Nậm Ét thiếu giáo viên, các cháu phải học ghép",
+     "diem truong nam et can them co giao, 1 co day 2 lop",
+     "Điểm trường bản Nậm Ét chưa có nhà vệ sinh, các cháu phải học xong mới về nhà"),
+    # The same lack, of two things.
+    ("Trạm y tế xã thiếu thuốc, bà con đi khám phải ra ngoài mua",
+     "tram y te het thuoc bao hiem, phai tu mua",
+     "Trạm y tế xã thiếu y sĩ, bà con đi khám phải chờ cả buổi"),
+    # One stream, two crossings.
+    ("Cầu treo qua suối Nậm Ét bị gãy ván, đi lại nguy hiểm",
+     "cau treo nam et hong van, de nghi sua",
+     "Ngầm tràn qua suối Nậm Ét mùa mưa ngập sâu, đi lại nguy hiểm"),
+])
+def test_two_wants_or_two_things_of_one_place_stay_apart(first, same, other):
+    """Sharing more words than the duplicate does, the near-miss still scores less."""
+    counts = {"": 100}
+    mine = terms_of(first).terms
+    duplicate = compare(mine, terms_of(same).terms, True, counts, 100).score
+    assert compare(mine, terms_of(other).terms, True, counts, 100).score < duplicate
+
+
 def test_api_answers_only_likely_duplicates_best_first(office):
     na_lo = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
     na_lo.village("Bản Nà Lò")

@@ -261,8 +261,12 @@ FAULT_MARK = FAULTS.mark
 # a text typed all lower case without marks, the two words after "ban", "suoi"…
 PLACE_MARK = "@"
 PLACE_WORDS = "bản|thôn|xóm|suối|tổ|khu|cụm|tuyến"
-_PLACE = re.compile(rf"\b(?i:{PLACE_WORDS}|{fold(PLACE_WORDS)})\s+((?:[A-ZĐ]\w*\b\s*){{1,2}})",
-                    re.UNICODE)
+# Capitals with their marks too: "bản Ít Ong", "bản Nậm Ét".
+_CAPITALS = "".join(sorted({letter.upper() for letter in
+                            "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệfghiìíỉĩịjklmnoòóỏõọôồốổỗộ"
+                            "ơờớởỡợpqrstuùúủũụưừứửữựvwxyỳýỷỹỵz"}))
+_PLACE = re.compile(rf"\b(?i:{PLACE_WORDS}|{fold(PLACE_WORDS)})"
+                    rf"\s+((?:[{_CAPITALS}]\w*\b\s*){{1,2}})", re.UNICODE)
 
 
 # Who is named, not where: "ông Lò Văn Pấng", "chị Quàng Thị Xuân" (as written: "Co Mạ"
