@@ -20,9 +20,12 @@ another; "mất điện", "chập chờn", "yếu"…) adds a term per fault nam
 the places named ("bản Hua Trai", "suối Nậm Chiến", or any two capitalised words
 within a sentence: "lên Co Mạ") a term each ("@huatrai"), and what the opinion asks
 for or says is missing (WANT_WORDS: "thiếu giáo viên", "chưa được cấp thẻ") a term
-each ("+giao vien"). Two opinions naming unrelated faults, each asking for what the
-other never names, or only different places, score less; the same fault adds a
-little, as the category does.
+each ("+giao vien"); the things it names (THING_WORDS: "cầu treo", "ngầm tràn",
+"mái", "giáo viên", "thuốc", "lợn"…: "#cautreo") and whom it is for (WHO_WORDS:
+"người cao tuổi", "người khuyết tật"…) a term each too. Two opinions naming unrelated
+faults, different things, different people, each asking for what the other never
+names, or only different places, score less; the same fault adds a little, as the
+category does, and a little more when it is said of the same thing.
 
 A word typed with marks is what its marks say: "tối" (dark) is not the grammar word
 "tôi", nor "cụ" (an old person) "cứ"; only a word typed without marks is judged by
@@ -69,6 +72,8 @@ WANT_DISAGREE = 0.7
 # fault (the object and what is wrong with it) adds like the category does.
 THING_DISAGREE = 0.7
 THING_WEIGHT = 0.12
+# Both say whom for (WHO_WORDS) and nobody in common.
+WHO_DISAGREE = 0.7
 # Both name where ("bản Hua Trai", "suối Nậm Chiến") and no place in common.
 PLACE_DISAGREE = 0.7
 
@@ -95,6 +100,7 @@ SYNONYMS = {
     # electricity
     ("luoi", "dien"): ("dien",), ("dien", "luoi"): ("dien",), ("dien", "ap"): ("dien",),
     ("cup", "dien"): ("mat", "dien"), ("cat", "dien"): ("mat", "dien"),
+    ("dua", "dien"): ("keo", "dien"),
     ("den", "duong"): ("den", "chieu", "sang"), ("den", "chieu", "sang"): ("den", "chieu", "sang"),
     # water and irrigation
     ("cap", "nuoc"): ("nuoc",), ("nuoc", "sach"): ("nuoc", "sinh", "hoat"),
@@ -175,6 +181,7 @@ FAULT_WORDS = {
     "tắc": "tắc|bị lấp|lấp kín|lấp đầy|bồi lấp|ách tắc|nghẽn|bồi lắng",
     "khô": "khô|cạn nước|cạn kiệt|khô cạn|hạn hán|khô hạn|nắng hạn",
     "ô nhiễm": """ô nhiễm|bốc mùi|hôi|hôi thối|bụi|khói|đục|xả thải|nước thải|tanh|nhiễm
+                  |bẩn|vẩn đục|đục ngầu|có mùi|lẫn bùn
                   |nhiễm phèn|ồn|tiếng ồn""",
     "dịch": "dịch|dịch bệnh|chết hàng loạt|lở mồm|long móng|tiêu hủy|dịch tả",
     "thiếu": "thiếu|không đủ|thiếu hụt|bổ sung|tăng cường|cấp thêm",
@@ -183,7 +190,8 @@ FAULT_WORDS = {
                   |đề nghị cấp|xin cấp""",
     "chậm": """chậm|quá lâu|lâu quá|rất lâu|quá hạn|chờ đợi|chờ lâu|đợi lâu|muộn|chậm trễ
                |chưa trả|chưa được trả|chưa được giải|tồn đọng""",
-    "sai": "sai|nhầm|không đúng|không công bằng|thiên vị|sai sót|ghi thiếu|ghi sai",
+    "sai": """sai|nhầm|không đúng|không công bằng|thiên vị|sai sót|ghi thiếu|ghi sai
+             |ít hơn thực tế|không khớp|chênh lệch""",
     "đắt": "giá đắt|đắt đỏ|lạm thu|thu tiền|tăng giá|cao gấp|gấp đôi|thu phí|giá cao",
     "hẹp": "hẹp|chật|chật hẹp",
     "lầy": "lầy|lầy lội|bùn lầy|trơn trượt",
@@ -374,6 +382,17 @@ THING_WORDS = {
     "rừng": "rừng",
 }
 THINGS = Lexicon.of("#", THING_WORDS)
+# Whom an allowance, a card or a house is for: the old people's allowance is not the
+# disabled one's, the children's card not the poor households'.
+WHO_WORDS = {
+    "người cao tuổi": "người cao tuổi|người già|cụ già|các cụ|ông bà|trên 80 tuổi",
+    "người khuyết tật": "người khuyết tật|khuyết tật|tàn tật",
+    "trẻ em": "trẻ em|trẻ nhỏ|trẻ mới sinh|dưới 6 tuổi|trẻ dưới",
+    "hộ nghèo": "hộ nghèo|hộ cận nghèo|cận nghèo",
+    "người có công": "người có công|thương binh|liệt sĩ|cựu chiến binh",
+    "mồ côi": "mồ côi",
+}
+WHOM = Lexicon.of("&", WHO_WORDS)
 
 
 # What is asked for, or said to be missing: the words after "thiếu", "chưa có", "xin",
@@ -388,8 +407,9 @@ WANT_MARK = WANTS.mark
 WANT_SIZE = 2  # syllables kept of what is asked for: "giáo viên", "thẻ bảo (hiểm)"
 
 THING_MARK = THINGS.mark
-MARKS = (FAULT_MARK, PLACE_MARK, WANT_MARK, THING_MARK)
-APART = (PLACE_MARK, WANT_MARK, THING_MARK)  # left out of the cosine (compare)
+WHO_MARK = WHOM.mark
+MARKS = (FAULT_MARK, PLACE_MARK, WANT_MARK, THING_MARK, WHO_MARK)
+APART = MARKS[1:]  # left out of the cosine (compare)
 RELATED = frozenset((fault_term(one), fault_term(other)) for group in RELATED_FAULTS
                     for one in group for other in group if one != other)
 
@@ -565,6 +585,7 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
     plain = (content or "").isascii()
     chosen.update(_named(said, plain, FAULTS))
     chosen.update(_named(said, plain, THINGS))
+    chosen.update(_named(said, plain, WHOM))
     chosen.update(_wants(syllables, plain))
     chosen.update(places)
     return Terms(frozenset(chosen), chosen, tuple(kept))
@@ -653,6 +674,10 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     their_things = {term for term in theirs if term[0] == THING_MARK}
     if mine_things and their_things and not mine_things & their_things:
         cosine *= THING_DISAGREE
+    mine_whom = {term for term in mine if term[0] == WHO_MARK}
+    their_whom = {term for term in theirs if term[0] == WHO_MARK}
+    if mine_whom and their_whom and not mine_whom & their_whom:
+        cosine *= WHO_DISAGREE
     mine_places = {term for term in mine if term[0] == PLACE_MARK}
     their_places = {term for term in theirs if term[0] == PLACE_MARK}
     if mine_places and their_places and not mine_places & their_places:

@@ -1,4 +1,4 @@
-"""likely duplicates: index every opinion again with what it asks for and its names
+"""likely duplicates: index every opinion again with its wants, things and places
 
 Revision ID: o015
 Revises: o014
@@ -7,8 +7,9 @@ Create Date: 2026-11-30
 duplicates.text now drops a grammar word typed with marks only by its marks ("tối",
 "cụ", "dây", "bàn" stay), keeps the places named without "bản"/"suối" before them
 ("đường lên Co Mạ": "@coma"), adds what an opinion asks for or says is missing
-("thiếu giáo viên": "+giao vien") and a few more of the officer's synonyms ("bìa đỏ",
-"núi lở", "đèn đường"). The terms stored change: every live opinion is queued again
+("thiếu giáo viên": "+giao vien"), the things it names ("#cautreo") and whom it is for
+("&nguoicaotuoi"), and a few more of the officer's words ("bìa đỏ", "núi lở", "đèn
+đường", "bẩn"). The terms stored change: every live opinion is queued again
 (office_similar_pending, oldest first), as o014 did; the served central's thread
 re-indexes and re-pairs them in the background (duplicates.logic.drain).
 
