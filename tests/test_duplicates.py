@@ -117,6 +117,49 @@ def test_same_thing_with_another_fault_stays_apart():
     assert compare(slide, elsewhere, True, counts, 100).score < same.score
 
 
+@pytest.mark.parametrize(("said", "kept", "dropped"), [
+    ("Buổi tối các cụ đi lại khó, dây điện võng thấp", {"toi", "cu", "day"}, set()),
+    ("Tôi cứ đi đây đi đó", set(), {"toi", "cu", "day"}),
+    ("toi cu di day di do", set(), {"toi", "cu", "day"}),  # no marks: judged by folding
+    ("Đường lên Co Mạ bị sạt lở", {"co ma", "@coma"}, set()),
+])
+def test_a_word_typed_with_marks_is_what_its_marks_say(said, kept, dropped):
+    terms = terms_of(said).terms
+    assert kept <= terms and not dropped & terms
+
+
+@pytest.mark.parametrize(("said", "places"), [
+    ("Đường lên Co Mạ bị sạt lở", {"@coma"}),
+    ("Mười hộ ở Phiêng Lanh chưa có điện, đề nghị Phòng Kinh tế xem xét", {"@phienglanh"}),
+    ("Nhà ông Lò Văn Pấng bị nứt tường", set()),
+    ("Huổi Mòng mất điện", set()),  # a sentence's first words: not told from a capital
+])
+def test_places_are_named_without_a_place_word_before_them(said, places):
+    assert {term for term in terms_of(said).terms if term.startswith("@")} == places
+
+
+@pytest.mark.parametrize(("first", "same", "other"), [
+    # One school, two wants.
+    ("Điểm trường bản Nậm Ét thiếu giáo viên, các cháu phải học ghép",
+     "diem truong nam et can them co giao, 1 co day 2 lop",
+     "Điểm trường bản Nậm Ét chưa có nhà vệ sinh, các cháu phải học xong mới về nhà"),
+    # The same lack, of two things.
+    ("Trạm y tế xã thiếu thuốc, bà con đi khám phải ra ngoài mua",
+     "tram y te het thuoc bao hiem, phai tu mua",
+     "Trạm y tế xã thiếu y sĩ, bà con đi khám phải chờ cả buổi"),
+    # One stream, two crossings.
+    ("Cầu treo qua suối Nậm Ét bị gãy ván, đi lại nguy hiểm",
+     "cau treo nam et hong van, de nghi sua",
+     "Ngầm tràn qua suối Nậm Ét mùa mưa ngập sâu, đi lại nguy hiểm"),
+])
+def test_two_wants_or_two_things_of_one_place_stay_apart(first, same, other):
+    """Sharing more words than the duplicate does, the near-miss still scores less."""
+    counts = {"": 100}
+    mine = terms_of(first).terms
+    duplicate = compare(mine, terms_of(same).terms, True, counts, 100).score
+    assert compare(mine, terms_of(other).terms, True, counts, 100).score < duplicate
+
+
 def test_api_answers_only_likely_duplicates_best_first(office):
     na_lo = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
     na_lo.village("Bản Nà Lò")
@@ -239,15 +282,17 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
 @pytest.mark.parametrize(("name", "floor_precision", "floor_recall"), [
     # The aim (≥ 0.9 each) where it is met; elsewhere the figure measured, less a small
     # margin. Before faults and places were weighed apart (commit 60a07d6):
-    # 0.915 / 0.890, 0.814 / 0.729 and 0.764 / 0.627.
-    ("duplicates_vi.json", 0.9, 0.9),  # measured 0.931 / 0.918
-    # Written before the matching was changed; its misses were never read to add a
-    # word or a rule: the guard against fitting the first set.
-    ("duplicates_vi_holdout.json", 0.82, 0.82),  # measured 0.833 / 0.833
-    # Written before faults and places were added and never used to choose anything:
-    # the honest check. Its precision is BELOW the 0.764 measured before (more pairs
-    # found, more wrong ones among them); the floor only guards against worse.
-    ("duplicates_vi_holdout2.json", 0.70, 0.75),  # measured 0.722 / 0.776
+    # 0.915 / 0.890, 0.814 / 0.729 and 0.764 / 0.627. Before things, wants and whom
+    # were (issue 10): 0.931 / 0.918, 0.833 / 0.833, 0.722 / 0.776, 0.684 / 0.476.
+    ("duplicates_vi.json", 0.9, 0.9),  # measured 0.958 / 0.932
+    # Written before the matching was changed; tuned on since issue 10 (its misses were
+    # read to choose words and rules), as the first set was.
+    ("duplicates_vi_holdout.json", 0.9, 0.9),  # measured 0.917 / 0.917
+    # Written before faults and places were added; tuned on since issue 10 too.
+    ("duplicates_vi_holdout2.json", 0.9, 0.9),  # measured 0.912 / 0.925
+    # Written before the issue 10 changes, never read to choose a word or a rule and
+    # measured once at the end: the honest check. Far below the aim, recall above all.
+    ("duplicates_vi_holdout3.json", 0.78, 0.54),  # measured 0.814 / 0.571 (0.684 / 0.476)
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):

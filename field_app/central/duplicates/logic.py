@@ -33,7 +33,7 @@ from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import OpinionTerm, SimilarPair, SimilarPending, TermCount
-from .text import FAULT_MARK, THRESHOLD, Match, Terms, compare, telling_words, terms_of
+from .text import FAULT_MARK, THING_MARK, THRESHOLD, Match, Terms, compare, telling_words, terms_of
 
 postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__table__,
                                           SimilarPair.__table__, SimilarPending.__table__)
@@ -404,6 +404,11 @@ def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: 
             mine.written[term] for term in match.shared
             if term[0] == FAULT_MARK and term in mine.written]):
         said.append(_("Cùng vấn đề: %(faults)s", faults=", ".join(f"«{w}»" for w in faults)))
+    if "denunciation" not in (item.kind, row.kind) and (things := [
+            mine.written[term] for term in match.shared
+            if term[0] == THING_MARK and term in mine.written]):
+        said.append(_("Cùng đối tượng: %(things)s",
+                      things=", ".join(f"«{w}»" for w in things)))
     if match.same_category:
         said.append(_("Cùng lĩnh vực: %(name)s",
                       name=row.category_name or item.category_name or row.category_code))
