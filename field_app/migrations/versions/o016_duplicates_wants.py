@@ -1,7 +1,7 @@
 """likely duplicates: index every opinion again with its wants, things and places
 
-Revision ID: o015
-Revises: o014
+Revision ID: o016
+Revises: o015
 Create Date: 2026-11-30
 
 duplicates.text now drops a grammar word typed with marks only by its marks ("tối",
@@ -17,8 +17,8 @@ re-indexes and re-pairs them in the background (duplicates.logic.drain).
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'o015'
-down_revision = 'o014'
+revision = 'o016'
+down_revision = 'o015'
 branch_labels = None
 depends_on = None
 
