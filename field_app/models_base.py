@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,3 +55,17 @@ def get_record(model, record_id, message: str):
     if record is None:
         raise NotFound(message)
     return record
+
+
+@dataclass
+class Page:
+    """One page of a list (the field app's opinions and forums)."""
+
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))

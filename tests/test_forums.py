@@ -129,3 +129,21 @@ def test_amended_attendance_cannot_fall_below_the_votes_counted(forum):
                                    "attendance_ethnic_minority": 50}, "Đếm lại", "Hoa")
     assert "attendance_total" in caught.value.details
     assert forum.attendance_total == 64
+
+
+def test_forum_list_pages_newest_first_and_keeps_the_village(client, villages, app):
+    app.config["PAGE_SIZE"] = 2
+    for day in range(1, 6):
+        forums.create_forum({"village_id": villages[0].id, "kind": "listening",
+                             "started_at": datetime(2026, 11, day, 8)})
+    forums.create_forum({"village_id": villages[1].id, "kind": "listening",
+                         "started_at": datetime(2026, 11, 30, 8)})
+    db.session.commit()
+    first = client.get("/", query_string={"village": str(villages[0].id)}).text
+    assert "Trang 1 / 3" in first and "05/11/2026 08:00" in first
+    assert "04/11/2026" in first and "03/11/2026" not in first and "30/11/2026" not in first
+    assert f"village={villages[0].id}" in first and "page=2" in first
+    last = client.get("/", query_string={"village": str(villages[0].id), "page": 3}).text
+    assert "Trang 3 / 3" in last and "01/11/2026 08:00" in last and "02/11/2026" not in last
+    everyone = client.get("/").text
+    assert "Trang 1 / 3" in everyone and "30/11/2026 08:00" in everyone

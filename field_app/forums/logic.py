@@ -9,13 +9,14 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from ..areas.logic import kept_village_id
 from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
-from ..models_base import as_uuid, get_record, utcnow
+from ..models_base import Page, as_uuid, get_record, utcnow
 from ..rules import wire_errors
 from ..text import nfc
 from .models import FORUM_KINDS, Amendment, Decision, Forum
@@ -285,25 +286,33 @@ class ListedForum:
     village: SimpleNamespace  # .name
 
 
-def listed_forums(village_id=None, status: str | None = None) -> list[ListedForum]:
-    """Return the forum list's rows, newest first, optionally of one village or status.
+def listed_forums(village_id=None, status: str | None = None, page: int = 1,
+                  per_page: int = 50) -> Page:
+    """Return one page of the forum list's rows, newest first, optionally of one village
+    or status.
 
     Columns in one query: loading 400 forums as ORM objects was half the page's CPU.
     The id and date as the page prints them, made here in one loop: through the
-    template's filters they were a third of what remained.
+    template's filters they were a third of what remained. A page of `per_page`: all
+    400 of a laptop holding 20,000 opinions took ~30 ms to render.
     """
     query = db.select(Forum.id, Forum.started_at, Forum.kind, Forum.title, Forum.status,
-                      Village.name).join(Village, Village.id == Forum.village_id) \
-        .order_by(Forum.started_at.desc())
+                      Village.name).join(Village, Village.id == Forum.village_id)
     if village_id:
         query = query.where(Forum.village_id == as_uuid(village_id))
     if status in ("draft", "finalised"):
         query = query.where(Forum.status == status)
+    total = db.session.execute(
+        query.with_only_columns(func.count(), maintain_column_froms=True)).scalar_one()
+    page = max(1, page)
     names: dict[str, SimpleNamespace] = {}
+    rows = db.session.execute(query.order_by(Forum.started_at.desc(), Forum.id.desc())
+                              .limit(per_page).offset((page - 1) * per_page))
     # Stored times are the laptop's wall time as typed: shown as is (the `dt` filter's way).
-    return [ListedForum(str(row[0]), row[1].strftime("%d/%m/%Y %H:%M"), row[2], row[3], row[4],
-                        names.setdefault(row[5], SimpleNamespace(name=row[5])))
-            for row in db.session.execute(query)]
+    return Page(items=[ListedForum(str(row[0]), row[1].strftime("%d/%m/%Y %H:%M"), row[2],
+                                   row[3], row[4],
+                                   names.setdefault(row[5], SimpleNamespace(name=row[5])))
+                       for row in rows], total=total, page=page, per_page=per_page)
 
 
 def list_forums(village_id=None, status: str | None = None) -> list[Forum]:

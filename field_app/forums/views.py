@@ -44,7 +44,9 @@ def index():
     # One url_for, not one per row: building 400 links was a quarter of the page's CPU.
     forum_url = url_for("forums.show", forum_id=NO_FORUM).removesuffix(str(NO_FORUM))
     return render_template("forums/index.html", forum_url=forum_url,
-                           forums=logic.listed_forums(village_id, request.args.get("status")),
+                           page=logic.listed_forums(village_id, request.args.get("status"),
+                                                    request.args.get("page", 1, type=int),
+                                                    current_app.config["PAGE_SIZE"]),
                            villages=villages(), village_id=village_id,
                            commune=current_commune(),
                            # Each label translated once, not once a row through a filter.

@@ -21,7 +21,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..forums.logic import check_amendment, ensure_draft, record_amendment
 from ..forums.models import Forum
-from ..models_base import as_uuid, get_record
+from ..models_base import Page, as_uuid, get_record
 from ..rules import wire_errors
 from ..text import fold, nfc
 from .models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS, Category, Opinion
@@ -349,18 +349,6 @@ def count_opinions(office: str | None = None) -> int:
     if condition is not None:
         query = query.where(condition)
     return db.session.execute(query).scalar_one()
-
-
-@dataclass
-class Page:
-    items: list[Opinion]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def search_opinions(filters: OpinionFilter, page: int = 1, per_page: int = 50) -> Page:
