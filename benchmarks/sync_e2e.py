@@ -11,7 +11,7 @@ which is taken out in the "net" columns.
 
 Prints, a row per run: wall seconds, records/s (whole and net), the laptop
 process's CPU per record (whole and net) and peak memory, and the central
-process's CPU per record. Asserts nothing.
+process's CPU per record and peak memory (VmHWM). Asserts nothing.
 
 `--against DIR` runs the laptop side of another checkout too (e.g. `git
 archive main | tar -x -C DIR`), A B A B in the same run against the same
@@ -115,7 +115,16 @@ class Run:
     cpu: float
     peak_mb: float
     central_cpu: float
+    central_peak_mb: float  # the central process's peak resident memory so far
     output: str
+
+
+def peak_mb(pid: int) -> float:
+    """Return a running process's peak resident memory in MB (Linux /proc, VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def run_sync(laptop_dir: Path, central: Central, tree: Path) -> Run:
@@ -137,7 +146,7 @@ def run_sync(laptop_dir: Path, central: Central, tree: Path) -> Run:
     if child.returncode:
         raise SystemExit(f"langnghe sync failed ({tree}):\n{text}")
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, central_cpu,
-               text.strip().splitlines()[-1] if text.strip() else "")
+               peak_mb(central.process.pid), text.strip().splitlines()[-1] if text.strip() else "")
 
 
 def one(backlog: Path, database: str, tree: Path) -> tuple[int, Run, Run, int]:
@@ -182,7 +191,7 @@ def main() -> None:
         cache = args.cache or Path(tmp)
         print(f"{'laptop':8} {'central':10} {'records':>8} {'wall s':>7} {'rec/s':>7} "
               f"{'net rec/s':>9} {'laptop ms/rec':>13} {'net':>6} {'peak MB':>7} "
-              f"{'central ms/rec':>14} {'fixed s':>7}")
+              f"{'central ms/rec':>14} {'central MB':>10} {'fixed s':>7}")
         for count in args.opinions:
             recorded = cache / f"backlog-{min(count, RECORDED)}"
             if not recorded.exists():
@@ -206,7 +215,8 @@ def main() -> None:
                               f"{run.cpu / waiting * 1000:13.3f} "
                               f"{(run.cpu - fixed.cpu) / waiting * 1000:6.3f} "
                               f"{run.peak_mb:7.0f} "
-                              f"{run.central_cpu / waiting * 1000:14.3f} {fixed.wall:7.2f}",
+                              f"{run.central_cpu / waiting * 1000:14.3f} "
+                              f"{run.central_peak_mb:10.0f} {fixed.wall:7.2f}",
                               flush=True)
                         if held < waiting:
                             print(f"  the central holds {held} of {waiting}: {run.output}")
