@@ -20,9 +20,11 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    Boolean,
     Connection,
     Engine,
     func,
+    literal_column,
     select,
     update,
 )
@@ -268,7 +270,9 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
         if newest[item.id] is not item:
             result.results[item.index] = "U"
     placed = _place(conn, dev, list(newest.values()), result)
-    stored: set[uuid.UUID] = set()
+    # Each record written: True if it is new to the central, False if it replaced one,
+    # None if the database does not say (SQLite).
+    stored: dict[uuid.UUID, bool | None] = {}
     if placed:
         for prepare in _preparers.get(conn.engine, ()):
             prepare(conn, dev, placed)
@@ -300,7 +304,9 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     written = [item for item in placed if item.id in stored]
     if written:
         for listener in _listeners.get(conn.engine, ()):
-            listener(conn, Stored(dev, written, push_id, via, now))
+            listener(conn, Stored(dev, written, push_id, via, now, new=None if any(
+                stored[item.id] is None for item in written) else frozenset(
+                item.id for item in written if stored[item.id])))
     return result
 
 
@@ -313,6 +319,9 @@ class Stored:
     push_id: int
     via: str
     at: datetime
+    # The records the central did not hold before this batch (their log rows were
+    # inserted, not replaced); None when not known: a listener must look.
+    new: frozenset[uuid.UUID] | None = None
 
 
 # Per database (engine): each central app hooks its own tables; a process holding
@@ -346,7 +355,7 @@ def on_checked(engine: Engine, listener) -> None:
 
 
 def _store(conn: Connection, dev, items: list[Checked], now: datetime,
-           result: BatchResult) -> set[uuid.UUID]:
+           result: BatchResult) -> dict[uuid.UUID, bool | None]:
     """Write `items`; a record the database refuses is rejected alone, the rest stored.
 
     The schemas refuse what is known to fail (NUL, surrogates, NaN); this is the
@@ -370,13 +379,14 @@ def _store(conn: Connection, dev, items: list[Checked], now: datetime,
             _reject(result, items[0].index, items[0].id, "unstorable",
                     "Máy chủ không lưu được bản ghi này (có giá trị cơ sở dữ liệu không nhận); "
                     "hãy sửa nội dung bản ghi trên máy.", {"error": type(exc).__name__})
-            return set()
+            return {}
     half = len(items) // 2
     return (_store(conn, dev, items[:half], now, result)
             | _store(conn, dev, items[half:], now, result))
 
 
-def _write(conn: Connection, dev, items: list[Checked], now: datetime) -> set[uuid.UUID]:
+def _write(conn: Connection, dev, items: list[Checked], now: datetime
+           ) -> dict[uuid.UUID, bool | None]:
     _resolve_corrections(conn, dev, items, now)
     return _upsert(conn, [{
         "id": item.id, "collection": item.collection, "device_id": dev.id,
@@ -403,8 +413,9 @@ def _refused_value(exc: Exception) -> bool:
 _COLUMNS = [column.name for column in record.columns]
 
 
-def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert or update records by id, newest HLC winning; return the ids written."""
+def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> dict[uuid.UUID, bool | None]:
+    """Insert or update records by id, newest HLC winning; return the ids written, each
+    with whether it was new (None on SQLite, which does not say)."""
     statement, params = bulk.upsert_statement(conn, record, rows, _COLUMNS)
     excluded, current = statement.excluded, record.c
     upsert = statement.on_conflict_do_update(
@@ -424,9 +435,16 @@ def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
         where=(excluded.hlc > current.hlc) & (current.device_id == excluded.device_id)
         & (current.collection == excluded.collection) & current.deleted.is_(False)
         & (current.overrides.is_(None) | excluded.overrides.is_not(None)),
-    ).returning(record.c.id)
-    stored = set(conn.execute(upsert).scalars() if params is None
-                 else bulk.execute_returning(conn, upsert, record, params, record.c.id))
+    )
+    stored: dict[uuid.UUID, bool | None]
+    if params is None:
+        # A row the upsert updated carries its lock (xmax) in its new version; a row it
+        # inserted has none: the listeners skip looking for what a new record replaced.
+        inserted = literal_column(f"{record.name}.xmax = '0'::xid", Boolean)
+        stored = dict(conn.execute(upsert.returning(record.c.id, inserted)).all())
+    else:
+        stored = dict.fromkeys(bulk.execute_returning(
+            conn, upsert.returning(record.c.id), record, params, record.c.id))
     bulk.clear_staging(conn, record)
     # Corrections all resolved in the laptop's favour: the record has none left.
     cleared = [row["id"] for row in rows if row.get("overrides") == {} and row["id"] in stored]
