@@ -126,9 +126,16 @@ def driver_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
                   for name in names]
     if all(process is None for process in processors):
         return _values(rows, names)
-    pairs = list(zip(names, processors, strict=True))
-    return [tuple(row.get(name) if process is None else process(row.get(name))
-                  for name, process in pairs) for row in rows]
+    # Column by column: `map` runs each processor over a column without a Python step
+    # per value (a row at a time, the generator cost a fifth of a SQLite ingest).
+    columns = []
+    for name, process in zip(names, processors, strict=True):
+        try:
+            values = list(map(itemgetter(name), rows))
+        except KeyError:  # a row without this column: None for it
+            values = [row.get(name) for row in rows]
+        columns.append(values if process is None else list(map(process, values)))
+    return list(zip(*columns, strict=True))
 
 
 def execute_rows(conn: Connection, statement, table: Table,

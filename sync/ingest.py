@@ -13,7 +13,11 @@ second time.
 
 from __future__ import annotations
 
+import gc
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -246,6 +250,43 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     Each record is validated on its own: a bad one is rejected with a reason
     and the rest are stored. Returns one result letter per record.
     """
+    with _collector_paused():
+        return _ingest(conn, dev, envelope, blobs, via, size)
+
+
+_paused = 0
+_pause_lock = threading.Lock()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector off while a batch is ingested (every thread's).
+
+    A batch makes some hundred thousand objects that live until it ends (rows,
+    dicts, stamps) and leaves almost no cycles: each collection it set off walked
+    them all, and every other object of the process, for nothing (a seventh of a
+    SQLite ingest's time, measured). The last batch to end lets it run again.
+    """
+    global _paused
+    with _pause_lock:
+        if _paused == 0 and not gc.isenabled():  # someone else's choice: leave it be
+            paused = False
+        else:
+            paused = True
+            _paused += 1
+            gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            with _pause_lock:
+                _paused -= 1
+                if _paused == 0:
+                    gc.enable()
+
+
+def _ingest(conn: Connection, dev, envelope: Any, blobs: BlobStore | None,
+            via: str, size: int) -> BatchResult:
     if not isinstance(envelope, dict) or not isinstance(envelope.get("records"), list):
         raise BadEnvelope(details={"records": "một danh sách là bắt buộc"})
     for name in ("replica", "batch"):
@@ -410,7 +451,10 @@ def _refused_value(exc: Exception) -> bool:
     return isinstance(exc, (psycopg.DataError, psycopg.IntegrityError))
 
 
-_COLUMNS = [column.name for column in record.columns]
+# What a laptop's record sets; `central` and `central_hlc` are the office's (NULL on a
+# new record). Naming only these, each row's values come out in one step (bulk._values).
+_COLUMNS = [column.name for column in record.columns
+            if column.name not in ("central", "central_hlc")]
 
 
 def _upsert(conn: Connection, rows: list[dict[str, Any]]) -> dict[uuid.UUID, bool | None]:
