@@ -134,7 +134,12 @@ def driver_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
             values = list(map(itemgetter(name), rows))
         except KeyError:  # a row without this column: None for it
             values = [row.get(name) for row in rows]
-        columns.append(values if process is None else list(map(process, values)))
+        if process is not None:
+            first = values[0] if values else None
+            # One object for the whole batch (its time, its device): processed once.
+            values = ([process(first)] * len(values) if len(set(map(id, values))) == 1
+                      else list(map(process, values)))
+        columns.append(values)
     return list(zip(*columns, strict=True))
 
 
