@@ -92,6 +92,13 @@ def refresh(conn: Connection, stored: store.Stored) -> None:
     if not ids:
         return
     if conn.dialect.name == "postgresql":  # one statement, not one a row
+        # An opinion new to the central cannot be queued yet: those go straight in (COPY).
+        new = stored.new or frozenset()
+        bulk.insert(conn, pending, ({"opinion_id": key, "queued_at": stored.at}
+                                    for key in ids if key in new))
+        ids = [key for key in ids if key not in new]
+        if not ids:
+            return
         conn.execute(postgresql.insert(pending).from_select(
             ["opinion_id", "queued_at"],
             select(func.unnest(literal(ids, postgresql.ARRAY(pending.c.opinion_id.type))),

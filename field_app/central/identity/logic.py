@@ -74,9 +74,11 @@ def seal_stored(conn: Connection, sealer: Sealer, stored: store.Stored) -> None:
                 and not item.deleted and item.data is not None]
     if not opinions:
         return
+    # An opinion new to the central has no sealed identity yet: only the others can.
+    new = stored.new or frozenset()
+    known = [item.id for item in opinions if item.id not in new]
     held = set(conn.execute(select(identities.c.opinion_id).where(
-        store.among(conn, identities.c.opinion_id, [item.id for item in opinions])))
-        .scalars())
+        store.among(conn, identities.c.opinion_id, known))).scalars()) if known else set()
     rewrite: dict[uuid.UUID, dict] = {}
     newly: list[uuid.UUID] = []
     for item in opinions:

@@ -136,7 +136,7 @@ class OfficeOpinion(db.Model):
                                                          server_default=false())
     # office: the case it was merged into (cases.models.OfficeCase); None until the office
     # opens one for it.
-    case_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    case_id: Mapped[int | None] = mapped_column(BigInteger)
 
     # The inbox's indexes end with its order (first_received_at, id): a batch's opinions
     # share one arrival time, and a page of 50 must not sort them all; then `deleted`,
@@ -148,7 +148,14 @@ class OfficeOpinion(db.Model):
         Index("ix_office_opinion_commune_status", "commune_code", "status",
               "first_received_at", "id", "deleted"),
         Index("ix_office_opinion_village", "village_id", "first_received_at", "id", "deleted"),
-        Index("ix_office_opinion_unit", "unit_id", "due_on"),
+        # A handler's list (unit_id = X) and a case's opinions (case_id = X, IN …): an
+        # opinion arrives with neither, and a push's rows stay out of both (o016).
+        Index("ix_office_opinion_unit", "unit_id", "due_on",
+              postgresql_where=text("unit_id IS NOT NULL"),
+              sqlite_where=text("unit_id IS NOT NULL")),
+        Index("ix_office_opinion_case_id", "case_id",
+              postgresql_where=text("case_id IS NOT NULL"),
+              sqlite_where=text("case_id IS NOT NULL")),
         Index("ix_office_opinion_received", "first_received_at", "id", "deleted"),
         # The reports read a commune's period by received_on (migration o009), from the
         # index alone on PostgreSQL: it carries every column a panel counts (o010).

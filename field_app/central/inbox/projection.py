@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -229,15 +230,15 @@ def project(conn: Connection, stored: store.Stored,
         groups.setdefault(item.collection, []).append(item)
     dev_id, now = stored.device.id, stored.at
     history: list[dict[str, Any]] = []
-    villages = [village_row(item, dev_id) for item in groups.get("village", ())]
-    _keep_tombstones(conn, OfficeVillage.__table__, villages, VILLAGE_COLUMNS, history,
+    _keep_tombstones(conn, OfficeVillage.__table__, groups.get("village", []),
+                     lambda item: village_row(item, dev_id), VILLAGE_COLUMNS, history,
                      "village", stored, present)
-    forums = [forum_row(item, dev_id, stored.push_id, now) for item in groups.get("forum", ())]
+    forums = _keep_tombstones(conn, OfficeForum.__table__, groups.get("forum", []),
+                              lambda item: forum_row(item, dev_id, stored.push_id, now),
+                              FORUM_COLUMNS, history, "forum", stored, present)
     forum_days = {row["id"]: row["started_at"].date() if row["started_at"] else None
                   for row in forums if not row["deleted"]}
-    forums = _keep_tombstones(conn, OfficeForum.__table__, forums, FORUM_COLUMNS, history,
-                              "forum", stored, present)
-    opinions_in = groups.get("opinion", ())
+    opinions_in = groups.get("opinion", [])
     wanted = {_uuid((item.data or {}).get("forum_id")) for item in opinions_in} - {None}
     missing = [key for key in wanted if key not in forum_days]
     if missing:
@@ -245,44 +246,54 @@ def project(conn: Connection, stored: store.Stored,
                              .where(store.among(conn, OfficeForum.id, missing)))
         forum_days.update((row.id, row.started_at.date() if row.started_at else None)
                           for row in found)
-    opinions = [opinion_row(item, dev_id, stored.push_id, now, forum_days)
-                for item in opinions_in]
-    _keep_tombstones(conn, OfficeOpinion.__table__, opinions, OPINION_COLUMNS, history,
-                     "opinion", stored, present)
-    attachments = [attachment_row(item) for item in groups.get("attachment", ())]
-    _keep_tombstones(conn, OfficeAttachment.__table__, attachments, ATTACHMENT_COLUMNS,
-                     history, "attachment", stored, present)
+    _keep_tombstones(conn, OfficeOpinion.__table__, opinions_in,
+                     lambda item: opinion_row(item, dev_id, stored.push_id, now, forum_days),
+                     OPINION_COLUMNS, history, "opinion", stored, present)
+    _keep_tombstones(conn, OfficeAttachment.__table__, groups.get("attachment", []),
+                     attachment_row, ATTACHMENT_COLUMNS, history, "attachment", stored, present)
     bulk.insert(conn, AuditEntry.__table__, history)
 
 
-def _keep_tombstones(conn: Connection, table: Table, rows: list[dict[str, Any]],
-                     columns: tuple[str, ...], history: list[dict[str, Any]], collection: str,
-                     stored: store.Stored,
+def _keep_tombstones(conn: Connection, table: Table, items: list[store.Checked],
+                     make: Callable[[store.Checked], dict[str, Any]], columns: tuple[str, ...],
+                     history: list[dict[str, Any]], collection: str, stored: store.Stored,
                      present: dict[str, frozenset[str]] | None = None) -> list[dict[str, Any]]:
-    """Upsert rows; a delete only marks the row held (its last words stay readable)."""
-    if not rows:
-        return rows
-    if present is not None:
+    """Upsert the rows `make` builds for `items`; a delete only marks the row held (its last
+    words stay readable). Return the rows built (all columns), in the order of `items`."""
+    if not items:
+        return []
+    have = None if present is None else present[table.name]
+    if have is not None:
         # Projected by an office migration: only the columns made so far (the later
         # migrations fill their own).
-        have = present[table.name]
-        rows = [{name: value for name, value in row.items() if name in have} for row in rows]
         columns = tuple(name for name in columns if name in have)
-    before = _previous(conn, table, [row["id"] for row in rows], columns)
-    live = [row for row in rows if not row["deleted"]]
+    # A record new to the central has no office row yet (ingest inserted its log row in
+    # this transaction): only the others are looked for.
+    new = stored.new or frozenset()
+    before = _previous(conn, table, [item.id for item in items if item.id not in new], columns)
+    made: dict[uuid.UUID, dict[str, Any]] = {}
+
+    def build(item: store.Checked) -> dict[str, Any]:
+        row = made[item.id] = make(item)
+        return row if have is None else {name: value for name, value in row.items()
+                                         if name in have}
+
     # A row the office does not hold yet is new for certain: only this projection inserts
     # here, and ingest wrote its record in this transaction (a racing push of the same
-    # record waits for it). New ones go straight in (COPY), the others are upserted.
-    bulk.insert(conn, table, [row for row in live if row["id"] not in before])
-    bulk.upsert(conn, table, [row for row in live if row["id"] in before], columns)
-    gone = [row["id"] for row in rows if row["deleted"] and row["id"] in before]
+    # record waits for it). New ones go straight in (COPY), each built as the previous
+    # one is sent: the database indexes the rows while the next are made.
+    bulk.insert(conn, table, (build(item) for item in items
+                              if not item.deleted and item.id not in before))
+    bulk.upsert(conn, table, [build(item) for item in items
+                              if not item.deleted and item.id in before], columns)
+    gone = [item.id for item in items if item.deleted and item.id in before]
     if gone:
         marks = {"deleted": True, "updated_at": stored.at, "push_id": stored.push_id}
         conn.execute(table.update().where(store.among(conn, table.c.id, gone))
                      .values({name: value for name, value in marks.items() if name in table.c}))
-    history.extend(_history(collection, [row for row in rows
-                                         if not row["deleted"] or row["id"] in before],
-                            before, columns, stored))
+    rows = [made.get(item.id) or make(item) for item in items
+            if not item.deleted or item.id in before]
+    history.extend(_history(collection, rows, before, columns, stored))
     return rows
 
 
