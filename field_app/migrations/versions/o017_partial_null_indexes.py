@@ -1,7 +1,7 @@
 """office_opinion: the unit and case indexes hold only the opinions that have one
 
-Revision ID: o016
-Revises: o014
+Revision ID: o017
+Revises: o016
 Create Date: 2026-11-30
 
 An opinion arrives with no unit and no case: every row a push COPYs into
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = 'o016'
-down_revision = 'o014'
+revision = 'o017'
+down_revision = 'o016'
 branch_labels = None
 depends_on = None
 
