@@ -487,3 +487,30 @@ def test_a_provinces_long_tables_show_their_first_rows_and_link_to_all(sqlite_wo
     one = client.get(f"/central/reports?period=2026-Q1&commune={MUONG_LA}").get_data(
         as_text=True)
     assert '<p class="more">' not in one
+
+
+def test_the_report_counts_days_in_vietnam_not_on_the_servers_clock(sqlite_world,
+                                                                      monkeypatch):
+    """At 17:55 UTC on 30 November it is already 1 December in Vietnam (UTC+7): the
+    report offers December and dates its files the 1st."""
+    import datetime as real
+
+    from field_app.opinions import logic as opinions
+
+    class Evening(real.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            moment = real.datetime(2026, 11, 30, 17, 55, tzinfo=real.UTC)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+    monkeypatch.setattr(opinions, "datetime", Evening)
+    app, _made = sqlite_world
+    client = login(app, "canbo")
+    page = client.get("/central/reports?period=2026-Y").get_data(as_text=True)
+    assert 'value="2026-12"' in page
+    docx = client.get("/central/reports/file.docx?period=2026-Y")
+    document = Document(io.BytesIO(docx.data))
+    text = "\n".join([paragraph.text for paragraph in document.paragraphs]
+                     + [cell.text for table in document.tables for row in table.rows
+                        for cell in row.cells])
+    assert re.search(r"ngày 0?1 tháng 12 năm 2026", text)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 
 from ..central.reports import periods
 from ..central.reports.figures import HANDLING_LABELS, SATISFACTION_LABELS
+from ..opinions.logic import vietnam_today
 from .logic import laptop_figures
 
 bp = Blueprint("figures", __name__)
@@ -15,8 +14,8 @@ bp = Blueprint("figures", __name__)
 
 @bp.get("/figures")
 def index():
-    period = periods.from_args(request.args, date.today())
-    return render_template("figures/index.html", f=laptop_figures(period, date.today()),
-                           choices=periods.choices(date.today()),
+    period = periods.from_args(request.args, vietnam_today())
+    return render_template("figures/index.html", f=laptop_figures(period, vietnam_today()),
+                           choices=periods.choices(vietnam_today()),
                            handling_labels=HANDLING_LABELS,
                            satisfaction_labels=SATISFACTION_LABELS)

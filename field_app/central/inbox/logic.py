@@ -45,6 +45,7 @@ from ...api.errors import translate
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import utcnow
+from ...opinions.logic import vietnam_today
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
@@ -180,7 +181,7 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         # drill-down from a report finds the very records its number counted.
         from ..reports.figures import handling_bucket, needs_handling
 
-        as_of = min(date.today(), filters.date_to or date.today())
+        as_of = min(vietnam_today(), filters.date_to or vietnam_today())
         query = query.where(needs_handling())
         if filters.handling != "any":  # "any": every one the report's totals count
             query = query.where(handling_bucket(as_of) == filters.handling)

@@ -47,6 +47,7 @@ from ... import labels
 from ...areas.logic import commune_label
 from ...errors import Forbidden
 from ...extensions import db
+from ...opinions.logic import vietnam_today
 from ..accounts.permissions import in_commune, scoped
 from ..cases.models import OfficeCase
 from ..catalogue.models import OfficeCategory, OfficeVillage, Unit
@@ -585,7 +586,7 @@ def compute(account, period: Period, commune: int | None = None,
     `personal`: list late opinions with the citizen's name and phone (exports for roles
     holding personal.view); the dashboard and the API never ask for it.
     """
-    today = today or date.today()
+    today = today or vietnam_today()
     commune = resolve_commune(account, commune)
     scope = Scope(account, commune, period, today)
     villages = villages_panel(scope)
@@ -844,7 +845,7 @@ def published_answers(commune: int, period: Period) -> list[dict]:
     """Return the answered opinions of a commune's period, by village and category,
     without any personal data (no name, no phone; never a denunciation or a complaint)."""
     reader = PublicReader(commune)
-    scope = Scope(reader, commune, period, date.today())
+    scope = Scope(reader, commune, period, vietnam_today())
     answered = or_(OfficeOpinion.answer_text.is_not(None),
                    and_(OfficeOpinion.answered_on_spot.is_(True),
                         OfficeOpinion.spot_answer.is_not(None)))

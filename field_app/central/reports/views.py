@@ -7,7 +7,6 @@ Thin views: read the period and the commune, call `figures.compute`, lay it out.
 from __future__ import annotations
 
 import json
-from datetime import date
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -18,6 +17,7 @@ from marshmallow import Schema, fields
 from ...api.openapi import doc
 from ...areas.logic import commune_label
 from ...errors import NotFound, ValidationFailed
+from ...opinions.logic import vietnam_today
 from .. import bp
 from ..accounts.logic import office_account
 from ..accounts.permissions import can, require
@@ -68,7 +68,7 @@ def _with_query(path: str, args: dict) -> str:
 
 def _figures(personal: bool = False) -> figures.Figures:
     account = office_account()
-    period = periods.from_args(request.args, date.today())
+    period = periods.from_args(request.args, vietnam_today())
     return figures.compute(account, period, _commune_arg(), personal=personal)
 
 
@@ -121,7 +121,7 @@ def reports():
     return render_template(
         "central/reports.html", figures=made, tables=tables, charts=charts, link=link,
         shown=shown,
-        choices=periods.choices(date.today()), args=args,
+        choices=periods.choices(vietnam_today()), args=args,
         server_wide=account.commune_code is None,
         communes=known_communes(account) if account.commune_code is None else [],
         commune_label=commune_label, inbox_base=base)
@@ -242,9 +242,9 @@ def public_results(commune: int):
     """Show a commune's public results: headline figures and the answers, no personal data."""
     if commune > MAX_COMMUNE or commune_label(commune) == str(commune):
         raise NotFound(_("Không có xã mang mã này."))
-    period = periods.from_args(request.args, date.today())
+    period = periods.from_args(request.args, vietnam_today())
     made = figures.compute(figures.PublicReader(commune), period, commune)
     answers = figures.published_answers(commune, period)
     return render_template("central/public.html", figures=made, answers=answers,
-                           choices=periods.choices(date.today()),
+                           choices=periods.choices(vietnam_today()),
                            commune_name=commune_label(commune), commune=commune)
