@@ -514,3 +514,15 @@ def test_the_report_counts_days_in_vietnam_not_on_the_servers_clock(sqlite_world
                      + [cell.text for table in document.tables for row in table.rows
                         for cell in row.cells])
     assert re.search(r"ngày 0?1 tháng 12 năm 2026", text)
+
+
+def test_a_provinces_drill_down_keeps_its_unit_chosen(sqlite_world):
+    """A province's report links a commune's unit; the inbox it opens shows that unit in
+    its filter, so pressing "Lọc" again keeps it."""
+    app, made = sqlite_world
+    account(app, "tinh", "admin", commune_code=None)
+    client = login(app, "tinh")
+    u1 = made["units"]["u1"]
+    page = client.get(f"/central/inbox?unit={u1}&handling=any").get_data(as_text=True)
+    select = page[page.index('name="unit"'):]
+    assert f'<option value="{u1}" selected>' in select[:select.index("</select>")]

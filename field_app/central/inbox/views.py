@@ -39,9 +39,10 @@ from .history import readable
 MAX_CHOICES = 500
 
 
-def _choices(account, commune: int | None = None) -> dict:
+def _choices(account, commune: int | None = None, unit: int | None = None) -> dict:
     """Return what the filter boxes offer: the villages, units and devices of the account's
-    commune (for a server-wide account: of the commune it filters on, if any)."""
+    commune (for a server-wide account: of the commune it filters on, if any); `unit`, the
+    one filtered on, is offered too (a province report's drill-down names a commune's)."""
     commune = account.commune_code if account.commune_code is not None else commune
     # Names and ids only: whole objects cost most of a province account's page.
     villages = scoped(select(OfficeVillage.id, OfficeVillage.name).where(
@@ -50,12 +51,14 @@ def _choices(account, commune: int | None = None) -> dict:
     units = select(Unit.id, Unit.name).where(Unit.active.is_(True))
     laptops = scoped(select(store.device.c.id, store.device.c.label), account,
                      store.device.c.commune_code)
-    if commune is None:
-        units = units.where(Unit.commune_code.is_(None))
-    else:
+    offered = Unit.commune_code.is_(None)
+    if commune is not None:
         villages = villages.where(OfficeVillage.commune_code == commune)
-        units = units.where(Unit.commune_code.is_(None) | (Unit.commune_code == commune))
+        offered = offered | (Unit.commune_code == commune)
         laptops = laptops.where(store.device.c.commune_code == commune)
+    if unit is not None and account.commune_code is None:  # a commune's own are offered
+        offered = offered | (Unit.id == unit)
+    units = units.where(offered)
     # A province's server has thousands of villages: they are offered once a commune is
     # chosen (an arbitrary first 500 of them would only mislead, and cost the page).
     return {"villages": db.session.execute(villages.order_by(OfficeVillage.name)
@@ -85,7 +88,7 @@ def inbox():
     server_wide = account.commune_code is None
     communes = ([(code, commune_label(code)) for code in logic.communes_seen(account)]
                 if server_wide else [])
-    choices = _choices(account, filters.commune)
+    choices = _choices(account, filters.commune, filters.unit)
     _commit_keeping_loaded()
     args = {name: value for name, value in request.args.items() if name != "page"}
     return render_template("central/inbox.html", page=page, names=names, filters=filters,
