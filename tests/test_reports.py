@@ -526,3 +526,31 @@ def test_a_provinces_drill_down_keeps_its_unit_chosen(sqlite_world):
     page = client.get(f"/central/inbox?unit={u1}&handling=any").get_data(as_text=True)
     select = page[page.index('name="unit"'):]
     assert f'<option value="{u1}" selected>' in select[:select.index("</select>")]
+
+
+def test_the_ranking_links_each_number_to_its_own_records(sqlite_world):
+    """"Các xã, xếp hạng": a commune's opinions and each handling state open those records;
+    a rank, a count of villages or forums and a rate are not links to every opinion."""
+    app, made = sqlite_world
+    account(app, "tinh", "admin", commune_code=None)
+    client = login(app, "tinh")
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    section = page[page.index('id="t-communes"'):]
+    section = section[:section.index("</table>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.S)[1:]
+    assert rows
+    states = 0
+    for row in rows:
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        linked = {index: html.unescape(re.search(r'href="([^"]+)"', cell)[1])
+                  for index, cell in enumerate(cells) if "href=" in cell}
+        assert not set(linked) & {0, 2, 3, 4, 5, 6, 12, 13}
+        for index, state in enumerate(figures.HANDLING, 8):
+            if index in linked:
+                assert f"handling={state}" in linked[index]
+                states += 1
+                shown = client.get(linked[index]).get_data(as_text=True)
+                number = re.sub(r"\D", "", re.sub(r"<[^>]+>", "", cells[index]))
+                assert re.search(r'id="total">(\d+)', shown)[1] == number
+        assert 7 in linked and "handling" not in linked[7]
+    assert states >= 2

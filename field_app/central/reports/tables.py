@@ -40,8 +40,9 @@ class Table:
     # Forums and villages drill down to the forum list, not the inbox.
     link_to: str = "inbox"
     label_column: int = 0
-    # Filters one column adds to its row's (a handling table's "late" column: handling=late).
-    column_filters: dict[int, dict] = field(default_factory=dict)
+    # Filters one column adds to its row's (a handling table's "late" column: handling=late);
+    # None: the column's numbers have no records of their own to show (a rank, a rate).
+    column_filters: dict[int, dict | None] = field(default_factory=dict)
 
 
 def _day(iso: str) -> str:
@@ -210,5 +211,9 @@ def report_tables(figures: Figures) -> list[Table]:
              "int", "percent", "percent"], None, "bar", (4,),
             [{"commune": str(row["commune"])} for row in data["communes"]],
             note=_("Xếp theo tỷ lệ bản đã tổ chức hội nghị, rồi tỷ lệ giải quyết đúng hạn, "
-                   "rồi số việc quá hạn (ít hơn xếp trên)."), label_column=1))
+                   "rồi số việc quá hạn (ít hơn xếp trên)."), label_column=1,
+            # The commune's opinions, and those of each handling state; villages, forums
+            # and rates have no opinions of their own behind them.
+            column_filters={**dict.fromkeys((0, 2, 3, 4, 5, 6, 12, 13)), 7: {},
+                            **{n: {"handling": b} for n, b in enumerate(HANDLING, 8)}}))
     return tables

@@ -104,7 +104,9 @@ def reports():
         filters = table.links[row_index] if row_index < len(table.links) else None
         if filters is None:
             return None
-        filters = {**filters, **table.column_filters.get(column, {})}
+        if column in table.column_filters and table.column_filters[column] is None:
+            return None
+        filters = {**filters, **(table.column_filters.get(column) or {})}
         if table.link_to == "forums" and "village" in filters:
             # A village's forums, any time: has it held one?
             return _with_query(paths["forums"], {"village": filters["village"]})
