@@ -346,9 +346,14 @@ def test_handling_is_judged_as_it_stood_at_the_cut_off(sqlite_world):
                              {"answer_date": "2026-03-20", "answer_text": "Đã sửa",
                               "status": "answered"})
         db.session.commit()
-    after = q1_figures(app)["handling"]
+    made_after = q1_figures(app)
+    after = made_after["handling"]
     assert (after["late"], after["overdue"], after["late_cases"]) == (
         before["late"], before["overdue"], before["late_cases"])
+    # Listed as overdue without the answer that came after the cut-off.
+    listed = {row["id"]: row for row in made_after["late_list"]}
+    row = listed[str(made["opinions"]["overdue"])]
+    assert (row["bucket"], row["answer_date"]) == ("overdue", None)
     # The figures travel as JSON (villages' ids as text), over the API too.
     with app.app_context():
         token = create_token(db.session.execute(select(Account).where(

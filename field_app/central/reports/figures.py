@@ -495,7 +495,8 @@ def late_list_panel(scope: Scope, personal: bool = False) -> list[dict]:
     The citizen's name and phone only when `personal` (a role holding personal.view),
     never a denouncer's nor an anonymous speaker's.
     """
-    bucket = handling_bucket(as_of(scope.period, scope.today)).label("bucket")
+    cut_off = as_of(scope.period, scope.today)
+    bucket = handling_bucket(cut_off).label("bucket")
     columns = [OfficeOpinion.id, OfficeOpinion.commune_code, OfficeOpinion.village_id,
                OfficeOpinion.kind, OfficeOpinion.category_code, OfficeOpinion.content,
                OfficeOpinion.unit_id, OfficeOpinion.received_on, OfficeOpinion.due_on,
@@ -510,6 +511,9 @@ def late_list_panel(scope: Scope, personal: bool = False) -> list[dict]:
     query = select(*columns).where(OfficeOpinion.id.in_(listed.scalar_subquery()))
     rows = _dicts(db.session.execute(query.order_by(OfficeOpinion.due_on, OfficeOpinion.id)))
     for row in rows:
+        if row["answer_date"] is not None and row["answer_date"] > cut_off:
+            # Overdue as the report stands: its answer came after the cut-off.
+            row["answer_date"] = None
         hidden = row.pop("anonymous") or row["kind"] == "denunciation"
         if not personal:
             # The text may name its speaker or hold a phone number (a viewer, the API).
