@@ -559,3 +559,18 @@ def test_the_ranking_links_each_number_to_its_own_records(sqlite_world):
                 assert re.search(r'id="total">(\d+)', shown)[1] == number
         assert 7 in linked and "handling" not in linked[7]
     assert states >= 2
+
+
+def test_a_refused_report_leads_back_to_its_form_and_a_citizen_sees_no_office_link(
+        sqlite_world):
+    app, _made = sqlite_world
+    client = login(app, "canbo")
+    form = "http://localhost/central/reports?period=2026-Q1"
+    page = client.get("/central/reports?from=2026-03-01&to=2026-01-01",
+                      headers={"Referer": form})
+    assert page.status_code == 400
+    text = page.get_data(as_text=True)
+    assert f'href="{form}" id="error-back"' in text and "Về trang văn phòng" in text
+    public = app.test_client().get("/public/9999")
+    assert public.status_code == 404
+    assert "/central/" not in public.get_data(as_text=True)
