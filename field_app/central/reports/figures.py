@@ -835,14 +835,18 @@ class PublicReader:
     unit_id: None = None
 
 
+# What stands where a name or a phone number was: plainly left out, not a cut-off text.
+BLANKED = "[…]"
+
+
 def scrub(text: str | None, names: tuple[str, ...] = ()) -> str:
     """Return text fit to publish: phone numbers and the speaker's name blanked out."""
     if not text:
         return ""
     for name in names:
         if name and len(name.strip()) > 1:
-            text = re.sub(re.escape(name.strip()), "…", text, flags=re.IGNORECASE)
-    return PHONE_LIKE.sub("…", text)
+            text = re.sub(re.escape(name.strip()), BLANKED, text, flags=re.IGNORECASE)
+    return PHONE_LIKE.sub(BLANKED, text)
 
 
 def published_answers(commune: int, period: Period) -> list[dict]:
