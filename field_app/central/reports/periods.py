@@ -62,10 +62,11 @@ class Period:
 
     @property
     def label(self) -> str:
-        """Return the period's name as the office says it ("Quý I/2026")."""
+        """Return the period's name as the office says it ("Quý I/2026"), as it reads
+        after "Báo cáo" ("Báo cáo từ 01/01/2026 đến 28/02/2026")."""
         found = CODE.match(self.code)
         if found is None:
-            return _("Từ %(start)s đến %(end)s", start=f"{self.start:%d/%m/%Y}",
+            return _("từ %(start)s đến %(end)s", start=f"{self.start:%d/%m/%Y}",
                      end=f"{self.end:%d/%m/%Y}")
         year, part = found["year"], found["part"]
         names = {"Q1": _("Quý I/%(year)s", year=year),
