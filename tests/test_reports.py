@@ -9,7 +9,7 @@ import html
 import io
 import re
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -23,7 +23,7 @@ from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic as inbox
 from field_app.central.reports import exports, figures, periods
 from field_app.central.reports.exports import cell_text
-from field_app.central.reports.tables import report_tables
+from field_app.central.reports.tables import Table, report_tables
 from field_app.cli import upgrade_database
 from field_app.extensions import db
 
@@ -192,6 +192,14 @@ def unzipped(data: bytes) -> str:
                        for name in archive.namelist())
 
 
+def _read_back(cell):
+    """Return an XLSX cell's value; a date cell (openpyxl reads a datetime) as a date."""
+    if isinstance(cell.value, datetime):
+        assert cell.number_format == "DD/MM/YYYY", cell.coordinate
+        return cell.value.date()
+    return cell.value
+
+
 def test_exports_read_back_with_the_dashboards_numbers(sqlite_world):
     app, made = sqlite_world
     got = files(app, "canbo")
@@ -218,7 +226,7 @@ def test_exports_read_back_with_the_dashboards_numbers(sqlite_world):
         assert sheet["A1"].value == table.title
         assert [cell.value for cell in sheet[2]][:len(table.headers)] == table.headers
         assert sheet.freeze_panes == "A3"
-        body = [[cell.value for cell in row][:len(table.headers)]
+        body = [[_read_back(cell) for cell in row][:len(table.headers)]
                 for row in sheet.iter_rows(min_row=3, max_row=2 + len(table.rows))]
         assert body == [[None if value == "" else value for value in row]
                         for row in table.rows], table.key
@@ -277,6 +285,120 @@ def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):
     section = doc.sections[0]
     assert (round(section.page_width.cm, 1), round(section.page_height.cm, 1)) == (21.0, 29.7)
     assert doc.styles["Normal"].font.name == "Times New Roman"
+
+
+def test_a_province_summary_is_a_document_of_the_provinces_committee(sqlite_world):
+    app, made = sqlite_world
+    account(app, "tinh", "admin", commune_code=None)
+    got = files(app, "tinh")
+    doc = Document(io.BytesIO(got["docx"]))
+    header = [[cell.text for cell in row.cells] for row in doc.tables[0].rows]
+    assert header[0][0].splitlines() == ["ỦY BAN NHÂN DÂN TỈNH SƠN LA"]
+    assert header[1][1].startswith("Sơn La, ngày ")
+    texts = [p.text for p in doc.paragraphs]
+    assert any(text.startswith("Thực hiện") and "UBND tỉnh Sơn La báo cáo" in text
+               for text in texts)
+    recipients = doc.tables[-1].rows[0].cells[0].text.splitlines()
+    assert recipients == ["Nơi nhận:", "- Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh;",
+                          "- UBND các xã;", "- Lưu: VT."]
+    assert "máy chủ" not in unzipped(got["docx"]).lower()
+
+
+def test_a_summary_of_communes_of_several_provinces_names_no_province(sqlite_world):
+    app, made = sqlite_world
+    hoan_kiem = 70  # a ward of Hà Nội, beside Sơn La's Mường La
+    with app.test_request_context():
+        made = figures.Figures(periods.parse_code("2026-Q1"), Q1_TODAY, None, None,
+                               {"communes": [{"commune": MUONG_LA}, {"commune": hoan_kiem}]})
+        lines = exports.document_lines(made, Q1_TODAY)
+    assert (lines["parent"], lines["body"]) == ("", "CƠ QUAN TỔNG HỢP BÁO CÁO")
+    assert lines["place_date"].startswith("……, ngày ")
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("Vụ việc trễ hạn: giải trình và xin lỗi", "Vụ việc trễ hạn"),
+    ("Trễ hạn: lý do", "Trễ hạn – lý do"),
+    ("Bản/thôn chưa tổ chức hội nghị \"Chính quyền lắng nghe\" trong năm",
+     "Bản, thôn chưa tổ chức hội nghị"),
+    ("Villages that have not held a \"listening government\" forum", "Villages that have not held"),
+    ("Ý kiến  [theo]   loại*?", "Ý kiến theo loại"),
+    (":", "Sheet"),
+])
+def test_a_sheet_name_reads_as_its_title(title, expected):
+    assert exports.sheet_name(Table("t", title, [], [], []), set()) == expected
+
+
+def test_the_workbooks_sheet_names_read_well_and_differ(sqlite_world):
+    app, made = sqlite_world
+    account(app, "tinh", "admin", commune_code=None)
+    names = load_workbook(io.BytesIO(files(app, "tinh")["xlsx"])).sheetnames
+    assert "Vụ việc trễ hạn" in names and "Bản, thôn chưa tổ chức hội nghị" in names
+    assert len({name.lower() for name in names}) == len(names)
+    for name in names:
+        assert len(name) <= 31 and "  " not in name and name == name.strip(), name
+        assert not set(name) & set("[]:*?/\\"), name
+    used = set(name.lower() for name in names)
+    again = exports.sheet_name(Table("t", "Vụ việc trễ hạn: giải trình và xin lỗi", [], [],
+                                     []), used)
+    assert again == "Vụ việc trễ hạn (2)"
+
+
+def test_the_late_list_holds_real_dates_in_every_file(sqlite_world):
+    app, made = sqlite_world
+    got = files(app, "canbo")
+    book = load_workbook(io.BytesIO(got["xlsx"]))
+    late = book[book.sheetnames[-1]]
+    assert late["A1"].value == "Ý kiến trễ hạn và quá hạn"
+    due, answered = late["B3"], late["C3"]
+    assert isinstance(due.value, datetime) and isinstance(answered.value, datetime)
+    assert due.number_format == answered.number_format == "DD/MM/YYYY"
+    assert (due.value.date(), answered.value.date()) == (date(2026, 1, 25), date(2026, 2, 1))
+    # Every date cell of every sheet is a real date, shown as dd/mm/yyyy.
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert not (isinstance(cell.value, str)
+                            and re.fullmatch(r"\d\d/\d\d/\d{4}", cell.value)), cell
+                if isinstance(cell.value, datetime):
+                    assert cell.number_format == "DD/MM/YYYY", (sheet.title, cell)
+    assert ["Trễ hạn", "25/01/2026", "01/02/2026"] in [
+        row[:3] for row in csv.reader(io.StringIO(got["csv"].decode("utf-8-sig")))]
+    dashboard = Cells()
+    dashboard.feed(got["html"].decode())
+    assert dashboard.tables["late_list"][1][:3] == ["Trễ hạn", "25/01/2026", "01/02/2026"]
+
+
+def _chart_labels(page: str, key: str) -> list[str]:
+    """Return the value labels of a dashboard table's SVG chart."""
+    section = page[page.index(f'id="t-{key}"'):]
+    chart = section[section.index("<svg"):section.index("</svg>")]
+    return re.findall(r'<text x="[\d.]+" y="\d+">([^<]*)</text>', chart)
+
+
+@pytest.mark.parametrize(("language", "labels"), [
+    ("vi", ["66,7", "100,0", "50,0"]), ("en", ["66.7", "100.0", "50.0"])])
+def test_chart_labels_print_numbers_as_the_tables_do(sqlite_world, language, labels):
+    app, made = sqlite_world
+    client = login(app, "canbo")
+    client.set_cookie("lang", language)
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    dashboard = Cells()
+    dashboard.feed(page)
+    assert [row[5] for row in dashboard.tables["satisfaction"][1:]] == labels
+    assert _chart_labels(page, "satisfaction") == labels
+    # The XLSX charts print with their cells' format (the reader's separator: 50,0 in
+    # Vietnamese Excel), never in General.
+    xlsx = client.get("/central/reports/file.xlsx?period=2026-Q1").get_data()
+    book = load_workbook(io.BytesIO(xlsx))
+    sheet = book.worksheets[-2]  # a commune's ends with satisfaction, then the late list
+    assert sheet["F3"].number_format == "0.0"
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        charts = [html.unescape(archive.read(name).decode()) for name in archive.namelist()
+                  if name.startswith("xl/charts/chart")]
+    chart = next(text for text in charts if f"<a:t>{sheet['A1'].value}</a:t>" in text)
+    assert re.findall(r'<dLbls><numFmt formatCode="([^"]+)"', chart) == ["0.0"]
+    assert '<showVal val="1"/>' in chart
+    assert re.findall(r'<valAx>.*<numFmt formatCode="([^"]+)"', chart) == ["0.0"]
 
 
 @pytest.mark.parametrize(("username", "role", "names_shown"), [

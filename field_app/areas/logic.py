@@ -109,6 +109,20 @@ def commune_label(ward_code: int) -> str:
     return f"{ward.name} ({province.name.removeprefix('Tỉnh ').removeprefix('Thành phố ')})"
 
 
+@lru_cache(maxsize=4096)
+def province_of(ward_code: int) -> str | None:
+    """Return the full name of a commune's province ("Tỉnh Sơn La", "Thành phố Hà Nội"),
+    None for a code the official list does not have."""
+    try:
+        vp = _registry()
+        province = vp.Province.from_code(vp.Ward.from_code(ward_code).province_code)
+    except (ValueError, KeyError, TypeError):
+        return None
+    if province.name.startswith(("Tỉnh ", "Thành phố ")):
+        return province.name
+    return f"Tỉnh {province.name}"
+
+
 def find_commune(typed: str) -> int:
     """Return the code of the one commune `typed` names (a code, or a name, diacritics optional).
 

@@ -1,13 +1,15 @@
 """Charts drawn on the server as inline SVG: no script, no CDN, readable on a phone.
 
 A chart scales with its box (viewBox, width 100 %); its table is printed beneath it
-on the page, so a chart never holds a number the table does not.
+on the page, so a chart never holds a number the table does not, printed as the table
+prints it (`cell_text`).
 """
 
 from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from .exports import cell_text
 from .tables import Table
 
 COLOURS = ("#1f6f43", "#c0392b", "#8e44ad", "#2c7fb8", "#e67e22", "#7f8c8d")
@@ -57,11 +59,15 @@ def svg(table: Table) -> Markup | None:
             if width > 0:
                 parts.append(f'<rect x="{x:.1f}" y="{y + 2}" width="{width:.1f}" height="18" '
                              f'fill="{COLOURS[n % len(COLOURS)]}"><title>'
-                             f'{escape(table.headers[column])}: {escape(row[column])}'
+                             f'{escape(table.headers[column])}: '
+                             f'{escape(cell_text(row[column], table.formats[column]))}'
                              f'</title></rect>')
             x += width
-        shown = totals[index]
-        value = f"{shown:g}" if len(columns) > 1 else escape(row[columns[0]])
+        # The table's own print ("50,0" in Vietnamese, "50.0" in English); several
+        # columns stack counts, so their sum is a count too.
+        value = (cell_text(int(totals[index]), "int") if len(columns) > 1
+                 else cell_text(row[columns[0]], table.formats[columns[0]]))
+        value = escape(value)
         parts.append(f'<text x="{x + 4:.1f}" y="{y + 15}">{value}</text>')
     if legend:
         y = ROW * len(rows) + 6

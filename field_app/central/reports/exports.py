@@ -10,19 +10,24 @@ import csv
 import io
 import re
 from datetime import date
+from functools import lru_cache
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ...areas.logic import province_of
 from ...forums.minutes import clean, commune_short_name, nd30_date
 from ...forums.minutes_docx import (
     SMALL_SIZE,
@@ -40,16 +45,39 @@ from .tables import Table, report_tables
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CSV_TYPE = "text/csv; charset=utf-8"
-NUMBER_FORMATS = {"int": "#,##0", "percent": "0.0", "text": "@", "number": "General"}
+DATE_FORMAT = "DD/MM/YYYY"
+# A format code is the same in every language: Excel and LibreOffice print "0.0" with the
+# reader's decimal separator (50,0 in Vietnamese), as the dashboard and the DOCX do.
+NUMBER_FORMATS = {"int": "#,##0", "percent": "0.0", "text": "@", "number": "General",
+                  "date": DATE_FORMAT}
 # Excel refuses these in a sheet name; a name holds at most 31 characters.
-_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_MOST = 31
+_SHEET_UNSAFE = re.compile(r"[\[\]*?\\]")
+_SHEET_COLON = re.compile(r"\s*:\s*")
+_SHEET_SLASH = re.compile(r"\s*/\s*")
+# A cut title does not end on a word that needs the next one ("…và", "…of the").
+_DANGLING = frozenset("và của có theo do các trong với cho the a an and of by to for with in"
+                      .split())
 # Characters an XLSX cell cannot hold (openpyxl refuses them).
 _CELL_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+def _province(figures: Figures) -> str | None:
+    """Return the full name of the report's province ("Tỉnh Sơn La"): the commune's, or
+    the one every commune of an all-communes report belongs to; None if not one."""
+    codes = ([figures.commune] if figures.commune
+             else [row["commune"] for row in figures.data.get("communes", [])])
+    names = {province_of(code) for code in codes}
+    return names.pop() if len(names) == 1 else None
+
+
 def _place(figures: Figures) -> str:
-    name = figures.commune_name or _("Tỉnh")
-    return commune_short_name(name.split(" (")[0])
+    """Return the place a document is issued at: the commune, else the province."""
+    if figures.commune_name:
+        return commune_short_name(figures.commune_name.split(" (")[0])
+    province = _province(figures)
+    # Unknown: left as dots, for the office to write in (a form's blank).
+    return province.removeprefix("Tỉnh ").removeprefix("Thành phố ") if province else "……"
 
 
 def filename(figures: Figures, extension: str) -> str:
@@ -58,12 +86,35 @@ def filename(figures: Figures, extension: str) -> str:
     return f"bao-cao-{figures.commune or 'tinh'}-{code}.{extension}"
 
 
+def _words_within(text: str, most: int) -> str:
+    """Return `text` cut at the last word boundary within `most` characters."""
+    if len(text) <= most:
+        return text
+    if " " not in text[:most + 1]:
+        return text[:most]
+    words = text[:most + 1].rsplit(" ", 1)[0].split()
+    while len(words) > 1 and (words[-1].lower().strip("–-,;(") or "và") in _DANGLING:
+        words.pop()
+    return " ".join(words).rstrip(" –-,;(")
+
+
 def sheet_name(table: Table, used: set[str]) -> str:
-    base = _SHEET_UNSAFE.sub(" ", table.title)[:31].strip()
+    """Return a sheet name that reads as the table's title, unique in the workbook.
+
+    Excel refuses ":" and "/" and holds 31 characters: "Trễ hạn: lý do" becomes "Trễ hạn
+    – lý do", "Bản/thôn" "Bản, thôn"; a longer title keeps what comes before its colon
+    ("Vụ việc trễ hạn: giải trình và xin lỗi": "Vụ việc trễ hạn"), else is cut at a word,
+    never in the middle of one nor after a word that needs the next ("và", "of").
+    """
+    title = _SHEET_SLASH.sub(", ", _SHEET_COLON.sub(" – ", table.title))
+    title = " ".join(_SHEET_UNSAFE.sub(" ", title).split()).strip("'– ")
+    if len(title) > SHEET_NAME_MOST and " – " in title:
+        title = title.split(" – ")[0]  # the part before the colon says what the table is
+    base = _words_within(title, SHEET_NAME_MOST) or "Sheet"
     name, n = base, 2
     while name.lower() in used:
         suffix = f" ({n})"
-        name, n = base[:31 - len(suffix)] + suffix, n + 1
+        name, n = _words_within(base, SHEET_NAME_MOST - len(suffix)) + suffix, n + 1
     used.add(name.lower())
     return name
 
@@ -99,7 +150,7 @@ def build_xlsx(figures: Figures) -> bytes:
     cover["A1"].font = Font(bold=True, size=14)
     for cells in cover.iter_rows(min_row=4, max_row=7, min_col=2, max_col=2):
         for cell in cells:
-            cell.number_format = "DD/MM/YYYY"
+            cell.number_format = DATE_FORMAT
     cover.column_dimensions["A"].width = 34
     cover.column_dimensions["B"].width = 40
     thin = Side(style="thin", color="999999")
@@ -126,10 +177,12 @@ def build_xlsx(figures: Figures) -> bytes:
             for cells in sheet.iter_rows(min_row=3, max_row=sheet.max_row, min_col=index,
                                          max_col=index):
                 for cell in cells:
-                    if kind != "text" or isinstance(cell.value, str):
+                    if isinstance(cell.value, date):  # a real date, whatever the column
+                        cell.number_format = DATE_FORMAT
+                    elif kind != "text" or isinstance(cell.value, str):
                         cell.number_format = NUMBER_FORMATS[kind]
             widest = max([len(str(table.headers[index - 1]))]
-                         + [len(str(row[index - 1])) for row in table.rows[:200]])
+                         + [len(cell_text(row[index - 1], kind)) for row in table.rows[:200]])
             sheet.column_dimensions[get_column_letter(index)].width = min(max(10, widest + 2),
                                                                           60)
         sheet.freeze_panes = "A3"  # the title and the header stay in view
@@ -156,6 +209,15 @@ def _chart(sheet, table: Table, last: int) -> None:
         chart.add_data(data, titles_from_data=True)
     labels = Reference(sheet, min_col=table.label_column + 1, min_row=3, max_row=last)
     chart.set_categories(labels)
+    # The axis and the bars' labels print as the cells do ("0.0": 50,0 for a Vietnamese
+    # reader), not in the spreadsheet's default General.
+    code = NUMBER_FORMATS[table.formats[table.chart_columns[0]]]
+    chart.y_axis.number_format = code
+    if len(table.chart_columns) == 1:  # a stack's parts would crowd their bars
+        # Each flag said: Excel reads a missing one as shown (series and category names too).
+        chart.dataLabels = DataLabelList(numFmt=code, showVal=True, showLegendKey=False,
+                                         showCatName=False, showSerName=False,
+                                         showPercent=False, showBubbleSize=False)
     chart.height = max(7.5, 0.6 * (last - 2) + 3)
     chart.width = 18
     sheet.add_chart(chart, f"{get_column_letter(len(table.headers) + 2)}2")
@@ -178,6 +240,8 @@ def build_csv(figures: Figures) -> bytes:
 
 
 def _csv_cell(value):
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
     # A cell starting with = + - @ would run as a formula when the file is opened.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
@@ -187,16 +251,25 @@ def _csv_cell(value):
 # --- DOCX ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8)
+def _separators(locale: str) -> tuple[str, str]:
+    return get_group_symbol(locale), get_decimal_symbol(locale)
+
+
 def cell_text(value, kind: str) -> str:
-    """Return a cell as the DOCX and the dashboard print it."""
+    """Return a cell as the DOCX, the dashboard and its charts print it, with the
+    language's separators ("1.234", "96,5" in Vietnamese; "1,234", "96.5" in English)."""
     if value is None or value == "":
-        return "–" if kind != "text" else ""
+        return "–" if kind not in ("text", "date") else ""
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
     if kind == "number":
         kind = "int" if isinstance(value, int) else "percent"
-    if kind == "int" and isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    if kind == "percent" and isinstance(value, (int, float)):
-        return f"{value:.1f}".replace(".", ",")
+    if kind in ("int", "percent") and isinstance(value, (int, float)):
+        group, decimal = _separators(str(get_locale() or "vi"))
+        if kind == "int" and isinstance(value, int):
+            return f"{value:,}".replace(",", group)
+        return f"{value:.1f}".replace(".", decimal)
     return clean(value)
 
 
@@ -209,11 +282,15 @@ def _commune_name(figures: Figures) -> str:
 def document_lines(figures: Figures, issued: date) -> dict[str, str]:
     """Return the header lines of the DOCX (also what the tests read back)."""
     place = _place(figures)
+    province = _province(figures)
     # Nghị định 30/2020: the issuing body in full; its parent may be abbreviated.
-    body = (_("Ủy ban nhân dân %(commune)s", commune=_commune_name(figures)).upper()
-            if figures.commune else _("MÁY CHỦ LẮNG NGHE CẤP TỈNH"))
-    parent = (_("UBND TỈNH %(p)s", p=figures.commune_name.split("(")[-1].rstrip(")").upper())
-              if figures.commune_name and "(" in figures.commune_name else "")
+    if figures.commune:
+        body = _("Ủy ban nhân dân %(commune)s", commune=_commune_name(figures)).upper()
+        parent = _("UBND %(province)s", province=province).upper() if province else ""
+    else:  # all communes: a document of the province's committee
+        body = (_("Ủy ban nhân dân %(province)s", province=province).upper() if province
+                else _("CƠ QUAN TỔNG HỢP BÁO CÁO"))
+        parent = ""
     return {"parent": parent, "body": body,
             "nation": "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
             "motto": "Độc lập - Tự do - Hạnh phúc",
@@ -225,6 +302,26 @@ def document_lines(figures: Figures, issued: date) -> dict[str, str]:
             "span": _("(Số liệu từ ngày %(start)s đến hết ngày %(end)s)",
                       start=f"{figures.period.start:%d/%m/%Y}",
                       end=f"{figures.period.end:%d/%m/%Y}")}
+
+
+def _reporter(figures: Figures) -> str:
+    """Return who reports, as the opening sentence names it ("UBND xã Mường La")."""
+    if figures.commune:
+        return _("UBND %(commune)s", commune=_commune_name(figures))
+    province = _province(figures)
+    if province:
+        return _("UBND %(province)s", province=province[:1].lower() + province[1:])
+    return _("cơ quan tổng hợp báo cáo")
+
+
+def _recipients(figures: Figures) -> tuple[str, ...]:
+    """Return the lines of "Nơi nhận": a commune's report goes up, a province's summary
+    goes to its Front and back to the communes."""
+    if figures.commune:
+        return (_("- UBND tỉnh (qua Sở Nội vụ);"), _("- Ủy ban MTTQ Việt Nam xã;"),
+                _("- Các bản, thôn;"), _("- Lưu: VT."))
+    return (_("- Ban Thường trực Ủy ban MTTQ Việt Nam tỉnh;"), _("- UBND các xã;"),
+            _("- Lưu: VT."))
 
 
 def build_docx(figures: Figures, issued: date | None = None) -> bytes:
@@ -249,8 +346,10 @@ def build_docx(figures: Figures, issued: date | None = None) -> bytes:
     _no_borders(top)
     _widths(top, (Cm(6.5), Cm(9.5)))
     left, right = top.rows[0].cells
-    _cell_para(left, lines["parent"], first=True, size=SMALL_SIZE)
-    _cell_para(left, lines["body"], bold=True, underline=True, size=SMALL_SIZE)
+    if lines["parent"]:
+        _cell_para(left, lines["parent"], first=True, size=SMALL_SIZE)
+    _cell_para(left, lines["body"], first=not lines["parent"], bold=True, underline=True,
+               size=SMALL_SIZE)
     _cell_para(right, lines["nation"], first=True, bold=True, size=Pt(12))
     _cell_para(right, lines["motto"], bold=True, underline=True, size=SMALL_SIZE)
     number, place = top.rows[1].cells
@@ -264,9 +363,7 @@ def build_docx(figures: Figures, issued: date | None = None) -> bytes:
     _para(doc, lines["span"], italic=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _para(doc, _("Thực hiện Kế hoạch cải cách hành chính và mô hình \"Chính quyền lắng nghe ý "
                  "kiến Nhân dân\", %(body)s báo cáo kết quả %(p)s như sau:",
-                 body=_("UBND %(commune)s", commune=_commune_name(figures))
-                 if figures.commune else _("máy chủ Lắng Nghe"),
-                 p=figures.period.label))
+                 body=_reporter(figures), p=figures.period.label))
     for number_, table in enumerate(report_tables(figures), 1):
         _para(doc, f"{number_}. {table.title}", bold=True, keep_next=True,
               align=WD_ALIGN_PARAGRAPH.LEFT)
@@ -281,8 +378,7 @@ def build_docx(figures: Figures, issued: date | None = None) -> bytes:
     left, right = sign.rows[0].cells
     _cell_para(left, _("Nơi nhận:"), first=True, bold=True, italic=True, size=Pt(12),
                align=WD_ALIGN_PARAGRAPH.LEFT)
-    for line in (_("- UBND tỉnh (qua Sở Nội vụ);"), _("- Ủy ban MTTQ Việt Nam xã;"),
-                 _("- Các bản, thôn;"), _("- Lưu: VT."),):
+    for line in _recipients(figures):
         _cell_para(left, line, size=Pt(11), align=WD_ALIGN_PARAGRAPH.LEFT)
     _cell_para(right, _("TM. ỦY BAN NHÂN DÂN"), first=True, bold=True, size=Pt(13))
     _cell_para(right, _("CHỦ TỊCH"), bold=True, size=Pt(13))

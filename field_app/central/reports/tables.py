@@ -21,8 +21,8 @@ from .figures import HANDLING, HANDLING_LABELS, SATISFACTION, SATISFACTION_LABEL
 class Table:
     """One table of the report.
 
-    `formats` per column: "text", "int", "percent" (a value in %, one decimal) or
-    "number" (an int as "int", a fraction as "percent").
+    `formats` per column: "text", "int", "percent" (a value in %, one decimal),
+    "number" (an int as "int", a fraction as "percent") or "date" (a `date`, or None).
     `links` per row: the inbox filters behind the row's numbers (None: no drill-down).
     `chart`: "bar" (one value column), "stacked" (several), or None.
     """
@@ -47,6 +47,11 @@ class Table:
 
 def _day(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def _date(iso: str | None) -> date | None:
+    """Return a date cell (the XLSX writes a real date; the others print dd/mm/yyyy)."""
+    return date.fromisoformat(iso) if iso else None
 
 
 def _met(value: bool | None) -> str:
@@ -189,11 +194,10 @@ def report_tables(figures: Figures) -> list[Table]:
         late_head += [_("Người nêu"), _("Số điện thoại")]
     tables.append(Table(
         "late_list", _("Ý kiến trễ hạn và quá hạn"), late_head,
-        [[str(HANDLING_LABELS[row["bucket"]]), _day(row["due_on"]) if row["due_on"] else "",
-          _day(row["answer_date"]) if row["answer_date"] else "",
+        [[str(HANDLING_LABELS[row["bucket"]]), _date(row["due_on"]), _date(row["answer_date"]),
           row["village"], row["category"], row["unit"], row["content"]]
          + ([row.get("raiser_name") or "", row.get("raiser_phone") or ""] if personal else [])
-         for row in late_rows], ["text"] * len(late_head),
+         for row in late_rows], ["text", "date", "date"] + ["text"] * (len(late_head) - 3),
         links=[{"handling": row["bucket"]} for row in late_rows]))
 
     if data["communes"]:

@@ -37,8 +37,6 @@ PROVINCE_ROWS = 25  # rows of a long table a province's dashboard shows before "
 @bp.app_template_filter("reportnum")
 def report_number(value, kind: str = "int") -> str:
     """Print a report's number as the exports do ("1.234", "96,5"; none: "–")."""
-    if value is None or value == "":
-        return "–" if kind != "text" else ""
     return exports.cell_text(value, kind)
 
 
