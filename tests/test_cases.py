@@ -19,6 +19,7 @@ from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import AuditEntry, OfficeOpinion
 from field_app.errors import Forbidden, NotFound, ValidationFailed
 from field_app.extensions import db
+from field_app.opinions.logic import vietnam_today
 from sync import store
 
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
@@ -223,7 +224,7 @@ def test_a_denunciation_is_extended_twice_at_most_each_with_a_reason(office, wor
 ])
 def test_status_moves_only_along_allowed_transitions(office, world, start, to, allowed):
     said = world["said"]
-    today = date.today()
+    today = vietnam_today()
     with office.app_context():
         officer = who("xa")
         case = cases.merge(officer, [said["a"]])

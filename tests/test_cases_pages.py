@@ -18,6 +18,7 @@ from field_app.central.catalogue.logic import add_unit
 from field_app.central.catalogue.models import Unit
 from field_app.central.inbox.models import OfficeOpinion
 from field_app.extensions import db
+from field_app.opinions.logic import vietnam_today
 
 from .office_support import MUONG_LA, Laptop, account, login, office_app
 
@@ -118,7 +119,7 @@ def test_overdue_list_and_the_handlers_queue(office, said):
         later = cases.merge(officer, [said["b"]])
         cases.assign(officer, later.id, said["unit"], today=date(2026, 11, 4))
         db.session.commit()
-        expected = (date.today() - late.due_on).days
+        expected = (vietnam_today() - late.due_on).days
         late_id, later_id = late.id, later.id
     overdue = login(office, "xa").get("/central/cases/overdue").get_data(as_text=True)
     assert "Ban Giao thông" in overdue and f'<td class="days-late">{expected}</td>' in overdue

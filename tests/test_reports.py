@@ -26,6 +26,7 @@ from field_app.central.reports.exports import cell_text
 from field_app.central.reports.tables import Table, report_tables
 from field_app.cli import upgrade_database
 from field_app.extensions import db
+from field_app.opinions.logic import vietnam_today
 
 from .office_support import CHIENG_LAO, MUONG_LA, account, login
 from .reports_support import (
@@ -208,8 +209,8 @@ def test_exports_read_back_with_the_dashboards_numbers(sqlite_world):
                                  ).scalar_one()
         q1 = periods.parse_code("2026-Q1")
         # The files of an officer carry names in the late list; the dashboard never does.
-        tables = report_tables(figures.compute(who, q1, None, date.today(), True))
-        shown = report_tables(figures.compute(who, q1, None, date.today()))
+        tables = report_tables(figures.compute(who, q1, None, vietnam_today(), True))
+        shown = report_tables(figures.compute(who, q1, None, vietnam_today()))
     assert [table.key for table in tables][:3] == ["targets", "forums", "attendance"]
 
     book = load_workbook(io.BytesIO(got["xlsx"]))
@@ -271,7 +272,7 @@ def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):
     assert header[0][1].splitlines() == ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                                          "Độc lập - Tự do - Hạnh phúc"]
     assert header[1][0] == "Số: …… /BC-UBND"
-    today = date.today()
+    today = vietnam_today()
     assert header[1][1].startswith("Mường La, ngày ") and header[1][1].endswith(
         f"năm {today.year}")
     texts = [p.text for p in doc.paragraphs]
