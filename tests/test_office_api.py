@@ -231,6 +231,13 @@ def test_total_is_a_lower_bound_past_the_count_cap(office, monkeypatch):
             found = inbox.find_opinions(admin, inbox.Filters(page=page, per_page=per_page))
             assert (len(found.items), found.total, found.total_exact) == (shown, total, exact)
             assert found.has_next == (page * per_page < 6)
+        # A search counts up to its own cap: two opinions say "đường".
+        monkeypatch.setattr(inbox, "SEARCH_COUNT_CAP", 1)
+        everything = inbox.find_opinions(admin, inbox.Filters(q="duong", page=1, per_page=50))
+        assert (everything.total, everything.total_exact) == (2, True)
+        searched = inbox.find_opinions(admin, inbox.Filters(q="duong", page=1, per_page=1))
+        assert (len(searched.items), searched.total, searched.total_exact) == (1, 2, False)
+        assert searched.has_next
         db.session.remove()
         db.engine.dispose()
 

@@ -16,7 +16,8 @@ class OpinionPageSchema(Schema):
     items = fields.List(fields.Nested(OfficeOpinionSchema))
     total = fields.Integer(metadata={
         "description": "Số ý kiến khớp bộ lọc; khi total_exact là false: ít nhất chừng này "
-                       "(đếm dừng ở 1.000; trang sâu hơn chỉ biết còn trang sau hay không)."})
+                       "(đếm dừng ở 1.000, ở 200 khi tìm theo từ `q`; trang sâu hơn chỉ biết còn "
+                       "trang sau hay không)."})
     total_exact = fields.Boolean()
     page = fields.Integer()
     per_page = fields.Integer()
