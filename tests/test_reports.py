@@ -697,3 +697,31 @@ def test_a_refused_report_leads_back_to_its_form_and_a_citizen_sees_no_office_li
     public = app.test_client().get("/public/9999")
     assert public.status_code == 404
     assert "/central/" not in public.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["canbo", "tinh"])
+def test_every_count_on_the_dashboard_opens_as_many_records(sqlite_world, username):
+    """Each count of the opinion and handling tables, their totals and their empty rows
+    ("(chưa giao đơn vị)", "(chưa ghi)") among them, opens an inbox of that many records."""
+    app, _made = sqlite_world
+    account(app, "tinh", "admin", commune_code=None)
+    client = login(app, username)
+    page = client.get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    checked = set()
+    for key in ("by_kind", "by_category", "by_village", "by_commune", "by_level",
+                "by_channel", "by_source_org", "by_status", "handling_unit",
+                "handling_commune"):
+        if f'id="t-{key}"' not in page:
+            continue
+        section = page[page.index(f'id="t-{key}"'):]
+        section = section[:section.index("</table>")]
+        for href, number in re.findall(r'<td class="int"><a href="([^"]+)">([\d.]+)</a>',
+                                       section):
+            link = html.unescape(href)
+            shown = client.get(link).get_data(as_text=True)
+            assert re.search(r'id="total">(\d+)', shown)[1] == number.replace(".", ""), (
+                key, link)
+            checked.add(link)
+        assert "<tfoot><tr><td" in section and "</a></td>" in section.split("<tfoot>")[1], key
+    assert any("unit=0" in link for link in checked)
+    assert any("source_org=none" in link for link in checked)

@@ -172,7 +172,9 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
                  "device": OfficeOpinion.device_id}
     for name, column in column_of.items():
         value = getattr(filters, name)
-        if value is not None:
+        if (name, value) in (("unit", schemas.NO_UNIT), ("source_org", schemas.NONE)):
+            query = query.where(column.is_(None))
+        elif value is not None:
             query = query.where(column == value)
     if filters.village is not None:
         # A village merged into this one brings its opinions along. Looked up first: an

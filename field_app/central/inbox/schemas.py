@@ -37,6 +37,11 @@ def _text(most: int, description: str) -> fields.String:
                                    "maxLength": most})
 
 
+# The filter values of an empty column: a report's "(chưa giao đơn vị)" and "(chưa ghi)"
+# rows drill down to them.
+NO_UNIT = 0
+NONE = "none"
+
 class InboxQuerySchema(Schema):
     """The inbox's filters, paging and order; every one optional, an empty one ignored."""
 
@@ -50,15 +55,16 @@ class InboxQuerySchema(Schema):
     channel = fields.String(validate=OneOf(CHANNELS))
     level = fields.String(validate=OneOf(LEVELS))
     status = fields.String(validate=OneOf(WORKFLOW_STATUSES))
-    source_org = fields.String(validate=OneOf(SOURCE_ORGS), metadata={
-        "description": "Tổ chức chuyển ý kiến (MTTQ và các đoàn thể)."})
+    source_org = fields.String(validate=OneOf((*SOURCE_ORGS, NONE)), metadata={
+        "description": "Tổ chức chuyển ý kiến (MTTQ và các đoàn thể); none: không qua tổ "
+                       "chức nào (chưa ghi)."})
     handling = fields.String(validate=OneOf(HANDLING), metadata={
         "description": "Tình trạng giải quyết (như báo cáo): on_time đúng hạn, late trễ hạn, "
                        "overdue quá hạn chưa trả lời, open đang trong hạn, any mọi ý kiến phải "
                        "giải quyết (trừ ý kiến đã trả lời xong tại hội nghị); tính đến date_to "
                        "(hoặc hôm nay nếu sớm hơn)."})
-    unit = fields.Integer(validate=Range(min=1, max=MAX_INTEGER), metadata={
-        "description": "Đơn vị xử lý."})
+    unit = fields.Integer(validate=Range(min=NO_UNIT, max=MAX_INTEGER), metadata={
+        "description": "Đơn vị xử lý; 0: chưa giao đơn vị nào."})
     device = _text(32, "Mã máy đã gửi ý kiến.")
     date_from = fields.Date(metadata={
         "description": "Nhận từ ngày (received_on, gồm cả ngày này)."})

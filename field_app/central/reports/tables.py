@@ -14,7 +14,12 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ...areas.logic import commune_label
+from ..inbox.schemas import NO_UNIT, NONE
 from .figures import HANDLING, HANDLING_LABELS, SATISFACTION, SATISFACTION_LABELS, Figures
+
+# The inbox filter of a row with no value ("(chưa giao đơn vị)", "(chưa ghi)"), where the
+# inbox has one.
+EMPTY = {"unit": NO_UNIT, "source_org": NONE}
 
 
 @dataclass
@@ -43,6 +48,8 @@ class Table:
     # Filters one column adds to its row's (a handling table's "late" column: handling=late);
     # None: the column's numbers have no records of their own to show (a rank, a rate).
     column_filters: dict[int, dict | None] = field(default_factory=dict)
+    # The filters of the total row's records (None: its numbers are not drilled down).
+    total_filters: dict | None = None
 
 
 def _day(iso: str) -> str:
@@ -68,8 +75,11 @@ def _count_table(key: str, title: str, head: str, rows: list[dict], link: str | 
                  [[row["label"], row["count"],
                    round(100 * row["count"] / total, 1) if total else None] for row in shown],
                  ["text", "int", "percent"], [_("Tổng cộng"), total, 100.0 if total else None],
-                 chart, (1,), [({link: row["key"]} if link and row["key"] is not None
-                                else None) for row in shown])
+                 chart, (1,), [({link: row["key"] if row["key"] is not None else EMPTY[link]}
+                                if link and (row["key"] is not None or link in EMPTY)
+                                else None) for row in shown],
+                 # The rows are every opinion of the period, one value each.
+                 total_filters={} if link else None)
 
 
 def report_tables(figures: Figures) -> list[Table]:
@@ -158,15 +168,17 @@ def report_tables(figures: Figures) -> list[Table]:
         "handling_unit", _("Giải quyết theo đơn vị"), head,
         [[row["label"]] + [row[b] for b in HANDLING] + [row["total"], row["on_time_percent"]]
          for row in handling["by_unit"]], fmt, total_row, "stacked", (1, 2, 3, 4),
-        [({"unit": row["key"], "handling": "any"} if row["key"] is not None else None)
+        [{"unit": EMPTY["unit"] if row["key"] is None else row["key"], "handling": "any"}
          for row in handling["by_unit"]],
-        column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)}))
+        column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)},
+        total_filters={"handling": "any"}))
     tables.append(Table(
         "handling_commune", _("Giải quyết theo xã"), [_("Xã")] + head[1:],
         [[row["label"]] + [row[b] for b in HANDLING] + [row["total"], row["on_time_percent"]]
          for row in handling["by_commune"]], fmt, total_row, "stacked", (1, 2, 3, 4),
         [{"commune": row["key"], "handling": "any"} for row in handling["by_commune"]],
-        column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)}))
+        column_filters={n: {"handling": b} for n, b in enumerate(HANDLING, 1)},
+        total_filters={"handling": "any"}))
     tables.append(Table(
         "late_cases", _("Vụ việc trễ hạn: giải trình và xin lỗi"),
         [_("Trễ hạn"), _("Có giải trình của thủ trưởng đơn vị"), _("Đã xin lỗi người dân"),

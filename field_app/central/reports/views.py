@@ -97,9 +97,13 @@ def reports():
     # each link adds its query as url_for would (werkzeug's encoding, None left out).
     paths = {"forums": url_for("central.forums"), "inbox": url_for("central.inbox")}
 
-    def link(table, row_index: int, column: int | None = None) -> str | None:
-        """Return the records behind a row (or one cell of it), None if nothing to show."""
-        filters = table.links[row_index] if row_index < len(table.links) else None
+    def link(table, row_index: int | None, column: int | None = None) -> str | None:
+        """Return the records behind a row (or one cell of it; row None: the total row),
+        None if nothing to show."""
+        if row_index is None:
+            filters = table.total_filters
+        else:
+            filters = table.links[row_index] if row_index < len(table.links) else None
         if filters is None:
             return None
         if column in table.column_filters and table.column_filters[column] is None:
