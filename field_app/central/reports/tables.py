@@ -184,7 +184,10 @@ def report_tables(figures: Figures) -> list[Table]:
         [_("Trễ hạn"), _("Có giải trình của thủ trưởng đơn vị"), _("Đã xin lỗi người dân"),
          _("Có đủ cả hai"), _("Còn thiếu")],
         [[late["total"], late["explained"], late["apologised"], late["both"],
-          late["missing"]]], ["int"] * 5, links=[{"handling": "late"}]))
+          late["missing"]]], ["int"] * 5,
+        # Cases, not opinions: the inbox's late opinions would be another number (a case
+        # of three opinions is one); the late list beneath names them.
+        links=[None]))
 
     tables.append(Table(
         "satisfaction", _("Mức độ hài lòng so với chỉ tiêu"),
