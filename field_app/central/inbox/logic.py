@@ -44,7 +44,7 @@ from sync.text import fold
 from ...api.errors import translate
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
-from ...models_base import utcnow
+from ...models_base import Page, utcnow
 from ...opinions.logic import vietnam_today
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
@@ -209,18 +209,10 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
 
 
 @dataclass
-class InboxPage:
+class InboxPage(Page):
     """One page of the inbox; `total` is exact only when `total_exact`."""
 
-    items: list[OfficeOpinion]
-    total: int
-    total_exact: bool
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    total_exact: bool = True
 
     @property
     def has_prev(self) -> bool:
@@ -261,7 +253,7 @@ def find_opinions(account, filters: Filters, new_since: datetime | None = None) 
         select(OfficeOpinion).where(OfficeOpinion.id.in_(shown))).scalars()} if shown else {}
     items = [found[record_id] for record_id in shown if record_id in found]
     if not more and (items or offset == 0):
-        return InboxPage(items, offset + len(items), True, filters.page, filters.per_page)
+        return InboxPage(items, offset + len(items), filters.page, filters.per_page)
 
     def count(most: int) -> int:
         matches = query.order_by(None).with_only_columns(OfficeOpinion.id).limit(most)
@@ -269,17 +261,17 @@ def find_opinions(account, filters: Filters, new_since: datetime | None = None) 
                                   ).scalar_one()
 
     if not items:  # past the last page: fewer matches than the offset, counted exactly
-        return InboxPage(items, count(offset), True, filters.page, filters.per_page)
+        return InboxPage(items, count(offset), filters.page, filters.per_page)
     cap = SEARCH_COUNT_CAP if filters.q else COUNT_CAP
     if offset >= cap:
         # A deep page: at least what lies before it, itself and the one row read past it.
-        return InboxPage(items, offset + len(rows), False, filters.page, filters.per_page)
+        return InboxPage(items, offset + len(rows), filters.page, filters.per_page, False)
     total = count(cap + 1)
     if total <= cap:
-        return InboxPage(items, total, True, filters.page, filters.per_page)
+        return InboxPage(items, total, filters.page, filters.per_page)
     # At least the cap, and never less than what was read (a next page is known to exist).
-    return InboxPage(items, max(cap, offset + len(rows)), False, filters.page,
-                     filters.per_page)
+    return InboxPage(items, max(cap, offset + len(rows)), filters.page, filters.per_page,
+                     False)
 
 
 def get_opinion(account, record_id: uuid.UUID) -> OfficeOpinion:
