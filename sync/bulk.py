@@ -50,14 +50,7 @@ def copy_rows(conn: Connection, table: Table, rows: Iterable[dict[str, Any]],
                     if isinstance(column.type, JSON)
                     or isinstance(getattr(column.type, "impl", None), JSON)}
     json_at = [at for at, name in enumerate(columns) if name in json_columns]
-    get = itemgetter(*columns) if len(columns) > 1 else None
-
-    def values_of(row: dict[str, Any]) -> Sequence[Any]:
-        try:
-            return get(row) if get is not None else (row[columns[0]],)
-        except KeyError:  # a row without some column: None for what it lacks
-            return tuple(row.get(name) for name in columns)
-
+    values_of = _row_values(columns)
     raw = conn.connection.driver_connection
     with raw.cursor() as cursor:  # type: ignore[union-attr]
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -78,6 +71,20 @@ def _with_json(row: Sequence[Any], json_at: list[int]) -> list[Any]:
     return values
 
 
+def _row_values(names: Sequence[str]):
+    """Return a function giving a row's values of `names` as a tuple, None where the row
+    lacks one (itemgetter builds the tuple in C; the slow way only for such a row)."""
+    get = itemgetter(*names) if len(names) > 1 else None
+
+    def values(row: dict[str, Any]) -> tuple:
+        try:
+            return get(row) if get is not None else (row[names[0]],)
+        except KeyError:  # a row without some column: None for what it lacks
+            return tuple(row.get(name) for name in names)
+
+    return values
+
+
 def _values(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[tuple]:
     """Return each row's values of `names` as a tuple, None where a row lacks one.
 
@@ -89,8 +96,8 @@ def _values(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> list[tuple]
     get = itemgetter(*names)
     try:
         found = list(map(get, rows))
-    except KeyError:  # a row without some column: the slow way, None for what it lacks
-        return [tuple(row.get(name) for name in names) for row in rows]
+    except KeyError:  # a row without some column: row by row, None for what it lacks
+        return list(map(_row_values(names), rows))
     return found if len(names) > 1 else [(value,) for value in found]
 
 
