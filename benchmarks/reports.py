@@ -182,10 +182,9 @@ def run(app, codes: list[int], repeat: int) -> None:
                 lambda reader=reader: figures.compute(reader, period, None, today),
                 max(3, repeat // 4))))
             made = figures.compute(reader, period, None, today, personal=True)
-            for kind, build in (("xlsx", exports.build_xlsx), ("docx", exports.build_docx),
-                                ("csv", exports.build_csv)):
-                print(line(f"build {kind}", timed(lambda build=build, made=made: build(made),
-                                                   3)))
+            for kind in exports.TYPES:
+                print(line(f"build {kind}", timed(lambda kind=kind, made=made:
+                                                   exports.build(kind, made), 3)))
 
 
 def office_token(app, role: str, commune: int | None) -> str:

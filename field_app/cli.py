@@ -183,7 +183,7 @@ DATA_OPTION = click.option(
 @DATA_OPTION
 def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     """Serve the field app on this laptop (http://127.0.0.1:8080)."""
-
+    _few_malloc_arenas()
     from .pwa import lan as lan_mode
 
     app = _make_app(data)
@@ -207,6 +207,25 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
 
     start_auto_sync(app)
     _serve(app, host, port, threads)
+
+
+def _few_malloc_arenas(most: int = 2) -> None:
+    """Let at most `most` glibc malloc arenas serve this process's threads.
+
+    glibc gives a thread its own arena (up to 8 a core), and a push's memory, freed, stays
+    in the arena of the waitress thread that served it: a central climbed to 345 MB over
+    a 100,000-record push on PostgreSQL, and stays at ~150 MB with one or two arenas (the
+    GIL lets one thread at a time run Python anyway). Call before any thread starts: the
+    limit is read when a thread first needs an arena. Other C libraries: nothing to do.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).mallopt(-8, most)  # -8: M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = None) -> None:
@@ -299,6 +318,7 @@ def central(ctx, port: int, host: str, threads: int, trusted_proxy: str | None,
     ctx.obj = {"database": database, "data": data}
     if ctx.invoked_subcommand is not None:
         return
+    _few_malloc_arenas()
     app = _make_app(data, "central", database)
     upgrade_database(app)
     from .central import start_workers
@@ -562,6 +582,7 @@ def demo(central_port: int, field_port: int, data: Path | None, once: bool) -> N
     """Start a central and a field node on this machine with sample data, and sync them."""
     from .demo import run_demo
 
+    _few_malloc_arenas()
     run_demo(central_port, field_port, data, once)
 
 

@@ -520,7 +520,7 @@ def test_a_citizens_text_is_never_a_formula_in_the_files(sqlite_world):
                                  ).scalar_one()
         report = figures.compute(who, periods.parse_code("2026-Q1"), None, Q1_TODAY)
         report.data["late_list"][0]["content"] = '=HYPERLINK("http://x.example","bấm")'
-        book = load_workbook(io.BytesIO(exports.build_xlsx(report)))
+        book = load_workbook(io.BytesIO(exports.build("xlsx", report)))
         text = exports.build_csv(report).decode("utf-8-sig")
     sheet = book["Ý kiến trễ hạn và quá hạn"]
     cell = sheet.cell(3, 7)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # requests is imported when a sync runs, not when the app sta
     from sync.client import Encoded, SyncClient
 
 MIN_BATCH_BYTES = 16 * 1024
-MAX_BATCH_BYTES = 4 * 1024 * 1024
+MAX_BATCH_BYTES = 1 * 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 # Rows read or written by one IN (…) statement: well under SQLite's parameter limit.
 CHUNK = 500

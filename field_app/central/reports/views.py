@@ -27,9 +27,6 @@ from . import charts, exports, figures, periods
 from .tables import report_tables
 
 public = Blueprint("public", __name__)
-FILES = {"xlsx": (exports.build_xlsx, exports.XLSX_TYPE),
-         "csv": (exports.build_csv, exports.CSV_TYPE),
-         "docx": (exports.build_docx, exports.DOCX_TYPE)}
 MAX_COMMUNE = 2**31 - 1
 PROVINCE_ROWS = 25  # rows of a long table a province's dashboard shows before "all"
 
@@ -74,8 +71,7 @@ def _file(kind: str) -> Response:
     """Answer the report as a file; personal data only for roles that may see it."""
     account = office_account()
     made = _figures(personal=can(account, "personal.view"))
-    build, content_type = FILES[kind]
-    response = Response(build(made), content_type=content_type)
+    response = Response(exports.build(kind, made), content_type=exports.TYPES[kind])
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{exports.filename(made, kind)}"')
     response.headers["Cache-Control"] = "private, no-store"
