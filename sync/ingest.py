@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -250,8 +251,34 @@ def ingest_batch(conn: Connection, dev, envelope: Any, blobs: BlobStore | None =
     Each record is validated on its own: a bad one is rejected with a reason
     and the rest are stored. Returns one result letter per record.
     """
-    with _collector_paused():
+    with _collector_paused(), _busy():
         return _ingest(conn, dev, envelope, blobs, via, size)
+
+
+_ingesting = 0
+_quiet_since = time.monotonic()
+_busy_lock = threading.Lock()
+
+
+@contextmanager
+def _busy() -> Iterator[None]:
+    global _ingesting, _quiet_since
+    with _busy_lock:
+        _ingesting += 1
+    try:
+        yield
+    finally:
+        with _busy_lock:
+            _ingesting -= 1
+            _quiet_since = time.monotonic()
+
+
+def quiet_for() -> float:
+    """Return the seconds since this process last ingested a batch, 0 while it ingests
+    one: background work (pairing duplicates) waits for a quiet moment rather than take
+    the processor from a laptop whose village head waits for its sync to end."""
+    with _busy_lock:
+        return 0.0 if _ingesting else time.monotonic() - _quiet_since
 
 
 _paused = 0

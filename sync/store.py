@@ -42,6 +42,7 @@ from .ingest import (
     lacking,
     on_checked,
     on_stored,
+    quiet_for,
 )
 from .tables import (
     among,
@@ -64,5 +65,6 @@ __all__ = [
     "ENROLMENT_TTL", "epoch", "get_device", "ingest_batch", "lacking",
     "_listeners", "MAX_FIELDS", "MAX_RECORDS_PER_BATCH", "MAX_SEQ", "meta", "metadata", "nonce",
     "on_checked", "on_pull", "on_stored", "publish", "publish_many", "pull_changes",
-    "_pull_providers", "push_log", "RANK", "record", "remember_nonce", "revoke_device", "Stored",
+    "_pull_providers", "push_log", "quiet_for", "RANK", "record", "remember_nonce",
+    "revoke_device", "Stored",
 ]

@@ -382,6 +382,42 @@ def test_a_push_only_queues_its_opinions_and_the_central_pairs_them_after(office
     assert set(held) == {(first, second), (second, first)}
 
 
+def test_the_central_pairs_once_the_pushes_stop_not_while_a_laptop_syncs(office):
+    """Pairing takes the processor a laptop's sync needs: the thread waits for a quiet
+    second, then pairs what came."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from field_app.central.duplicates.models import SimilarPending
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    laptop.push()
+
+    def waiting() -> int:
+        with office.app_context():
+            return db.session.execute(select(func.count()).select_from(SimilarPending)
+                                      ).scalar()
+
+    thread = logic.start_drainer(office, 0.05)
+    try:
+        for n in range(12):  # a push every 0.2 s for over two seconds: a sync under way
+            laptop.opinion("Bản Nà Lò", f"{LANDSLIDE_PLAIN} ({n})")
+            laptop.push()
+            time.sleep(0.2)
+        assert waiting() == 13
+        for _ in range(200):  # bounded: ten seconds at most
+            if waiting() == 0:
+                break
+            time.sleep(0.05)
+    finally:
+        thread.stop.set()
+        thread.join(5)
+    assert waiting() == 0
+
+
 def test_an_upgraded_central_indexes_its_opinions_again(office):
     """Migrations o011 and o012 queue every live opinion: the new terms replace the old
     index."""
