@@ -200,3 +200,28 @@ def test_a_central_upgraded_with_records_gets_its_office_tables_filled(tmp_path)
         assert said is not None and said.spoken_on.isoformat() == "2026-03-05"
         assert db.session.get(OfficeForum, uuid.UUID(f)) is not None
         assert [h.action for h in inbox.history(said.id)] == ["received"]
+
+
+def test_search_words_are_the_runs_of_a_to_z_and_digits_each_once():
+    """projection.words_of splits bytes (a letter outside ASCII is bytes ≥ 0x80): it finds
+    what the WORD pattern finds, in order, each once, none over 200 long."""
+    import random
+    import re
+
+    from field_app.central.inbox.models import NAME_MARK, WORD
+    from field_app.central.inbox.projection import words_of
+
+    def expected(text: str) -> list[str]:
+        return [word for word in dict.fromkeys(re.findall(WORD, text)) if len(word) <= 200]
+
+    rng = random.Random(2026)
+    letters = "abcxyz0189 .,;–—“”đéÁ~\t\n-_/\u00a0\u200b"
+    for _ in range(3000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 60)))
+        if rng.random() < 0.1:
+            text += " " + "a" * rng.randint(195, 205) + " b"
+        name = "".join(rng.choice(letters) for _ in range(rng.randint(0, 12)))
+        assert words_of(text, name or None) == " ".join(
+            expected(text) + [NAME_MARK + word for word in expected(name)])
+    assert words_of("đường vào bản – duong vao ban 2026", "lo van pom") == \
+        "ng v o b n duong vao ban 2026 ~lo ~van ~pom"

@@ -72,19 +72,29 @@ def search_text(row: dict[str, Any]) -> str:
 
 
 _WORD = re.compile(WORD)
+# Each byte of UTF-8 text that WORD does not take, made a space: the text's words are then
+# its split (a letter outside ASCII is bytes of 0x80 and above), in half the regex's time.
+_NOT_WORD = bytes(code if _WORD.fullmatch(chr(code)) else 0x20 for code in range(256))
 # PostgreSQL refuses a lexeme over 2,047 bytes; no one types a word a tenth as long.
 _LONGEST_WORD = 200
+
+
+def _words(folded: str) -> list[bytes]:
+    """Return each word of `folded` once (WORD's runs, at most _LONGEST_WORD long)."""
+    words = list(dict.fromkeys(folded.encode().translate(_NOT_WORD).split()))
+    if words and max(map(len, words)) > _LONGEST_WORD:
+        words = [word for word in words if len(word) <= _LONGEST_WORD]
+    return words
 
 
 def words_of(folded: str, raiser_folded: str | None) -> str:
     """Return what search looks in: each word of the text once, then each of the name's
     after NAME_MARK, space-separated (PostgreSQL reads it as a tsvector as it is)."""
-    words = [word for word in dict.fromkeys(_WORD.findall(folded))
-             if len(word) <= _LONGEST_WORD]
+    words = _words(folded)
     if raiser_folded:
-        words += [NAME_MARK + word for word in dict.fromkeys(_WORD.findall(raiser_folded))
-                  if len(word) <= _LONGEST_WORD]
-    return " ".join(words)
+        mark = NAME_MARK.encode()
+        words += [mark + word for word in _words(raiser_folded)]
+    return b" ".join(words).decode("ascii")
 
 
 def name_text(row: dict[str, Any]) -> str | None:
