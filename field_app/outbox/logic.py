@@ -46,7 +46,10 @@ if TYPE_CHECKING:  # requests is imported when a sync runs, not when the app sta
     from sync.client import Encoded, SyncClient
 
 MIN_BATCH_BYTES = 16 * 1024
-MAX_BATCH_BYTES = 1 * 1024 * 1024
+# A push's records as JSON, at most. The central holds a push parsed while it ingests it:
+# 4 MiB pushes grew it to 345 MB over a 100,000-record sync, 1 MiB ones to 125 MB, and a
+# sync takes as long (docs/sync-protocol.md, "Batches").
+MAX_BATCH_BYTES = 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 # Rows read or written by one IN (…) statement: well under SQLite's parameter limit.
 CHUNK = 500
@@ -379,7 +382,8 @@ def push(client: SyncClient, row: SyncState, summary: Summary,
 
     def take_batch() -> _Batch | None:
         taken: list[tuple[Waiting, dict[str, Any], bytes]] = []
-        budget, size = row.batch_bytes, 0
+        # A laptop that grew its batches to 4 MiB under an older version sends 1 MiB now.
+        budget, size = min(row.batch_bytes, MAX_BATCH_BYTES), 0
         while (not taken or size < budget) and len(taken) < MAX_RECORDS_PER_BATCH:
             if not ready:
                 entries = next(pages, None)
