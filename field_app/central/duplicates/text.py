@@ -172,31 +172,48 @@ de nghi|kien nghi|phan anh|y kien|nguoi dan|nhan dan|ba con|ho dan|gia dinh|chin
 # tone marks aside ("sạt lỡ"); a word typed without any marks matches by its folding.
 FAULT_WORDS = {
     "sạt lở": """sạt lở|sạt|sụt lún|sụt|lở đất|đất lở|núi lở|lún|sạt taluy|vùi lấp
-                 |đất đá tràn|đá lăn""",
+                 |đất đá tràn|đá lăn|xói|xói lở|xói mòn|lở bờ|lở mạnh|lở núi|taluy âm
+                 |sạt trượt|trượt đất|đất trượt|sập taluy""",
     "hỏng": """hỏng|hư|hư hỏng|xuống cấp|vỡ|nứt|gãy|dột|mục nát|thủng|ổ gà|ổ voi
                |bong tróc|han gỉ|gỉ|nghiêng|cuốn trôi|sập|rò rỉ|lồi lõm|nát""",
     "mất": """mất điện|cúp điện|cắt điện|mất sóng|mất nước|mất mạng|chập chờn|yếu
-              |không ổn định|gián đoạn|lúc có lúc mất|lúc có lúc không""",
+              |không ổn định|gián đoạn|lúc có lúc mất|lúc có lúc không|mất liên lạc
+              |không có sóng|không bắt được|không gọi được|không liên lạc được
+              |không vào được mạng|không có nước dùng|nước không về|không có điện
+              |quá tải|điện áp thấp|áp thấp|sụt áp|tụt áp|lờ mờ|không đủ dùng
+              |không đủ sáng|không chạy được|không quay|không lên|đứt sóng""",
     "ngập": "ngập|úng|lũ|lũ quét|ngập úng|nước dâng",
-    "tắc": "tắc|bị lấp|lấp kín|lấp đầy|bồi lấp|ách tắc|nghẽn|bồi lắng",
+    "tắc": """tắc|bị lấp|lấp kín|lấp đầy|bồi lấp|ách tắc|nghẽn|bồi lắng|đất lấp
+              |rác lấp|bùn lấp|tắc nghẽn|chặn dòng""",
     "khô": "khô|cạn nước|cạn kiệt|khô cạn|hạn hán|khô hạn|nắng hạn",
     "ô nhiễm": """ô nhiễm|bốc mùi|hôi|hôi thối|bụi|khói|đục|xả thải|nước thải|tanh|nhiễm
                   |bẩn|vẩn đục|đục ngầu|có mùi|lẫn bùn
                   |nhiễm phèn|ồn|tiếng ồn""",
-    "dịch": "dịch|dịch bệnh|chết hàng loạt|lở mồm|long móng|tiêu hủy|dịch tả",
-    "thiếu": "thiếu|không đủ|thiếu hụt|bổ sung|tăng cường|cấp thêm",
+    "dịch": """dịch|dịch bệnh|chết hàng loạt|lở mồm|long móng|tiêu hủy|dịch tả|bỏ ăn
+              |sốt cao|chết dần|chết rải rác|lăn ra chết|ốm chết|tụ huyết trùng
+              |cúm gia cầm|chết nhiều|ốm bỏ ăn""",
+    "thiếu": """thiếu|không đủ|thiếu hụt|bổ sung|tăng cường|cấp thêm|hết thuốc
+               |không có thuốc|hay hết|bị hết|khan hiếm|rút bớt|cắt giảm|không có giáo viên""",
     "chưa có": """chưa có|chưa được cấp|chưa được kéo|chưa được lắp|chưa được hưởng
                   |chưa được nhận|chưa nhận|chưa được phát|chưa được làm|chưa cấp
                   |đề nghị cấp|xin cấp""",
     "chậm": """chậm|quá lâu|lâu quá|rất lâu|quá hạn|chờ đợi|chờ lâu|đợi lâu|muộn|chậm trễ
-               |chưa trả|chưa được trả|chưa được giải|tồn đọng""",
+               |chưa trả|chưa được trả|chưa được giải|tồn đọng|đẩy nhanh|đôn đốc|chờ cả
+               |chờ mãi|hỏi mãi|chưa được lĩnh|chưa lĩnh|chưa phát|chưa được phát
+               |chưa chi trả|chưa được chi trả|chưa thanh toán|chưa thấy trả|chưa thấy
+               |nợ đọng|nợ tiền|chưa được bồi thường|chưa bồi thường|chưa trả tiền""",
     "sai": """sai|nhầm|không đúng|không công bằng|thiên vị|sai sót|ghi thiếu|ghi sai
              |ít hơn thực tế|không khớp|chênh lệch""",
     "đắt": "giá đắt|đắt đỏ|lạm thu|thu tiền|tăng giá|cao gấp|gấp đôi|thu phí|giá cao",
     "hẹp": "hẹp|chật|chật hẹp",
-    "lầy": "lầy|lầy lội|bùn lầy|trơn trượt",
+    "lầy": "lầy|lầy lội|bùn lầy|trơn trượt|sa lầy|toàn bùn|bùn đất|lún bánh|trơn",
     "thiệt hại": "thiệt hại|tốc mái|lốc|lốc xoáy|mưa đá|mất trắng|chết rét|rét đậm|rét hại",
     "tranh chấp": "tranh chấp|lấn chiếm|lấn",
+    # The forest cut or burnt: two faults of one forest.
+    "phá rừng": """phá rừng|chặt phá|chặt trộm|đốn trộm|cưa trộm|khai thác gỗ|gỗ lậu
+                   |khai thác trái phép|khai thác lậu|lâm tặc|chặt cây|cưa máy|đốn gỗ
+                   |chặt hạ|lấn rừng|phát rừng|đốt rừng làm nương|phá rừng làm nương""",
+    "cháy": "cháy|cháy rừng|hỏa hoạn|cháy nổ|chập cháy|bốc cháy",
 }
 # Words that fold like a fault word and name none: read first, then skipped.
 NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh viện|thiểu số|tối thiểu|hạn mức
