@@ -33,7 +33,8 @@ from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import OpinionTerm, SimilarPair, SimilarPending, TermCount
-from .text import FAULT_MARK, THING_MARK, THRESHOLD, Match, Terms, compare, telling_words, terms_of
+from .text import (FAULT_MARK, MAYBE_PLACE_MARK, THING_MARK, THRESHOLD, Match, Terms, compare,
+                   place_term, telling_words, terms_of)
 
 postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__table__,
                                           SimilarPair.__table__, SimilarPending.__table__)
@@ -78,7 +79,9 @@ def _add_counts(conn: Connection, deltas: dict[tuple[int, str], int]) -> None:
 
 def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dict[str, int]:
     """Return {term: opinions using it} in a commune; "" is the number of opinions."""
-    wanted = set(terms) | {""}
+    # A lower-case pair of words is a place if the commune names it with capitals.
+    wanted = set(terms)
+    wanted |= {place_term(term) for term in wanted if term[:1] == MAYBE_PLACE_MARK} | {""}
     found = conn.execute(select(counts_table.c.term, counts_table.c.opinions).where(
         counts_table.c.commune_code == commune_code,
         store.among(conn, counts_table.c.term, wanted)))
@@ -194,7 +197,10 @@ def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
         new = set()
         if not row.deleted:
             terms[key] = terms_of(row.content).terms
-            new = {(row.commune_code, term) for term in terms[key]}
+            # A lower-case pair of words is looked up as a place, never indexed: it
+            # would double a lower-case opinion's postings.
+            new = {(row.commune_code, term) for term in terms[key]
+                   if term[0] != MAYBE_PLACE_MARK}
         was = old.get(key, set())
         for commune, term in new - was:
             added.append({"term": term, "commune_code": commune, "opinion_id": key})

@@ -77,6 +77,9 @@ WHO_DISAGREE = 0.7
 # Both name where ("bản Hua Trai", "suối Nậm Chiến") and no place in common: a canal,
 # a road, a school is where it is; the same fault of one elsewhere is another petition.
 PLACE_DISAGREE = 0.5
+# The same thing at the same place, with no two faults apart ("cầu treo Huổi Sai"),
+# adds like the category does.
+PLACE_WEIGHT = 0.12
 
 # Typed shorthand of the no-diacritics keyboard and the office's abbreviations, folded.
 SHORTHAND = {"ko": "khong", "k": "khong", "kg": "khong", "hok": "khong", "khg": "khong",
@@ -286,6 +289,7 @@ FAULT_MARK = FAULTS.mark
 # A place named: "bản Hua Trai", "suối Nậm Chiến" (one or two capitalised words), or in
 # a text typed all lower case without marks, the two words after "ban", "suoi"…
 PLACE_MARK = "@"
+MAYBE_PLACE_MARK = "?"  # two words of a text typed in lower case: perhaps a place
 PLACE_WORDS = "bản|thôn|xóm|suối|tổ|khu|cụm|tuyến"
 # Capitals with their marks too: "bản Ít Ong", "bản Nậm Ét".
 _CAPITALS = "".join(sorted({letter.upper() for letter in
@@ -361,6 +365,11 @@ def places_of(text: str) -> dict[str, str]:
         if word in starts and all(part.isalpha() and part not in STOP_SYLLABLES
                                   and len(part) > 1 for part in name):
             found.setdefault(PLACE_MARK + "".join(name), " ".join(name))
+    # Typed in lower case, any two neighbouring words may be a place ("dien o pa ma yeu"):
+    # each pair is a place only if the other opinion names it with capitals (compare).
+    for first, second in zip(words, words[1:], strict=False):
+        if first.isalpha() and second.isalpha():
+            found.setdefault(MAYBE_PLACE_MARK + first + second, f"{first} {second}")
     return found
 
 
@@ -432,7 +441,7 @@ WANT_SIZE = 2  # syllables kept of what is asked for: "giáo viên", "thẻ bả
 
 THING_MARK = THINGS.mark
 WHO_MARK = WHOM.mark
-MARKS = (FAULT_MARK, PLACE_MARK, WANT_MARK, THING_MARK, WHO_MARK)
+MARKS = (FAULT_MARK, PLACE_MARK, WANT_MARK, THING_MARK, WHO_MARK, MAYBE_PLACE_MARK)
 APART = MARKS[1:]  # left out of the cosine (compare)
 RELATED = frozenset((fault_term(one), fault_term(other)) for group in RELATED_FAULTS
                     for one in group for other in group if one != other)
@@ -577,7 +586,8 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
     places = places_of(content)
     # A place's name is kept whole even where a syllable folds like a grammar word
     # ("Co Mạ" is not "có mà").
-    named = {part for name in places.values() for part in fold(name).split()}
+    named = {part for term, name in places.items() if term[0] == PLACE_MARK
+             for part in fold(name).split()}
     syllables = _canonical(said)
     kept: list[tuple[str, str]] = []
     clauses: list[int] = []
@@ -652,6 +662,19 @@ def phrases(shared: Iterable[str]) -> int:
     return len({root(syllable) for syllable in list(parent)})
 
 
+def place_term(term: str) -> str:
+    """Return the place a lower-case pair of words would be ("?pama" -> "@pama")."""
+    return PLACE_MARK + term[1:]
+
+
+def _known_places(terms: frozenset[str], counts: Mapping[str, int],
+                  named: set[str]) -> set[str]:
+    """Return the places among a text's lower-case pairs: named with capitals in the
+    commune (counts) or in `named`."""
+    return {place for term in terms if term[0] == MAYBE_PLACE_MARK
+            if (place := place_term(term)) in named or counts.get(place, 0) > 0}
+
+
 def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
             counts: Mapping[str, int], opinions: int, cache: dict | None = None) -> Match:
     """Score two term sets: weighted cosine of what they are about, less when they share
@@ -681,8 +704,9 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     cosine = top / norm if norm else 0.0
     found = phrases(shared)
     cosine *= ONE_PHRASE if found <= 1 else TWO_PHRASES if found == 2 else 1.0
-    if mine_faults and their_faults and not same_fault and not any(
-            (one, other) in RELATED for one in mine_faults for other in their_faults):
+    faults_apart = bool(mine_faults and their_faults and not same_fault and not any(
+        (one, other) in RELATED for one in mine_faults for other in their_faults))
+    if faults_apart:
         cosine *= FAULT_DISAGREE
     elif bool(mine_faults) != bool(their_faults):
         cosine *= FAULT_ONE_SIDED
@@ -704,14 +728,20 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
         cosine *= WHO_DISAGREE
     mine_places = {term for term in mine if term[0] == PLACE_MARK}
     their_places = {term for term in theirs if term[0] == PLACE_MARK}
-    if mine_places and their_places and not mine_places & their_places:
+    # Two words typed in lower case ("pa ma") are a place where the commune's opinions
+    # name it with capitals ("Pá Ma"), or the other opinion does.
+    mine_places |= _known_places(mine, counts, their_places)
+    their_places |= _known_places(theirs, counts, mine_places)
+    same_place = bool(mine_places & their_places)
+    if mine_places and their_places and not same_place:
         cosine *= PLACE_DISAGREE
     # The category alone never makes a duplicate: it only helps words that already agree.
     helps = min(1.0, cosine * 3)
     same_thing = bool(mine_things & their_things)
     score = (cosine + (CATEGORY_WEIGHT * helps if same_category else 0.0)
              + (FAULT_WEIGHT * helps if same_fault else 0.0)
-             + (THING_WEIGHT * helps if same_thing and same_fault else 0.0))
+             + (THING_WEIGHT * helps if same_thing and same_fault else 0.0)
+             + (PLACE_WEIGHT * helps if same_place and same_thing and not faults_apart else 0.0))
     order = sorted(shared, key=lambda term: (-weights[term], term))
     return Match(round(min(1.0, score), 4), tuple(order), same_category)
 
