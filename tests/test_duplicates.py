@@ -117,6 +117,21 @@ def test_same_thing_with_another_fault_stays_apart():
     assert compare(slide, elsewhere, True, counts, 100).score < same.score
 
 
+def test_a_long_letter_is_weighed_on_what_it_shares_and_its_key_terms(monkeypatch):
+    """The same landslide told among the village's whole year keeps its score up."""
+    short = terms_of("Đường vào bản Nà Lò bị sạt lở đoạn gần suối, xe máy không đi được.").terms
+    letter = terms_of(
+        "Kính gửi Ủy ban nhân dân xã. Chúng tôi là các hộ bản Nà Lò, năm nay mùa màng thất "
+        "bát, giá ngô xuống thấp, con cháu đi làm ăn xa, ở nhà chỉ còn người già và trẻ nhỏ. "
+        "Từ tháng bảy mưa to kéo dài, đường vào bản Nà Lò bị sạt lở đoạn gần suối, xe máy "
+        "không đi được, ngô thu hoạch xong không chở ra chợ bán được, thương lái không vào, "
+        "các cháu đi học phải lội bộ qua đồi. Kính mong lãnh đạo xã cho máy xúc vào dọn, "
+        "sau này đổ bê tông cho bền.").terms
+    kept = compare(short, letter, True, {}, 100).score
+    monkeypatch.setattr(text, "KEY_TERMS", 1000)
+    assert kept > compare(short, letter, True, {}, 100).score + 0.05
+
+
 @pytest.mark.parametrize(("said", "kept", "dropped"), [
     ("Buổi tối các cụ đi lại khó, dây điện võng thấp", {"toi", "cu", "day"}, set()),
     ("Tôi cứ đi đây đi đó", set(), {"toi", "cu", "day"}),

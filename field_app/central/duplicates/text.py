@@ -59,6 +59,10 @@ ONE_PHRASE = 0.85
 TWO_PHRASES = 0.85
 # Pairs weigh a little more than single syllables: "sạt lở" says more than "lở".
 PAIR_WEIGHT = 1.3
+# What a text is about is weighed on what it shares and its most telling other terms
+# only: a petition told at length, with the village's story around it, is no less the
+# same petition as its short form.
+KEY_TERMS = 30
 MAX_TERMS = 80  # a long letter: its first words say what it is about
 # Both name a fault (FAULT_WORDS): the same one adds like the same category does; none
 # in common nor related, two problems of one thing ("sạt lở" / "chưa có đèn" on one
@@ -675,6 +679,17 @@ def _known_places(terms: frozenset[str], counts: Mapping[str, int],
             if (place := place_term(term)) in named or counts.get(place, 0) > 0}
 
 
+def _said(terms: frozenset[str], shared: frozenset[str], weights: Mapping[str, float]
+          ) -> float:
+    """Return the squared norm of what a text is about: what it shares, and only its
+    KEY_TERMS most telling other terms (a long letter is not less of a duplicate for
+    telling more)."""
+    other = sorted((weights[t] ** 2 for t in terms if t[0] not in APART and t not in shared),
+                   reverse=True)
+    return (sum(weights[t] ** 2 for t in shared if t[0] not in APART)
+            + sum(other[:KEY_TERMS]))
+
+
 def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
             counts: Mapping[str, int], opinions: int, cache: dict | None = None) -> Match:
     """Score two term sets: weighted cosine of what they are about, less when they share
@@ -699,8 +714,7 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     their_faults = {term for term in theirs if term[0] == FAULT_MARK}
     same_fault = bool(mine_faults & their_faults)
     top = sum(weights[term] ** 2 for term in shared if term[0] not in APART)
-    norm = math.sqrt(sum(weights[t] ** 2 for t in mine if t[0] not in APART)
-                     * sum(weights[t] ** 2 for t in theirs if t[0] not in APART))
+    norm = math.sqrt(_said(mine, shared, weights) * _said(theirs, shared, weights))
     cosine = top / norm if norm else 0.0
     found = phrases(shared)
     cosine *= ONE_PHRASE if found <= 1 else TWO_PHRASES if found == 2 else 1.0
