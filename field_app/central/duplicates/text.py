@@ -183,7 +183,8 @@ FAULT_WORDS = {
                  |đất đá tràn|đá lăn|xói|xói lở|xói mòn|lở bờ|lở mạnh|lở núi|taluy âm
                  |sạt trượt|trượt đất|đất trượt|sập taluy""",
     "hỏng": """hỏng|hư|hư hỏng|xuống cấp|vỡ|nứt|gãy|dột|mục nát|thủng|ổ gà|ổ voi
-               |bong tróc|han gỉ|gỉ|nghiêng|cuốn trôi|sập|rò rỉ|lồi lõm|nát""",
+               |bong tróc|han gỉ|gỉ|nghiêng|cuốn trôi|sập|rò rỉ|lồi lõm|nát|lung lay|ọp ẹp
+               |xiêu vẹo|rung lắc|đứt|hư hại|mất an toàn|không an toàn|bị mục|rỉ sét""",
     "mất": """mất điện|cúp điện|cắt điện|mất sóng|mất nước|mất mạng|chập chờn|yếu
               |không ổn định|gián đoạn|lúc có lúc mất|lúc có lúc không|mất liên lạc
               |không có sóng|không bắt được|không gọi được|không liên lạc được
@@ -400,6 +401,8 @@ THING_WORDS = {
     "công tơ": "công tơ|đồng hồ điện|đồng hồ nước",
     "đèn": "đèn chiếu sáng|đèn đường|bóng đèn",
     "loa": "loa|loa truyền thanh|đài truyền thanh",
+    "sóng": """sóng|sóng điện thoại|sóng di động|trạm phát sóng|trạm bts|cột sóng|nhà mạng
+              |mạng di động|mạng điện thoại|sóng 3g|sóng 4g|internet|mạng internet|wifi""",
     "phòng học": "phòng học|lớp học|mái|mái tôn|mái nhà|tường|bàn ghế|nền nhà",
     "nhà vệ sinh": "nhà vệ sinh|công trình vệ sinh|nhà tiêu",
     "giáo viên": "giáo viên|cô giáo|thầy giáo|thầy cô",
@@ -583,6 +586,21 @@ def _wants(syllables: list[tuple[str, str]], plain: bool) -> dict[str, str]:
     return found
 
 
+def _without(syllables: list[tuple[str, str]], names: list[list[str]]
+             ) -> list[tuple[str, str]]:
+    """Return the syllables with those of the names (folded) blanked out."""
+    if not names:
+        return syllables
+    out = list(syllables)
+    folded = [syllable for syllable, _ in syllables]
+    for name in names:
+        for index in range(len(folded) - len(name) + 1):
+            if folded[index:index + len(name)] == name:
+                out[index:index + len(name)] = [("", word) for _, word in
+                                                syllables[index:index + len(name)]]
+    return out
+
+
 def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
     """Return the terms of an opinion's text: content syllables and neighbouring pairs
     (within a clause)."""
@@ -621,9 +639,12 @@ def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
             written.setdefault(f"{first} {second}", f"{word1} {word2}")
     chosen = dict(list(written.items())[:limit])
     plain = (content or "").isascii()
-    chosen.update(_named(said, plain, FAULTS))
-    chosen.update(_named(said, plain, THINGS))
-    chosen.update(_named(said, plain, WHOM))
+    # A place's name names no fault nor thing: "Pá Sóng" is not "sóng", "ít ong" no "ống".
+    unplaced = _without(said, [fold(name).split() for term, name in places.items()
+                               if term[0] == PLACE_MARK])
+    chosen.update(_named(unplaced, plain, FAULTS))
+    chosen.update(_named(unplaced, plain, THINGS))
+    chosen.update(_named(unplaced, plain, WHOM))
     chosen.update(_wants(syllables, plain))
     chosen.update(places)
     return Terms(frozenset(chosen), chosen, tuple(kept))
