@@ -351,6 +351,13 @@ def _proper_names(text: str) -> list[str]:
     return found
 
 
+def _says_what(words: list[str]) -> bool:
+    """Tell folded words that name a fault, a thing or whom ("ban sot cao": a fever in
+    the village, not a village): not a place's name."""
+    return any(tuple(words[:size]) in lexicon.patterns for lexicon in (FAULTS, THINGS, WHOM)
+               for size in (1, 2))
+
+
 def places_of(text: str) -> dict[str, str]:
     """Return {place term: as written} for the places a text names ("@huatrai")."""
     text = unicodedata.normalize("NFC", text or "")
@@ -368,7 +375,7 @@ def places_of(text: str) -> dict[str, str]:
     for index, word in enumerate(words[:-2]):
         name = words[index + 1:index + 3]
         if word in starts and all(part.isalpha() and part not in STOP_SYLLABLES
-                                  and len(part) > 1 for part in name):
+                                  and len(part) > 1 for part in name) and not _says_what(name):
             found.setdefault(PLACE_MARK + "".join(name), " ".join(name))
     # Typed in lower case, any two neighbouring words may be a place ("dien o pa ma yeu"):
     # each pair is a place only if the other opinion names it with capitals (compare).
