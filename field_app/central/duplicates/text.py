@@ -374,11 +374,14 @@ def places_of(text: str) -> dict[str, str]:
     starts = {fold(word) for word in PLACE_WORDS.split("|")}
     for index, word in enumerate(words[:-2]):
         name = words[index + 1:index + 3]
-        if word in starts and all(part.isalpha() and part not in STOP_SYLLABLES
-                                  and len(part) > 1 for part in name) and not _says_what(name):
+        # "bản thường xuyên mất điện", "bản sốt cao": said of the village, not its name.
+        if (word in starts and all(part.isalpha() and part not in STOP_SYLLABLES
+                                   and len(part) > 1 for part in name)
+                and tuple(name) not in STOP_PAIRS and not _says_what(name)):
             found.setdefault(PLACE_MARK + "".join(name), " ".join(name))
     # Typed in lower case, any two neighbouring words may be a place ("dien o pa ma yeu"):
-    # each pair is a place only if the other opinion names it with capitals (compare).
+    # each pair is a place only if the commune's opinions, or the other opinion, name it
+    # with capitals (compare).
     for first, second in zip(words, words[1:], strict=False):
         if first.isalpha() and second.isalpha():
             found.setdefault(MAYBE_PLACE_MARK + first + second, f"{first} {second}")
@@ -406,7 +409,8 @@ THING_WORDS = {
     "cột điện": "cột điện",
     "dây điện": "dây điện|đường dây|dây dẫn|dây trần",
     "công tơ": "công tơ|đồng hồ điện|đồng hồ nước",
-    "đèn": "đèn chiếu sáng|đèn đường|bóng đèn",
+    # Not "bóng đèn": a house's bulb glowing dim tells of weak power, not of street lamps.
+    "đèn": "đèn chiếu sáng|đèn đường",
     "loa": "loa|loa truyền thanh|đài truyền thanh",
     "sóng": """sóng|sóng điện thoại|sóng di động|trạm phát sóng|trạm bts|cột sóng|nhà mạng
               |mạng di động|mạng điện thoại|sóng 3g|sóng 4g|internet|mạng internet|wifi""",
