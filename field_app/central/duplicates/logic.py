@@ -88,6 +88,13 @@ def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dic
     return {row.term: row.opinions for row in found}
 
 
+def indexed(terms: Iterable[str]) -> list[str]:
+    """Return the terms of an opinion its postings hold: a lower-case pair of words that
+    may be a place is looked up as one (counts_for), never indexed (it would double a
+    lower-case opinion's postings)."""
+    return [term for term in terms if term[0] != MAYBE_PLACE_MARK]
+
+
 def refresh(conn: Connection, stored: store.Stored) -> None:
     """Queue the opinions a batch wrote to be indexed and paired after its commit
     (sync.store.on_stored listener, registered after the office projection)."""
@@ -197,10 +204,7 @@ def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
         new = set()
         if not row.deleted:
             terms[key] = terms_of(row.content).terms
-            # A lower-case pair of words is looked up as a place, never indexed: it
-            # would double a lower-case opinion's postings.
-            new = {(row.commune_code, term) for term in terms[key]
-                   if term[0] != MAYBE_PLACE_MARK}
+            new = {(row.commune_code, term) for term in indexed(terms[key])}
         was = old.get(key, set())
         for commune, term in new - was:
             added.append({"term": term, "commune_code": commune, "opinion_id": key})
