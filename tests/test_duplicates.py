@@ -92,6 +92,14 @@ def test_sharing_one_phrase_weighs_less(monkeypatch):
     ("Cầu treo bị hư, ván mục nát", "!hong"),
     ("cau treo bi hong van", "!hong"),
     ("Điện chập chờn, lúc có lúc mất", "!mat"),
+    # A fault's whole family of words, not only the most common one.
+    ("Trạm biến áp quá tải, điện áp thấp, tối đến là sụt áp", "!mat"),
+    ("Cả bản mất liên lạc, ốm đau không gọi được cấp cứu", "!mat"),
+    ("Trạm y tế xã hay hết thuốc", "!thieu"),
+    ("Rừng đầu nguồn bị chặt phá, đêm nào cũng nghe cưa máy", "!pharung"),
+    ("co nguoi vao khai thac go lau trong rung", "!pharung"),
+    ("Bờ suối bị nước xói lở, sát chân nhà", "!satlo"),
+    ("Cầu treo lung lay, cáp bị đứt", "!hong"),
 ])
 def test_faults_are_named_whatever_the_words(said, fault):
     assert fault in terms_of(said).terms
@@ -148,9 +156,36 @@ def test_a_word_typed_with_marks_is_what_its_marks_say(said, kept, dropped):
     ("Mười hộ ở Phiêng Lanh chưa có điện, đề nghị Phòng Kinh tế xem xét", {"@phienglanh"}),
     ("Nhà ông Lò Văn Pấng bị nứt tường", set()),
     ("Huổi Mòng mất điện", set()),  # a sentence's first words: not told from a capital
+    ("Ruộng của bà con Nà Sành không có nước cấy", {"@nasanh"}),  # villagers, not a person
+    # Typed without capitals, what follows "bản" is a place only if it names nothing else.
+    ("duong vao ban na lo bi sat lo", {"@nalo"}),
+    ("Đàn lợn trong bản sốt cao, bỏ ăn rồi chết", set()),
+    ("Điện ở bản thường xuyên mất", set()),
 ])
 def test_places_are_named_without_a_place_word_before_them(said, places):
     assert {term for term in terms_of(said).terms if term.startswith("@")} == places
+
+
+def test_a_place_names_no_fault_nor_thing():
+    """"Huổi Sai" is a stream, not "sai" (wrong); "Pá Sóng" a village, not a phone signal."""
+    assert "!sai" not in terms_of("Cầu treo bản Huổi Sai bị hỏng ván").terms
+    assert "#song" not in terms_of("Điểm trường Pá Sóng chưa có nhà vệ sinh").terms
+    assert "#song" in terms_of("Bản Pá Sóng chưa có sóng điện thoại").terms
+
+
+def test_a_place_typed_in_lower_case_is_known_by_the_communes_capitals():
+    """"pa ma", typed without capitals after no "bản", is Pá Ma where the commune's
+    opinions name it so: the same place as one, another than Nà Lò."""
+    counts = {"": 100, "@pama": 3, "@nalo": 3}
+    plain = terms_of("dien o pa ma yeu qua, toi den quat khong quay").terms
+    assert not {term for term in plain if term.startswith("@")}
+    here = terms_of("Điện bản Pá Ma rất yếu, buổi tối quạt không quay được").terms
+    there = terms_of("Điện bản Nà Lò rất yếu, buổi tối quạt không quay được").terms
+    same = compare(plain, here, True, counts, 100).score
+    assert same >= text.THRESHOLD
+    assert compare(plain, there, True, counts, 100).score < same * 0.75
+    # Unknown to the commune and to the other opinion: not a place at all.
+    assert compare(plain, there, True, {"": 100}, 100).score > same * 0.75
 
 
 @pytest.mark.parametrize(("first", "same", "other"), [

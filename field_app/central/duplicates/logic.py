@@ -78,14 +78,22 @@ def _add_counts(conn: Connection, deltas: dict[tuple[int, str], int]) -> None:
 
 
 def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dict[str, int]:
-    """Return {term: opinions using it} in a commune; "" is the number of opinions."""
-    # A lower-case pair of words is a place if the commune names it with capitals.
-    wanted = set(terms)
-    wanted |= {place_term(term) for term in wanted if term[:1] == MAYBE_PLACE_MARK} | {""}
-    found = conn.execute(select(counts_table.c.term, counts_table.c.opinions).where(
-        counts_table.c.commune_code == commune_code,
-        store.among(conn, counts_table.c.term, wanted)))
-    return {row.term: row.opinions for row in found}
+    """Return {term: opinions using it} in a commune, 0 if none; "" is the number of
+    opinions. A lower-case pair of words that may be a place ("?pama") is counted as
+    the place ("@pama"): it is one where the commune names it with capitals."""
+    wanted = _counted(terms)
+    found = {term: 0 for term in wanted if term}
+    found.update((row.term, row.opinions) for row in conn.execute(
+        select(counts_table.c.term, counts_table.c.opinions).where(
+            counts_table.c.commune_code == commune_code,
+            store.among(conn, counts_table.c.term, wanted | {""}))))
+    return found
+
+
+def _counted(terms: Iterable[str]) -> set[str]:
+    """Return the terms whose counts tell of these (a pair that may be a place: the
+    place's)."""
+    return {place_term(term) if term[:1] == MAYBE_PLACE_MARK else term for term in terms}
 
 
 def indexed(terms: Iterable[str]) -> list[str]:
@@ -256,14 +264,14 @@ def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, 
         for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
                 postings.c.commune_code == row.commune_code,
                 store.among(conn, postings.c.term, chosen), postings.c.opinion_id != row.id)):
-            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+            rough[hit.opinion_id] += 1.0 / max(1, counts.get(hit.term, 1))
     cross = sorted((term for term in mine if " " in term),
                    key=lambda term: (counts.get(term, 1), term))[:CROSS_LOOKUP_TERMS]
     if cross:
         for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
                 store.among(conn, postings.c.term, cross),
                 postings.c.commune_code != row.commune_code).limit(CROSS_POSTINGS)):
-            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+            rough[hit.opinion_id] += 1.0 / max(1, counts.get(hit.term, 1))
     return rough
 
 
@@ -283,7 +291,7 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
                           .where(store.among(conn, opinion.c.id, best),
                                  opinion.c.deleted.is_(False))).all()
     theirs = {other.id: terms_of(other.content).terms for other in others}
-    unknown = set().union(*theirs.values()) - set(counts) if theirs else set()
+    unknown = _counted(set().union(*theirs.values())) - set(counts) if theirs else set()
     if unknown:
         counts.update(counts_for(conn, row.commune_code, unknown))
     opinions = counts.get("", 1)
