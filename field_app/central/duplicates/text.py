@@ -47,6 +47,7 @@ duplicates_vi_holdout2.json, duplicates_vi_holdout3.json), each tuned on since.
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 import unicodedata
@@ -712,30 +713,42 @@ def place_term(term: str) -> str:
     return PLACE_MARK + term[1:]
 
 
-def _known_places(terms: frozenset[str], counts: Mapping[str, int],
-                  named: set[str]) -> set[str]:
-    """Return the places among a text's lower-case pairs: named with capitals in the
-    commune (counts) or in `named`."""
-    return {place for term in terms if term[0] == MAYBE_PLACE_MARK
-            if (place := place_term(term)) in named or counts.get(place, 0) > 0}
+def _known_places(pairs: frozenset[str], counts: Mapping[str, int],
+                  named: frozenset[str]) -> frozenset[str]:
+    """Return the places among a text's lower-case pairs of words (as places: "@pama"):
+    named with capitals in the commune (counts) or in `named`."""
+    return (pairs & named) | {place for place in pairs if counts.get(place, 0) > 0}
 
 
-def _said(terms: frozenset[str], shared: frozenset[str], weights: Mapping[str, float]
+@functools.lru_cache(maxsize=4096)  # one opinion is compared with 30 others
+def _kinds(terms: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Return a text's terms by their mark; "" holds those the cosine weighs (words and
+    faults); its lower-case pairs of words are held as the places they may be."""
+    found: dict[str, set[str]] = {mark: set() for mark in (*MARKS, "")}
+    for term in terms:
+        found[term[0] if term[0] in APART else ""].add(term)
+    found[FAULT_MARK] = {term for term in found[""] if term[0] == FAULT_MARK}
+    found[MAYBE_PLACE_MARK] = {place_term(term) for term in found[MAYBE_PLACE_MARK]}
+    return {mark: frozenset(kind) for mark, kind in found.items()}
+
+
+def _said(words: frozenset[str], shared: frozenset[str], weights: Mapping[str, float]
           ) -> float:
-    """Return the squared norm of what a text is about: what it shares, and only its
-    KEY_TERMS most telling other terms (a long letter is not less of a duplicate for
-    telling more)."""
-    other = sorted((weights[t] ** 2 for t in terms if t[0] not in APART and t not in shared),
-                   reverse=True)
-    return (sum(weights[t] ** 2 for t in shared if t[0] not in APART)
-            + sum(other[:KEY_TERMS]))
+    """Return the squared norm of the words a text is about and the other does not
+    share: only its KEY_TERMS most telling ones (a long letter is not less of a
+    duplicate for telling more)."""
+    other = [weights[term] ** 2 for term in words if term not in shared]
+    if len(other) > KEY_TERMS:
+        other = heapq.nlargest(KEY_TERMS, other)
+    return sum(other)
 
 
 def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
             counts: Mapping[str, int], opinions: int, cache: dict | None = None) -> Match:
     """Score two term sets: weighted cosine of what they are about, less when they share
     only one or two phrases, name other faults, ask for other things or name other
-    places, plus a little for the same category and for the same fault.
+    places, plus a little for the same category, the same fault, the same thing at the
+    same place.
 
     `cache` keeps the weights of one opinion's comparisons (same counts throughout).
     """
@@ -743,19 +756,20 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
         return Match(0.0, (), same_category)
     if cache is None:
         cache = {}
+    ours, yours = _kinds(mine), _kinds(theirs)
     for term in mine | theirs:
-        if term not in cache:
+        if term not in cache and term[0] != MAYBE_PLACE_MARK:  # never weighed
             cache[term] = weight(term, counts, opinions)
     weights = cache
     shared = mine & theirs
     # The words compared are what the opinions are about and what is wrong with it (a
     # fault named is a word as rare as it is); the places and what is asked for weigh
     # apart, as agreeing or not.
-    mine_faults = {term for term in mine if term[0] == FAULT_MARK}
-    their_faults = {term for term in theirs if term[0] == FAULT_MARK}
+    mine_faults, their_faults = ours[FAULT_MARK], yours[FAULT_MARK]
     same_fault = bool(mine_faults & their_faults)
     top = sum(weights[term] ** 2 for term in shared if term[0] not in APART)
-    norm = math.sqrt(_said(mine, shared, weights) * _said(theirs, shared, weights))
+    norm = math.sqrt((top + _said(ours[""], shared, weights))
+                     * (top + _said(yours[""], shared, weights)))
     cosine = top / norm if norm else 0.0
     found = phrases(shared)
     cosine *= ONE_PHRASE if found <= 1 else TWO_PHRASES if found == 2 else 1.0
@@ -768,25 +782,22 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     # Each asks for something the other never names ("thiếu thuốc" / "chưa được cấp thẻ
     # bảo hiểm y tế", though the first has a card): two problems. "Thiếu nước" and
     # "sửa đường ống" name each other's "nước" and "ống": one.
-    mine_wants = {part for term in mine if term[0] == WANT_MARK for part in term[1:].split()}
-    their_wants = {part for term in theirs if term[0] == WANT_MARK
-                   for part in term[1:].split()}
+    mine_wants = {part for term in ours[WANT_MARK] for part in term[1:].split()}
+    their_wants = {part for term in yours[WANT_MARK] for part in term[1:].split()}
     if mine_wants and their_wants and not (mine_wants & theirs and their_wants & mine):
         cosine *= WANT_DISAGREE
-    mine_things = {term for term in mine if term[0] == THING_MARK}
-    their_things = {term for term in theirs if term[0] == THING_MARK}
+    mine_things, their_things = ours[THING_MARK], yours[THING_MARK]
     if mine_things and their_things and not mine_things & their_things:
         cosine *= THING_DISAGREE
-    mine_whom = {term for term in mine if term[0] == WHO_MARK}
-    their_whom = {term for term in theirs if term[0] == WHO_MARK}
+    mine_whom, their_whom = ours[WHO_MARK], yours[WHO_MARK]
     if mine_whom and their_whom and not mine_whom & their_whom:
         cosine *= WHO_DISAGREE
-    mine_places = {term for term in mine if term[0] == PLACE_MARK}
-    their_places = {term for term in theirs if term[0] == PLACE_MARK}
     # Two words typed in lower case ("pa ma") are a place where the commune's opinions
     # name it with capitals ("Pá Ma"), or the other opinion does.
-    mine_places |= _known_places(mine, counts, their_places)
-    their_places |= _known_places(theirs, counts, mine_places)
+    mine_places = ours[PLACE_MARK] | _known_places(ours[MAYBE_PLACE_MARK], counts,
+                                                   yours[PLACE_MARK])
+    their_places = yours[PLACE_MARK] | _known_places(yours[MAYBE_PLACE_MARK], counts,
+                                                     mine_places)
     same_place = bool(mine_places & their_places)
     if mine_places and their_places and not same_place:
         cosine *= PLACE_DISAGREE
@@ -797,7 +808,8 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
              + (FAULT_WEIGHT * helps if same_fault else 0.0)
              + (THING_WEIGHT * helps if same_thing and same_fault else 0.0)
              + (PLACE_WEIGHT * helps if same_place and same_thing and not faults_apart else 0.0))
-    order = sorted(shared, key=lambda term: (-weights[term], term))
+    order = sorted((term for term in shared if term[0] != MAYBE_PLACE_MARK),
+                   key=lambda term: (-weights[term], term))
     return Match(round(min(1.0, score), 4), tuple(order), same_category)
 
 
