@@ -291,7 +291,10 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
                           .where(store.among(conn, opinion.c.id, best),
                                  opinion.c.deleted.is_(False))).all()
     theirs = {other.id: terms_of(other.content).terms for other in others}
-    unknown = _counted(set().union(*theirs.values())) - set(counts) if theirs else set()
+    # The candidates' lower-case pairs of words are not looked up as places (hundreds of
+    # terms): they are places where this opinion names them, or its own pairs are known.
+    unknown = {term for term in set().union(*theirs.values())
+               if term[0] != MAYBE_PLACE_MARK} - set(counts) if theirs else set()
     if unknown:
         counts.update(counts_for(conn, row.commune_code, unknown))
     opinions = counts.get("", 1)
