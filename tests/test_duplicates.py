@@ -100,6 +100,9 @@ def test_sharing_one_phrase_weighs_less(monkeypatch):
     ("co nguoi vao khai thac go lau trong rung", "!pharung"),
     ("Bờ suối bị nước xói lở, sát chân nhà", "!satlo"),
     ("Cầu treo lung lay, cáp bị đứt", "!hong"),
+    ("Trâu của mấy nhà bị kẻ trộm dắt mất", "!trom"),
+    ("Thanh niên tụ tập đánh bạc, lô đề", "!cobac"),
+    ("Giống ngô xã cấp không nảy mầm", "!kemchatluong"),
 ])
 def test_faults_are_named_whatever_the_words(said, fault):
     assert fault in terms_of(said).terms

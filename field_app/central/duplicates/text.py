@@ -233,6 +233,16 @@ FAULT_WORDS = {
                    |khai thác trái phép|khai thác lậu|lâm tặc|chặt cây|cưa máy|đốn gỗ
                    |chặt hạ|lấn rừng|phát rừng|đốt rừng làm nương|phá rừng làm nương""",
     "cháy": "cháy|cháy rừng|hỏa hoạn|cháy nổ|chập cháy|bốc cháy",
+    # Order in the village: theft, drugs, gambling, brawls, herds let loose.
+    "trộm": "trộm|trộm cắp|mất trộm|kẻ trộm|bắt trộm|ăn trộm|ăn cắp|lấy trộm",
+    "ma túy": """ma túy|nghiện|nghiện hút|con nghiện|hút chích|buôn bán ma túy|heroin
+                 |thuốc phiện""",
+    "cờ bạc": "cờ bạc|đánh bạc|lô đề|ghi lô|chơi bạc|sát phạt",
+    "gây rối": "gây rối|đánh nhau|say rượu|mất trật tự|gây mất trật tự|gây gổ|hành hung",
+    "thả rông": "thả rông|phá hoa màu|phá hoại hoa màu|ăn hết lúa|giẫm nát",
+    # Goods or works not as they should be.
+    "kém chất lượng": """kém chất lượng|hàng giả|giống kém|phân bón giả|không nảy mầm|làm ẩu
+                         |cẩu thả|bớt xén|rút ruột""",
 }
 # Words that fold like a fault word and name none: read first, then skipped.
 NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh viện|thiểu số|tối thiểu|hạn mức
@@ -441,8 +451,13 @@ THING_WORDS = {
     "gia cầm": "gà|vịt|gia cầm",
     "chó": "chó",
     "rừng": "rừng",
+    "giống": "cây giống|con giống|giống lúa|giống ngô|hạt giống|giống cây|giống vật nuôi",
+    "phân bón": "phân bón|phân đạm|phân lân|phân kali|phân NPK",
 }
-THINGS = Lexicon.of("#", THING_WORDS)
+# Words that begin like a thing's name and name none: opium is no medicine.
+NOT_THINGS = """thuốc phiện|thuốc lá|thuốc trừ sâu|thuốc diệt cỏ|thuốc bảo vệ thực vật
+                |thuốc nổ"""
+THINGS = Lexicon.of("#", THING_WORDS, NOT_THINGS)
 # Whom an allowance, a card or a house is for: the old people's allowance is not the
 # disabled one's, the children's card not the poor households'.
 WHO_WORDS = {
