@@ -255,7 +255,7 @@ def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, 
     opinions = counts.get("", 1)
     common = max(30, int(opinions * COMMON_SHARE))
     # A term only this opinion uses (its own posting is in already) finds nothing.
-    ranked = sorted((term for term in mine if counts.get(term, 1) > 1),
+    ranked = sorted((term for term in indexed(mine) if counts.get(term, 1) > 1),
                     key=lambda term: (counts.get(term, 1), term))
     chosen = [term for term in ranked if counts.get(term, 1) <= common][:LOOKUP_TERMS]
     chosen = chosen if len(chosen) >= 3 else ranked[:3]

@@ -637,6 +637,9 @@ def _without(syllables: list[tuple[str, str]], names: list[list[str]]
     return out
 
 
+# A push's opinions of one commune find the same candidates again and again: their
+# terms are read once (a Terms is never changed once made).
+@functools.lru_cache(maxsize=2048)
 def terms_of(content: str, limit: int = MAX_TERMS) -> Terms:
     """Return the terms of an opinion's text: content syllables and neighbouring pairs
     (within a clause)."""
