@@ -33,8 +33,18 @@ from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import OpinionTerm, SimilarPair, SimilarPending, TermCount
-from .text import (FAULT_MARK, MAYBE_PLACE_MARK, THING_MARK, THRESHOLD, Match, Terms, compare,
-                   place_term, telling_words, terms_of)
+from .text import (
+    FAULT_MARK,
+    MAYBE_PLACE_MARK,
+    THING_MARK,
+    THRESHOLD,
+    Match,
+    Terms,
+    compare,
+    place_term,
+    telling_words,
+    terms_of,
+)
 
 postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__table__,
                                           SimilarPair.__table__, SimilarPending.__table__)
