@@ -92,7 +92,7 @@ def seed(conn, rows: list[dict]) -> None:
     bulk.insert(conn, OfficeOpinion.__table__, rows)
     postings, counts = [], Counter()
     for row in rows:
-        terms = terms_of(row["content"]).terms
+        terms = logic.indexed(terms_of(row["content"]).terms)
         postings += [{"term": t, "commune_code": row["commune_code"], "opinion_id": row["id"]}
                      for t in terms]
         counts.update((row["commune_code"], t) for t in terms)

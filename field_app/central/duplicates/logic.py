@@ -33,7 +33,18 @@ from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import OpinionTerm, SimilarPair, SimilarPending, TermCount
-from .text import FAULT_MARK, THING_MARK, THRESHOLD, Match, Terms, compare, telling_words, terms_of
+from .text import (
+    FAULT_MARK,
+    MAYBE_PLACE_MARK,
+    THING_MARK,
+    THRESHOLD,
+    Match,
+    Terms,
+    compare,
+    place_term,
+    telling_words,
+    terms_of,
+)
 
 postings, counts_table, pairs, pending = (OpinionTerm.__table__, TermCount.__table__,
                                           SimilarPair.__table__, SimilarPending.__table__)
@@ -82,12 +93,29 @@ def _add_counts(conn: Connection, deltas: dict[tuple[int, str], int]) -> None:
 
 
 def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dict[str, int]:
-    """Return {term: opinions using it} in a commune; "" is the number of opinions."""
-    wanted = set(terms) | {""}
-    found = conn.execute(select(counts_table.c.term, counts_table.c.opinions).where(
-        counts_table.c.commune_code == commune_code,
-        store.among(conn, counts_table.c.term, wanted)))
-    return {row.term: row.opinions for row in found}
+    """Return {term: opinions using it} in a commune, 0 if none; "" is the number of
+    opinions. A lower-case pair of words that may be a place ("?pama") is counted as
+    the place ("@pama"): it is one where the commune names it with capitals."""
+    wanted = _counted(terms)
+    found = {term: 0 for term in wanted if term}
+    found.update((row.term, row.opinions) for row in conn.execute(
+        select(counts_table.c.term, counts_table.c.opinions).where(
+            counts_table.c.commune_code == commune_code,
+            store.among(conn, counts_table.c.term, wanted | {""}))))
+    return found
+
+
+def _counted(terms: Iterable[str]) -> set[str]:
+    """Return the terms whose counts tell of these (a pair that may be a place: the
+    place's)."""
+    return {place_term(term) if term[:1] == MAYBE_PLACE_MARK else term for term in terms}
+
+
+def indexed(terms: Iterable[str]) -> list[str]:
+    """Return the terms of an opinion its postings hold: a lower-case pair of words that
+    may be a place is looked up as one (counts_for), never indexed (it would double a
+    lower-case opinion's postings)."""
+    return [term for term in terms if term[0] != MAYBE_PLACE_MARK]
 
 
 def refresh(conn: Connection, stored: store.Stored) -> None:
@@ -209,7 +237,7 @@ def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
         new = set()
         if not row.deleted:
             terms[key] = terms_of(row.content).terms
-            new = {(row.commune_code, term) for term in terms[key]}
+            new = {(row.commune_code, term) for term in indexed(terms[key])}
         was = old.get(key, set())
         for commune, term in new - was:
             added.append({"term": term, "commune_code": commune, "opinion_id": key})
@@ -252,7 +280,7 @@ def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, 
     opinions = counts.get("", 1)
     common = max(30, int(opinions * COMMON_SHARE))
     # A term only this opinion uses (its own posting is in already) finds nothing.
-    ranked = sorted((term for term in mine if counts.get(term, 1) > 1),
+    ranked = sorted((term for term in indexed(mine) if counts.get(term, 1) > 1),
                     key=lambda term: (counts.get(term, 1), term))
     chosen = [term for term in ranked if counts.get(term, 1) <= common][:LOOKUP_TERMS]
     chosen = chosen if len(chosen) >= 3 else ranked[:3]
@@ -261,14 +289,14 @@ def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, 
         for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
                 postings.c.commune_code == row.commune_code,
                 store.among(conn, postings.c.term, chosen), postings.c.opinion_id != row.id)):
-            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+            rough[hit.opinion_id] += 1.0 / max(1, counts.get(hit.term, 1))
     cross = sorted((term for term in mine if " " in term),
                    key=lambda term: (counts.get(term, 1), term))[:CROSS_LOOKUP_TERMS]
     if cross:
         for hit in conn.execute(select(postings.c.opinion_id, postings.c.term).where(
                 store.among(conn, postings.c.term, cross),
                 postings.c.commune_code != row.commune_code).limit(CROSS_POSTINGS)):
-            rough[hit.opinion_id] += 1.0 / counts.get(hit.term, 1)
+            rough[hit.opinion_id] += 1.0 / max(1, counts.get(hit.term, 1))
     return rough
 
 
@@ -288,7 +316,10 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
                           .where(store.among(conn, opinion.c.id, best),
                                  opinion.c.deleted.is_(False))).all()
     theirs = {other.id: terms_of(other.content).terms for other in others}
-    unknown = set().union(*theirs.values()) - set(counts) if theirs else set()
+    # The candidates' lower-case pairs of words are not looked up as places (hundreds of
+    # terms): they are places where this opinion names them, or its own pairs are known.
+    unknown = {term for term in set().union(*theirs.values())
+               if term[0] != MAYBE_PLACE_MARK} - set(counts) if theirs else set()
     if unknown:
         counts.update(counts_for(conn, row.commune_code, unknown))
     opinions = counts.get("", 1)
