@@ -345,9 +345,13 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
     ("duplicates_vi_holdout2.json", 0.9, 0.9),  # measured 0.957 / 0.985 (0.912 / 0.925)
     # Written before the issue 10 changes and measured blind at 0.814 / 0.571 (0.684 /
     # 0.476 before them); tuned on since (its misses were read to choose fault families,
-    # the place rules and the weights), so no longer the honest check: a new blind set,
-    # kept outside this repository, is.
+    # the place rules and the weights), so no longer the honest check: holdout4 is.
     ("duplicates_vi_holdout3.json", 0.88, 0.8),  # measured 0.909 / 0.833
+    # Written blind (without reading the matching code) while holdout3 was tuned on,
+    # never read to choose a word or a rule, measured once: the honest check now.
+    # Far below the aim: recall above all (the families still miss ways to say a fault).
+    ("duplicates_vi_holdout4.json", 0.74, 0.45),  # measured 0.772 / 0.484 (0.722 / 0.429
+    # with the matching of f5e5301, before the fault families and place rules)
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
