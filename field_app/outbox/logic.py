@@ -47,8 +47,8 @@ if TYPE_CHECKING:  # requests is imported when a sync runs, not when the app sta
 
 MIN_BATCH_BYTES = 16 * 1024
 # A push's records as JSON, at most. The central holds a push parsed while it ingests it:
-# 4 MiB pushes grew it to 345 MB over a 100,000-record sync, 1 MiB ones to 125 MB, and a
-# sync takes as long (docs/sync-protocol.md, "Batches").
+# with 4 MiB pushes it peaked at 172 MB over a 100,000-record sync, with 1 MiB at 125 MB,
+# for a sync ~5% longer (benchmarks/sync_e2e.py; docs/sync-protocol.md, "Batches").
 MAX_BATCH_BYTES = 1024 * 1024
 CHUNK_BYTES = 1024 * 1024
 # Rows read or written by one IN (…) statement: well under SQLite's parameter limit.
