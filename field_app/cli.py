@@ -213,9 +213,9 @@ def _few_malloc_arenas(most: int = 2) -> None:
     """Let at most `most` glibc malloc arenas serve this process's threads.
 
     glibc gives a thread its own arena (up to 8 a core), and a push's memory, freed, stays
-    in the arena of the waitress thread that served it: a central climbed to 345 MB over
-    a 100,000-record push on PostgreSQL, and stays at ~150 MB with one or two arenas (the
-    GIL lets one thread at a time run Python anyway). Call before any thread starts: the
+    in the arena of the waitress thread that served it: a central climbed to 310 MB over
+    a 100,000-record sync on PostgreSQL, and peaked at 172 MB with two arenas (the GIL
+    lets one thread at a time run Python anyway). Call before any thread starts: the
     limit is read when a thread first needs an arena. Other C libraries: nothing to do.
     """
     if not sys.platform.startswith("linux"):

@@ -162,9 +162,9 @@ def execute_rows(conn: Connection, statement, table: Table,
     conn.exec_driver_sql(compiled.string, params)
 
 
-# Rows in one multi-row statement, at most. The driver keeps each statement it prepared
-# (128 a connection), ~1.6 kB a row of a dozen values: chunks of any length made a new
-# statement nearly every push, ~70 MB held by a central's connections after 100,000 records.
+# Rows in one multi-row statement, at most. The driver keeps the statements it prepared
+# (the last 16 a connection, config.py), ~1.6 kB a row of a dozen values: chunks of any
+# length made a new shape nearly every push, and 128 kept held ~70 MB after 100,000 records.
 ROWS_PER_STATEMENT = 256
 
 
