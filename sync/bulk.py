@@ -12,7 +12,6 @@ bind processor once and the statement goes to the driver as it is.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from operator import itemgetter
@@ -21,12 +20,9 @@ from typing import Any
 from sqlalchemy import JSON, Column, Connection, MetaData, Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .protocol import compact
+
 _STAGING: dict[str, Table] = {}
-
-
-# One encoder for every value: json.dumps with options makes a new one each call.
-_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
 
 def staging(table: Table) -> Table:
     """Return a temporary table with `table`'s columns (no keys), emptied at commit."""
@@ -67,7 +63,7 @@ def _with_json(row: Sequence[Any], json_at: list[int]) -> list[Any]:
     values = list(row)
     for at in json_at:
         if values[at] is not None:
-            values[at] = _compact(values[at])
+            values[at] = compact(values[at])
     return values
 
 

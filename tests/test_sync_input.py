@@ -7,6 +7,7 @@ import lzma
 import os
 import time
 import uuid
+from datetime import datetime
 
 import pytest
 import requests
@@ -17,8 +18,11 @@ from sync.protocol import (
     MAX_BODY_BYTES,
     MAX_DECOMPRESSED_BYTES,
     MAX_UNSIGNED_BODY_BYTES,
+    compact,
     dumps,
+    loads,
 )
+from sync.errors import BadBody
 
 STAMP = "1795635179698-0000-laptop1"
 
@@ -268,3 +272,62 @@ def test_same_text_in_nfd_and_nfc_is_one_record_stored_nfc(central, device):
     composed = {**decomposed, "data": {**decomposed["data"], "name": name}}
     assert device.push({"records": [composed]})["results"] == "U"
     assert [row.data["name"] for row in central.records()] == [name]
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+    scalars = (st.none() | st.booleans() | st.integers(-2**70, 2**70) | texts
+               | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(
+                   ["Đường vào bản", "a\x00b", "\u2028", "\x7f", "\\\"", ""]))
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(texts, inner, max_size=4), max_leaves=20)
+
+
+def test_fast_json_reads_and_writes_what_json_does():
+    """sync.protocol's orjson paths give json's results: the same values read from any
+    body (integers beyond 64 bits, NaN, lone surrogates and deep nesting included), and
+    JSON that json reads back to the value written."""
+    import json
+
+    from hypothesis import given, settings
+
+    @settings(max_examples=400, deadline=None)
+    @given(_json_values())
+    def same(value):
+        for body in (json.dumps(value, ensure_ascii=False).encode(),
+                     json.dumps(value).encode(), dumps(value)):
+            assert repr(loads(body)) == repr(json.loads(body))  # 1 is not 1.0: repr
+            assert loads(body) == value
+        assert json.loads(compact(value)) == value
+        assert json.loads(dumps(value)) == value
+        assert dumps(value) == json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                                          sort_keys=True).encode() or any(
+            isinstance(leaf, float) for leaf in _leaves(value))  # 1e16 is also 1e+16
+
+    same()
+    for body, expected in ((b'{"seq": 123456789012345678901234567890}',
+                            {"seq": 123456789012345678901234567890}),
+                           (b'{"a": NaN}', None), (b'"\\ud800"', "\ud800"),
+                           (b'{"a": 1, "a": 2}', {"a": 2}), (b"1e400", float("inf"))):
+        got = loads(body)
+        assert repr(got) == repr(expected) or (expected is None and got["a"] != got["a"])
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(BadBody):
+        loads(deep)
+    with pytest.raises(BadBody):
+        loads(b"\xff{}")
+    assert dumps({"b": "\ud800", "a": 1}) == b'{"a":1,"b":"?"}'
+    assert dumps({"at": datetime(2026, 1, 5, 8)}) == b'{"at":"2026-01-05 08:00:00"}'
+    assert compact({"big": 2**70, 1: "x"}) == '{"big":1180591620717411303424,"1":"x"}'
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
