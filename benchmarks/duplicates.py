@@ -2,8 +2,8 @@
 
 Seeds a fresh PostgreSQL central (migrated for real) with N opinions over C communes
 of Sơn La. For speed the seeding writes DIRECTLY into the office tables with COPY
-(office_opinion, and the duplicate finder's index: office_opinion_term and
-office_term_count, computed by the real `duplicates.text.terms_of`), not through
+(office_opinion, and the duplicate finder's index: office_opinion_term,
+office_opinion_terms and office_term_count, computed by the real `duplicates.text.terms_of`), not through
 the ingest; the pairs of the last 2,000 seeded opinions are then found by the real
 `duplicates.logic.refresh_opinions`, so reads have pairs to show. Texts come from
 benchmarks/vietnamese.py's petitions, each with a random part of its words left out
@@ -90,14 +90,18 @@ def rows_for(rng, count: int, codes: list[int], villages: dict, start: datetime)
 def seed(conn, rows: list[dict]) -> None:
     """COPY opinions, their terms and the term counts (the index the ingest would build)."""
     bulk.insert(conn, OfficeOpinion.__table__, rows)
-    postings, counts = [], Counter()
+    postings, counts, kept = [], Counter(), []
     for row in rows:
-        terms = logic.indexed(terms_of(row["content"]).terms)
+        every = terms_of(row["content"]).terms
+        terms = logic.indexed(every)
         postings += [{"term": t, "commune_code": row["commune_code"], "opinion_id": row["id"]}
                      for t in terms]
+        kept.append({"opinion_id": row["id"],
+                     "terms": logic.TERMS_SEPARATOR.join(sorted(every))})
         counts.update((row["commune_code"], t) for t in terms)
         counts[row["commune_code"], ""] += 1
     bulk.insert(conn, logic.postings, postings)
+    bulk.insert(conn, logic.kept_terms, kept)
     logic._add_counts(conn, dict(counts))
 
 

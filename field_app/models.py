@@ -8,6 +8,7 @@ from .central.cases.models import DeadlineRule, OfficeCase  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
 from .central.duplicates.models import (  # noqa: F401
     OpinionTerm,
+    OpinionTerms,
     SimilarPair,
     SimilarPending,
     TermCount,
@@ -29,4 +30,4 @@ from .outbox.models import Outbox, SyncState  # noqa: F401
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (
     ApiToken, OfficeCategory, OfficeVillage, Unit, AuditEntry, OfficeForum, OfficeOpinion,
     OfficeAttachment, OfficeCase, DeadlineRule, ProtectedIdentity, Notification, OpinionTerm,
-    TermCount, SimilarPair, SimilarPending, OpinionCount))
+    OpinionTerms, TermCount, SimilarPair, SimilarPending, OpinionCount))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Uuid
+from sqlalchemy import DateTime, Float, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ...extensions import db
@@ -29,6 +29,21 @@ class OpinionTerm(db.Model):
 
     # An opinion's own terms, to tell what changed when a laptop sends it again.
     __table_args__ = (Index("ix_office_opinion_term_opinion", "opinion_id"),)
+
+
+class OpinionTerms(db.Model):
+    """An indexed opinion's terms as `text.compare` reads them, one a line.
+
+    A candidate's terms are read back rather than cut again from its text: that was a
+    third of the pairing's time in a commune of thousands of alike opinions
+    (benchmarks/duplicates.py). A migration that changes what the terms are empties this
+    table as it queues every opinion again: an opinion not in it is cut from its text.
+    """
+
+    __tablename__ = "office_opinion_terms"
+
+    opinion_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    terms: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 class TermCount(db.Model):
