@@ -251,6 +251,19 @@ NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh việ
 # a canal broken / blocked by the mud slid in): neither agreeing nor apart.
 RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "hỏng", "tắc", "ngập"},
                   {"chậm", "chưa có"}]
+# Typed without marks, these words are a fault or a thing only as one reading of
+# several, mostly another ("ban" bản/bẩn, "lay" lấy/lầy, "kho" khó/khô, "muon"
+# muốn/muộn, "chay" chạy/cháy, "cho" cho/chó/chợ, "ong" ông/ống, "lon" lớn/lợn, "bo"
+# bố/bò, "phai" phải/phai, "mai" mãi/mái…): alone, they name one only said as it is
+# ("bi sap", "nut roi", "con bo", "lon om").
+PLAIN_UNSURE = frozenset("""
+sat sut nut gay thung sap nat ung kho hoi bui khoi duc nhiem ban on muon nham
+chat lay tron loc lan chay lo xoi cho bo mai phai ga ong lon song loa dap tuong
+""".split())
+PLAIN_SURE_BEFORE = frozenset("bi con dan nuoi cac chuong".split())
+PLAIN_SURE_AFTER = frozenset("roi het bi om chet".split())
+# Phrases typed without marks read as another as often ("gay roi": gãy rồi / gây rối).
+PLAIN_UNSURE_PHRASES = frozenset({("gay", "roi")})
 # Northern speech does not tell the hỏi tone from the ngã one, nor do its typists
 # ("sạt lỡ" for "sạt lở"): one mark for both.
 NGA, HOI = "\u0303", "\u0309"
@@ -446,10 +459,11 @@ THING_WORDS = {
     "trợ cấp": "trợ cấp|bảo trợ|phụ cấp",
     "nhà ở": "nhà tạm|nhà ở|nhà dột nát",
     "gạo": "gạo|gạo cứu đói",
-    "lợn": "lợn|heo",
-    "trâu bò": "trâu|bò|trâu bò|gia súc",
-    "gia cầm": "gà|vịt|gia cầm",
-    "chó": "chó",
+    "lợn": "lợn|heo|lợn rừng|lợn lòi|lợn nái|lợn con|lợn thịt|lợn giống|đàn lợn",
+    "trâu bò": """trâu|bò|trâu bò|gia súc|bò sữa|bò vàng|bê|nghé|đàn trâu|đàn bò
+                 |bò giống|trâu giống""",
+    "gia cầm": "gà|vịt|gia cầm|gà con|gà đẻ|đàn gà|đàn vịt|ngan|ngỗng",
+    "chó": "chó|chó dại|chó thả rông",
     "rừng": "rừng",
     "giống": "cây giống|con giống|giống lúa|giống ngô|hạt giống|giống cây|giống vật nuôi",
     "phân bón": "phân bón|phân đạm|phân lân|phân kali|phân NPK",
@@ -551,11 +565,26 @@ def _canonical(syllables: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _unsure(folded: list[str], index: int, size: int) -> bool:
+    """Tell a word typed without marks that names a fault or a thing only as one of its
+    readings ("sap" is "sập" but mostly "sắp"; "ban" is "bẩn" but mostly "bản"): it
+    counts only said as a fault is ("bi sap", "sap roi") or a beast ("con bo", "dan lon")."""
+    run = tuple(folded[index:index + size])
+    if run in PLAIN_UNSURE_PHRASES:
+        return True
+    if size != 1 or run[0] not in PLAIN_UNSURE:
+        return False
+    before = folded[index - 1] if index > 0 else ""
+    after = folded[index + 1] if index + 1 < len(folded) else ""
+    return not (before in PLAIN_SURE_BEFORE or after in PLAIN_SURE_AFTER)
+
+
 def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> dict[str, str]:
     """Return {kind term: the words that named it first, as written}.
 
     In a text typed with marks a word matches only as written (its "cho" is not
-    "chờ"); in one typed without, by its folding.
+    "chờ"); in one typed without, by its folding, but a word of several readings only
+    where it is said as a fault or a thing is (_unsure).
     """
     found: dict[str, str] = {}
     folded_only = [folded for folded, _ in syllables]
@@ -565,6 +594,8 @@ def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> d
         for size in sizes:
             run = syllables[index:index + size]
             named = lexicon.patterns.get(tuple(folded_only[index:index + size]))
+            if plain and named and named[0] and _unsure(folded_only, index, size):
+                continue
             if len(run) == size and named and all(
                     plain or _toneless(word) == marked
                     for (_, word), marked in zip(run, named[1], strict=True)):
