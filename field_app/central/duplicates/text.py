@@ -96,13 +96,25 @@ PLACE_DISAGREE = 0.5
 PLACE_WEIGHT = 0.12
 
 # Typed shorthand of the no-diacritics keyboard and the office's abbreviations, folded.
-SHORTHAND = {"ko": "khong", "k": "khong", "kg": "khong", "hok": "khong", "khg": "khong",
-             "dc": "duoc", "ng": "nguoi", "nc": "nuoc", "j": "gi", "vs": "voi",
-             "bhyt": "bao hiem y te", "bhxh": "bao hiem xa hoi", "gcn": "giay chung nhan",
-             "qsdd": "quyen su dung dat", "cnqsdd": "giay chung nhan quyen su dung dat",
-             "gcnqsdd": "giay chung nhan quyen su dung dat", "hs": "hoc sinh",
-             "gv": "giao vien", "dt": "dien thoai", "sdt": "so dien thoai",
-             "ntm": "nong thon moi", "thcs": "trung hoc co so"}
+SHORTHAND = {
+    # the no-diacritics keyboard's
+    "ko": "không", "k": "không", "kg": "không", "hok": "không", "khg": "không",
+    "hem": "không", "dc": "được", "ng": "người", "nc": "nước", "j": "gì",
+    "vs": "với", "cx": "cũng", "ms": "mới", "bh": "bao giờ", "r": "rồi", "trc": "trước",
+    "ntn": "như thế nào", "bn": "bao nhiêu",
+    # the office's, for papers, schools, payments, works
+    "bhyt": "bảo hiểm y tế", "bhxh": "bảo hiểm xã hội", "gcn": "giấy chứng nhận",
+    "qsdd": "quyền sử dụng đất", "cnqsdd": "giấy chứng nhận quyền sử dụng đất",
+    "gcnqsdd": "giấy chứng nhận quyền sử dụng đất", "hs": "học sinh",
+    "gv": "giáo viên", "dt": "điện thoại", "sdt": "số điện thoại",
+    "ntm": "nông thôn mới", "thcs": "trung học cơ sở",
+    "thpt": "trung học phổ thông", "mn": "mầm non", "ptdtbt": "bán trú",
+    "dvmtr": "dịch vụ môi trường rừng", "lmlm": "lở mồm long móng",
+    "btxh": "bảo trợ xã hội", "tdc": "tái định cư", "gpmb": "giải phóng mặt bằng",
+    "htx": "hợp tác xã", "tyt": "trạm y tế", "bts": "trạm phát sóng",
+    "nsh": "nước sinh hoạt", "vsmt": "vệ sinh môi trường", "csgt": "cảnh sát giao thông",
+    "cccd": "căn cước công dân", "cmnd": "chứng minh nhân dân",
+}
 
 # One name for what villages call by several (folded words -> the name kept): the
 # officer's vocabulary, written from how forums speak, not from a test set.
@@ -537,8 +549,10 @@ def _syllables(text: str) -> list[tuple[str, str]]:
             continue
         if folded.isdigit():  # a year, a count of households, a month: not a topic
             continue
-        for part in SHORTHAND.get(folded, folded).split():
-            out.append((part, word.lower()))
+        if folded in SHORTHAND:  # as the words it stands for, with their marks
+            out += [(fold(part), part) for part in SHORTHAND[folded].split()]
+            continue
+        out.append((folded, word.lower()))
     return out
 
 
