@@ -203,42 +203,79 @@ de nghi|kien nghi|phan anh|y kien|nguoi dan|nhan dan|ba con|ho dan|gia dinh|chin
 FAULT_WORDS = {
     "sạt lở": """sạt lở|sạt|sụt lún|sụt|lở đất|đất lở|núi lở|lún|sạt taluy|vùi lấp
                  |đất đá tràn|đá lăn|xói|xói lở|xói mòn|lở bờ|lở mạnh|lở núi|taluy âm
-                 |sạt trượt|trượt đất|đất trượt|sập taluy""",
-    "hỏng": """hỏng|hư|hư hỏng|xuống cấp|vỡ|nứt|gãy|dột|mục nát|thủng|ổ gà|ổ voi
-               |bong tróc|han gỉ|gỉ|nghiêng|cuốn trôi|sập|rò rỉ|lồi lõm|nát|lung lay|ọp ẹp
-               |xiêu vẹo|rung lắc|đứt|hư hại|mất an toàn|không an toàn|bị mục|rỉ sét""",
+                 |sạt trượt|trượt đất|đất trượt|sập taluy|lở|ăn lở|khoét|khoét lở
+                 |khoét sâu|sạt xuống|đất sạt|lở taluy|nứt taluy|nguy cơ sạt|sập kè
+                 |trôi đất""",
+    "hỏng": """hỏng|hư|hư hỏng|xuống cấp|vỡ|nứt|gãy|dột|mục nát|thủng|ổ gà|ổ voi|bong tróc
+               |han gỉ|gỉ|nghiêng|cuốn trôi|sập|rò rỉ|lồi lõm|nát|lung lay|ọp ẹp|xiêu vẹo
+               |rung lắc|đứt|hư hại|mất an toàn|không an toàn|bị mục|rỉ sét|hỏng hóc
+               |hỏng nặng|sụp|sụp đổ|đổ sập|bị đổ|gãy đổ|cong vênh|bẹp|móp|rách|trơ cốt
+               |lộ sắt|bong|tróc|bào mòn|không hoạt động|ngừng hoạt động|cháy bóng
+               |bóng cháy|chết bóng|bị phá""",
     "mất": """mất điện|cúp điện|cắt điện|mất sóng|mất nước|mất mạng|chập chờn|yếu
               |không ổn định|gián đoạn|lúc có lúc mất|lúc có lúc không|mất liên lạc
               |không có sóng|không bắt được|không gọi được|không liên lạc được
-              |không vào được mạng|không có nước dùng|nước không về|không có điện
-              |quá tải|điện áp thấp|áp thấp|sụt áp|tụt áp|lờ mờ|không đủ dùng
-              |không đủ sáng|không chạy được|không quay|không lên|đứt sóng""",
-    "ngập": "ngập|úng|lũ|lũ quét|ngập úng|nước dâng",
-    "tắc": """tắc|bị lấp|lấp kín|lấp đầy|bồi lấp|ách tắc|nghẽn|bồi lắng|đất lấp
-              |rác lấp|bùn lấp|tắc nghẽn|chặn dòng""",
-    "khô": "khô|cạn nước|cạn kiệt|khô cạn|hạn hán|khô hạn|nắng hạn",
+              |không vào được mạng|không có nước dùng|nước không về|không có điện|quá tải
+              |điện áp thấp|áp thấp|sụt áp|tụt áp|lờ mờ|không đủ dùng|không đủ sáng
+              |không chạy được|không quay|không lên|đứt sóng|mất tín hiệu|yếu sóng
+              |sóng yếu|điện yếu|nước yếu|không sáng|tối om|tối thui|tối đen|tắt
+              |không có nước|hết nước|không chảy|nước chảy yếu|nước không đến
+              |nước không tới|cắt nước|cúp nước|ngừng cấp|dừng cấp|mất tiếng|rè
+              |không nghe được|không vào mạng|rớt mạng|rớt sóng|tụt sóng|không kết nối
+              |không có sóng điện thoại""",
+    "ngập": """ngập|úng|lũ|lũ quét|ngập úng|nước dâng|lụt|ngập lụt|ngập nước|ngập sâu
+               |tràn vào|tràn bờ|ứ đọng|đọng nước|nước đọng|nước lên""",
+    "tắc": """tắc|bị lấp|lấp kín|lấp đầy|bồi lấp|ách tắc|nghẽn|bồi lắng|đất lấp|rác lấp
+              |bùn lấp|tắc nghẽn|chặn dòng|bít|không thoát|không thoát được|thoát kém
+              |đầy bùn|đầy rác|nạo vét|khơi thông""",
+    "khô": """khô|cạn nước|cạn kiệt|khô cạn|hạn hán|khô hạn|nắng hạn|nứt nẻ|khô nứt
+              |khô héo|héo|chết khô|cạn|nước cạn|thiếu nước tưới|không có nước tưới
+              |không cấy được""",
     "ô nhiễm": """ô nhiễm|bốc mùi|hôi|hôi thối|bụi|khói|đục|xả thải|nước thải|tanh|nhiễm
-                  |bẩn|vẩn đục|đục ngầu|có mùi|lẫn bùn
-                  |nhiễm phèn|ồn|tiếng ồn""",
+                  |bẩn|vẩn đục|đục ngầu|có mùi|lẫn bùn|nhiễm phèn|ồn|tiếng ồn|mùi hôi
+                  |rác thải|rác|vứt rác|đổ rác|xác động vật|thuốc trừ sâu|hóa chất
+                  |nhiễm bẩn|váng|nước đen|ồn ào|gây ồn|loa kéo|karaoke|khói bụi|bụi bặm
+                  |nhiễm độc|chất thải|nước bẩn""",
     "dịch": """dịch|dịch bệnh|chết hàng loạt|lở mồm|long móng|tiêu hủy|dịch tả|bỏ ăn
-              |sốt cao|chết dần|chết rải rác|lăn ra chết|ốm chết|tụ huyết trùng
-              |cúm gia cầm|chết nhiều|ốm bỏ ăn""",
+               |sốt cao|chết dần|chết rải rác|lăn ra chết|ốm chết|tụ huyết trùng
+               |cúm gia cầm|chết nhiều|ốm bỏ ăn|lở mồm long móng|chảy dãi|sùi bọt
+               |sùi bọt mép|què chân|loét|lở loét|bị bệnh|mắc bệnh|nhiễm bệnh|ổ dịch
+               |vùng dịch|dịch tả lợn|tai xanh|cúm|gà toi|chết toi|lăn ra|không ăn cỏ
+               |bỏ ăn cỏ""",
     "thiếu": """thiếu|không đủ|thiếu hụt|bổ sung|tăng cường|cấp thêm|hết thuốc
-               |không có thuốc|hay hết|bị hết|khan hiếm|rút bớt|cắt giảm|không có giáo viên""",
+                |không có thuốc|hay hết|bị hết|khan hiếm|rút bớt|cắt giảm
+                |không có giáo viên|thiếu thốn|chưa đủ|còn thiếu|không có bác sĩ
+                |không có người|quá ít|ít quá|hụt|không đáp ứng""",
     "chưa có": """chưa có|chưa được cấp|chưa được kéo|chưa được lắp|chưa được hưởng
                   |chưa được nhận|chưa nhận|chưa được phát|chưa được làm|chưa cấp
-                  |đề nghị cấp|xin cấp""",
+                  |đề nghị cấp|xin cấp|không được hưởng|không được cấp|không được nhận
+                  |chưa được xét|chưa được duyệt|không được xét|chưa có tên|không có tên
+                  |không có trong danh sách|bị loại|bị đưa ra""",
     "chậm": """chậm|quá lâu|lâu quá|rất lâu|quá hạn|chờ đợi|chờ lâu|đợi lâu|muộn|chậm trễ
                |chưa trả|chưa được trả|chưa được giải|tồn đọng|đẩy nhanh|đôn đốc|chờ cả
                |chờ mãi|hỏi mãi|chưa được lĩnh|chưa lĩnh|chưa phát|chưa được phát
                |chưa chi trả|chưa được chi trả|chưa thanh toán|chưa thấy trả|chưa thấy
-               |nợ đọng|nợ tiền|chưa được bồi thường|chưa bồi thường|chưa trả tiền""",
+               |nợ đọng|nợ tiền|chưa được bồi thường|chưa bồi thường|chưa trả tiền
+               |chưa chi|chưa về|chưa xong|làm mãi|mãi chưa|mãi không|chưa giải quyết
+               |chưa được giải quyết|chưa trả lời|chưa giải ngân|chậm chi|chậm trả
+               |chậm cấp|trễ|trễ hạn|lâu|kéo dài|dây dưa|bỏ dở|dở dang|chưa hoàn thành
+               |hứa mãi|hẹn mãi|chờ|đợi|đang chờ|đùn đẩy|hẹn nhiều lần|đi lại nhiều lần
+               |hẹn đi hẹn lại""",
     "sai": """sai|nhầm|không đúng|không công bằng|thiên vị|sai sót|ghi thiếu|ghi sai
-             |ít hơn thực tế|không khớp|chênh lệch""",
-    "đắt": "giá đắt|đắt đỏ|lạm thu|thu tiền|tăng giá|cao gấp|gấp đôi|thu phí|giá cao",
-    "hẹp": "hẹp|chật|chật hẹp",
-    "lầy": "lầy|lầy lội|bùn lầy|trơn trượt|sa lầy|toàn bùn|bùn đất|lún bánh|trơn",
-    "thiệt hại": "thiệt hại|tốc mái|lốc|lốc xoáy|mưa đá|mất trắng|chết rét|rét đậm|rét hại",
+              |ít hơn thực tế|không khớp|chênh lệch|chưa công bằng|không minh bạch
+              |thiếu minh bạch|thiếu công khai|không công khai|ưu tiên người nhà|bỏ sót
+              |ghi nhầm|nhầm tên|sai tên|sai lệch|chạy sai|tính sai|đo sai|cân sai
+              |không đúng đối tượng|sai đối tượng|khai khống""",
+    "đắt": """giá đắt|đắt đỏ|lạm thu|thu tiền|tăng giá|cao gấp|gấp đôi|thu phí|giá cao|đắt
+              |tăng vọt|tăng cao|tăng mạnh|cao bất thường|cao quá|quá cao|quá đắt|tăng gấp
+              |thu cao|thu thêm|thu quá|bắt đóng|đóng góp nhiều|tăng đột biến""",
+    "hẹp": """hẹp|chật|chật hẹp|chật chội|nhỏ hẹp|không đủ rộng|xe không qua được
+              |không tránh được|không tránh nhau""",
+    "lầy": """lầy|lầy lội|bùn lầy|trơn trượt|sa lầy|toàn bùn|bùn đất|lún bánh|trơn
+              |ngập bùn|lầy lụa|trơn như đổ mỡ|đường đất|bùn ngập|bùn nhão""",
+    "thiệt hại": """thiệt hại|tốc mái|lốc|lốc xoáy|mưa đá|mất trắng|chết rét|rét đậm
+                    |rét hại|mất mùa|thất thu|thất bát|sương muối|băng giá|giông|giông lốc
+                    |sập nhà|cây đổ|đổ cây|thiên tai|mưa bão|gió bão|bão lũ|cơn bão""",
     "tranh chấp": "tranh chấp|lấn chiếm|lấn",
     # The forest cut or burnt: two faults of one forest.
     "phá rừng": """phá rừng|chặt phá|chặt trộm|đốn trộm|cưa trộm|khai thác gỗ|gỗ lậu
@@ -246,23 +283,50 @@ FAULT_WORDS = {
                    |chặt hạ|lấn rừng|phát rừng|đốt rừng làm nương|phá rừng làm nương""",
     "cháy": "cháy|cháy rừng|hỏa hoạn|cháy nổ|chập cháy|bốc cháy",
     # Order in the village: theft, drugs, gambling, brawls, herds let loose.
-    "trộm": "trộm|trộm cắp|mất trộm|kẻ trộm|bắt trộm|ăn trộm|ăn cắp|lấy trộm",
+    "trộm": """trộm|trộm cắp|mất trộm|kẻ trộm|bắt trộm|ăn trộm|ăn cắp|lấy trộm|mất cắp
+               |bị mất trộm|trộm chó|bắt chó|cẩu tặc|kẻ gian|đột nhập|cướp|cướp giật
+               |móc túi""",
     "ma túy": """ma túy|nghiện|nghiện hút|con nghiện|hút chích|buôn bán ma túy|heroin
-                 |thuốc phiện""",
-    "cờ bạc": "cờ bạc|đánh bạc|lô đề|ghi lô|chơi bạc|sát phạt",
-    "gây rối": "gây rối|đánh nhau|say rượu|mất trật tự|gây mất trật tự|gây gổ|hành hung",
-    "thả rông": "thả rông|phá hoa màu|phá hoại hoa màu|ăn hết lúa|giẫm nát",
+                 |thuốc phiện|ma tuý|nghiện ngập|sử dụng ma túy|dùng ma túy|tiêm chích
+                 |thuốc lắc""",
+    "cờ bạc": """cờ bạc|đánh bạc|lô đề|ghi lô|chơi bạc|sát phạt|bài bạc|đánh bài|xóc đĩa
+                 |cá độ|số đề|chơi lô""",
+    "gây rối": """gây rối|đánh nhau|say rượu|mất trật tự|gây mất trật tự|gây gổ|hành hung
+                  |chửi bới|hỗn chiến|côn đồ|đua xe|lạng lách|bốc đầu|say xỉn|rượu chè""",
+    "thả rông": """thả rông|phá hoa màu|phá hoại hoa màu|ăn hết lúa|giẫm nát|phá nương
+                   |phá ruộng|phá lúa|phá ngô|ăn phá|cắn phá|ủi phá|ủi đổ|ủi|phá rẫy
+                   |phá vườn|ăn lúa|ăn ngô|phá sạch|phá hại|thú rừng""",
     # Goods or works not as they should be.
-    "kém chất lượng": """kém chất lượng|hàng giả|giống kém|phân bón giả|không nảy mầm|làm ẩu
-                         |cẩu thả|bớt xén|rút ruột""",
+    "kém chất lượng": """kém chất lượng|hàng giả|giống kém|phân bón giả|không nảy mầm
+                         |làm ẩu|cẩu thả|bớt xén|rút ruột""",
+    # What the office's own people do wrong: money kept back, favours asked.
+    "tiêu cực": """tiêu cực|ăn chặn|cắt xén|ăn bớt|xà xẻo|tham ô|tham nhũng|nhũng nhiễu
+                   |vòi tiền|phong bì|chạy chọt|gây khó dễ|hạch sách|làm khó""",
+    # A harvest sold for nothing.
+    "rớt giá": """rớt giá|mất giá|ép giá|hạ giá|giá rẻ|giá thấp|bán rẻ|bán không được
+                  |không bán được|không có đầu ra|thương lái ép""",
+    # Crops eaten by pests or blight (not a herd's disease: "dịch").
+    "sâu bệnh": """sâu bệnh|sâu hại|sâu keo|sâu cuốn lá|sâu đục thân|bị sâu|rầy|rầy nâu
+                   |đạo ôn|vàng lá|thối rễ|thối củ|nấm bệnh|chuột phá|chuột cắn""",
+    # Someone hurt, or nearly: on a road, a bridge, a boat.
+    "tai nạn": """tai nạn|đâm|đâm vào|va chạm|lật xe|lật thuyền|đuối nước|chết đuối
+                  |rơi xuống|ngã xuống|bị thương|suýt ngã|trượt ngã|ngã""",
+    # Too much on a boat, a bridge, a road ("quá tải" alone: a transformer's, "mất").
+    "quá tải": """chở quá tải|chở quá|chở đầy|xe quá tải|xe quá khổ|xe tải nặng
+                  |xe trọng tải lớn|vượt tải|chở quá số người|quá số người""",
 }
 # Words that fold like a fault word and name none: read first, then skipped.
 NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh viện|thiểu số|tối thiểu|hạn mức
-|thời hạn|đúng hạn|hư không|mất mùa|lũ lượt|nát bàn|mùa khô|mùa lũ|mùa mưa lũ"""
+|thời hạn|đúng hạn|hư không|lũ lượt|nát bàn|mùa khô|mùa lũ|mùa mưa lũ|bệnh nhân
+|người bệnh|chữa bệnh|bệnh tật|ngã ba|ngã tư|lâu dài|bao lâu nữa|chờ đến|đợi đến|đâm chồi
+|rác rưởi|cạn kiệt sức|sóng lớn|sóng to"""
 # Faults that one petition names by either (no signal / a weak one; water short / dry;
 # a canal broken / blocked by the mud slid in): neither agreeing nor apart.
 RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "hỏng", "tắc", "ngập"},
-                  {"chậm", "chưa có"}]
+                  {"chậm", "chưa có"}, {"sai", "tiêu cực", "đắt"}, {"dịch", "sâu bệnh"},
+                  {"thiệt hại", "thả rông", "sâu bệnh"}, {"thiệt hại", "ngập", "sạt lở"},
+                  {"tai nạn", "quá tải"}, {"tai nạn", "hỏng"}, {"tai nạn", "lầy"},
+                  {"tai nạn", "hẹp"}, {"hỏng", "cháy"}]
 # Typed without marks, these words are a fault or a thing only as one reading of
 # several, mostly another ("ban" bản/bẩn, "lay" lấy/lầy, "kho" khó/khô, "muon"
 # muốn/muộn, "chay" chạy/cháy, "cho" cho/chó/chợ, "ong" ông/ống, "lon" lớn/lợn, "bo"
@@ -270,10 +334,12 @@ RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "h�
 # ("bi sap", "nut roi", "con bo", "lon om").
 PLAIN_UNSURE = frozenset("""
 sat sut nut gay thung sap nat ung kho hoi bui khoi duc nhiem ban on muon nham
-chat lay tron loc lan chay lo xoi cho bo mai phai ga ong lon song loa dap tuong
+chat lay tron loc lan chay lo xoi cho bo mai phai ga ong lon song loa dap tuong tat re
+can doi dat it nga dam ui bong bep tre hut cum giong
 """.split())
 PLAIN_SURE_BEFORE = frozenset("bi con dan nuoi cac chuong".split())
-PLAIN_SURE_AFTER = frozenset("roi het bi om chet".split())
+PLAIN_SURE_AFTER = frozenset("roi het".split())
+BEAST_SURE_AFTER = frozenset("bi om chet".split())  # "lon om", "bo bi dich"
 # Phrases typed without marks read as another as often ("gay roi": gãy rồi / gây rối).
 PLAIN_UNSURE_PHRASES = frozenset({("gay", "roi")})
 # Northern speech does not tell the hỏi tone from the ngã one, nor do its typists
@@ -579,7 +645,7 @@ def _canonical(syllables: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-def _unsure(folded: list[str], index: int, size: int) -> bool:
+def _unsure(folded: list[str], index: int, size: int, thing: bool) -> bool:
     """Tell a word typed without marks that names a fault or a thing only as one of its
     readings ("sap" is "sập" but mostly "sắp"; "ban" is "bẩn" but mostly "bản"): it
     counts only said as a fault is ("bi sap", "sap roi") or a beast ("con bo", "dan lon")."""
@@ -590,7 +656,8 @@ def _unsure(folded: list[str], index: int, size: int) -> bool:
         return False
     before = folded[index - 1] if index > 0 else ""
     after = folded[index + 1] if index + 1 < len(folded) else ""
-    return not (before in PLAIN_SURE_BEFORE or after in PLAIN_SURE_AFTER)
+    return not (before in PLAIN_SURE_BEFORE or after in PLAIN_SURE_AFTER
+                or thing and after in BEAST_SURE_AFTER)
 
 
 def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> dict[str, str]:
@@ -608,7 +675,8 @@ def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> d
         for size in sizes:
             run = syllables[index:index + size]
             named = lexicon.patterns.get(tuple(folded_only[index:index + size]))
-            if plain and named and named[0] and _unsure(folded_only, index, size):
+            if plain and named and named[0] and _unsure(folded_only, index, size,
+                                                          lexicon is THINGS):
                 continue
             if len(run) == size and named and all(
                     plain or _toneless(word) == marked
