@@ -80,6 +80,7 @@ MAX_TERMS = 80  # a long letter: its first words say what it is about
 FAULT_WEIGHT = 0.12
 FAULT_DISAGREE = 0.6
 FAULT_ONE_SIDED = 0.7
+FAULT_ONE_SIDED_ASKED = 0.85  # the one naming none asks for something (WANT_WORDS)
 # Both ask for something (WANT_WORDS) and for nothing alike.
 WANT_DISAGREE = 0.7
 # Both name things (THING_WORDS) and no thing in common; the same thing with the same
@@ -863,6 +864,16 @@ def _kinds(terms: frozenset[str]) -> dict[str, frozenset[str]]:
     return {mark: frozenset(kind) for mark, kind in found.items()}
 
 
+def _same_place(mine: frozenset[str], theirs: frozenset[str]) -> bool:
+    """Tell two texts naming one place, though one names it whole and the other by its
+    last words ("bản Suối Lìn" / "ổ dịch ở suối Lìn": "@suoilin" / "@lin")."""
+    if mine & theirs:
+        return True
+    return any(len(short) > 3 and long != short and long.endswith(short[1:])
+               for one in mine for other in theirs
+               for long, short in ((one, other), (other, one)))
+
+
 def _said(words: frozenset[str], shared: frozenset[str], weights: Mapping[str, float]
           ) -> float:
     """Return the squared norm of the words a text is about and the other does not
@@ -909,7 +920,10 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     if faults_apart:
         cosine *= FAULT_DISAGREE
     elif bool(mine_faults) != bool(their_faults):
-        cosine *= FAULT_ONE_SIDED
+        # One that names no fault but asks ("xin một cột sóng") may say the other's fault
+        # by its remedy ("chưa có sóng"): less unknown than one that only tells.
+        asks = ours[WANT_MARK] if not mine_faults else yours[WANT_MARK]
+        cosine *= FAULT_ONE_SIDED_ASKED if asks else FAULT_ONE_SIDED
     # Each asks for something the other never names ("thiếu thuốc" / "chưa được cấp thẻ
     # bảo hiểm y tế", though the first has a card): two problems. "Thiếu nước" and
     # "sửa đường ống" name each other's "nước" and "ống": one.
@@ -929,7 +943,7 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
                                                    yours[PLACE_MARK])
     their_places = yours[PLACE_MARK] | _known_places(yours[MAYBE_PLACE_MARK], counts,
                                                      mine_places)
-    same_place = bool(mine_places & their_places)
+    same_place = _same_place(mine_places, their_places)
     if mine_places and their_places and not same_place:
         cosine *= PLACE_DISAGREE
     # The category alone never makes a duplicate: it only helps words that already agree.
