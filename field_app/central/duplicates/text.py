@@ -327,7 +327,7 @@ RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "h�
                   {"chậm", "chưa có"}, {"sai", "tiêu cực", "đắt"}, {"dịch", "sâu bệnh"},
                   {"thiệt hại", "thả rông", "sâu bệnh"}, {"thiệt hại", "ngập", "sạt lở"},
                   {"tai nạn", "quá tải"}, {"tai nạn", "hỏng"}, {"tai nạn", "lầy"},
-                  {"tai nạn", "hẹp"}, {"hỏng", "cháy"}]
+                  {"tai nạn", "hẹp"}, {"hỏng", "cháy"}, {"hỏng", "mất"}]
 # Typed without marks, these words are a fault or a thing only as one reading of
 # several, mostly another ("ban" bản/bẩn, "lay" lấy/lầy, "kho" khó/khô, "muon"
 # muốn/muộn, "chay" chạy/cháy, "cho" cho/chó/chợ, "ong" ông/ống, "lon" lớn/lợn, "bo"
@@ -574,6 +574,10 @@ WANT_WORDS = """thiếu|thiếu hụt|không đủ|chưa có|không có|chưa đ
 WANTS = Lexicon.of("+", {"want": WANT_WORDS})
 WANT_MARK = WANTS.mark
 WANT_SIZE = 2  # syllables kept of what is asked for: "giáo viên", "thẻ bảo (hiểm)"
+# Said after "xin", "đề nghị"… but not what is asked for: how soon ("sửa sớm", "làm
+# gấp"), and "xin hỏi" (a question, asking for nothing).
+WANT_HOW = frozenset("som gap ngay nhanh kip giup luon".split())
+WANT_NONE = frozenset("hoi phep".split())
 
 THING_MARK = THINGS.mark
 WHO_MARK = WHOM.mark
@@ -724,6 +728,11 @@ def _wants(syllables: list[tuple[str, str]], plain: bool) -> dict[str, str]:
                 continue
             if not wanted and (more := _want_at(syllables, index, plain)):
                 index += more  # "xin hỗ trợ xi măng": what "hỗ trợ" asks for
+                continue
+            if not wanted and folded in WANT_NONE:
+                break
+            if folded in WANT_HOW:
+                index += 1
                 continue
             if not _is_stop(folded, word):
                 wanted.append((folded, word))
