@@ -336,7 +336,7 @@ RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "h�
 PLAIN_UNSURE = frozenset("""
 sat sut nut gay thung sap nat ung kho hoi bui khoi duc nhiem ban on muon nham
 chat lay tron loc lan chay lo xoi cho bo mai phai ga ong lon song loa dap tuong tat re
-can doi dat it nga dam ui bong bep tre hut cum giong
+can doi dat it nga dam ui bong bep tre hut cum giong do pha mo ke cong
 """.split())
 PLAIN_SURE_BEFORE = frozenset("bi con dan nuoi cac chuong".split())
 PLAIN_SURE_AFTER = frozenset("roi het".split())
@@ -546,6 +546,14 @@ THING_WORDS = {
     "rừng": "rừng",
     "giống": "cây giống|con giống|giống lúa|giống ngô|hạt giống|giống cây|giống vật nuôi",
     "phân bón": "phân bón|phân đạm|phân lân|phân kali|phân NPK",
+    "kè": "kè|bờ kè|kè đá|kè chống sạt|kè bờ suối|tường chắn|rọ đá",
+    "cống": "cống|cống thoát nước|cống ngầm|ống cống|cống tròn|cống hộp",
+    "giếng": "giếng|giếng nước|giếng khoan|giếng đào",
+    "đò": "đò|đò ngang|bến đò|thuyền|phà|bến phà|áo phao",
+    "chợ": "chợ|chợ phiên|chợ xã|ki ốt|quầy hàng",
+    "bãi rác": "bãi rác|điểm tập kết rác|lò đốt rác|thùng rác|xe rác",
+    "nghĩa trang": "nghĩa trang|nghĩa địa|mộ|mồ mả",
+    "vắc xin": "vắc xin|vắc-xin|vaccine|vacxin|tiêm phòng|tiêm chủng|tiêm vắc xin",
 }
 # Words that begin like a thing's name and name none: opium is no medicine.
 NOT_THINGS = """thuốc phiện|thuốc lá|thuốc trừ sâu|thuốc diệt cỏ|thuốc bảo vệ thực vật
