@@ -325,9 +325,10 @@ NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh việ
 # a canal broken / blocked by the mud slid in): neither agreeing nor apart.
 RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "hỏng", "tắc", "ngập"},
                   {"chậm", "chưa có"}, {"sai", "tiêu cực", "đắt"}, {"dịch", "sâu bệnh"},
-                  {"thiệt hại", "thả rông", "sâu bệnh"}, {"thiệt hại", "ngập", "sạt lở"},
-                  {"tai nạn", "quá tải"}, {"tai nạn", "hỏng"}, {"tai nạn", "lầy"},
-                  {"tai nạn", "hẹp"}, {"hỏng", "cháy"}, {"hỏng", "mất"}]
+                  {"thiệt hại", "thả rông"}, {"thiệt hại", "sâu bệnh"},
+                  {"thiệt hại", "ngập", "sạt lở"}, {"tai nạn", "quá tải"},
+                  {"tai nạn", "hỏng"}, {"tai nạn", "lầy"}, {"tai nạn", "hẹp"},
+                  {"hỏng", "cháy"}, {"hỏng", "mất"}]
 # Typed without marks, these words are a fault or a thing only as one reading of
 # several, mostly another ("ban" bản/bẩn, "lay" lấy/lầy, "kho" khó/khô, "muon"
 # muốn/muộn, "chay" chạy/cháy, "cho" cho/chó/chợ, "ong" ông/ống, "lon" lớn/lợn, "bo"
