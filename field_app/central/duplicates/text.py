@@ -108,7 +108,7 @@ SHORTHAND = {
     "qsdd": "quyền sử dụng đất", "cnqsdd": "giấy chứng nhận quyền sử dụng đất",
     "gcnqsdd": "giấy chứng nhận quyền sử dụng đất", "hs": "học sinh",
     "gv": "giáo viên", "dt": "điện thoại", "sdt": "số điện thoại",
-    "ntm": "nông thôn mới", "thcs": "trung học cơ sở",
+    "ntm": "nông thôn mới", "evn": "điện lực", "thcs": "trung học cơ sở",
     "thpt": "trung học phổ thông", "mn": "mầm non", "ptdtbt": "bán trú",
     "dvmtr": "dịch vụ môi trường rừng", "lmlm": "lở mồm long móng",
     "btxh": "bảo trợ xã hội", "tdc": "tái định cư", "gpmb": "giải phóng mặt bằng",
@@ -159,6 +159,23 @@ SYNONYMS = {
     # broken
     ("hu", "hong"): ("hong",), ("xuong", "cap"): ("hong",), ("hu",): ("hong",),
     ("dot", "nat"): ("dot",),
+    # the services and who runs them
+    ("nganh", "dien"): ("dien", "luc"), ("cong", "ty", "dien"): ("dien", "luc"),
+    ("dong", "ho", "dien"): ("cong", "to"), ("dong", "ho", "nuoc"): ("cong", "to", "nuoc"),
+    ("hoa", "don", "dien"): ("tien", "dien"), ("hoa", "don", "tien", "dien"): ("tien", "dien"),
+    ("nuoc", "tu", "chay"): ("nuoc", "sinh", "hoat"),
+    ("cong", "trinh", "nuoc"): ("nuoc", "sinh", "hoat"),
+    ("tram", "xa"): ("tram", "y", "te"), ("benh", "xa"): ("tram", "y", "te"),
+    ("nha", "mang"): ("mang",), ("mang", "di", "dong"): ("song", "dien", "thoai"),
+    # forest money
+    ("dich", "vu", "moi", "truong", "rung"): ("tien", "rung"),
+    ("tien", "bao", "ve", "rung"): ("tien", "rung"), ("tien", "giu", "rung"): ("tien", "rung"),
+    ("tien", "khoan", "rung"): ("tien", "rung"),
+    # schools
+    ("hoc", "ban", "tru"): ("ban", "tru"), ("che", "do", "ban", "tru"): ("ban", "tru"),
+    # beasts and fields
+    ("thu", "rung"): ("lon", "rung"), ("lon", "loi"): ("lon", "rung"),
+    ("nuong", "ray"): ("nuong",), ("hoa", "mau"): ("nuong",),
 }
 LONGEST_SYNONYM = max(len(key) for key in SYNONYMS)
 SYNONYM_STARTS = frozenset(key[0] for key in SYNONYMS)
