@@ -167,12 +167,25 @@ SYNONYMS = {
     ("cong", "trinh", "nuoc"): ("nuoc", "sinh", "hoat"),
     ("tram", "xa"): ("tram", "y", "te"), ("benh", "xa"): ("tram", "y", "te"),
     ("nha", "mang"): ("mang",), ("mang", "di", "dong"): ("song", "dien", "thoai"),
+    ("bong", "dien"): ("bong", "den"), ("dien", "sinh", "hoat"): ("dien",),
+    # land taken for works
+    ("giai", "phong", "mat", "bang"): ("thu", "hoi", "dat"),
+    # irrigation
+    ("muong", "thuy", "loi"): ("muong",), ("kenh", "thuy", "loi"): ("muong",),
+    ("muong", "noi", "dong"): ("muong",),
+    # waste
+    ("rac", "thai"): ("rac",), ("rac", "sinh", "hoat"): ("rac",),
+    # roads between villages
+    ("duong", "lien", "ban"): ("duong",), ("duong", "lien", "thon"): ("duong",),
+    ("duong", "lien", "xa"): ("duong",), ("duong", "giao", "thong"): ("duong",),
+    ("duong", "noi", "ban"): ("duong",), ("duong", "noi", "dong"): ("duong",),
     # forest money
     ("dich", "vu", "moi", "truong", "rung"): ("tien", "rung"),
     ("tien", "bao", "ve", "rung"): ("tien", "rung"), ("tien", "giu", "rung"): ("tien", "rung"),
     ("tien", "khoan", "rung"): ("tien", "rung"),
     # schools
     ("hoc", "ban", "tru"): ("ban", "tru"), ("che", "do", "ban", "tru"): ("ban", "tru"),
+    ("mau", "giao"): ("mam", "non"), ("diem", "le"): ("diem", "truong"),
     # beasts and fields
     ("thu", "rung"): ("lon", "rung"), ("lon", "loi"): ("lon", "rung"),
     ("nuong", "ray"): ("nuong",), ("hoa", "mau"): ("nuong",),
