@@ -373,7 +373,7 @@ PLAIN_SURE_BEFORE = frozenset("bi con dan nuoi cac chuong".split())
 PLAIN_SURE_AFTER = frozenset("roi het".split())
 BEAST_SURE_AFTER = frozenset("bi om chet".split())  # "lon om", "bo bi dich"
 # Phrases typed without marks read as another as often ("gay roi": gãy rồi / gây rối).
-PLAIN_UNSURE_PHRASES = frozenset({("gay", "roi")})
+PLAIN_UNSURE_PHRASES = frozenset({("gay", "roi"), ("phan", "bon", "gia")})  # giá / giả
 # Northern speech does not tell the hỏi tone from the ngã one, nor do its typists
 # ("sạt lỡ" for "sạt lở"): one mark for both.
 NGA, HOI = "\u0303", "\u0309"
@@ -569,7 +569,8 @@ THING_WORDS = {
     "trợ cấp": "trợ cấp|bảo trợ|phụ cấp",
     "nhà ở": "nhà tạm|nhà ở|nhà dột nát",
     "gạo": "gạo|gạo cứu đói",
-    "lợn": "lợn|heo|lợn rừng|lợn lòi|lợn nái|lợn con|lợn thịt|lợn giống|đàn lợn",
+    "lợn": """lợn|heo|lợn rừng|lợn lòi|lợn nái|lợn con|lợn thịt|lợn giống|đàn lợn
+              |trại lợn|chuồng lợn""",
     "trâu bò": """trâu|bò|trâu bò|gia súc|bò sữa|bò vàng|bê|nghé|đàn trâu|đàn bò
                  |bò giống|trâu giống""",
     "gia cầm": "gà|vịt|gia cầm|gà con|gà đẻ|đàn gà|đàn vịt|ngan|ngỗng",
