@@ -582,7 +582,6 @@ THING_WORDS = {
     "cống": "cống|cống thoát nước|cống ngầm|ống cống|cống tròn|cống hộp",
     "giếng": "giếng|giếng nước|giếng khoan|giếng đào",
     "đò": "đò|đò ngang|bến đò|thuyền|phà|bến phà|áo phao",
-    "chợ": "chợ|chợ phiên|chợ xã|ki ốt|quầy hàng",
     "bãi rác": "bãi rác|điểm tập kết rác|lò đốt rác|thùng rác|xe rác",
     "nghĩa trang": "nghĩa trang|nghĩa địa|mộ|mồ mả",
     "vắc xin": "vắc xin|vắc-xin|vaccine|vacxin|tiêm phòng|tiêm chủng|tiêm vắc xin",
