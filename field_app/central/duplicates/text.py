@@ -736,11 +736,14 @@ def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> d
         for size in sizes:
             run = syllables[index:index + size]
             named = lexicon.patterns.get(tuple(folded_only[index:index + size]))
-            if plain and named and named[0] and _unsure(folded_only, index, size,
-                                                          lexicon is THINGS):
+            # A phrase typed without marks in a text typed with them ("mat dien"): read
+            # as a text typed without (one word alone is too often a word without marks).
+            bare = plain or size > 1 and all(word.isascii() for _, word in run)
+            if bare and named and named[0] and _unsure(folded_only, index, size,
+                                                         lexicon is THINGS):
                 continue
             if len(run) == size and named and all(
-                    plain or _toneless(word) == marked
+                    bare or _toneless(word) == marked
                     for (_, word), marked in zip(run, named[1], strict=True)):
                 if named[0]:
                     found.setdefault(lexicon.term(named[0]), " ".join(w for _, w in run))
@@ -756,8 +759,9 @@ def _want_at(syllables: list[tuple[str, str]], index: int, plain: bool) -> int:
     for size in WANTS.starts.get(syllables[index][0], ()):
         run = syllables[index:index + size]
         named = WANTS.patterns.get(tuple(folded for folded, _ in run))
+        bare = plain or size > 1 and all(word.isascii() for _, word in run)
         if len(run) == size and named and all(
-                plain or _toneless(word) == mark
+                bare or _toneless(word) == mark
                 for (_, word), mark in zip(run, named[1], strict=True)):
             return size
     return 0
