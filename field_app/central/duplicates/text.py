@@ -367,7 +367,7 @@ FAULT_WORDS = {
 NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh viện|thiểu số|tối thiểu|hạn mức
 |thời hạn|đúng hạn|hư không|lũ lượt|nát bàn|mùa khô|mùa lũ|mùa mưa lũ|bệnh nhân
 |người bệnh|chữa bệnh|bệnh tật|ngã ba|ngã tư|lâu dài|bao lâu nữa|chờ đến|đợi đến|đâm chồi
-|rác rưởi|cạn kiệt sức|sóng lớn|sóng to"""
+|rác rưởi|cạn kiệt sức"""
 # Faults that one petition names by either (no signal / a weak one; water short / dry;
 # a canal broken / blocked by the mud slid in): neither agreeing nor apart.
 RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "hỏng", "tắc", "ngập"},
@@ -603,9 +603,9 @@ THING_WORDS = {
     "nghĩa trang": "nghĩa trang|nghĩa địa|mộ|mồ mả",
     "vắc xin": "vắc xin|vắc-xin|vaccine|vacxin|tiêm phòng|tiêm chủng|tiêm vắc xin",
 }
-# Words that begin like a thing's name and name none: opium is no medicine.
+# Words that begin like a thing's name and name none: opium is no medicine, a wave no signal.
 NOT_THINGS = """thuốc phiện|thuốc lá|thuốc trừ sâu|thuốc diệt cỏ|thuốc bảo vệ thực vật
-                |thuốc nổ"""
+                |thuốc nổ|sóng lớn|sóng to|sóng đánh"""
 THINGS = Lexicon.of("#", THING_WORDS, NOT_THINGS)
 # Whom an allowance, a card or a house is for: the old people's allowance is not the
 # disabled one's, the children's card not the poor households'.
