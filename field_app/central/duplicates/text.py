@@ -367,7 +367,7 @@ FAULT_WORDS = {
 NOT_FAULTS = """dịch vụ|phiên dịch|mục đích|khám bệnh|bệnh viện|thiểu số|tối thiểu|hạn mức
 |thời hạn|đúng hạn|hư không|lũ lượt|nát bàn|mùa khô|mùa lũ|mùa mưa lũ|bệnh nhân
 |người bệnh|chữa bệnh|bệnh tật|ngã ba|ngã tư|lâu dài|bao lâu nữa|chờ đến|đợi đến|đâm chồi
-|rác rưởi|cạn kiệt sức"""
+|rác rưởi|cạn kiệt sức|lâu nay|từ lâu|bấy lâu|lâu năm|máy ủi|xe ủi"""
 # Faults that one petition names by either (no signal / a weak one; water short / dry;
 # a canal broken / blocked by the mud slid in): neither agreeing nor apart.
 RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "hỏng", "tắc", "ngập"},
