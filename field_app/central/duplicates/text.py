@@ -384,10 +384,11 @@ RELATED_FAULTS = [{"mất", "chưa có", "thiếu", "khô"}, {"sạt lở", "h�
 PLAIN_UNSURE = frozenset("""
 sat sut nut gay thung sap nat ung kho hoi bui khoi duc nhiem ban on muon nham
 chat lay tron loc lan chay lo xoi cho bo mai phai ga ong lon song loa dap tuong tat re
-can doi dat it nga dam ui bong bep tre hut cum giong do pha mo ke cong
+can doi dat it nga dam ui bong bep tre hut cum giong do pha mo ke cong lau
 """.split())
-PLAIN_SURE_BEFORE = frozenset("bi con dan nuoi cac chuong".split())
-PLAIN_SURE_AFTER = frozenset("roi het".split())
+PLAIN_SURE_BEFORE = frozenset({"bi"})  # "bi sap"
+PLAIN_SURE_AFTER = frozenset({"roi", "het"})  # "nut roi", "ui het"
+BEAST_SURE_BEFORE = frozenset("con dan nuoi cac chuong".split())  # "con bo", "dan lon"
 BEAST_SURE_AFTER = frozenset("bi om chet".split())  # "lon om", "bo bi dich"
 # Phrases typed without marks read as another as often ("gay roi": gãy rồi / gây rối).
 PLAIN_UNSURE_PHRASES = frozenset({("gay", "roi"), ("phan", "bon", "gia")})  # giá / giả
@@ -718,7 +719,7 @@ def _unsure(folded: list[str], index: int, size: int, thing: bool) -> bool:
     before = folded[index - 1] if index > 0 else ""
     after = folded[index + 1] if index + 1 < len(folded) else ""
     return not (before in PLAIN_SURE_BEFORE or after in PLAIN_SURE_AFTER
-                or thing and after in BEAST_SURE_AFTER)
+                or thing and (before in BEAST_SURE_BEFORE or after in BEAST_SURE_AFTER))
 
 
 def _named(syllables: list[tuple[str, str]], plain: bool, lexicon: Lexicon) -> dict[str, str]:
