@@ -611,12 +611,16 @@ THINGS = Lexicon.of("#", THING_WORDS, NOT_THINGS)
 # Whom an allowance, a card or a house is for: the old people's allowance is not the
 # disabled one's, the children's card not the poor households'.
 WHO_WORDS = {
-    "người cao tuổi": "người cao tuổi|người già|cụ già|các cụ|ông bà|trên 80 tuổi",
-    "người khuyết tật": "người khuyết tật|khuyết tật|tàn tật",
-    "trẻ em": "trẻ em|trẻ nhỏ|trẻ mới sinh|dưới 6 tuổi|trẻ dưới",
+    "người cao tuổi": """người cao tuổi|người già|cụ già|các cụ|ông bà|trên 80 tuổi|cụ ông|cụ bà
+                        |người già neo đơn|tuổi già""",
+    "người khuyết tật": """người khuyết tật|khuyết tật|tàn tật|bại liệt|câm điếc|khiếm thị
+                          |khiếm thính|thiểu năng|tâm thần""",
+    "trẻ em": "trẻ em|trẻ nhỏ|trẻ mới sinh|dưới 6 tuổi|trẻ dưới|trẻ sơ sinh",
     "hộ nghèo": "hộ nghèo|hộ cận nghèo|cận nghèo",
-    "người có công": "người có công|thương binh|liệt sĩ|cựu chiến binh",
+    "người có công": """người có công|thương binh|liệt sĩ|cựu chiến binh|bệnh binh
+                       |gia đình chính sách|thân nhân liệt sĩ""",
     "mồ côi": "mồ côi",
+    "phụ nữ mang thai": "phụ nữ mang thai|phụ nữ có thai|bà bầu|sản phụ|bà mẹ mang thai",
 }
 WHOM = Lexicon.of("&", WHO_WORDS)
 

@@ -8,12 +8,14 @@ duplicates.text now names faults as a forum says them in each domain (a herd's
 "lở mồm long móng", "chảy dãi", "què chân"; a payment's "chưa chi", "chưa về", "làm
 mãi chưa xong"; a price's "tăng vọt", "cao bất thường"; lamps "tối om", "tắt"; new
 families: tiêu cực, rớt giá, sâu bệnh, tai nạn, quá tải), more things (kè, cống, giếng,
-đò, bãi rác…), expands shorthand with its marks ("lmlm", "dvmtr", "ptdtbt"), and
-no longer reads a word typed without marks as a fault or a thing where it is mostly
-another ("ban" bản, not "bẩn"; "lay" lấy, not "lầy"; "cho" cho, not "chó"). The terms
-stored change: every live opinion is queued again, as o014, o016 and o018 did; the
-served central's thread re-indexes and re-pairs them in the background
-(duplicates.logic.drain).
+đò, bãi rác…) and whom (bà bầu, bại liệt, gia đình chính sách…), more synonyms
+("ngành điện" / "điện lực", "dịch vụ môi trường rừng" / "tiền rừng"), expands
+shorthand with its marks ("lmlm", "dvmtr", "ptdtbt"), reads a phrase typed without
+marks inside a text typed with them, and no longer reads a word typed without marks as
+a fault or a thing where it is mostly another ("ban" bản, not "bẩn"; "lay" lấy, not
+"lầy"; "cho" cho, not "chó"). The terms stored change: every live opinion is queued
+again, as o014, o016 and o018 did; the served central's thread re-indexes and re-pairs
+them in the background (duplicates.logic.drain).
 
 """
 from importlib import util
