@@ -348,10 +348,16 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
     # the place rules and the weights), so no longer the honest check: holdout4 is.
     ("duplicates_vi_holdout3.json", 0.88, 0.8),  # measured 0.909 / 0.833
     # Written blind (without reading the matching code) while holdout3 was tuned on,
-    # never read to choose a word or a rule, measured once: the honest check now.
-    # Far below the aim: recall above all (the families still miss ways to say a fault).
-    ("duplicates_vi_holdout4.json", 0.74, 0.45),  # measured 0.772 / 0.484 (0.722 / 0.429
-    # with the matching of f5e5301, before the fault families and place rules)
+    # measured once with this matching: 0.772 / 0.484 (0.722 / 0.429 with the matching
+    # of f5e5301). A branch then tuned on its misses (broader fault words, synonyms and
+    # things for each domain; unsure readings of words typed without marks) reached
+    # 0.857 / 0.791 here but did worse on holdout5 below, written blind meanwhile, and
+    # was not kept (0.692 / 0.573 there, against 0.776 / 0.600 for this matching).
+    ("duplicates_vi_holdout4.json", 0.74, 0.45),  # measured 0.772 / 0.484
+    # Written blind on other topics (bridges, quarry trucks, herbicide, flash floods,
+    # resettlement, loans, birth papers…), with 51 near-misses; never read to choose a
+    # word or a rule. The honest check now, far below the aim.
+    ("duplicates_vi_holdout5.json", 0.74, 0.56),  # measured 0.776 / 0.600
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
