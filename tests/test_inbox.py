@@ -409,3 +409,23 @@ def test_search_finds_words_by_their_beginning_alike_on_both_backends(tmp_path, 
                                 ("a' | b:*", set()), ("?!", set())):
             page = client.get("/central/inbox", query_string={"q": query})
             assert _ids(page.get_data(as_text=True), said) == expected, query
+
+
+def test_times_a_machine_stamped_are_shown_in_vietnam_time(office, communes):
+    """A laptop stamps UTC (finalised, satisfaction recorded); the office shows them in the
+    commune's time, as every other time it shows; a forum's start is shown as typed."""
+    from field_app.central.inbox.history import shown
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    forum = laptop.forum("Bản Nà Lò", datetime(2026, 11, 30, 20, 0), status="finalised",
+                         finalised_at="2026-11-30T22:45:00")
+    laptop.push()
+    page = login(office, "xa_a").get(f"/central/forums/{forum}").get_data(as_text=True)
+    assert "01/12/2026 05:45" in page and "22:45" not in page
+    assert "30/11/2026 20:00" in page
+    with office.test_request_context():
+        assert shown("satisfaction_at", "2026-11-30T22:46:00", {}) == "01/12/2026 05:46"
+        assert shown("finalised_at", "2026-11-30T22:46:00", {}) == "01/12/2026 05:46"
+        assert shown("started_at", "2026-11-30T22:46:00", {}) == "30/11/2026 22:46"
+        assert shown("answer_date", "2026-11-30", {}) == "30/11/2026"

@@ -6,11 +6,12 @@ The audit lines (models.AuditEntry) keep raw values; this module only presents t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 
 from ... import labels
 from .models import AuditEntry
@@ -80,6 +81,9 @@ ACTIONS = {
     "identity_released": _l("danh tính không còn được bảo vệ (không còn là tố cáo)"),
     "identity_viewed": _l("xem danh tính người tố cáo"),
 }
+# Moments stamped by a laptop or the office (UTC, shown in the commune's time); a forum's
+# start and end are the wall-clock times the village head typed, shown as typed.
+UTC_TIMES = frozenset({"satisfaction_at", "finalised_at", "recorded_at"})
 # The citizen's personal data (Nghị định 13/2023): hidden unless the role may see it,
 # and always for a denouncer (Luật Tố cáo 2018, art. 47).
 PERSONAL = ("raiser_name", "raiser_phone", "raiser_gender")
@@ -160,7 +164,11 @@ def shown(name: str, value: Any, names: dict[str, dict]) -> str:
             moment = datetime.fromisoformat(value)
         except ValueError:
             return value
-        return moment.strftime("%d/%m/%Y" if len(value) == 10 else "%d/%m/%Y %H:%M")
+        if len(value) == 10:
+            return moment.strftime("%d/%m/%Y")
+        if name in UTC_TIMES:  # a moment the machine took, not one a person typed
+            moment = to_user_timezone(moment.replace(tzinfo=UTC))
+        return moment.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, (date, datetime)):
         return value.strftime("%d/%m/%Y")
     return str(value)
