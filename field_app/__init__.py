@@ -108,8 +108,10 @@ def create_app(config: dict | None = None) -> Flask:
 
         install_central(app)
     else:
+        from .backup.views import bp as backup_bp
         from .outbox import install as install_outbox
 
+        app.register_blueprint(backup_bp)  # the laptop's own database and photos
         install_outbox(app)
     register_error_handlers(app)
     install_security(app)
@@ -148,8 +150,9 @@ def create_app(config: dict | None = None) -> Flask:
         """Send every page to set-up until the commune is chosen."""
         from .areas.logic import current_commune
 
+        # A new laptop may be set up by restoring another's backup (backup.views).
         if app.config["ROLE"] == "central" or request.endpoint in (None, "static") \
-                or request.blueprint in ("api", "pwa"):
+                or request.blueprint in ("api", "pwa", "backup"):
             return None
         if request.endpoint.startswith("areas.setup") or request.endpoint in (
                 "pwa.language", "lan.pin", "lan.qr"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from . import backup as backups
+from .backup import logic as backups
 from .cli_text import _
 from .config import default_data_dir
 

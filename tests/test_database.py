@@ -139,7 +139,7 @@ def test_restore_refuses_a_file_that_is_not_a_langnghe_database(tmp_path, forum,
     result = CliRunner().invoke(main, ["restore", str(bad), "--data",
                                        str(tmp_path / "data"), "--yes"])
     assert result.exit_code != 0
-    assert "not" in result.output
+    assert "không phải tệp sao lưu của Lắng Nghe" in result.output
     assert db.session.execute(db.text("SELECT count(*) FROM forum")).scalar() == 1
 
 
@@ -149,7 +149,8 @@ def test_restore_refuses_a_foreign_sqlite_file(tmp_path, forum):
         conn.execute("CREATE TABLE t (x)")
     result = CliRunner().invoke(main, ["restore", str(other), "--data",
                                        str(tmp_path / "data"), "--yes"])
-    assert result.exit_code != 0 and "not a Lắng Nghe database" in result.output
+    assert result.exit_code != 0 and "không phải tệp sao lưu của Lắng Nghe" in result.output
+    assert "thiếu bảng" in result.output
 
 
 def test_data_survive_a_restart(tmp_path, forum):

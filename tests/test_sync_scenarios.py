@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, select, text
 
 from field_app import create_app
 from field_app.attachments import logic as attachments
-from field_app.backup import backup as backup_database
+from field_app.backup.logic import backup as backup_database
 from field_app.cli import upgrade_database
 from field_app.extensions import db
 from field_app.opinions import logic as opinions

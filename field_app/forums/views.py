@@ -21,7 +21,7 @@ from ..api.schemas import VIETNAM
 from ..areas.logic import current_commune, offered_villages, villages
 from ..attachments.forms import AttachmentForm
 from ..attachments.logic import attachments_of
-from ..backup import automatic_backup, sqlite_path
+from ..backup.logic import automatic_backup, sqlite_path
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import form_data, show_errors
