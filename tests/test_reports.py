@@ -526,6 +526,7 @@ def test_a_citizens_text_is_never_a_formula_in_the_files(sqlite_world):
     cell = sheet.cell(3, 7)
     assert cell.value == '=HYPERLINK("http://x.example","bấm")' and cell.data_type == "s"
     assert "'=HYPERLINK" in text
+    assert text.splitlines()[0] == "Kỳ báo cáo,Quý I/2026,10/12/2025,09/03/2026,2026-Q1"
 
 
 def test_each_handling_cell_links_to_its_own_records(sqlite_world):

@@ -98,8 +98,9 @@ def build_csv(figures: Figures) -> bytes:
     """Return every table one after another in one CSV (UTF-8 with BOM, for Excel)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("Kỳ báo cáo"), figures.period.code, figures.period.start.isoformat(),
-                     figures.period.end.isoformat()])
+    # As the office says it ("Quý I/2026", dates as dd/mm/yyyy), then the code scripts ask by.
+    writer.writerow([_("Kỳ báo cáo"), figures.period.label, _csv_cell(figures.period.start),
+                     _csv_cell(figures.period.end), figures.period.code])
     for table in report_tables(figures):
         writer.writerow([])
         writer.writerow([table.title])
