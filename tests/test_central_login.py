@@ -256,3 +256,19 @@ def test_an_office_database_from_before_keeps_its_accounts(tmp_path, backend):
     finally:
         if database:
             drop_pg_database(database)
+
+
+def test_an_officer_starts_at_the_inbox_or_at_the_page_that_sent_them(office_app):
+    # (Not logged in first: this test's app context would keep the user of a login.)
+    client = office_app.test_client()
+    asked = client.get("/central/cases?overdue=1")
+    assert asked.status_code == 302 and "/central/login?next=" in asked.headers["Location"]
+    back = client.post(asked.headers["Location"], data={"username": "thuky",
+                                                        "password": PASSWORD})
+    assert back.headers["Location"] == "/central/cases?overdue=1"
+    elsewhere = office_app.test_client().post(
+        "/central/login?next=//evil.example/x", data={"username": "thuky",
+                                                      "password": PASSWORD})
+    assert elsewhere.headers["Location"] == "/"
+    landed = log_in(office_app.test_client(), "thuky", PASSWORD)
+    assert landed.status_code == 302 and landed.headers["Location"] == "/central/inbox"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ...areas.logic import commune_label
 from ...errors import ValidationFailed
 from ...extensions import db
+from ...pwa.lan import safe_next
 from .. import bp
 from . import logic
 from .logic import office_account
@@ -30,8 +31,10 @@ def login():
                     {"Retry-After": str(retry)} if retry else {})
         db.session.commit()
         login_user(account)
-        # A unit handler has no devices page: it starts at its inbox.
-        return redirect(url_for(".index" if can(account, "devices.view") else ".inbox"))
+        if request.args.get("next"):  # the page that sent here (Flask-Login's ?next=)
+            return redirect(safe_next(request.args["next"]))
+        # The office's daily work is its inbox; an account without one, the devices.
+        return redirect(url_for(".inbox" if can(account, "inbox.view") else ".index"))
     return render_template("central/login.html")
 
 
