@@ -46,3 +46,29 @@ def test_unsent_opinion_is_not_shown_as_received_by_the_office(client, forum):
     db.session.commit()
     assert "Đã tiếp nhận" in client.get(f"/opinions/{said.id}").text
     assert "Đã tiếp nhận" in _office_column(client, said)
+
+
+def _category_select(html: str) -> str:
+    start = html.index('name="op-category_code"')
+    return html[start:html.index("</select>", start)]
+
+
+def test_quick_entry_preselects_no_category_and_files_an_untouched_one_as_other(client, forum):
+    from field_app.opinions.models import Opinion
+
+    select = _category_select(client.get(f"/forums/{forum.id}").text)
+    assert "selected" not in select
+    assert select.index("— Chọn lĩnh vực —") < select.index("Đất đai")
+    response = client.post(f"/forums/{forum.id}/opinions", data={
+        "op-channel": "forum", "op-kind": "opinion", "op-category_code": "",
+        "op-level": "commune", "op-content": "Xin kéo điện về bản", "op-needs_follow_up": "y"})
+    assert response.status_code == 302
+    said = db.session.execute(db.select(Opinion)).scalar_one()
+    assert said.category_code == "other"
+    # The speaker's chosen category is still remembered for the next one.
+    client.post(f"/forums/{forum.id}/opinions", data={
+        "op-channel": "forum", "op-kind": "opinion", "op-category_code": "electricity",
+        "op-level": "commune", "op-content": "Điện yếu", "op-needs_follow_up": "y"})
+    select = _category_select(client.get(
+        f"/forums/{forum.id}?kind=opinion&category=electricity").text)
+    assert '<option selected value="electricity">' in select
