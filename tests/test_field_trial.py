@@ -72,3 +72,29 @@ def test_quick_entry_preselects_no_category_and_files_an_untouched_one_as_other(
     select = _category_select(client.get(
         f"/forums/{forum.id}?kind=opinion&category=electricity").text)
     assert '<option selected value="electricity">' in select
+
+
+def test_demo_laptop_syncs_in_the_background_like_langnghe_field(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from field_app.cli import main
+    from field_app.outbox import auto
+
+    started = []
+    real = auto.start_auto_sync
+
+    def recording(app):
+        stop = real(app)
+        started.append((app.config["ROLE"], app.config["DATA_DIR"], stop))
+        return stop
+
+    monkeypatch.setattr(auto, "start_auto_sync", recording)
+    from .browser import free_port
+
+    done = CliRunner().invoke(main, ["demo", "--once", "--central-port", str(free_port()),
+                                     "--field-port", str(free_port()),
+                                     "--data", str(tmp_path / "demo")])
+    assert done.exit_code == 0, done.output
+    assert [(role, path) for role, path, _stop in started] == [
+        ("field", tmp_path / "demo" / "field")]
+    assert started[0][2].is_set()  # --once: the thread is told to stop with the demo
