@@ -129,3 +129,29 @@ def test_office_points_to_the_laptop_sync_page_button_after_a_usb_import(office,
             content_type="multipart/form-data").get_data(as_text=True)
     assert "Nạp tệp xác nhận" in page and "Đồng bộ" in page
     assert "import-ack" not in page
+
+
+def test_top_bar_says_connected_and_shows_a_revoked_laptop(sqlite_central, laptop):
+    import pytest
+
+    from field_app.outbox import logic as outbox
+    from sync import store
+    from sync.errors import SyncError
+
+    from .test_sync import record_forum
+
+    client = laptop.test_client()
+    page = client.get("/").text
+    assert 'data-up="Máy chủ: đã kết nối"' in page and "data-revoked" not in page
+    record_forum(1)
+    first = outbox.enroll(sqlite_central.url, sqlite_central.enrolment_code()).device_id
+    outbox.run_sync()
+    with sqlite_central.engine.begin() as conn:
+        store.revoke_device(conn, first)
+    with pytest.raises(SyncError):
+        outbox.run_sync()
+    assert 'data-revoked="Máy bị thu hồi — liên hệ văn phòng xã"' in client.get("/").text
+    # Enrolled again and synced: the warning goes.
+    outbox.enroll(sqlite_central.url, sqlite_central.enrolment_code())
+    outbox.run_sync()
+    assert "data-revoked" not in client.get("/").text
