@@ -155,3 +155,18 @@ def test_top_bar_says_connected_and_shows_a_revoked_laptop(sqlite_central, lapto
     outbox.enroll(sqlite_central.url, sqlite_central.enrolment_code())
     outbox.run_sync()
     assert "data-revoked" not in client.get("/").text
+
+
+def test_attachment_under_one_kilobyte_shows_its_bytes_not_zero_kb(client, forum):
+    from io import BytesIO
+
+    from PIL import Image
+
+    tiny = BytesIO()
+    Image.new("RGB", (2, 2), (200, 30, 30)).save(tiny, "PNG")
+    assert len(tiny.getvalue()) < 512
+    client.post(f"/forums/{forum.id}/attachments",
+                data={"file": (BytesIO(tiny.getvalue()), "dau.png")},
+                content_type="multipart/form-data")
+    page = client.get(f"/forums/{forum.id}").text
+    assert f"<small>{len(tiny.getvalue())} byte</small>" in page and "0 KB" not in page
