@@ -170,3 +170,31 @@ def test_attachment_under_one_kilobyte_shows_its_bytes_not_zero_kb(client, forum
                 content_type="multipart/form-data")
     page = client.get(f"/forums/{forum.id}").text
     assert f"<small>{len(tiny.getvalue())} byte</small>" in page and "0 KB" not in page
+
+
+def test_read_out_list_without_an_open_forum_says_to_open_one_and_keeps_what_was_recorded(
+        client, forum):
+    from .test_answers import pulled, said
+
+    first, second = said(forum, "Đường vào bản sạt lở", "Thiếu nước sinh hoạt")
+    pulled(datetime(2026, 11, 29, 8, 0), (first, "Xã sẽ sửa đường."), (second, "Xã khoan giếng."))
+    village = forum.village
+    url = f"/villages/{village.id}/answers"
+    page = client.get(url).text  # the fixture's forum began ten days ago: not open now
+    assert "hãy mở hội nghị của bản trước" in page
+    assert f'href="/forums/new?village={village.id}"' in page
+
+    recorded = client.post(f"/answers/{first.id}/satisfaction",
+                           data={"satisfaction": "satisfied"}, follow_redirects=True).text
+    # Still listed after the reload, marked with what was recorded, its buttons to change it.
+    assert f'id="answer-{first.id}"' in recorded and f'id="answer-{second.id}"' in recorded
+    row = recorded[recorded.index(f'id="answer-{first.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "is-read" in row and "Đã ghi: Hài lòng" in row
+    assert 'value="satisfied" class="satisfaction satisfied" aria-pressed="true"' in row
+
+    # At a forum: what was recorded there stays on that forum's list.
+    client.post(f"/answers/{second.id}/satisfaction",
+                data={"satisfaction": "unsatisfied", "forum_id": str(forum.id)})
+    at_forum = client.get(f"{url}?forum={forum.id}").text
+    assert f'id="answer-{second.id}"' in at_forum and "Đã ghi: Không hài lòng" in at_forum
