@@ -129,6 +129,10 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
     with field.app_context():
         second = outbox.run_sync()
         click.echo(_("Xã → máy bản: mang về %(pulled)s trả lời.", pulled=second.pulled))
+    from .outbox.auto import start_auto_sync
+
+    # The demo's laptop syncs by itself every minute, as `langnghe field` does.
+    stop_sync = start_auto_sync(field)
     _serve(field, field_port)
     click.echo("\n" + _("Dữ liệu ở %(path)s", path=base))
     click.echo(_("Máy bản:   http://127.0.0.1:%(port)s/  (vừa ghi %(count)s ý kiến; nút "
@@ -136,6 +140,7 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
     click.echo(_("Máy chủ xã: %(url)s/central/  (đăng nhập: admin / %(password)s)",
                  url=central_url, password=password))
     if once:
+        stop_sync.set()
         return
     click.echo(_("Ctrl+C để dừng cả hai."))
     try:

@@ -95,6 +95,12 @@ WORKFLOW_STATUS_LABELS = {
     "received": _l("Đã tiếp nhận"), "forwarded": _l("Đã chuyển"),
     "in_progress": _l("Đang giải quyết"), "answered": _l("Đã trả lời"), "closed": _l("Đã xong"),
 }
+# On the laptop: the office's status, or how far the record got before it has one
+# (opinions.logic.office_states).
+OFFICE_STATE_LABELS = {
+    "unsent": _l("Chưa gửi lên xã"), "awaiting": _l("Đã gửi, chờ xã xử lý"),
+    **WORKFLOW_STATUS_LABELS,
+}
 GENDER_LABELS = {"female": _l("Nữ"), "male": _l("Nam"), "other": _l("Khác")}
 # The citizen's answer when the office's reply is read out (sync.records.SATISFACTIONS).
 SATISFACTION_LABELS = {"satisfied": _l("Hài lòng"), "unsatisfied": _l("Không hài lòng"),

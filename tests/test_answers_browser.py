@@ -78,7 +78,7 @@ def test_status_answer_and_overdue_show_and_filter_on_the_opinion_list(answered_
     later = next(v for k, v in office.items() if "đoạn số 2" in k)
     assert "Đã chuyển" in later and "Quá hạn" not in later
     untouched = next(v for k, v in office.items() if "đoạn số 3" in k)
-    assert "Đã tiếp nhận" in untouched
+    assert "Chưa gửi lên xã" in untouched  # never sent: no office status yet
     page.screenshot(path=str(ARTIFACTS / "opinions-office-status.png"), full_page=True)
 
     page.select_option("#office", label="Xã đã trả lời")

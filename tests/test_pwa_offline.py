@@ -194,7 +194,7 @@ def test_saves_while_the_server_is_down_are_queued_and_replayed_once(field_serve
     wait_for_js(
         page, "document.querySelector('#net-status .net-queued').textContent.includes('0')",
         seconds=REPLAY_SECONDS)
-    assert "đang kết nối" in badge_text(page)
+    assert "đã kết nối" in badge_text(page)
     assert queue(page) == []
     wait_for_js(page, "document.querySelectorAll('#opinions .queue-mark').length === 0")
     # The "kept in the browser" warning goes once everything has reached the server.

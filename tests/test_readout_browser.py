@@ -141,9 +141,12 @@ def test_the_list_prints_on_a4_and_records_satisfaction(answered, page):
     first.get_by_role("button", name="Không hài lòng").click()
     said_now(page, ids["answered"][0], "Đã ghi: Không hài lòng")
     assert stored(data_dir, ids["answered"][0])[0] == "unsatisfied"
-    # Reloaded, it is read out: off the list; "all" shows it again with its value.
+    # Reloaded, it is read out, and stays on this forum's list marked with its value.
     page.reload()
-    assert row_of(page, ids["answered"][0]).count() == 0
+    kept = row_of(page, ids["answered"][0])
+    assert "is-read" in kept.get_attribute("class")
+    assert "Đã ghi: Không hài lòng" in kept.inner_text()
+    # "All" shows it too, with its value.
     page.get_by_role("link", name="Cả trả lời đã đọc (sửa mức độ hài lòng)").click()
     again = row_of(page, ids["answered"][0])
     assert "Đã ghi: Không hài lòng" in again.inner_text()
@@ -157,7 +160,9 @@ def test_the_list_prints_on_a4_and_records_satisfaction(answered, page):
     page.goto(f"{server.url}/villages/{ids['village']}/answers?forum={ids['forum']}")
     row_of(page, ids["answered"][1]).get_by_role("button", name="Đánh dấu đã đọc").click()
     page.wait_for_load_state()
-    assert row_of(page, ids["answered"][1]).count() == 0
+    marked = row_of(page, ids["answered"][1])
+    assert "is-read" in marked.get_attribute("class")
+    assert marked.get_by_role("button", name="Đưa lại vào danh sách cần đọc").count() == 1
     assert stored(data_dir, ids["answered"][1])[0] is None
     assert violations == []
 

@@ -109,9 +109,12 @@ def test_satisfaction_recorded_at_the_forum_reaches_the_office(central, laptop):
     assert (mine.satisfaction, mine.satisfaction_forum_id, mine.satisfaction_by) == (
         "satisfied", reading.id, None)
     assert db.session.get(AnswerReading, said[0].id).forum_id == reading.id
-    # Read out: off the list of answers still to read.
-    assert ANSWER not in client.get(f"/villages/{reading.village_id}/answers").get_data(
-        as_text=True)
+    # Read out: no longer waiting; on the list of the forum being held it stays, marked.
+    from field_app.answers.logic import unread_count
+
+    assert unread_count(reading.village_id) == 0
+    assert f'id="answer-{said[0].id}" class="readout-item is-read"' in client.get(
+        f"/villages/{reading.village_id}/answers").get_data(as_text=True)
     assert outbox.pending_count() == 1 + 1  # the opinion, and the new forum
 
     summary = outbox.run_sync()

@@ -62,8 +62,14 @@ def _answered():
     return and_(Opinion.answer_text.is_not(None), Opinion.answer_text != "")
 
 
-def answers(village: Village, include_read: bool = False) -> list[Answer]:
-    """Return the village's answered opinions, oldest answer first; unread ones only by default."""
+def answers(village: Village, include_read: bool = False, forum: Forum | None = None,
+            now: datetime | None = None) -> list[Answer]:
+    """Return the village's answered opinions, oldest answer first.
+
+    By default the unread ones, and those read out at this sitting: at `forum`,
+    or at no forum since yesterday (next_forum's window). A satisfaction just
+    recorded stays in sight to be checked or changed instead of leaving the list.
+    """
     rows = db.session.execute(
         select(Opinion, AnswerReading)
         .outerjoin(AnswerReading, AnswerReading.opinion_id == Opinion.id)
@@ -73,7 +79,20 @@ def answers(village: Village, include_read: bool = False) -> list[Answer]:
         .order_by(Opinion.answer_date.is_(None), Opinion.answer_date, Opinion.created_at,
                   Opinion.id)).all()
     found = [Answer(opinion, reading) for opinion, reading in rows]
-    return found if include_read else [item for item in found if not item.read_out]
+    if include_read:
+        return found
+    since = (now or utcnow()) - timedelta(days=1)
+    return [item for item in found if not item.read_out or _read_at_this_sitting(
+        item.reading, forum, since)]
+
+
+def _read_at_this_sitting(reading: AnswerReading | None, forum: Forum | None,
+                          since: datetime) -> bool:
+    if reading is None:
+        return False
+    if forum is not None and reading.forum_id == forum.id:
+        return True
+    return reading.forum_id is None and reading.read_at >= since
 
 
 def _unread():

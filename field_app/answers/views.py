@@ -42,9 +42,10 @@ def read_out(village_id):
         forum = logic.forum_for(village, request.args.get("forum"))
     except ValidationFailed:
         forum = None
-    items = logic.answers(village, include_read=show_all)
+    sitting = forum or logic.next_forum(village)
+    items = logic.answers(village, include_read=show_all, forum=sitting)
     return render_template("answers/read_out.html", village=village, items=items,
-                           forum=forum or logic.next_forum(village), chosen=forum,
+                           forum=sitting, chosen=forum,
                            show_all=show_all, confirm=ConfirmForm(),
                            choices=[(value, str(SATISFACTION_LABELS[value]))
                                     for value in SATISFACTIONS],

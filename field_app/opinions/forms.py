@@ -59,7 +59,10 @@ class OpinionForm(Form):
         self.source_org.choices = [("", "—")] + choices(SOURCE_ORG_LABELS)
         self.village_id.choices = [("", "—")] + [(str(v.id), v.name) for v in villages]
         self.raiser_gender.choices = [("", "—")] + choices(GENDER_LABELS)
-        self.category_code.choices = [(c.code, c.label) for c in categories]
+        # Nothing preselected: an untouched box is filed as "Khác" (check_opinion), never
+        # as whichever category happens to come first.
+        self.category_code.choices = [("", _l("— Chọn lĩnh vực —"))] + [
+            (c.code, c.label) for c in categories]
         self.level.choices = choices(LEVEL_LABELS)
 
     def values(self) -> dict:

@@ -100,7 +100,8 @@ def index():
     opinion_url = url_for("opinions.show", opinion_id=NO_OPINION).removesuffix(str(NO_OPINION))
     return render_template("opinions/index.html", form=form, page=page, opinion_url=opinion_url,
                            today=logic.vietnam_today(), is_overdue=logic.is_overdue,
-                           answers_at=logic.last_answers_at())
+                           answers_at=logic.last_answers_at(),
+                           office_states=logic.office_states(page.items))
 
 
 @bp.get("/opinions/<uuid:opinion_id>")
@@ -114,7 +115,8 @@ def show(opinion_id):
         "opinions/show.html", opinion=opinion, attachments=attachments_of(opinion=opinion),
         attachment_form=AttachmentForm(formdata=None), confirm=ConfirmForm(),
         may_reveal=may_reveal, reveal=reveal, today=logic.vietnam_today(),
-        overdue=logic.is_overdue(opinion)))
+        overdue=logic.is_overdue(opinion),
+        office_state=logic.office_states([opinion])[opinion.id]))
     if reveal:
         # Never kept by the service worker or any cache.
         response.headers["Cache-Control"] = "no-store"

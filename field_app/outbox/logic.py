@@ -203,7 +203,7 @@ def enroll(server_url: str, code: str, label: str | None = None) -> SyncState:
     row.device_id, row.secret = answer["device_id"], answer["secret"]
     row.commune_code, row.villages = answer["commune_code"], answer.get("villages")
     row.epoch, row.enrolled_at = answer.get("epoch"), utcnow()
-    row.last_error = None
+    row.last_error = row.last_error_code = None
     db.session.commit()
     return row
 
@@ -723,7 +723,7 @@ def run_sync(progress: Progress | None = None) -> Summary:
                 upload_blobs(client, missing, summary, progress)
             row.epoch = page.get("epoch")
         row.last_sync_at = utcnow()
-        row.last_error = None
+        row.last_error = row.last_error_code = None
         summary.round_trips = client.round_trips
         summary.bytes_sent, summary.bytes_received = client.bytes_sent, client.bytes_received
         row.last_result = summary.as_dict()
@@ -732,7 +732,7 @@ def run_sync(progress: Progress | None = None) -> Summary:
     except SyncError as exc:
         db.session.rollback()
         row = state()
-        row.last_error = exc.message
+        row.last_error, row.last_error_code = exc.message, exc.code
         db.session.commit()
         raise
     finally:

@@ -61,6 +61,8 @@ class SyncState(db.Model):
     last_sync_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Its machine code (sync.errors): the top bar tells a revoked laptop from a link down.
+    last_error_code: Mapped[str | None] = mapped_column(String(40))
     last_result: Mapped[Any] = mapped_column(JSON, nullable=True)
     # When the last pull that changed an opinion's status or answer began.
     answers_pulled_at: Mapped[datetime | None] = mapped_column(DateTime)

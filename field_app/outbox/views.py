@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from sync.errors import BadBundle, SyncError
+from sync.errors import BadBundle, DeviceRevoked, SyncError
 
 from ..extensions import db
 from ..opinions.logic import count_opinions, vietnam_today
@@ -35,7 +35,9 @@ def sync_badge() -> dict[str, Any]:
     row = db.session.get(logic.SyncState, 1)
     return {"sync_pending": logic.badge_count(row),
             "sync_last": row.last_sync_at if row else None,
-            "sync_enrolled": bool(row and row.device_id)}
+            "sync_enrolled": bool(row and row.device_id),
+            # The office's last answer was that it revoked this laptop: say so in the top bar.
+            "sync_revoked": bool(row and row.last_error_code == DeviceRevoked.code)}
 
 
 def _page(typed: dict[str, str] | None = None, status: int = 200):

@@ -265,7 +265,7 @@
         cells[1].appendChild(households);
       }
       cells[2].textContent = optionText(field("kind"), data.kind) + " · " +
-        optionText(field("category_code"), data.category_code);
+        optionText(field("category_code"), data.category_code || "other");
       cells[3].className = "content";
       cells[3].textContent = data.content || "";
       cells[4].textContent = data.answered_on_spot ? (data.spot_answer || "") : "—";

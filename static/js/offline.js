@@ -500,6 +500,8 @@
     if (!badge) { return; }
     var el = badge.querySelector(".net-server");
     var state = serverUp === null ? "checking" : (serverUp ? "up" : "down");
+    // The program answers, but the office revoked this laptop (its last sync said so).
+    if (state === "up" && badge.dataset.revoked) { state = "revoked"; }
     el.dataset.state = state;
     el.textContent = badge.dataset[state];
     badge.classList.toggle("down", serverUp === false);
