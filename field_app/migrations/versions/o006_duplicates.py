@@ -4,7 +4,10 @@ Revision ID: o006
 Revises: o005
 Create Date: 2026-11-30
 
-The opinions already held are indexed and paired here (duplicates.logic.rebuild).
+The opinions already held are queued: the served central indexes and pairs them
+(duplicates.logic.drain), as o014 and the later re-indexing revisions do. They were
+paired here by today's code once, which failed when that code came to use a table a
+later revision makes (o020's office_opinion_terms).
 
 """
 from alembic import op
@@ -47,10 +50,10 @@ def upgrade():
     sa.Column('queued_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('opinion_id', name=op.f('pk_office_similar_pending'))
     )
-
-    from field_app.central.duplicates.logic import rebuild
-
-    rebuild(op.get_bind())
+    op.execute("""
+        INSERT INTO office_similar_pending (opinion_id, queued_at)
+        SELECT o.id, o.first_received_at FROM office_opinion o WHERE o.deleted = false
+    """)
 
 
 def downgrade():
