@@ -359,17 +359,6 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
     return found
 
 
-def rebuild(conn: Connection, commune_code: int | None = None, chunk: int = 500) -> int:
-    """Index every opinion (a central upgraded to this version), oldest first."""
-    query = select(opinion.c.id).order_by(opinion.c.first_received_at, opinion.c.id)
-    if commune_code is not None:
-        query = query.where(opinion.c.commune_code == commune_code)
-    ids = list(conn.execute(query).scalars())
-    for start in range(0, len(ids), chunk):
-        refresh_opinions(conn, ids[start:start + chunk])
-    return len(ids)
-
-
 # --- reading, within an account's scope ---------------------------------------------
 
 
