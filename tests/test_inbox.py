@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -409,3 +410,53 @@ def test_search_finds_words_by_their_beginning_alike_on_both_backends(tmp_path, 
                                 ("a' | b:*", set()), ("?!", set())):
             page = client.get("/central/inbox", query_string={"q": query})
             assert _ids(page.get_data(as_text=True), said) == expected, query
+
+
+@pytest.mark.parametrize(("form", "said"), [
+    ({"status": "answered", "answer_text": "", "answer_by": "Chủ tịch UBND xã"},
+     "Chưa có nội dung trả lời."),
+    ({"status": "closed", "answer_text": "Đã sửa xong đoạn đường.", "answer_by": ""},
+     "Chưa ghi người trả lời."),
+    ({"status": "answered", "answer_text": "Đã sửa xong đoạn đường.",
+      "answer_by": "Chủ tịch UBND xã", "answer_date": "2099-01-01"},
+     "Ngày trả lời không được sau hôm nay"),
+    ({"status": "in_progress", "answer_text": "Dự thảo trả lời",
+      "answer_date": "2099-01-01"}, "Ngày trả lời không được sau hôm nay"),
+    ({"status": "answered", "answer_text": "Đã sửa xong.", "answer_by": "Chủ tịch UBND xã",
+      "answer_date": "2026-09-01"}, "không được trước ngày tiếp nhận (02/10/2026)"),
+])
+def test_an_opinion_is_not_marked_answered_without_a_whole_answer(office, communes, form,
+                                                                  said):
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    typed = {"category_code": "land", "kind": "opinion", "level": "commune",
+             "reason": "Đã họp với phòng Tài nguyên", **form}
+    refused = client.post(f"/central/opinions/{land}", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and said in page
+    # What the officer typed is shown again, not lost.
+    workflow = page.split('id="workflow-form"')[1].split("</form>")[0]
+    for name in ("answer_text", "answer_by", "answer_date"):
+        if typed.get(name):
+            assert typed[name] in workflow, name
+    assert "Đã họp với phòng Tài nguyên" in workflow
+    assert f'<option value="{form["status"]}" selected>' in workflow
+    with office.app_context():
+        stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
+                                   uuid.UUID(str(land)))
+        assert (stored.status, stored.answer_text) == ("received", None)
+
+
+def test_an_answer_with_who_gave_it_is_dated_today_when_no_date_is_given(office, communes):
+    from field_app.opinions.logic import vietnam_today
+
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    saved = client.post(f"/central/opinions/{land}", data={
+        "status": "answered", "answer_text": "UBND xã sẽ đo đạc trong tháng 12.",
+        "answer_by": "Chủ tịch UBND xã", "answer_date": ""})
+    assert saved.status_code == 302
+    with office.app_context():
+        stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
+                                   uuid.UUID(str(land)))
+        assert (stored.status, stored.answer_date) == ("answered", vietnam_today())

@@ -28,6 +28,7 @@ from ...opinions.logic import vietnam_today
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue.models import OfficeVillage, Unit
 from ..inbox import logic as inbox
+from ..inbox.answers import answer_errors, message_of
 from ..inbox.models import AuditEntry, OfficeOpinion
 from . import deadlines
 from .models import DeadlineRule, OfficeCase
@@ -642,26 +643,14 @@ def answer(account, case_id: int, text: str, by: str, doc_number: str | None,
         raise TransitionRefused(
             _("Chỉ trả lời được vụ việc đã giao cho đơn vị (trạng thái hiện tại: %(s)s).",
               s=status_label(case.status)), {"status": case.status})
+    on = on or vietnam_today()
+    errors = answer_errors(text, by, doc_number, on, case.received_on, vietnam_today())
+    if errors:
+        raise ValidationFailed(message_of(errors),
+                               {"fields": {name: [code] for name, (code, _m) in errors.items()}})
     text = (text or "").strip()
     by = " ".join((by or "").split())
     doc_number = " ".join((doc_number or "").split()) or None
-    on = on or vietnam_today()
-    errors: dict[str, list[str]] = {}
-    if not text or len(text) > 10_000:
-        errors["text"] = ["required, at most 10000"]
-    if not by or len(by) > 120:
-        errors["by"] = ["required, at most 120"]
-    if doc_number and len(doc_number) > 60:
-        errors["doc_number"] = ["at most 60"]
-    if on > vietnam_today():
-        errors["date"] = ["future"]
-    elif case.received_on and on < case.received_on:
-        errors["date"] = ["before received"]
-    if errors:
-        raise ValidationFailed(_("Trả lời cần nội dung (tối đa 10.000 ký tự), người trả lời "
-                                 "(tối đa 120 ký tự), số văn bản (tối đa 60 ký tự) và ngày "
-                                 "không sau hôm nay, không trước ngày tiếp nhận."),
-                               {"fields": errors})
     _set(account, case, {"answer_text": text, "answer_by": by, "answer_doc_number": doc_number,
                          "answer_date": on, "answered_at": utcnow(), "status": "answered"})
     return case
