@@ -453,6 +453,22 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     return case
 
 
+def merge_with(account, opinion_id: uuid.UUID, other_id: uuid.UUID,
+               reason: str | None = None) -> OfficeCase:
+    """Put a likely duplicate and the opinion shown in one case (its page's suggestion):
+    the shown one's case if it has one, else the other's, else a new case."""
+    _check_manage(account)
+    if opinion_id == other_id:
+        raise ValidationFailed(_("Không gộp được một ý kiến với chính nó."),
+                               {"fields": {"opinion_ids": ["same"]}})
+    shown, other = _opinions(account, [opinion_id, other_id])
+    if shown.case_id is not None:
+        return add_to_case(account, shown.case_id, [other.id], reason)
+    if other.case_id is not None:
+        return add_to_case(account, other.case_id, [shown.id], reason)
+    return merge(account, [shown.id, other.id], reason)
+
+
 def split(account, case_id: int, opinion_ids: list[uuid.UUID],
           reason: str | None = None) -> list[OfficeCase]:
     """Take opinions out of a case, each back to a case of its own (keeping the workflow
