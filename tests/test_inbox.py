@@ -460,3 +460,20 @@ def test_an_answer_with_who_gave_it_is_dated_today_when_no_date_is_given(office,
         stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
                                    uuid.UUID(str(land)))
         assert (stored.status, stored.answer_date) == ("answered", vietnam_today())
+
+
+def test_the_unit_filter_tells_a_server_wide_account_to_pick_a_commune_first(office, communes):
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        add_unit(MUONG_LA, "Phòng Kinh tế xã")
+        db.session.commit()
+    account(office, "tinh", role="viewer", commune_code=None)
+    client = login(office, "tinh")
+    page = client.get("/central/inbox").get_data(as_text=True)
+    assert 'id="unit-hint"' in page and "chọn xã rồi bấm Lọc" in page
+    assert ">Phòng Kinh tế xã</option>" not in page
+    chosen = client.get(f"/central/inbox?commune={MUONG_LA}").get_data(as_text=True)
+    assert 'id="unit-hint"' not in chosen and ">Phòng Kinh tế xã</option>" in chosen
+    assert 'id="unit-hint"' not in login(office, "xa_a").get("/central/inbox").get_data(
+        as_text=True)
