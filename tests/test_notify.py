@@ -69,7 +69,8 @@ def opinions(app, **extra) -> dict[str, object]:
 
 def answer(app, record_id, text_: str = ANSWER, commit: bool = True) -> None:
     with app.app_context():
-        inbox.update_opinion(SETUP, record_id, {"answer_text": text_, "status": "answered"})
+        inbox.update_opinion(SETUP, record_id, {"answer_text": text_, "status": "answered",
+                                                "answer_by": "Chủ tịch UBND xã"})
         db.session.commit() if commit else db.session.rollback()
 
 

@@ -278,15 +278,20 @@ def to_send_by_hand(account) -> list[tuple[Notification, int | None]]:
 
 def mark_sent_by_hand(account, ids: list[int]) -> int:
     """Mark the account's written-down messages `ids` as sent by hand, by whom and when;
-    return how many were marked (one already sent, or of another commune, is left)."""
+    return how many were marked (one already sent is left). One outside the account's
+    communes: 404, nothing marked."""
+    ids = list(dict.fromkeys(ids))
     if not ids:
         return 0
-    query = scoped(select(Notification).where(Notification.id.in_(ids),
-                                              Notification.status == "logged"),
-                   account, Notification.commune_code)
+    query = scoped(select(Notification).where(Notification.id.in_(ids)), account,
+                   Notification.commune_code)
+    found = list(db.session.execute(query).scalars())
+    if len(found) != len(ids):
+        raise NotFound(_("Không có tin nhắn này."))
     now = utcnow()
     marked = 0
-    for message in db.session.execute(query).scalars():
-        message.status, message.sent_at, message.sent_by = "sent", now, account.username
-        marked += 1
+    for message in found:
+        if message.status == "logged":
+            message.status, message.sent_at, message.sent_by = "sent", now, account.username
+            marked += 1
     return marked

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from ...api.openapi import doc
 from ...extensions import db
@@ -80,7 +82,9 @@ def notifications_by_hand_csv():
     writer.writerow([_("Mã tin"), _("Lúc tạo"), _("Số điện thoại"), _("Nội dung"),
                      _("Vụ việc"), _("Ý kiến")])
     for message, case_id in logic.to_send_by_hand(office_account()):
-        writer.writerow([message.id, message.created_at.isoformat(timespec="minutes"),
+        # The office's time, as the page shows it (stored in UTC).
+        made = to_user_timezone(message.created_at.replace(tzinfo=UTC))
+        writer.writerow([message.id, made.strftime("%d/%m/%Y %H:%M"),
                          message.phone, message.text, case_id or "",
                          url_for(".opinion", record_id=message.opinion_id, _external=True)])
     response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
