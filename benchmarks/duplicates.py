@@ -3,8 +3,9 @@
 Seeds a fresh PostgreSQL central (migrated for real) with N opinions over C communes
 of Sơn La. For speed the seeding writes DIRECTLY into the office tables with COPY
 (office_opinion, and the duplicate finder's index: office_opinion_term,
-office_opinion_terms and office_term_count, computed by the real `duplicates.text.terms_of`), not through
-the ingest; the pairs of the last 2,000 seeded opinions are then found by the real
+office_opinion_terms and office_term_count, computed by the real
+`duplicates.text.terms_of`), not through the ingest; the pairs of the last 2,000
+seeded opinions are then found by the real
 `duplicates.logic.refresh_opinions`, so reads have pairs to show. Texts come from
 benchmarks/vietnamese.py's petitions, each with a random part of its words left out
 and a clause of another petition added, a third typed without diacritics.

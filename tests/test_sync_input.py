@@ -14,6 +14,7 @@ import requests
 
 from sync import auth, store
 from sync.client import SyncClient
+from sync.errors import BadBody
 from sync.protocol import (
     MAX_BODY_BYTES,
     MAX_DECOMPRESSED_BYTES,
@@ -22,7 +23,6 @@ from sync.protocol import (
     dumps,
     loads,
 )
-from sync.errors import BadBody
 
 STAMP = "1795635179698-0000-laptop1"
 
