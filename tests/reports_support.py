@@ -87,16 +87,19 @@ def build(app) -> dict:
         work = {
             "on_time": {"unit_id": u1, "due_on": "2026-01-20", "answer_date": "2026-01-18",
                         "answer_text": "Đã đo đạc lại, trả kết quả", "status": "answered",
+                        "answer_by": "Chủ tịch UBND xã",
                         "satisfaction": "satisfied"},
             "late": {"unit_id": u1, "due_on": "2026-01-25", "answer_date": "2026-02-01",
                      "answer_text": f"Ông {SPEAKER} đã được hướng dẫn hồ sơ",
-                     "status": "answered", "satisfaction": "unsatisfied"},
+                     "answer_by": "Chủ tịch UBND xã", "status": "answered",
+                     "satisfaction": "unsatisfied"},
             "overdue": {"unit_id": u2, "due_on": "2026-02-15", "status": "forwarded"},
             "open": {"unit_id": u2, "due_on": "2026-03-31", "status": "in_progress",
                      "satisfaction": "absent"},
             # Overdue too: listed in the late list, never with the denouncer's identity.
             "denunciation": {"due_on": "2026-03-05"},
             "first_day": {"answer_date": "2025-12-15", "answer_text": "Đã hướng dẫn",
+                          "answer_by": "Chủ tịch UBND xã",
                           "status": "answered", "satisfaction": "satisfied"},
         }
         for key, values in work.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -206,3 +206,43 @@ def test_english_office_pages_name_seeded_categories_and_count_duplicates_in_eng
     assert "Transport – construction – irrigation" in opinion
     inbox = client.get("/central/inbox").get_data(as_text=True)  # pairs drained first
     assert "1 possible duplicate opinion</a>" in inbox
+
+
+class _LateEvening(datetime):
+    """30/11/2026 at 20:00 UTC: already 01/12/2026 in Vietnam."""
+
+    @classmethod
+    def now(cls, tz=None):
+        moment = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+        return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+
+@pytest.mark.parametrize(("members", "secret"), [(("a", "b"), False), (("a", "c"), True)])
+def test_the_forwarding_slip_has_the_due_date_the_place_and_vietnams_day(
+        office, said, monkeypatch, members, secret):
+    client = login(office, "xa")
+    made = client.post("/central/cases", data={"opinion_ids": [str(said[m]) for m in members]})
+    case_id = int(re.search(r"/central/cases/(\d+)$", made.headers["Location"])[1])
+    client.post(f"/central/cases/{case_id}/assign", data={"unit_id": str(said["unit"])})
+    with office.app_context():
+        due = db.session.get(OfficeCase, case_id).due_on
+    assert due is not None
+    page = client.get(f"/central/cases/{case_id}").get_data(as_text=True)
+    link = html.unescape(re.search(r'href="([^"]+)" id="slip-link"', page)[1])
+    monkeypatch.setattr("field_app.opinions.logic.datetime", _LateEvening)
+    slip = client.get(link).get_data(as_text=True)
+    assert "Mường La, ngày 01 tháng 12 năm 2026" in slip
+    assert "Hạn xử lý:" in slip and due.strftime("%d/%m/%Y") in slip.split('id="slip-due"')[1]
+    assert ('id="slip-secret"' in slip) is secret
+    assert "Hà Văn Bí Mật" not in slip
+    with office.app_context():
+        from field_app.central.accounts.logic import create_token
+
+        officer = db.session.execute(select(Account).where(Account.username == "xa")).scalar_one()
+        headers = {"Authorization": f"Bearer {create_token(officer, 'api')}"}
+        db.session.commit()
+    api = office.test_client().get(
+        link.replace("/central/forwarding-slip", "/central/api/v1/forwarding-slip"),
+        headers=headers)
+    assert api.get_json()["due_on"] == due.isoformat()
+    assert api.get_json()["place"] == "Mường La" and api.get_json()["made_on"] == "2026-12-01"

@@ -509,3 +509,43 @@ def test_an_upgraded_central_indexes_its_opinions_again(office):
             db.session.commit()
         db.session.commit()
         assert db.session.execute(select(func.count()).select_from(SimilarPair)).scalar() == 2
+
+
+def test_a_suggestion_is_merged_into_one_case_by_its_button(office):
+    from sqlalchemy import select
+
+    from field_app.central.inbox.models import AuditEntry
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    road = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    near = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    again = laptop.opinion("Bản Nà Lò", "Đường vào bản Nà Lò sạt lở gần suối, xe máy "
+                                         "không qua được")
+    laptop.push()
+    account(office, "xa")
+    account(office, "xem", "viewer")
+    button = "Gộp vào cùng vụ việc"
+    assert button not in login(office, "xem").get(f"/central/opinions/{road}").get_data(
+        as_text=True)
+    assert login(office, "xem").post(
+        f"/central/opinions/{road}/merge-with/{near}").status_code == 403
+    officer = login(office, "xa")
+    page = officer.get(f"/central/opinions/{road}").get_data(as_text=True)
+    similar_panel = page.split('id="similar"')[1].split("</section>")[0]
+    assert button in similar_panel
+    assert f"/central/opinions/{road}/merge-with/{near}" in similar_panel
+    # Neither has a case: a new one holds both.
+    merged = officer.post(f"/central/opinions/{road}/merge-with/{near}",
+                          data={"csrf_token": "x"})
+    assert merged.status_code == 302 and "/central/cases/" in merged.location
+    # This one has a case now: the next suggestion joins it.
+    officer.post(f"/central/opinions/{road}/merge-with/{again}")
+    with office.app_context():
+        held = {key: db.session.get(OfficeOpinion, key).case_id for key in (road, near, again)}
+        assert held[road] is not None and len(set(held.values())) == 1
+        actions = [entry.action for entry in db.session.execute(
+            select(AuditEntry).where(AuditEntry.record_id == again)).scalars()]
+        assert "added_to_case" in actions
+        assert "merged" in [entry.action for entry in db.session.execute(
+            select(AuditEntry).where(AuditEntry.record_id == near)).scalars()]

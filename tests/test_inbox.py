@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -429,3 +430,70 @@ def test_times_a_machine_stamped_are_shown_in_vietnam_time(office, communes):
         assert shown("finalised_at", "2026-11-30T22:46:00", {}) == "01/12/2026 05:46"
         assert shown("started_at", "2026-11-30T22:46:00", {}) == "30/11/2026 22:46"
         assert shown("answer_date", "2026-11-30", {}) == "30/11/2026"
+
+
+@pytest.mark.parametrize(("form", "said"), [
+    ({"status": "answered", "answer_text": "", "answer_by": "Chủ tịch UBND xã"},
+     "Chưa có nội dung trả lời."),
+    ({"status": "closed", "answer_text": "Đã sửa xong đoạn đường.", "answer_by": ""},
+     "Chưa ghi người trả lời."),
+    ({"status": "answered", "answer_text": "Đã sửa xong đoạn đường.",
+      "answer_by": "Chủ tịch UBND xã", "answer_date": "2099-01-01"},
+     "Ngày trả lời không được sau hôm nay"),
+    ({"status": "in_progress", "answer_text": "Dự thảo trả lời",
+      "answer_date": "2099-01-01"}, "Ngày trả lời không được sau hôm nay"),
+    ({"status": "answered", "answer_text": "Đã sửa xong.", "answer_by": "Chủ tịch UBND xã",
+      "answer_date": "2026-09-01"}, "không được trước ngày tiếp nhận (02/10/2026)"),
+])
+def test_an_opinion_is_not_marked_answered_without_a_whole_answer(office, communes, form,
+                                                                  said):
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    typed = {"category_code": "land", "kind": "opinion", "level": "commune",
+             "reason": "Đã họp với phòng Tài nguyên", **form}
+    refused = client.post(f"/central/opinions/{land}", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and said in page
+    # What the officer typed is shown again, not lost.
+    workflow = page.split('id="workflow-form"')[1].split("</form>")[0]
+    for name in ("answer_text", "answer_by", "answer_date"):
+        if typed.get(name):
+            assert typed[name] in workflow, name
+    assert "Đã họp với phòng Tài nguyên" in workflow
+    assert f'<option value="{form["status"]}" selected>' in workflow
+    with office.app_context():
+        stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
+                                   uuid.UUID(str(land)))
+        assert (stored.status, stored.answer_text) == ("received", None)
+
+
+def test_an_answer_with_who_gave_it_is_dated_today_when_no_date_is_given(office, communes):
+    from field_app.opinions.logic import vietnam_today
+
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    saved = client.post(f"/central/opinions/{land}", data={
+        "status": "answered", "answer_text": "UBND xã sẽ đo đạc trong tháng 12.",
+        "answer_by": "Chủ tịch UBND xã", "answer_date": ""})
+    assert saved.status_code == 302
+    with office.app_context():
+        stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
+                                   uuid.UUID(str(land)))
+        assert (stored.status, stored.answer_date) == ("answered", vietnam_today())
+
+
+def test_the_unit_filter_tells_a_server_wide_account_to_pick_a_commune_first(office, communes):
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        add_unit(MUONG_LA, "Phòng Kinh tế xã")
+        db.session.commit()
+    account(office, "tinh", role="viewer", commune_code=None)
+    client = login(office, "tinh")
+    page = client.get("/central/inbox").get_data(as_text=True)
+    assert 'id="unit-hint"' in page and "chọn xã rồi bấm Lọc" in page
+    assert ">Phòng Kinh tế xã</option>" not in page
+    chosen = client.get(f"/central/inbox?commune={MUONG_LA}").get_data(as_text=True)
+    assert 'id="unit-hint"' not in chosen and ">Phòng Kinh tế xã</option>" in chosen
+    assert 'id="unit-hint"' not in login(office, "xa_a").get("/central/inbox").get_data(
+        as_text=True)

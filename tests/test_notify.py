@@ -69,7 +69,8 @@ def opinions(app, **extra) -> dict[str, object]:
 
 def answer(app, record_id, text_: str = ANSWER, commit: bool = True) -> None:
     with app.app_context():
-        inbox.update_opinion(SETUP, record_id, {"answer_text": text_, "status": "answered"})
+        inbox.update_opinion(SETUP, record_id, {"answer_text": text_, "status": "answered",
+                                                "answer_by": "Chủ tịch UBND xã"})
         db.session.commit() if commit else db.session.rollback()
 
 
@@ -89,13 +90,14 @@ def log_text(app) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-def test_an_answer_is_queued_and_sent_by_the_default_sender(office):
+def test_an_answer_is_queued_and_written_down_by_the_default_sender(office):
     app = office
     said = opinions(app)
     answer(app, said["plain"])
     [message] = messages(app, said["plain"])
-    assert (message.status, message.attempts, message.phone) == ("sent", 1, PHONE)
-    assert message.sent_at is not None and message.last_error is None
+    # The log file is not a gateway: written down, not sent, until a person sends it.
+    assert (message.status, message.attempts, message.phone) == ("logged", 1, PHONE)
+    assert message.sent_at is None and message.last_error is None
     assert "UBND xã đã bố trí kinh phí" in message.text and "Toàn văn" in message.text
     assert len(message.text) <= 200  # a short text: the gist, and where to read it all
     line = log_text(app)
@@ -103,7 +105,7 @@ def test_an_answer_is_queued_and_sent_by_the_default_sender(office):
     # The answer changed: the citizen is told again; unchanged: nothing more.
     answer(app, said["plain"], ANSWER + " Bổ sung: thi công từ 15/12.")
     answer(app, said["plain"], ANSWER + " Bổ sung: thi công từ 15/12.")
-    assert [m.status for m in messages(app, said["plain"])] == ["sent", "sent"]
+    assert [m.status for m in messages(app, said["plain"])] == ["logged", "logged"]
     # Rolled back: no message, nothing sent.
     answer(app, said["none"], commit=False)
     answer(app, said["plain"], "Trả lời bị huỷ", commit=False)
@@ -122,6 +124,41 @@ def test_no_message_for_a_denouncer_nor_without_a_valid_phone(office):
     assert "0987654321" not in log_text(app)
     page = login(app, "officer").get(f"/central/opinions/{said['secret']}")
     assert 'id="no-sms"' in page.get_data(as_text=True)
+
+
+def test_written_down_messages_are_listed_to_send_by_hand_then_marked_sent(office):
+    app = office
+    said = opinions(app)
+    account(app, "officer", "officer")
+    account(app, "viewer", "viewer")
+    answer(app, said["plain"])
+    answer(app, said["secret"])
+    [message] = messages(app)
+    officer = login(app, "officer")
+    page = officer.get("/central/notifications").get_data(as_text=True)
+    assert "Đã ghi vào sổ, chờ gửi tay" in page and 'id="by-hand-notice"' in page
+    assert "Đã gửi</td>" not in page and "Gửi lại" not in page.split('id="messages"')[1]
+    listed = officer.get("/central/notifications/by-hand").get_data(as_text=True)
+    assert PHONE in listed and "UBND xã đã bố trí" in listed and "0987654321" not in listed
+    sheet = officer.get("/central/notifications/by-hand.csv")
+    assert sheet.mimetype == "text/csv"
+    body = sheet.get_data(as_text=True)
+    assert PHONE in body and "UBND xã đã bố trí" in body and "0987654321" not in body
+    # "Gửi lại" does not write a written-down message down twice.
+    officer.post(f"/central/notifications/{message.id}/retry")
+    assert log_text(app).count("\n") == 1
+    viewer = login(app, "viewer")
+    assert viewer.get("/central/notifications/by-hand.csv").status_code == 403
+    assert viewer.post("/central/notifications/mark-sent",
+                       data={"ids": [message.id]}).status_code == 403
+    assert messages(app)[0].status == "logged"
+    done = officer.post("/central/notifications/mark-sent", data={"ids": [message.id]},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Đã ghi nhận 1 tin đã gửi tay" in done and "gửi tay: officer" in done
+    [message] = messages(app)
+    assert (message.status, message.sent_by) == ("sent", "officer")
+    assert message.sent_at is not None
+    assert PHONE not in officer.get("/central/notifications/by-hand").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("office", [pytest.param("sqlite"), pytest.param("postgresql")],

@@ -564,8 +564,14 @@ def answered(world: World, where: str, failed: bool = False) -> int:
 
 
 def message_sent(world: World, where: str) -> bool:
+    """Tell whether the message went to the sender (the log file: written down)."""
     return fresh(world, select(Notification.status).where(
-        Notification.opinion_id == world.opinions[where])) == "sent"
+        Notification.opinion_id == world.opinions[where])) in ("sent", "logged")
+
+
+def sent_by_hand(world: World, where: str) -> bool:
+    return fresh(world, select(Notification.sent_by).where(
+        Notification.opinion_id == world.opinions[where])) is not None
 
 
 ROUTES: dict[tuple[str, str], Route] = {
@@ -628,6 +634,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central.send_notifications", "POST"): Route("notify.manage", "write", lambda w, x: (
         "POST", f"/central/notifications/send?answered={answered(w, x, failed=True)}", {}),
         wheres=("own",), changed=message_sent),
+    ("central.notifications_by_hand", "GET"): Route("notify.manage", "list", lambda w, x: (
+        "GET", f"/central/notifications/by-hand?answered={answered(w, x)}", {}),
+        shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b),
+    ("central.notifications_by_hand_csv", "GET"): Route("notify.manage", "list", lambda w, x: (
+        "GET", f"/central/notifications/by-hand.csv?answered={answered(w, x)}", {}),
+        shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b),
+    ("central.mark_notifications_sent", "POST"): Route("notify.manage", "write", lambda w, x: (
+        "POST", "/central/notifications/mark-sent", {"data": {"ids": [answered(w, x)]}}),
+        changed=sent_by_hand),
     ("central.inbox_seen", "POST"): Route("inbox.view", "write", lambda w, x: (
         "POST", "/central/inbox/seen", {}), wheres=("own",), changed=inbox_seen_moved),
     ("central.forums", "GET"): Route("inbox.view", "list", lambda w, x: (
@@ -727,6 +742,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central.join_case", "POST"): Route("cases.manage", "write", lambda w, x: (
         "POST", f"/central/opinions/{w.spares[key_of(x)]}/case",
         {"data": {"case_id": str(w.cases[x])}}), wheres=UNIT_SCOPED,
+        changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
+    ("central.merge_with", "POST"): Route("cases.manage", "write", lambda w, x: (
+        "POST", f"/central/opinions/{w.opinions[x]}/merge-with/{w.spares[key_of(x)]}", {}),
+        wheres=UNIT_SCOPED,
         changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
     ("central.split_case", "POST"): Route("cases.manage", "write", split_call,
                                           wheres=UNIT_SCOPED, changed=spare_split),

@@ -467,7 +467,7 @@ def test_handling_is_judged_as_it_stood_at_the_cut_off(sqlite_world):
                                      ).scalar_one()
         inbox.update_opinion(officer, made["opinions"]["overdue"],
                              {"answer_date": "2026-03-20", "answer_text": "Đã sửa",
-                              "status": "answered"})
+                              "answer_by": "Chủ tịch UBND xã", "status": "answered"})
         db.session.commit()
     made_after = q1_figures(app)
     after = made_after["handling"]

@@ -159,6 +159,7 @@ def test_counts_stay_exact_through_the_office_work_and_new_pushes(pg_world):
         inbox.update_opinion(officer, made["opinions"]["open"],
                              {"category_code": "procedures", "status": "answered",
                               "answer_date": "2026-03-02", "answer_text": "Đã trả lời",
+                              "answer_by": "Chủ tịch UBND xã",
                               "satisfaction": "satisfied"}, "Báo cáo")
         inbox.update_opinion(officer, made["opinions"]["after"], {"status": "forwarded"})
         db.session.commit()

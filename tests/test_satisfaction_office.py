@@ -37,7 +37,8 @@ def answered_opinion():
     officer = create_account("canbo", "mat-khau-xa-2026", "officer", 3808)
     db.session.commit()
     inbox.update_opinion(officer, uuid.UUID(o), {"status": "answered",
-                                                 "answer_text": "Xã sẽ sửa đường."})
+                                                 "answer_text": "Xã sẽ sửa đường.",
+                                                 "answer_by": "Chủ tịch UBND xã"})
     db.session.commit()
     return device, officer, v, o
 

@@ -84,6 +84,7 @@ def test_office_enrols_laptop_syncs_and_answer_comes_back(sqlite_central, record
     form = page.locator("#workflow form")
     form.locator("select[name=status]").select_option("answered")
     form.locator("textarea[name=answer_text]").fill("Xã sẽ sửa cầu treo trong quý I/2027.")
+    form.locator("input[name=answer_by]").fill("Chủ tịch UBND xã")
     form.get_by_role("button", name="Lưu").click()
     assert "Đã lưu" in page.inner_text("main")
     assert "quý I/2027" in page.inner_text("#history")

@@ -109,6 +109,18 @@ def commune_label(ward_code: int) -> str:
     return f"{ward.name} ({province.name.removeprefix('Tỉnh ').removeprefix('Thành phố ')})"
 
 
+def place_name(ward_code: int) -> str | None:
+    """Return the commune's bare name for the place line of a paper ("Mường La, ngày …"),
+    None for a code the official list does not have."""
+    label = commune_label(ward_code)
+    if label == str(ward_code):
+        return None
+    name = label.split(" (")[0]
+    for kind in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        name = name.removeprefix(kind)
+    return name
+
+
 @lru_cache(maxsize=4096)
 def province_of(ward_code: int) -> str | None:
     """Return the full name of a commune's province ("Tỉnh Sơn La", "Thành phố Hà Nội"),

@@ -28,6 +28,7 @@ from ...opinions.logic import vietnam_today
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue.models import OfficeVillage, Unit
 from ..inbox import logic as inbox
+from ..inbox.answers import answer_errors, message_of
 from ..inbox.models import AuditEntry, OfficeOpinion
 from . import deadlines
 from .models import DeadlineRule, OfficeCase
@@ -452,6 +453,22 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     return case
 
 
+def merge_with(account, opinion_id: uuid.UUID, other_id: uuid.UUID,
+               reason: str | None = None) -> OfficeCase:
+    """Put a likely duplicate and the opinion shown in one case (its page's suggestion):
+    the shown one's case if it has one, else the other's, else a new case."""
+    _check_manage(account)
+    if opinion_id == other_id:
+        raise ValidationFailed(_("Không gộp được một ý kiến với chính nó."),
+                               {"fields": {"opinion_ids": ["same"]}})
+    shown, other = _opinions(account, [opinion_id, other_id])
+    if shown.case_id is not None:
+        return add_to_case(account, shown.case_id, [other.id], reason)
+    if other.case_id is not None:
+        return add_to_case(account, other.case_id, [shown.id], reason)
+    return merge(account, [shown.id, other.id], reason)
+
+
 def split(account, case_id: int, opinion_ids: list[uuid.UUID],
           reason: str | None = None) -> list[OfficeCase]:
     """Take opinions out of a case, each back to a case of its own (keeping the workflow
@@ -642,26 +659,14 @@ def answer(account, case_id: int, text: str, by: str, doc_number: str | None,
         raise TransitionRefused(
             _("Chỉ trả lời được vụ việc đã giao cho đơn vị (trạng thái hiện tại: %(s)s).",
               s=status_label(case.status)), {"status": case.status})
+    on = on or vietnam_today()
+    errors = answer_errors(text, by, doc_number, on, case.received_on, vietnam_today())
+    if errors:
+        raise ValidationFailed(message_of(errors),
+                               {"fields": {name: [code] for name, (code, _m) in errors.items()}})
     text = (text or "").strip()
     by = " ".join((by or "").split())
     doc_number = " ".join((doc_number or "").split()) or None
-    on = on or vietnam_today()
-    errors: dict[str, list[str]] = {}
-    if not text or len(text) > 10_000:
-        errors["text"] = ["required, at most 10000"]
-    if not by or len(by) > 120:
-        errors["by"] = ["required, at most 120"]
-    if doc_number and len(doc_number) > 60:
-        errors["doc_number"] = ["at most 60"]
-    if on > vietnam_today():
-        errors["date"] = ["future"]
-    elif case.received_on and on < case.received_on:
-        errors["date"] = ["before received"]
-    if errors:
-        raise ValidationFailed(_("Trả lời cần nội dung (tối đa 10.000 ký tự), người trả lời "
-                                 "(tối đa 120 ký tự), số văn bản (tối đa 60 ký tự) và ngày "
-                                 "không sau hôm nay, không trước ngày tiếp nhận."),
-                               {"fields": errors})
     _set(account, case, {"answer_text": text, "answer_by": by, "answer_doc_number": doc_number,
                          "answer_date": on, "answered_at": utcnow(), "status": "answered"})
     return case

@@ -332,6 +332,20 @@ def join_case(record_id: uuid.UUID):
     return _run(join, _("Đã thêm ý kiến vào vụ việc."), back)
 
 
+@bp.post("/opinions/<uuid:record_id>/merge-with/<uuid:other_id>")
+@require("cases.manage")
+def merge_with(record_id: uuid.UUID, other_id: uuid.UUID):
+    """Merge a likely duplicate (the opinion page's suggestion) with the opinion shown."""
+    back = url_for(".opinion", record_id=record_id)
+
+    def merge():
+        return _case_url(logic.merge_with(office_account(), record_id, other_id,
+                                          request.form.get("reason")).id)
+
+    return _run(merge, _("Đã gộp vào cùng vụ việc; máy của các bản sẽ nhận ở lần đồng bộ "
+                         "sau."), back)
+
+
 @bp.app_template_global("open_cases_for")
 def open_cases_for(opinion, limit: int = 100):
     """Return the open cases of the opinion's commune it could join (the case panel)."""

@@ -420,6 +420,7 @@ class Suggestion:
     commune_code: int
     village_id: uuid.UUID | None
     village: str | None
+    case_id: int | None = None
 
 
 def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Suggestion]:
@@ -431,7 +432,8 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
     me = OfficeOpinion.__table__.alias("me")
     query, other = _visible(account, me)
     query = (query.add_columns(other.c.content, other.c.category_code, other.c.category_name,
-                               other.c.commune_code, other.c.village_id, other.c.kind)
+                               other.c.commune_code, other.c.village_id, other.c.kind,
+                               other.c.case_id)
              .where(pairs.c.opinion_id == item.id)
              .order_by(pairs.c.score.desc(), pairs.c.other_id).limit(limit))
     rows = db.session.execute(query).all()
@@ -451,7 +453,7 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
         found.append(Suggestion(row.other_id, round(row.score, 2),
                                 reasons(match, mine, item, row, villages),
                                 row.content, row.commune_code, row.village_id,
-                                villages.get(row.village_id)))
+                                villages.get(row.village_id), row.case_id))
     return found
 
 

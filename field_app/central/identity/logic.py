@@ -27,9 +27,11 @@ from sqlalchemy import Connection, delete, select, update
 
 from sync import store
 
+from ...areas.logic import place_name
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import utcnow
+from ...opinions.logic import vietnam_today
 from ..accounts.permissions import can
 from ..catalogue.models import Unit
 from ..inbox import logic as inbox
@@ -269,7 +271,19 @@ class Slip:
     unit: Unit
     commune_code: int
     lines: list[SlipLine]
-    made_on: date
+    made_on: date  # in Vietnam: a slip printed at 6 a.m. is not dated the day before
+    place: str | None = None  # "Mường La", before "ngày …" as on every administrative paper
+
+    @property
+    def due_on(self) -> date | None:
+        """The earliest due date of its opinions (a case's members share the case's)."""
+        return min((line.opinion.due_on for line in self.lines if line.opinion.due_on),
+                   default=None)
+
+    @property
+    def holds_denunciation(self) -> bool:
+        """Tell whether a denouncer's identity was kept off it (and the unit must keep it so)."""
+        return any(line.protected for line in self.lines)
 
 
 def forwarding_slip(account, unit_id: int | None, opinion_ids: list[uuid.UUID]) -> Slip:
@@ -301,5 +315,6 @@ def forwarding_slip(account, unit_id: int | None, opinion_ids: list[uuid.UUID]) 
         protected = item.identity_protected
         raiser = None if protected or not personal else item.raiser_name
         lines.append(SlipLine(item, names.get(item.village_id), protected, raiser))
-    return Slip(unit, communes.pop(), lines, utcnow().date())
+    commune = communes.pop()
+    return Slip(unit, commune, lines, vietnam_today(), place_name(commune))
 

@@ -38,7 +38,11 @@ class SlipSchema(Schema):
 
     unit = fields.Nested(SlipUnitSchema)
     commune_code = fields.Integer()
-    made_on = fields.Date()
+    made_on = fields.Date(metadata={"description": "Ngày lập phiếu, giờ Việt Nam."})
+    place = fields.String(allow_none=True, metadata={
+        "description": "Tên xã, đứng trước ngày tháng trên phiếu."})
+    due_on = fields.Date(allow_none=True, metadata={
+        "description": "Hạn xử lý sớm nhất của các ý kiến (của vụ việc)."})
     items = fields.List(fields.Nested(SlipLineSchema))
 
 

@@ -88,7 +88,8 @@ def api_forwarding_slip():
     slip = logic.forwarding_slip(office_account(), unit, ids)
     return slip_schema.dump({
         "unit": {"id": slip.unit.id, "name": slip.unit.name},
-        "commune_code": slip.commune_code, "made_on": slip.made_on,
+        "commune_code": slip.commune_code, "made_on": slip.made_on, "place": slip.place,
+        "due_on": slip.due_on,
         "items": [{"id": line.opinion.id, "kind": line.opinion.kind, "village_name": line.village,
                    "received_on": line.opinion.received_on, "content": line.opinion.content,
                    "raiser_name": line.raiser, "identity_protected": line.protected}

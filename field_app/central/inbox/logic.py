@@ -50,6 +50,7 @@ from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
+from .answers import ANSWERED_STATUSES, answer_errors, message_of
 from .models import (
     NAME_MARK,
     WORD,
@@ -595,6 +596,9 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
             _("Ý kiến này thuộc vụ việc số %(n)s: trạng thái, đơn vị, hạn và trả lời được "
               "sửa ở trang vụ việc, để mọi ý kiến của vụ việc cùng nhận.", n=opinion.case_id),
             {"fields": {name: ["in_case"] for name in drifting}})
+    if not from_case:
+        # A case's answer was checked by the case (cases.logic.answer).
+        _check_answer(opinion, clean)
     if account.role == "handler" and clean.get("unit_id", opinion.unit_id) != account.unit_id:
         raise Forbidden(_("Cán bộ đơn vị chỉ xử lý ý kiến của đơn vị mình."))
     if clean.get("unit_id") is not None:
@@ -605,6 +609,34 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
     changes = {name: [plain(getattr(opinion, name)), plain(value)]
                for name, value in clean.items() if getattr(opinion, name) != value}
     return clean, changes
+
+
+ANSWER_FIELDS = {"text": "answer_text", "by": "answer_by", "doc_number": "answer_doc_number",
+                 "date": "answer_date"}
+
+
+def _check_answer(opinion: OfficeOpinion, clean: dict[str, Any]) -> None:
+    """Refuse "answered" or "closed" without an answer and who gave it, and an answer
+    date after today or before the opinion came; fill a missing date with today."""
+    touched = {"status", *ANSWER_FIELDS.values()} & {
+        name for name in clean if clean[name] != getattr(opinion, name)}
+    if not touched:
+        return
+    after = {name: clean.get(name, getattr(opinion, name))
+             for name in ("status", *ANSWER_FIELDS.values())}
+    answered = after["status"] in ANSWERED_STATUSES
+    today = vietnam_today()
+    if answered and after["answer_date"] is None:
+        clean["answer_date"] = after["answer_date"] = today
+    errors = answer_errors(after["answer_text"], after["answer_by"],
+                           after["answer_doc_number"], after["answer_date"],
+                           opinion.received_on, today)
+    if not answered:
+        # Not answered yet: a draft answer may be partial, but never dated ahead.
+        errors = {name: error for name, error in errors.items() if name == "date"}
+    if errors:
+        raise ValidationFailed(message_of(errors), {"fields": {
+            ANSWER_FIELDS[name]: [code] for name, (code, _m) in errors.items()}})
 
 
 # Called as `listener(account, opinion, changes)` after every office change, in its

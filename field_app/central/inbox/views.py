@@ -25,6 +25,7 @@ from sync.records import CHANNELS, FORUM_KINDS, LEVELS, OPINION_KINDS, WORKFLOW_
 from ...areas.logic import commune_label
 from ...errors import NotFound, ValidationFailed
 from ...extensions import db
+from ...opinions.logic import vietnam_today
 from .. import bp
 from ..accounts.logic import office_account
 from ..accounts.permissions import can, require, scoped
@@ -139,6 +140,11 @@ def _history(entries, item, hidden: bool) -> list:
 @bp.get("/opinions/<uuid:record_id>")
 @require("inbox.view")
 def opinion(record_id: uuid.UUID):
+    return _opinion_page(record_id)
+
+
+def _opinion_page(record_id: uuid.UUID, typed: dict | None = None, errors: dict | None = None):
+    """Render the opinion page; `typed`: the "Xử lý" form as sent, shown again when refused."""
     account = office_account()
     item = logic.get_opinion(account, record_id)
     personal = can(account, "personal.view")
@@ -161,6 +167,8 @@ def opinion(record_id: uuid.UUID):
                            categories=catalogue.categories(item.commune_code),
                            personal=personal,
                            editable=can(account, "opinion.edit"),
+                           typed=typed or {}, errors=errors or {},
+                           today_iso=vietnam_today().isoformat(),
                            **_choices(account, item.commune_code))
 
 
@@ -233,7 +241,9 @@ def update_opinion(record_id: uuid.UUID):
     except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Đã lưu; máy của bản sẽ nhận ở lần đồng bộ sau."), "success")
+        # Shown again as typed: an officer's answer is never lost to a refusal.
+        typed = {**values, "reason": request.form.get("reason", "")}
+        return _opinion_page(record_id, typed, (exc.details or {}).get("fields")), 422
+    db.session.commit()
+    flash(_("Đã lưu; máy của bản sẽ nhận ở lần đồng bộ sau."), "success")
     return redirect(url_for(".opinion", record_id=record_id))

@@ -58,6 +58,11 @@ def sender_of(config) -> Callable[[str, str, Any], None]:
     return getattr(importlib.import_module(module), attribute)
 
 
+def by_hand(config) -> bool:
+    """Tell whether the configured sender only writes messages down for a person to send."""
+    return bool(getattr(sender_of(config), "by_hand", False))
+
+
 def normal_phone(phone: str | None) -> str | None:
     """Return a Vietnamese mobile number as 0XXXXXXXXX, or None if it cannot be one."""
     digits = re.sub(r"[\s.\-()]", "", phone or "")
@@ -156,8 +161,8 @@ def send_due(app: Flask, ids: list[int] | None = None, force: bool = False) -> S
             waiting = list(db.session.execute(due_query(utcnow(), ids, force)).scalars())
             db.session.rollback()
             for key in waiting:
-                query = select(Notification).where(Notification.id == key,
-                                                   Notification.status != "sent")
+                query = select(Notification).where(
+                    Notification.id == key, Notification.status.in_(("queued", "failed")))
                 if db.engine.dialect.name == "postgresql":
                     query = query.with_for_update(skip_locked=True)
                 message = db.session.execute(query).scalar()
@@ -185,7 +190,10 @@ def _try(message: Notification, sender, config, done: Sent) -> None:
         message.next_attempt_at = now + wait if message.attempts < MAX_ATTEMPTS else None
         done.failed += 1
         return
-    message.status, message.sent_at, message.next_attempt_at = "sent", now, None
+    if getattr(sender, "by_hand", False):
+        message.status, message.next_attempt_at = "logged", None
+    else:
+        message.status, message.sent_at, message.next_attempt_at = "sent", now, None
     message.last_error = None
     done.sent += 1
 
@@ -249,3 +257,41 @@ def waiting_ids(account) -> list[int]:
     query = scoped(select(Notification.id).where(
         Notification.status.in_(("queued", "failed"))), account, Notification.commune_code)
     return list(db.session.execute(query).scalars())
+
+
+def by_hand_query(account):
+    """Return the account's messages written down and waiting to be sent by hand, oldest
+    first, each with its opinion's case id (None: no case yet)."""
+    query = (select(Notification, OfficeOpinion.case_id)
+             .join(OfficeOpinion, OfficeOpinion.id == Notification.opinion_id)
+             .where(Notification.status == "logged",
+                    # Never a denouncer's phone (one protected after its message was queued).
+                    OfficeOpinion.kind != "denunciation",
+                    OfficeOpinion.anonymous_denunciation.is_(False)))
+    return scoped(query, account, Notification.commune_code).order_by(Notification.id)
+
+
+def to_send_by_hand(account) -> list[tuple[Notification, int | None]]:
+    """Return the messages to send by hand, with their case ids (the printable list)."""
+    return [tuple(row) for row in db.session.execute(by_hand_query(account)).all()]
+
+
+def mark_sent_by_hand(account, ids: list[int]) -> int:
+    """Mark the account's written-down messages `ids` as sent by hand, by whom and when;
+    return how many were marked (one already sent is left). One outside the account's
+    communes: 404, nothing marked."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return 0
+    query = scoped(select(Notification).where(Notification.id.in_(ids)), account,
+                   Notification.commune_code)
+    found = list(db.session.execute(query).scalars())
+    if len(found) != len(ids):
+        raise NotFound(_("Không có tin nhắn này."))
+    now = utcnow()
+    marked = 0
+    for message in found:
+        if message.status == "logged":
+            message.status, message.sent_at, message.sent_by = "sent", now, account.username
+            marked += 1
+    return marked

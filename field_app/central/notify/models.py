@@ -13,9 +13,11 @@ from sync.tables import Serial
 
 from ...extensions import db
 
-STATUSES = ("queued", "sent", "failed")
-STATUS_LABELS = {"queued": _l("Đang chờ gửi"), "sent": _l("Đã gửi"),
-                 "failed": _l("Gửi không được")}
+# "logged": a sender that only writes it down (senders.log_file) took it; a person still
+# has to send it by hand, then marks it sent (`sent_by`).
+STATUSES = ("queued", "logged", "sent", "failed")
+STATUS_LABELS = {"queued": _l("Đang chờ gửi"), "logged": _l("Đã ghi vào sổ, chờ gửi tay"),
+                 "sent": _l("Đã gửi"), "failed": _l("Gửi không được")}
 
 
 class Notification(db.Model):
@@ -28,7 +30,8 @@ class Notification(db.Model):
     commune_code: Mapped[int] = mapped_column(Integer, nullable=False)
     phone: Mapped[str] = mapped_column(String(20), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
-    # queued → sent; a failed try → failed (tried again after `next_attempt_at`).
+    # queued → sent (a gateway) or logged (the log file, then sent by hand);
+    # a failed try → failed (tried again after `next_attempt_at`).
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
@@ -36,6 +39,8 @@ class Notification(db.Model):
     last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Who marked it sent by hand (an office account's username); None: a gateway sent it.
+    sent_by: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (
         Index("ix_office_notification_status_next", "status", "next_attempt_at"),

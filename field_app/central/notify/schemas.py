@@ -23,6 +23,8 @@ class NotificationSchema(Schema):
     last_attempt_at = UtcDateTime(allow_none=True)
     next_attempt_at = UtcDateTime(allow_none=True)
     sent_at = UtcDateTime(allow_none=True)
+    sent_by = fields.String(allow_none=True, metadata={
+        "description": "who marked it sent by hand; null when a gateway sent it"})
 
 
 class NotificationPageSchema(Schema):

@@ -2,8 +2,10 @@
 
 A sender is `send(phone, text, config)`; it returns when the message is handed
 over and raises (any exception, its text kept as the message's last error) when
-not. No SMS gateway is reachable from a commune office today: the default one
-appends to a log file in the central's data folder, for a person to send or check.
+not. A sender that only writes the message down for a person to send carries
+`by_hand = True`: its messages are "logged", not "sent", until an officer marks
+them sent by hand. No SMS gateway is reachable from a commune office today: the
+default one appends to a log file in the central's data folder.
 """
 
 from __future__ import annotations
@@ -25,3 +27,6 @@ def log_file(phone: str, text: str, config) -> None:
     handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
     with os.fdopen(handle, "a", encoding="utf-8") as out:
         out.write(line)
+
+
+log_file.by_hand = True  # type: ignore[attr-defined]

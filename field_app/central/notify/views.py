@@ -1,9 +1,16 @@
-"""The outbox page: each message with sent/failed, "Gửi lại" and "Gửi các tin đang chờ"."""
+"""The outbox page: each message with sent/failed, "Gửi lại" and "Gửi các tin đang chờ";
+the messages written down for sending by hand, as a printable list or CSV, and
+"Đánh dấu đã gửi tay"."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+import csv
+import io
+from datetime import UTC
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 
 from ...api.openapi import doc
 from ...extensions import db
@@ -33,8 +40,9 @@ def notifications():
 def retry_notification(key: int):
     """Send one message again now, whatever its backoff ("Gửi lại")."""
     message = logic.get_message(office_account(), key)
-    if message.status == "sent":
-        flash(_("Tin nhắn này đã gửi rồi."), "error")
+    if message.status in ("sent", "logged"):
+        flash(_("Tin nhắn này đã gửi rồi.") if message.status == "sent"
+              else _("Tin nhắn này đã ghi vào sổ, chờ gửi tay."), "error")
         return redirect(url_for(".notifications"))
     opinion_id = message.opinion_id
     db.session.commit()
@@ -56,7 +64,59 @@ def send_notifications():
     return redirect(url_for(".notifications"))
 
 
+@bp.get("/notifications/by-hand")
+@require("notify.manage")
+def notifications_by_hand():
+    """The printable list of messages to send by hand: phone, text, case."""
+    return render_template("central/notifications_by_hand.html",
+                           rows=logic.to_send_by_hand(office_account()))
+
+
+@bp.get("/notifications/by-hand.csv")
+@require("notify.manage")
+def notifications_by_hand_csv():
+    """The same list as a CSV file (UTF-8 with BOM, for Excel)."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("Mã tin"), _("Lúc tạo"), _("Số điện thoại"), _("Nội dung"),
+                     _("Vụ việc"), _("Ý kiến")])
+    for message, case_id in logic.to_send_by_hand(office_account()):
+        # The office's time, as the page shows it (stored in UTC).
+        made = to_user_timezone(message.created_at.replace(tzinfo=UTC))
+        writer.writerow([message.id, made.strftime("%d/%m/%Y %H:%M"),
+                         message.phone, message.text, case_id or "",
+                         url_for(".opinion", record_id=message.opinion_id, _external=True)])
+    response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="tin-nhan-gui-tay.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/notifications/mark-sent")
+@require("notify.manage")
+def mark_notifications_sent():
+    """Record that the selected written-down messages were sent by hand (who, when)."""
+    ids = [int(key) for key in request.form.getlist("ids") if key.isdigit()]
+    marked = logic.mark_sent_by_hand(office_account(), ids)
+    db.session.commit()
+    if marked:
+        flash(_("Đã ghi nhận %(n)s tin đã gửi tay.", n=marked), "success")
+    else:
+        flash(_("Chưa chọn tin nào đang chờ gửi tay."), "error")
+    if request.form.get("back") == "by-hand":
+        return redirect(url_for(".notifications_by_hand"))
+    return redirect(url_for(".notifications"))
+
+
 def _report(done: logic.Sent) -> None:
+    if logic.by_hand(current_app.config):
+        if done.failed:
+            flash(_("Đã ghi %(sent)s tin vào sổ, chờ gửi tay; %(failed)s tin không ghi được "
+                    "(xem lỗi từng tin).", sent=done.sent, failed=done.failed), "error")
+        else:
+            flash(_("Đã ghi %(sent)s tin vào sổ, chờ gửi tay.", sent=done.sent), "success")
+        return
     if done.failed:
         flash(_("Đã gửi %(sent)s tin; %(failed)s tin chưa gửi được (xem lỗi từng tin).",
                 sent=done.sent, failed=done.failed), "error")
@@ -85,7 +145,7 @@ def api_notifications():
 @require("notify.manage")
 def api_retry_notification(key: int):
     """Send one message now, whatever its backoff; answer it as it stands after the try."""
-    sent = logic.get_message(office_account(), key).status == "sent"
+    sent = logic.get_message(office_account(), key).status in ("sent", "logged")
     db.session.commit()
     if not sent:
         logic.send_due(current_app._get_current_object(), ids=[key])
