@@ -271,8 +271,12 @@ def test_a_photo_not_yet_uploaded_says_so(office, communes):
     photo, _sha = na_lo.attachment(PNG, "anh.png", "image/png",
                                    opinion=communes["said"]["road"])
     na_lo.push()
-    answer = login(office, "xa_a").get(f"/central/attachments/{photo}")
+    client = login(office, "xa_a")
+    answer = client.get(f"/central/attachments/{photo}")
     assert answer.status_code == 404 and "chưa gửi xong" in answer.get_data(as_text=True)
+    # A small file's size in bytes, not "0 KB".
+    shown = client.get(f"/central/opinions/{communes['said']['road']}").get_data(as_text=True)
+    assert f"{len(PNG)} byte" in shown and "0 KB" not in shown
 
 
 def test_history_shows_laptop_and_office_changes_in_words(office, communes):
