@@ -101,6 +101,8 @@ def test_bundle_uploaded_through_the_office_page(office, laptop, tmp_path):
         page = answer.get_data(as_text=True)
         assert answer.status_code == 200
         assert "8 bản ghi — lưu mới 8, đã có 0, từ chối 0" in page
+        # The village is pointed to its Đồng bộ page's button, not to a command.
+        assert "Nạp tệp xác nhận" in page and "langnghe import-ack" not in page
         again = client.post("/central/bundle", data={
             "bundle": (io.BytesIO(path.read_bytes()), "langnghe.bundle")},
             content_type="multipart/form-data").get_data(as_text=True)

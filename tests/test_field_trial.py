@@ -10,10 +10,6 @@ from field_app.extensions import db
 from field_app.opinions import logic as opinions
 from field_app.outbox.models import Outbox
 
-from . import test_central
-
-office = test_central.office  # the office pages' fixture: a central with an officer logged in
-
 
 def _office(opinion, **central):
     from field_app.outbox.capture import clock
@@ -102,33 +98,6 @@ def test_demo_laptop_syncs_in_the_background_like_langnghe_field(tmp_path, monke
     assert [(role, path) for role, path, _stop in started] == [
         ("field", tmp_path / "demo" / "field")]
     assert started[0][2].is_set()  # --once: the thread is told to stop with the demo
-
-
-def test_office_points_to_the_laptop_sync_page_button_after_a_usb_import(office, laptop,
-                                                                           tmp_path):
-    import io
-
-    from field_app.outbox import logic as outbox
-    from sync import store
-
-    from .test_sync import record_forum
-
-    app, client = office
-    with app.app_context():
-        with db.engine.begin() as conn:
-            device = store.enrol(conn, store.create_enrolment(conn, 3808, "Máy bản"), "", None)
-    record_forum(1)
-    row = outbox.state()
-    row.device_id, row.secret, row.server_url = device["device_id"], device["secret"], "x"
-    db.session.commit()
-    path = tmp_path / "usb.bundle"
-    outbox.export_bundle(path)
-    with app.app_context():
-        page = client.post("/central/bundle", data={
-            "bundle": (io.BytesIO(path.read_bytes()), "langnghe.bundle")},
-            content_type="multipart/form-data").get_data(as_text=True)
-    assert "Nạp tệp xác nhận" in page and "Đồng bộ" in page
-    assert "import-ack" not in page
 
 
 def test_top_bar_says_connected_and_shows_a_revoked_laptop(sqlite_central, laptop):
