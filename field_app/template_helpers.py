@@ -10,7 +10,7 @@ from flask_babel import to_user_timezone
 from markupsafe import Markup
 
 from . import labels
-from .text import count
+from .text import count, file_size
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -40,15 +40,7 @@ def register_template_helpers(app: Flask) -> None:
         return to_user_timezone(value.replace(tzinfo=UTC)).strftime(_to_strftime(fmt))
 
     app.add_template_filter(count, "num")
-
-    @app.template_filter("filesize")
-    def filesize(size: int | None) -> str:
-        """Show a file's size: bytes under 1 KB (a tiny file is not "0 KB"), else KB."""
-        if size is None:
-            return ""
-        if size < 1024:
-            return _("%(n)s byte", n=count(size))
-        return f"{count(round(size / 1024))} KB"
+    app.add_template_filter(file_size, "filesize")
     app.add_template_global(labels.category_label)
 
     @app.template_global()

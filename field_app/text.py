@@ -9,3 +9,14 @@ from sync.text import fold, nfc  # noqa: F401
 def count(value: int | None) -> str:
     """Return a count the Vietnamese way, dots between thousands: 1.250; None is ""."""
     return "" if value is None else f"{value:,}".replace(",", ".")
+
+
+def file_size(size: int | None) -> str:
+    """Return a file's size to show: bytes under 1 KB (a tiny file is not "0 KB"), else KB."""
+    from flask_babel import gettext as _
+
+    if size is None:
+        return ""
+    if size < 1024:
+        return _("%(n)s byte", n=count(size))
+    return f"{count(round(size / 1024))} KB"

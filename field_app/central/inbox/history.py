@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 
 from ... import labels
+from ...text import file_size
 from .models import AuditEntry
 
 # Office columns and the projection's own, on top of the laptop's FIELD_LABELS.
@@ -158,7 +159,7 @@ def shown(name: str, value: Any, names: dict[str, dict]) -> str:
                            reason=item.get("reason")) for item in value
                          if isinstance(item, dict)) or "—"
     if name == "size" and isinstance(value, int):
-        return _("%(kb)s KB", kb=max(1, round(value / 1024)))
+        return file_size(value)
     if isinstance(value, str) and len(value) >= 10 and value[4:5] == "-" and value[7:8] == "-":
         try:
             moment = datetime.fromisoformat(value)
