@@ -57,8 +57,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Create the application; `config` overrides the defaults (ROLE, DATA_DIR…)."""
+def create_app(config: dict | None = None, pages: bool = True) -> Flask:
+    """Create the application; `config` overrides the defaults (ROLE, DATA_DIR…).
+
+    `pages=False`: a laptop command that serves nothing (`langnghe sync`, `enroll`,
+    `export-bundle`…) gets the laptop's models and the outbox's capture, none of the
+    views, forms or office models (about a third of such a command's start-up).
+    """
     app = Flask(
         __name__,
         template_folder=str(asset_dir("templates")),
@@ -76,6 +81,12 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=str(HERE / "translations"),
     )
 
+    if not pages and app.config["ROLE"] != "central":
+        from . import field_models  # noqa: F401  (the laptop's models)
+        from .outbox.capture import install as install_capture
+
+        install_capture()
+        return app
     from . import models  # noqa: F401  (register every model on the metadata)
     from .answers.views import bp as answers_bp
     from .api import bp as api_bp

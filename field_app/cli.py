@@ -18,7 +18,8 @@ from .config import default_data_dir
 VERBOSE = "langnghe.verbose"
 
 
-def _make_app(data: Path | None, role: str = "field", database: str | None = None):
+def _make_app(data: Path | None, role: str = "field", database: str | None = None,
+              pages: bool = True):
     from . import create_app
 
     config: dict = {"ROLE": role}
@@ -29,7 +30,7 @@ def _make_app(data: Path | None, role: str = "field", database: str | None = Non
         config["DATA_DIR"] = data.expanduser().resolve()
     if database:
         config["SQLALCHEMY_DATABASE_URI"] = database
-    return create_app(config)
+    return create_app(config, pages)
 
 
 _HEADER = re.compile(r"^(revision|down_revision|branch_labels)\s*(?::[^=]*)?=\s*(.+?)\s*$",
@@ -458,7 +459,8 @@ def import_bundle_command(obj, path: Path) -> None:
 
 
 def _field_context(data: Path | None):
-    app = _make_app(data)
+    """The laptop's app for a command that serves no page."""
+    app = _make_app(data, pages=False)
     upgrade_database(app)
     return app
 

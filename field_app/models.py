@@ -1,8 +1,5 @@
 """Import every domain's models so the metadata (and Alembic) sees them all."""
 
-from .answers.models import AnswerReading  # noqa: F401
-from .areas.models import Commune, Village  # noqa: F401
-from .attachments.models import Attachment  # noqa: F401
 from .central.accounts.models import Account, ApiToken  # noqa: F401
 from .central.cases.models import DeadlineRule, OfficeCase  # noqa: F401
 from .central.catalogue.models import OfficeCategory, OfficeVillage, Unit  # noqa: F401
@@ -22,9 +19,19 @@ from .central.inbox.models import (  # noqa: F401
 )
 from .central.notify.models import Notification  # noqa: F401
 from .central.reports.models import OpinionCount  # noqa: F401
-from .forums.models import Amendment, Decision, Forum  # noqa: F401
-from .opinions.models import Category, Opinion  # noqa: F401
-from .outbox.models import Outbox, SyncState  # noqa: F401
+from .field_models import (  # noqa: F401  (the laptop's: a laptop command loads only these)
+    Amendment,
+    AnswerReading,
+    Attachment,
+    Category,
+    Commune,
+    Decision,
+    Forum,
+    Opinion,
+    Outbox,
+    SyncState,
+    Village,
+)
 
 # The office's own tables: created by the "office" migration branch on a central only.
 OFFICE_TABLES = frozenset(model.__tablename__ for model in (

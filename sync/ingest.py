@@ -43,10 +43,11 @@ from .errors import (
     OutOfScope,
 )
 from .records import (
-    COLLECTIONS,
     CONTROL,
+    MAX_RECORDS_PER_BATCH,
     OPS,
     PARENTS,
+    RANK,
     SCHEMAS,
     clean_record,
     normalise,
@@ -65,11 +66,8 @@ from .tables import (
 )
 from .text import fold
 
-MAX_RECORDS_PER_BATCH = 5000
 # Sequence numbers and cursors are BIGINT columns: a larger one is no sequence number.
 MAX_SEQ = 2**63 - 1
-# Collections in parent-first order (sync.records.COLLECTIONS).
-RANK = {name: rank for rank, name in enumerate(COLLECTIONS)}
 # A record's list of changed fields names at most this many.
 MAX_FIELDS = 200
 

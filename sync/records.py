@@ -248,6 +248,10 @@ SCHEMAS: dict[str, Schema] = {
     "attachment": AttachmentData(),
 }
 COLLECTIONS = tuple(SCHEMAS)
+# Collections in parent-first order: each record's rank in a batch.
+RANK = {name: rank for rank, name in enumerate(COLLECTIONS)}
+# The most records one push (or one part of a USB bundle) may carry.
+MAX_RECORDS_PER_BATCH = 5000
 # Which field names a record's parent: scope is checked through it.
 PARENTS: dict[str, tuple[str, ...]] = {
     "village": (),

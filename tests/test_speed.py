@@ -55,6 +55,32 @@ def test_a_field_start_at_head_imports_no_heavy_module(tmp_path):
                                                         "loaded": []}
 
 
+def test_a_laptop_command_loads_no_page_and_no_office_code(tmp_path):
+    """`langnghe sync` and the other laptop commands that serve nothing start without the
+    views, the forms, the office's models or the central's ingest (a third of their
+    start-up), and still record every change in the outbox."""
+    data = tmp_path / "data"
+    subprocess.run([sys.executable, "-m", "field_app.cli", "upgrade-db", "--data", str(data)],
+                   check=True, capture_output=True, cwd=ROOT)
+    probe = (
+        "import json, sys\n"
+        "from field_app.cli import _field_context\n"
+        f"app = _field_context(__import__('pathlib').Path({str(data)!r}))\n"
+        "from field_app.areas import logic as areas\n"
+        "from field_app.outbox import logic as outbox\n"
+        "with app.app_context():\n"
+        "    commune = areas.choose_commune(3808)\n"
+        "    areas.add_village(commune, 'Bản Nà Lò', households=80)\n"
+        "    waiting = outbox.pending_count()\n"
+        "heavy = ['field_app.forums.views', 'field_app.central.inbox.models',\n"
+        "         'field_app.opinions.forms', 'sync.store', 'sync.tables', 'requests']\n"
+        "print(json.dumps({'waiting': waiting,\n"
+        "                  'loaded': [name for name in heavy if name in sys.modules]}))\n")
+    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                          text=True, cwd=ROOT)
+    assert json.loads(done.stdout.splitlines()[-1]) == {"waiting": 1, "loaded": []}
+
+
 def test_an_envelope_of_encoded_records_is_the_canonical_body():
     records = [{"c": "opinion", "id": "a", "data": {"content": "Đường đất lầy"}},
                {"c": "forum", "id": "b", "fields": ["title"]}]

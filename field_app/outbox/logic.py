@@ -26,11 +26,12 @@ from sync.errors import BodyTooLarge, SyncError, Unreachable
 from sync.protocol import PROTOCOL_VERSION, EncodedRecords, dumps
 from sync.records import (
     CENTRAL_FIELDS,
+    MAX_RECORDS_PER_BATCH,
+    RANK,
     category_entry_schema,
     central_opinion_schema,
     central_village_schema,
 )
-from sync.store import MAX_RECORDS_PER_BATCH, RANK
 
 from ..areas.logic import current_commune
 from ..areas.models import Village
