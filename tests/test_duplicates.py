@@ -358,6 +358,10 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
     # resettlement, loans, birth papers…), with 51 near-misses; never read to choose a
     # word or a rule. The honest check now, far below the aim.
     ("duplicates_vi_holdout5.json", 0.74, 0.56),  # measured 0.776 / 0.600
+    # Written blind on yet other topics (irrigation canals, plum traders, fords, phone
+    # signal, land papers, poor-household lists, boarding meals, swine fever, sand
+    # dredging, hydropower flooding…), with 50 near-misses; measured once, never tuned on.
+    ("duplicates_vi_holdout6.json", 0.77, 0.5),  # measured 0.804 / 0.529
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
