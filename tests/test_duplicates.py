@@ -154,6 +154,18 @@ def test_a_word_typed_with_marks_is_what_its_marks_say(said, kept, dropped):
     assert kept <= terms and not dropped & terms
 
 
+@pytest.mark.parametrize(("other", "shares_ho"), [
+    ("Xin hỗ trợ xi măng làm nhà", False),  # spelt otherwise: another word
+    ("xin ho tro xi mang lam nha", True),  # typed without marks: may be either
+    ("Danh sách hộ nghèo sai", True),
+    ("Danh sách hô nghèo sai", True),  # its tone forgotten: the same word
+])
+def test_words_spelt_apart_are_not_shared(other, shares_ho):
+    mine = terms_of("Bình xét hộ nghèo không công bằng").terms
+    match = compare(mine, terms_of(other).terms, True, {}, 100)
+    assert ("ho" in match.shared) is shares_ho
+
+
 @pytest.mark.parametrize(("said", "places"), [
     ("Đường lên Co Mạ bị sạt lở", {"@coma"}),
     ("Mười hộ ở Phiêng Lanh chưa có điện, đề nghị Phòng Kinh tế xem xét", {"@phienglanh"}),
