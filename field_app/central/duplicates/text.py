@@ -738,19 +738,25 @@ def _alike(mine: frozenset[str], theirs: frozenset[str]) -> bool:
                for one in mine for other in theirs)
 
 
-def _spelt_apart(ours: Mapping[str, frozenset[str]], yours: Mapping[str, frozenset[str]]
+@functools.lru_cache(maxsize=4096)  # one opinion is compared with 30 others
+def _spelt(terms: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Return {folded syllable: its spellings} of a text's spelling terms ("=hộ")."""
+    found: dict[str, set[str]] = {}
+    for term in terms:
+        if term[0] == SPELLING_MARK:
+            found.setdefault(fold(term[1:]), set()).add(term[1:])
+    return {folded: frozenset(words) for folded, words in found.items()}
+
+
+def _spelt_apart(mine: frozenset[str], theirs: frozenset[str], shared: frozenset[str]
                  ) -> frozenset[str]:
-    """Return the folded syllables both texts spell with marks, as other words ("hộ" /
+    """Return the shared syllables both texts spell with marks, as other words ("hộ" /
     "hỗ", "bờ" / "bò", "mùa" / "mưa", "Nậm" / "năm")."""
-    mine, theirs = ours[SPELLING_MARK], yours[SPELLING_MARK]
-    if not mine or not theirs:
+    ours, yours = _spelt(mine), _spelt(theirs)
+    if not ours or not yours:
         return frozenset()
-    by_fold: dict[str, tuple[set[str], set[str]]] = {}
-    for side, spellings in enumerate((mine, theirs)):
-        for term in spellings:
-            by_fold.setdefault(fold(term[1:]), (set(), set()))[side].add(term[1:])
-    return frozenset(folded for folded, (one, other) in by_fold.items()
-                     if one and other and not _alike(frozenset(one), frozenset(other)))
+    return frozenset(term for term in shared if term in ours and term in yours
+                     and not _alike(ours[term], yours[term]))
 
 
 def weight(term: str, counts: Mapping[str, int], opinions: int) -> float:
@@ -856,7 +862,7 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     weights = cache
     shared = mine & theirs
     # The same letters, not the same word: "bờ suối" and "bò", "hộ nghèo" and "hỗ trợ".
-    if apart := _spelt_apart(ours, yours):
+    if apart := _spelt_apart(mine, theirs, shared):
         shared = frozenset(term for term in shared if term[0] in MARKS or not any(
             part in apart for part in term.split(" ")))
     # The words compared are what the opinions are about and what is wrong with it (a
