@@ -154,6 +154,18 @@ def test_a_word_typed_with_marks_is_what_its_marks_say(said, kept, dropped):
     assert kept <= terms and not dropped & terms
 
 
+@pytest.mark.parametrize(("other", "shares_ho"), [
+    ("Xin hỗ trợ xi măng làm nhà", False),  # spelt otherwise: another word
+    ("xin ho tro xi mang lam nha", True),  # typed without marks: may be either
+    ("Danh sách hộ nghèo sai", True),
+    ("Danh sách hô nghèo sai", True),  # its tone forgotten: the same word
+])
+def test_words_spelt_apart_are_not_shared(other, shares_ho):
+    mine = terms_of("Bình xét hộ nghèo không công bằng").terms
+    match = compare(mine, terms_of(other).terms, True, {}, 100)
+    assert ("ho" in match.shared) is shares_ho
+
+
 @pytest.mark.parametrize(("said", "places"), [
     ("Đường lên Co Mạ bị sạt lở", {"@coma"}),
     ("Mười hộ ở Phiêng Lanh chưa có điện, đề nghị Phòng Kinh tế xem xét", {"@phienglanh"}),
@@ -337,31 +349,37 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
     # margin. Before faults and places were weighed apart (commit 60a07d6):
     # 0.915 / 0.890, 0.814 / 0.729 and 0.764 / 0.627. Before things, wants and whom
     # were (issue 10): 0.931 / 0.918, 0.833 / 0.833, 0.722 / 0.776, 0.684 / 0.476.
-    ("duplicates_vi.json", 0.9, 0.9),  # measured 0.971 / 0.918 (0.958 / 0.932 before)
+    # Figures in brackets: before branch dup6 (pairs of shared syllables out of the
+    # norm, words spelt apart not shared).
+    ("duplicates_vi.json", 0.9, 0.9),  # measured 0.958 / 0.932 (0.971 / 0.918)
     # Written before the matching was changed; tuned on since issue 10 (its misses were
     # read to choose words and rules), as the first set was.
     ("duplicates_vi_holdout.json", 0.9, 0.9),  # measured 0.917 / 0.917
     # Written before faults and places were added; tuned on since issue 10 too.
-    ("duplicates_vi_holdout2.json", 0.9, 0.9),  # measured 0.957 / 0.985 (0.912 / 0.925)
+    ("duplicates_vi_holdout2.json", 0.9, 0.9),  # measured 0.971 / 0.985 (0.957 / 0.985)
     # Written before the issue 10 changes and measured blind at 0.814 / 0.571 (0.684 /
     # 0.476 before them); tuned on since (its misses were read to choose fault families,
     # the place rules and the weights), so no longer the honest check: holdout4 is.
-    ("duplicates_vi_holdout3.json", 0.88, 0.8),  # measured 0.909 / 0.833
+    ("duplicates_vi_holdout3.json", 0.88, 0.8),  # measured 0.920 / 0.821 (0.909 / 0.833)
     # Written blind (without reading the matching code) while holdout3 was tuned on,
     # measured once with this matching: 0.772 / 0.484 (0.722 / 0.429 with the matching
     # of f5e5301). A branch then tuned on its misses (broader fault words, synonyms and
     # things for each domain; unsure readings of words typed without marks) reached
     # 0.857 / 0.791 here but did worse on holdout5 below, written blind meanwhile, and
-    # was not kept (0.692 / 0.573 there, against 0.776 / 0.600 for this matching).
-    ("duplicates_vi_holdout4.json", 0.74, 0.45),  # measured 0.772 / 0.484
+    # was not kept (0.692 / 0.573 there, against 0.776 / 0.600 for that matching).
+    # Then two general changes, no word list (pairs of shared syllables out of the norm,
+    # words spelt apart not shared), each kept only as it lowered neither holdout5 figure.
+    ("duplicates_vi_holdout4.json", 0.77, 0.5),  # measured 0.803 / 0.538 (0.772 / 0.484)
     # Written blind on other topics (bridges, quarry trucks, herbicide, flash floods,
     # resettlement, loans, birth papers…), with 51 near-misses; never read to choose a
-    # word or a rule. The honest check now, far below the aim.
-    ("duplicates_vi_holdout5.json", 0.74, 0.56),  # measured 0.776 / 0.600
+    # word or a rule, only run to accept or refuse a change (branch dup6: two kept, more
+    # refused), so no longer quite blind.
+    ("duplicates_vi_holdout5.json", 0.76, 0.61),  # measured 0.789 / 0.645 (0.776 / 0.600)
     # Written blind on yet other topics (irrigation canals, plum traders, fords, phone
     # signal, land papers, poor-household lists, boarding meals, swine fever, sand
-    # dredging, hydropower flooding…), with 50 near-misses; measured once, never tuned on.
-    ("duplicates_vi_holdout6.json", 0.77, 0.5),  # measured 0.804 / 0.529
+    # dredging, hydropower flooding…), with 50 near-misses; never read to choose a word or
+    # a rule. Measured 0.804 / 0.529 before dup6 and 0.802 / 0.550 after: the honest check.
+    ("duplicates_vi_holdout6.json", 0.77, 0.52),  # measured 0.802 / 0.550
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):

@@ -46,8 +46,10 @@ from .models import OpinionTerm, OpinionTerms, SimilarPair, SimilarPending, Term
 from .text import (
     FAULT_MARK,
     MAYBE_PLACE_MARK,
+    SPELLING_MARK,
     THING_MARK,
     THRESHOLD,
+    UNWEIGHED,
     Match,
     Terms,
     compare,
@@ -121,14 +123,15 @@ def counts_for(conn: Connection, commune_code: int, terms: Iterable[str]) -> dic
 def _counted(terms: Iterable[str]) -> set[str]:
     """Return the terms whose counts tell of these (a pair that may be a place: the
     place's)."""
-    return {place_term(term) if term[:1] == MAYBE_PLACE_MARK else term for term in terms}
+    return {place_term(term) if term[:1] == MAYBE_PLACE_MARK else term for term in terms
+            if term[:1] != SPELLING_MARK}
 
 
 def indexed(terms: Iterable[str]) -> list[str]:
     """Return the terms of an opinion its postings hold: a lower-case pair of words that
     may be a place is looked up as one (counts_for), never indexed (it would double a
     lower-case opinion's postings)."""
-    return [term for term in terms if term[0] != MAYBE_PLACE_MARK]
+    return [term for term in terms if term[0] not in UNWEIGHED]
 
 
 def refresh(conn: Connection, stored: store.Stored) -> None:
@@ -344,7 +347,7 @@ def find_similar(conn: Connection, row: Any, mine: frozenset[str], counts: dict[
     # The candidates' lower-case pairs of words are not looked up as places (hundreds of
     # terms): they are places where this opinion names them, or its own pairs are known.
     unknown = {term for term in set().union(*theirs.values())
-               if term[0] != MAYBE_PLACE_MARK} - set(counts) if theirs else set()
+               if term[0] not in UNWEIGHED} - set(counts) if theirs else set()
     if unknown:
         counts.update(counts_for(conn, row.commune_code, unknown))
     opinions = counts.get("", 1)
