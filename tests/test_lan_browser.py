@@ -10,7 +10,14 @@ from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
 from field_app.pwa import lan
 
-from .browser import ARTIFACTS, CHROMIUM_FLAGS, FieldServer, chromium_path, watch_csp
+from .browser import (
+    ARTIFACTS,
+    CHROMIUM_FLAGS,
+    FieldServer,
+    chromium_path,
+    wait_for_js,
+    watch_csp,
+)
 from .conftest import laptop_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -139,8 +146,8 @@ def test_the_village_head_opens_and_closes_phone_access_with_a_button(tmp_path):
             assert phone_url + "/" in laptop.locator("#phones").inner_text()
             qr = laptop.locator(".phones-qr img").first
             qr.wait_for()
-            laptop.wait_for_function("img => img.complete && img.naturalWidth > 100",
-                                     arg=qr.element_handle())
+            wait_for_js(laptop, "() => [...document.querySelectorAll('.phones-qr img')]"
+                                ".every(img => img.complete && img.naturalWidth > 100)")
             assert laptop.locator(".lan-banner .pin").inner_text().strip() == pin
             laptop.screenshot(path=str(ARTIFACTS / "lan-phones-on.png"), full_page=True)
             assert not violations, violations
