@@ -126,6 +126,10 @@ def create_app(config: dict | None = None, pages: bool = True) -> Flask:
         install_outbox(app)
     register_error_handlers(app)
     install_security(app)
+    if app.config["ROLE"] != "central":
+        from .pwa.lan import install_phone_gate
+
+        install_phone_gate(app)  # other devices: only while phone access is on
     register_template_helpers(app)
     register_saved_drafts(app)
 
@@ -166,7 +170,7 @@ def create_app(config: dict | None = None, pages: bool = True) -> Flask:
                 or request.blueprint in ("api", "pwa", "backup"):
             return None
         if request.endpoint.startswith("areas.setup") or request.endpoint in (
-                "pwa.language", "lan.pin", "lan.qr"):
+                "pwa.language", "lan.pin", "lan.qr", "lan.phones", "lan.switch_phones"):
             return None
         if current_commune() is None:
             return redirect(url_for("areas.setup_commune"))

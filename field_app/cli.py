@@ -178,8 +178,9 @@ DATA_OPTION = click.option(
 @main.command()
 @click.option("--port", default=8080, show_default=True, help="Port to serve on.")
 @click.option("--lan", is_flag=True,
-              help="Also serve phones on this laptop's hotspot/LAN, behind a PIN shown on "
-                   "screen. Without it only this laptop can open the app.")
+              help="Open the app to phones on this laptop's hotspot/LAN at start, behind a "
+                   "PIN shown on screen (the Điện thoại page turns it on and off too). "
+                   "Without it only this laptop can open the app until then.")
 @click.option("--threads", default=4, show_default=True, help="Waitress worker threads.")
 @DATA_OPTION
 def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
@@ -192,7 +193,8 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     if saved:
         click.echo(_("Đã nâng cấp cơ sở dữ liệu; bản trước được lưu ở %(path)s", path=saved))
     click.echo(_("Lắng Nghe (máy bản) — dữ liệu ở %(path)s", path=app.config["DATA_DIR"]))
-    host = lan_mode.listen_address(lan)
+    # Every interface: the phone gate answers other devices only while phone access is on.
+    host = lan_mode.listen_address()
     click.echo(_("Mở http://127.0.0.1:%(port)s/ trong trình duyệt. Ctrl+C để dừng.", port=port))
     if lan:
         pin = lan_mode.enable_lan(app, lan_mode.new_pin()).pin
@@ -201,9 +203,11 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
             click.echo(_("Điện thoại trong mạng phát: %(url)s", url=url))
         if not urls:
             click.echo(_("Không tìm thấy địa chỉ mạng nào: hãy bật điểm phát Wi-Fi hoặc kết "
-                         "nối Wi-Fi, rồi chạy lại với --lan."))
+                         "nối Wi-Fi; địa chỉ sẽ hiện ở trang Điện thoại."))
         click.echo(_("Mã PIN cho điện thoại: %(pin)s (hiện ở đầu mọi trang trên máy này, "
                      "kèm mã QR của địa chỉ)", pin=pin))
+    else:
+        click.echo(_("Điện thoại chưa vào được: bấm “Điện thoại” ở thanh trên cùng để mở."))
     from .outbox.auto import start_auto_sync
 
     start_auto_sync(app)

@@ -29,10 +29,10 @@ SAMPLE_OPINIONS = (
 )
 
 
-def _serve(app, port: int) -> None:
+def _serve(app, port: int, host: str = "127.0.0.1") -> None:
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=port, threads=4, ident="langnghe")
+    server = create_server(app, host=host, port=port, threads=4, ident="langnghe")
     threading.Thread(target=server.run, daemon=True, name=f"demo-{port}").start()
 
 
@@ -82,6 +82,7 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
     from .cli import upgrade_database
     from .extensions import db
     from .outbox import logic as outbox
+    from .pwa import lan as lan_mode
 
     base = Path(data) if data else Path(tempfile.mkdtemp(prefix="langnghe-demo-"))
     central = create_app({"ROLE": "central", "DATA_DIR": base / "central"})
@@ -133,7 +134,8 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
 
     # The demo's laptop syncs by itself every minute, as `langnghe field` does.
     stop_sync = start_auto_sync(field)
-    _serve(field, field_port)
+    # As `langnghe field`: every interface, phones kept out until the Điện thoại page opens.
+    _serve(field, field_port, lan_mode.listen_address())
     click.echo("\n" + _("Dữ liệu ở %(path)s", path=base))
     click.echo(_("Máy bản:   http://127.0.0.1:%(port)s/  (vừa ghi %(count)s ý kiến; nút "
                  "'Đồng bộ' ở thanh trên cùng)", port=field_port, count=count))

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 # One folding for the app and the wire: search here and scope checks at the central agree.
 from sync.text import fold, nfc  # noqa: F401
+
+
+def has_diacritics(value: str | None) -> bool:
+    """Tell whether `value` carries Vietnamese diacritics (a tone or vowel mark, or đ):
+    "Đường hỏng" does, "Duong hong" (typed fast, without them) does not; neither do
+    punctuation such as “ ” – that leave plain letters plain."""
+    if not value or value.isascii():
+        return False
+    return any(ch in "đĐ" or unicodedata.combining(ch)
+               for ch in unicodedata.normalize("NFD", value))
 
 
 def count(value: int | None) -> str:

@@ -377,3 +377,54 @@ def test_a_split_opinion_counts_its_deadline_from_its_own_day(office, world):
         assert own.due_on > case.due_on and own.unit_id == case.unit_id
         assert own.status == "in_progress" and own.late_explanation is None
         assert db.session.get(OfficeOpinion, said["c"]).due_on == own.due_on
+
+
+def test_a_case_title_reads_with_diacritics_when_a_member_has_them(office, world):
+    """The lead typed fast without diacritics; a later member has them: the title is
+    that member's, whatever order the opinions were ticked in, and stays as members come
+    and go (a lead with diacritics keeps its own)."""
+    said, laptop = world["said"], world["laptops"]["b"]
+    plain = laptop.opinion("Bản Đán", "Duong vao ban Dan sat lo,  de nghi sua gap",
+                           kind="petition", received_on="2026-11-01")
+    plain_too = laptop.opinion("Bản Đán", "Duong vao ban sat lo “nang”", kind="petition",
+                               received_on="2026-11-02")
+    laptop.push()
+    accented = "Đường vào Bản Đán sạt lở, đề nghị sửa"
+    with office.app_context():
+        case = cases.merge(who("xa"), [said["c"], plain, said["b"]])
+        db.session.commit()
+        assert cases.members(case)[0].id == plain  # the lead, received first
+        assert case.title == accented  # Bản Đán's, the first member with diacritics
+        # Its lead leaves: the title stays Bản Đán's.
+        cases.split(who("xa"), case.id, [plain])
+        db.session.commit()
+        assert case.title == accented
+        # Typed without diacritics by all: the lead's words, spaces tidied.
+        bare = cases.merge(who("xa"), [plain_too, plain])
+        db.session.commit()
+        assert bare.title == "Duong vao ban Dan sat lo, de nghi sua gap"
+        # A member with diacritics joins: it names the case now.
+        cases.split(who("xa"), case.id, [said["c"]])
+        cases.add_to_case(who("xa"), bare.id, [said["a"]])
+        db.session.commit()
+        assert bare.title == "Đường vào Bản Nà Lò sạt lở, đề nghị sửa"
+        # ...and keeps naming it when another joins or a plain one leaves.
+        cases.add_to_case(who("xa"), bare.id, [said["c"]])
+        cases.split(who("xa"), bare.id, [plain_too])
+        db.session.commit()
+        assert bare.title == "Đường vào Bản Nà Lò sạt lở, đề nghị sửa"
+        # The member it came from leaves: the next one with diacritics names it.
+        cases.split(who("xa"), bare.id, [said["a"]])
+        db.session.commit()
+        assert bare.title == "Đường vào Bản Hua Păng sạt lở, đề nghị sửa"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Đường hỏng", True), ("duong hong", False), ("đi", True), ("ÁO", True),
+    ("Duong “hong” – nang", False), ("", False), (None, False),
+    ("Đường hỏng".encode().decode(), True),
+])
+def test_diacritics_are_told_from_plain_letters_and_punctuation(text, expected):
+    from field_app.text import has_diacritics
+
+    assert has_diacritics(text) is expected

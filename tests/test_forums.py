@@ -147,3 +147,29 @@ def test_forum_list_pages_newest_first_and_keeps_the_village(client, villages, a
     assert "Trang 3 / 3" in last and "01/11/2026 08:00" in last and "02/11/2026" not in last
     everyone = client.get("/").text
     assert "Trang 1 / 3" in everyone and "30/11/2026 08:00" in everyone
+
+
+def test_the_forum_page_says_what_is_missing_instead_of_offering_to_finalise(client, villages):
+    bare = forums.create_forum({"village_id": villages[1].id,
+                                "started_at": datetime(2026, 11, 21, 14, 0),
+                                "chair": "Lò Văn Minh"})
+    db.session.commit()
+    assert set(forums.finalise_missing(bare)) == {"secretary", "attendance_total"}
+    page = client.get(f"/forums/{bare.id}").text
+    assert f'action="/forums/{bare.id}/finalise"' not in page  # no confirm to answer first
+    assert "Cần ghi thư ký." in page and "Cần ghi tổng số người dự." in page
+    assert "Cần ghi người chủ trì." not in page
+    assert f'href="/forums/{bare.id}/edit?finalise=1#secretary"' in page
+    form = client.get(f"/forums/{bare.id}/edit?finalise=1").text
+    assert "Cần ghi thư ký." in form and "Cần ghi người chủ trì." not in form
+    # The server still refuses, whatever a page offered.
+    refused = client.post(f"/forums/{bare.id}/finalise")
+    assert refused.headers["Location"] == f"/forums/{bare.id}/edit?finalise=1"
+    assert not db.session.get(Forum, bare.id).is_finalised
+
+
+def test_a_complete_forum_offers_finalising_with_its_question(client, forum):
+    assert forums.finalise_missing(forum) == {}
+    page = client.get(f"/forums/{forum.id}").text
+    assert f'action="/forums/{forum.id}/finalise"' in page and "data-confirm=" in page
+    assert 'id="finalise-missing"' not in page

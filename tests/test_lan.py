@@ -292,3 +292,120 @@ def test_the_qr_code_is_drawn_before_the_commune_is_chosen(app, monkeypatch):
     monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.137.1"])
     qr = app.test_client().get("/lan/qr/0.svg", environ_base=LAPTOP)
     assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+
+
+# --- The Điện thoại page: the laptop turns phone access on and off -------------------
+
+
+def _csrf(client, path="/phones"):
+    page = client.get(path, environ_base=LAPTOP).text
+    return page.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def test_with_phone_access_off_a_phone_is_told_whom_to_ask(app, forum):
+    """`langnghe field` listens on every interface: the gate answers phones nothing else."""
+    phone = app.test_client()
+    for path in ("/", f"/forums/{forum.id}", "/pin", "/phones", "/healthz"):
+        page = phone.get(path, environ_base=PHONE)
+        assert page.status_code == 403, path
+        assert "Chưa mở cho điện thoại" in page.text and "Mở cho điện thoại" in page.text
+        assert forum.venue not in page.text and "<nav" not in page.text
+    api = phone.get("/api/v1/opinions", environ_base=PHONE)
+    assert api.status_code == 403 and api.get_json()["code"] == "phones_off"
+    assert "trưởng bản" in api.get_json()["message"]
+    # Its style sheet, at the laptop's address (a Host the check refuses while off).
+    sheet = phone.get("/static/css/app.css", headers={"Host": "192.168.137.1:8080"},
+                      environ_base=PHONE)
+    assert sheet.status_code == 200 and sheet.mimetype == "text/css"
+    sheet.close()
+    # Even a foreign Host: the refusal, never the laptop's pages.
+    assert phone.get("/", headers={"Host": "evil.example:8080"},
+                     environ_base=PHONE).status_code == 403
+    assert app.test_client().get("/", environ_base=LAPTOP).status_code == 200
+
+
+def test_the_laptop_turns_phone_access_on_and_off(app, forum, monkeypatch):
+    monkeypatch.setattr(lan, "lan_addresses", lambda: ["192.168.137.1"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    laptop = app.test_client()
+    assert 'id="nav-phones"' in laptop.get("/", environ_base=LAPTOP).text
+    page = laptop.get("/phones", environ_base=LAPTOP).text
+    assert "Đang tắt" in page and "Mở cho điện thoại" in page
+    turned = laptop.post("/phones", data={"on": "1", "csrf_token": _csrf(laptop)},
+                         environ_base=LAPTOP, follow_redirects=True)
+    pin = lan.guard().pin
+    assert turned.status_code == 200 and pin in turned.text
+    assert "http://192.168.137.1:80/" in turned.text and 'src="/lan/qr/0.svg"' in turned.text
+    assert pin in laptop.get("/", environ_base=LAPTOP).text  # the banner on every page
+
+    phone = app.test_client()
+    assert phone.get("/", environ_base=PHONE).headers["Location"].startswith("/pin")
+    # The test's app context shares `g` (and its CSRF token) between the two clients.
+    app.config["WTF_CSRF_ENABLED"] = False
+    entered = phone.post("/pin", data={"pin": pin}, environ_base=PHONE)
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert entered.status_code == 302, entered.text
+    assert phone.get(f"/forums/{forum.id}", environ_base=PHONE).status_code == 200
+
+    # Off: the phone that typed the PIN is out too.
+    laptop.post("/phones", data={"on": "0", "csrf_token": _csrf(laptop)}, environ_base=LAPTOP)
+    assert lan.guard() is None and app.config["LAN"] is False
+    assert phone.get(f"/forums/{forum.id}", environ_base=PHONE).status_code == 403
+    assert "Đang tắt" in laptop.get("/phones", environ_base=LAPTOP).text
+    # On again: a new PIN, so the old session needs it again.
+    laptop.post("/phones", data={"on": "1", "csrf_token": _csrf(laptop)}, environ_base=LAPTOP)
+    assert phone.get(f"/forums/{forum.id}", environ_base=PHONE).status_code == 302
+
+
+def test_a_second_press_of_on_keeps_the_pin_phones_were_given(app, forum):
+    app.config["WTF_CSRF_ENABLED"] = False
+    laptop = app.test_client()
+    laptop.post("/phones", data={"on": "1"}, environ_base=LAPTOP)
+    pin = lan.guard().pin
+    laptop.post("/phones", data={"on": "1"}, environ_base=LAPTOP)
+    assert lan.guard().pin == pin
+
+
+def test_a_phone_can_never_turn_phone_access_on(app, forum):
+    app.config["WTF_CSRF_ENABLED"] = False  # not even without the form token
+    phone = app.test_client()
+    for data in ({"on": "1"}, {}):
+        assert phone.post("/phones", data=data, environ_base=PHONE).status_code == 403
+    assert lan.guard() is None
+    # On, and the phone holding the PIN: still neither the switch nor the page.
+    lan.enable_lan(app, "482913")
+    phone.post("/pin", data={"pin": "482913"}, environ_base=PHONE)
+    for method, data in (("get", None), ("post", {"on": "0"}), ("post", {"on": "1"})):
+        answer = getattr(phone, method)("/phones", data=data, environ_base=PHONE)
+        assert answer.status_code == 403 and "482913" not in answer.text
+    assert lan.guard().pin == "482913"
+    assert 'id="nav-phones"' not in phone.get("/", environ_base=PHONE).text
+
+
+def test_the_switch_view_itself_refuses_a_phone(app, forum):
+    """Even with the gates gone (a later change), the view checks the address itself."""
+    app.config["WTF_CSRF_ENABLED"] = False
+    checks = app.before_request_funcs[None]
+    checks.remove(lan.phones_off_refusal)
+    checks.remove(lan.require_pin)
+    answer = app.test_client().post("/phones", data={"on": "1"}, environ_base=PHONE)
+    assert answer.status_code == 403 and lan.guard() is None
+
+
+def test_a_cross_site_form_cannot_turn_phone_access_on(app, forum):
+    app.config["WTF_CSRF_ENABLED"] = True
+    answer = app.test_client().post("/phones", data={"on": "1"}, environ_base=LAPTOP,
+                                    headers={"Origin": "http://evil.example"})
+    assert answer.status_code == 400 and lan.guard() is None
+
+
+def test_the_office_has_no_phone_switch(tmp_path):
+    from .office_support import account, login, office_app
+
+    with office_app(tmp_path / "office") as office:
+        account(office, "admin", role="admin")
+        client = login(office, "admin")
+        # Sent to the office's dashboard, as every laptop page; the view refuses too.
+        assert client.get("/phones").status_code == 302
+        assert client.post("/phones", data={"on": "1"}).status_code == 302
+        assert "langnghe_pin" not in office.extensions

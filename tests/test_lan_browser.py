@@ -10,7 +10,14 @@ from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
 from field_app.pwa import lan
 
-from .browser import CHROMIUM_FLAGS, FieldServer, chromium_path, watch_csp
+from .browser import (
+    ARTIFACTS,
+    CHROMIUM_FLAGS,
+    FieldServer,
+    chromium_path,
+    wait_for_js,
+    watch_csp,
+)
 from .conftest import laptop_folder
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -95,3 +102,69 @@ def test_phone_on_the_hotspot_records_but_cannot_amend(lan_server):
         laptop.goto(f"{server.url}/forums/{finalised}")
         assert laptop.get_by_role("link", name="Đính chính").count() == 1
         browser.close()
+
+
+def test_the_village_head_opens_and_closes_phone_access_with_a_button(tmp_path):
+    """Plain `langnghe field` (no --lan): a phone is told to ask; the laptop's button
+    lets it in behind the PIN shown with the QR code; the other button shuts it out."""
+    import urllib.error
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    data_dir = tmp_path / "server-data"
+    with laptop_folder(data_dir):
+        pass
+    server = FieldServer(data_dir).start()
+    try:
+        address = lan.lan_addresses()[0]  # the machine's own address: not loopback
+        phone_url = f"http://{address}:{server.port}"
+        # The real server listens there, and refuses a non-loopback request.
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(phone_url + "/api/v1/opinions", timeout=10)
+        assert refused.value.code == 403
+        assert b'"phones_off"' in refused.value.read()
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path(),
+                                                 args=CHROMIUM_FLAGS)
+            phone = browser.new_context(viewport={"width": 390, "height": 844},
+                                        locale="vi-VN", is_mobile=True).new_page()
+            answer = phone.goto(phone_url + "/")
+            assert answer.status == 403
+            assert "Mở cho điện thoại" in phone.locator("#phones-off").inner_text()
+
+            laptop = browser.new_context(viewport={"width": 1366, "height": 768},
+                                         locale="vi-VN").new_page()
+            violations = watch_csp(laptop)
+            laptop.goto(server.url + "/")
+            assert laptop.locator(".lan-banner").count() == 0
+            laptop.locator("#nav-phones").click()
+            laptop.get_by_role("button", name="Mở cho điện thoại").click()
+            laptop.wait_for_selector("#phones-pin")
+            pin = laptop.locator("#phones-pin").inner_text().strip()
+            assert len(pin) == 6 and pin.isdigit()
+            assert phone_url + "/" in laptop.locator("#phones").inner_text()
+            qr = laptop.locator(".phones-qr img").first
+            qr.wait_for()
+            wait_for_js(laptop, "() => [...document.querySelectorAll('.phones-qr img')]"
+                                ".every(img => img.complete && img.naturalWidth > 100)")
+            assert laptop.locator(".lan-banner .pin").inner_text().strip() == pin
+            laptop.screenshot(path=str(ARTIFACTS / "lan-phones-on.png"), full_page=True)
+            assert not violations, violations
+
+            phone.goto(phone_url + "/")
+            assert "/pin" in phone.url
+            phone.fill("#pin", pin)
+            phone.get_by_role("button", name="Vào").click()
+            phone.wait_for_url(phone_url + "/")
+            assert phone.locator("#nav-phones").count() == 0  # never the switch on a phone
+            assert phone.goto(phone_url + "/phones").status == 403
+
+            laptop.get_by_role("button", name="Tắt, không cho điện thoại vào").click()
+            laptop.wait_for_selector("#phones-on-button")
+            assert laptop.locator(".lan-banner").count() == 0
+            assert phone.goto(phone_url + "/").status == 403
+            assert "Chưa mở cho điện thoại" in phone.content()
+            browser.close()
+    finally:
+        server.stop()

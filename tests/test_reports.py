@@ -727,3 +727,33 @@ def test_every_count_on_the_dashboard_opens_as_many_records(sqlite_world, userna
         assert "<tfoot><tr><td" in section and "</a></td>" in section.split("<tfoot>")[1], key
     assert any("unit=0" in link for link in checked)
     assert any("source_org=none" in link for link in checked)
+
+
+def test_the_csv_writes_rates_with_a_decimal_comma_for_excel_in_vietnam(sqlite_world):
+    """Vietnamese Excel reads "40.0" as four hundred and "12.5" as a date: every rate is
+    written "40,0"; read back the Vietnamese way, it is the dashboard's number."""
+    app, made = sqlite_world
+    got = files(app, "canbo")
+    with app.test_request_context():
+        who = db.session.execute(select(Account).where(Account.username == "canbo")
+                                 ).scalar_one()
+        tables = report_tables(figures.compute(who, periods.parse_code("2026-Q1"), None,
+                                               vietnam_today(), True))
+    rows = list(csv.reader(io.StringIO(got["csv"].decode("utf-8-sig"))))
+    assert not [cell for row in rows for cell in row if re.fullmatch(r"-?\d+\.\d+", cell)]
+    start = rows.index(["Giải quyết theo đơn vị"])
+    unit_rows = [row for row in rows[start:] if row[:1] == ["Tổng cộng"]]
+    assert unit_rows[0][:7] == ["Tổng cộng", "2", "1", "2", "1", "6", "40,0"]
+    rates = 0
+    for table in tables:
+        start = rows.index([table.title])
+        written = rows[start + 2:start + 2 + len(table.rows)]
+        for row, back in zip(table.rows, written, strict=True):
+            for value, cell in zip(row, back, strict=False):
+                if isinstance(value, float):
+                    rates += 1
+                    assert re.fullmatch(r"-?\d+,\d", cell), (table.key, cell)
+                    assert float(cell.replace(",", ".")) == value
+                elif isinstance(value, int) and not isinstance(value, bool):
+                    assert cell == str(value), (table.key, cell)
+    assert rates  # the world has rates to write

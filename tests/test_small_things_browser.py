@@ -62,3 +62,30 @@ def test_the_forum_title_shows_on_its_page_and_in_the_list(field_server, page):
     page.goto(field_server.url + "/")
     row = page.locator(f'tr:has(a[href="/forums/{forum_id}"])')
     assert "Hội nghị đối thoại quý IV" in row.inner_text()
+
+
+def test_finalising_says_what_is_missing_before_asking_to_confirm(field_server, page):
+    """A new forum has no chair, secretary or attendance: the page says so and links to
+    the form; only once they are filled does "Chốt biên bản" ask to confirm."""
+    forum_id = new_forum(page, field_server)
+    questions = []
+    page.on("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    missing = page.locator("#finalise-missing").inner_text()
+    for said in ("người chủ trì", "thư ký", "tổng số người dự"):
+        assert said in missing, missing
+    assert page.get_by_role("button", name="Chốt biên bản").count() == 0
+    page.locator("#finalise-fill").click()
+    page.wait_for_url(f"**/forums/{forum_id}/edit?finalise=1#chair")
+    assert not questions  # nothing was asked before saying what is missing
+    assert "Cần ghi thư ký." in page.locator("form").first.inner_text()
+    page.fill("#chair", "Lò Văn Minh")
+    page.fill("#secretary", "Quàng Thị Hoa")
+    page.fill("#attendance_total", "40")
+    page.get_by_role("button", name="Lưu").click()
+    # The redirect keeps the #chair of the form's address.
+    page.wait_for_url(lambda url: url.split("#")[0].endswith(f"/forums/{forum_id}"))
+    assert page.locator("#finalise-missing").count() == 0
+    page.get_by_role("button", name="Chốt biên bản").click()
+    page.wait_for_selector(".flash.success")
+    assert questions and questions[0].startswith("Chốt biên bản?")
+    assert "Đã chốt biên bản" in page.locator(".flash.success").inner_text()

@@ -57,8 +57,10 @@ API JSON của Lắng Nghe (máy ghi tại bản và văn phòng xã).
   chờn, đồng bộ lại) chỉ lưu một lần; lần đầu trả 201, các lần sau trả 200 với
   bản đã lưu.
 * Văn bản được lưu ở dạng Unicode NFC; tìm kiếm không phân biệt dấu.
-* Máy ghi chỉ trả lời khi `Host` là localhost, 127.0.0.1 hoặc [::1] (với `--lan`:
-  cả địa chỉ IP của máy); tên khác: 400 `host_not_allowed`. Lệnh ghi (POST, PUT,
+* Máy khác (điện thoại qua điểm phát Wi-Fi) khi máy tính chưa mở cho điện thoại
+  (trang Điện thoại, hoặc `--lan`): 403 `phones_off`, trước mọi kiểm tra khác.
+* Máy ghi chỉ trả lời khi `Host` là localhost, 127.0.0.1 hoặc [::1] (khi đã mở cho
+  điện thoại: cả địa chỉ IP của máy); tên khác: 400 `host_not_allowed`. Lệnh ghi (POST, PUT,
   PATCH, DELETE) có `Origin` của trang web khác: 403 `cross_origin`; không có
   `Origin` (dòng lệnh, script) thì được.
 """

@@ -204,9 +204,9 @@ def amend_forum(forum: Forum, data: dict[str, Any], reason: str | None,
     return record_amendment(forum, forum, "forum", clean, reason, author)
 
 
-def finalise_forum(forum: Forum) -> Forum:
-    """Lock the minutes; they need a chair, a secretary and the attendance."""
-    ensure_draft(forum)
+def finalise_missing(forum: Forum) -> dict[str, str]:
+    """Return what the minutes still lack before they can be finalised, by form field
+    (empty: they can be). The forum page shows it before offering the button."""
     missing = {}
     if not forum.chair:
         missing["chair"] = _("Cần ghi người chủ trì.")
@@ -214,6 +214,13 @@ def finalise_forum(forum: Forum) -> Forum:
         missing["secretary"] = _("Cần ghi thư ký.")
     if forum.attendance_total is None:
         missing["attendance_total"] = _("Cần ghi tổng số người dự.")
+    return missing
+
+
+def finalise_forum(forum: Forum) -> Forum:
+    """Lock the minutes; they need a chair, a secretary and the attendance."""
+    ensure_draft(forum)
+    missing = finalise_missing(forum)
     if missing:
         raise ValidationFailed(_("Chưa thể chốt biên bản: còn thiếu thông tin."), missing)
     forum.status = "finalised"

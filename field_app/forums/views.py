@@ -106,6 +106,7 @@ def render_forum(forum, form, decision_form=None, attachment_form=None, status=2
         decision_form=decision_form or DecisionForm(prefix="d", formdata=None),
         attachment_form=attachment_form or AttachmentForm(formdata=None),
         attachments=attachments_of(forum=forum), confirm=ConfirmForm(),
+        finalise_missing={} if forum.is_finalised else logic.finalise_missing(forum),
         passed=lambda d: logic.decision_passed(forum, d)), status
 
 
@@ -117,6 +118,10 @@ def edit(forum_id):
     form = form_class(obj=forum, villages=villages())
     if request.method == "GET":
         form.village_id.data = str(forum.village_id)
+        if request.args.get("finalise") and not forum.is_finalised:
+            # Sent by the forum page's "Bổ sung để chốt biên bản": mark what is missing.
+            for name, message in logic.finalise_missing(forum).items():
+                getattr(form, name).errors = [message]
     if form.validate_on_submit():
         data = form_data(form, logic.FORUM_FIELDS)
         try:
@@ -145,7 +150,7 @@ def finalise(forum_id):
         except ValidationFailed as exc:
             db.session.rollback()
             flash(exc.message + " " + " ".join(exc.details.values()), "error")
-            return redirect(url_for("forums.edit", forum_id=forum.id))
+            return redirect(url_for("forums.edit", forum_id=forum.id, finalise=1))
         db.session.commit()
         uri = current_app.config["SQLALCHEMY_DATABASE_URI"]
         if uri.startswith("sqlite:///"):

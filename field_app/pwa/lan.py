@@ -1,9 +1,13 @@
-"""Phones on the laptop's hotspot: `langnghe field --lan` and its PIN.
+"""Phones on the laptop's hotspot: the **Điện thoại** page's switch, `--lan`, the PIN.
 
-Without --lan the app listens on 127.0.0.1 and only the laptop reaches it.
-With --lan it listens on every interface; a browser on another device must
-first type the short PIN shown on the laptop's screen. The PIN changes at
-every start, so a phone from last month's meeting is locked out again.
+`langnghe field` listens on every interface, but while phone access is off it
+answers only the laptop itself (a loopback request): every other device gets a
+page telling it to ask the village head to turn phone access on. The laptop's
+user turns it on and off on the **Điện thoại** page (or with `--lan` at start);
+once on, a browser on another device must first type the short PIN shown on
+the laptop's screen. The PIN changes every time access is turned on, so a
+phone from an earlier meeting is locked out again. Only a loopback request may
+flip the switch: a phone can never turn it on.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from flask import (
     Flask,
     abort,
     current_app,
+    flash,
     has_app_context,
     make_response,
     redirect,
@@ -39,7 +44,7 @@ from flask_babel import gettext as _
 
 from ..errors import error_body
 from ..security import check_request
-from .rights import check_phone_rights, phone_may
+from .rights import LaptopOnly, check_phone_rights, phone_may
 
 LOOPBACK_HOST = "127.0.0.1"
 LAN_HOST = "0.0.0.0"  # noqa: S104  (--lan: phones on the hotspot must reach the laptop)
@@ -55,8 +60,9 @@ OPEN_ENDPOINTS = {"lan.pin", "pwa.health", "static"}
 bp = Blueprint("lan", __name__)
 
 
-def listen_address(lan: bool) -> str:
-    """Return the address to serve on: the laptop only, unless --lan."""
+def listen_address(lan: bool = True) -> str:
+    """Return the address to serve on: every interface (the gate keeps phones out
+    while phone access is off), or the laptop only."""
     return LAN_HOST if lan else LOOPBACK_HOST
 
 
@@ -232,29 +238,74 @@ def guard() -> PinGuard | None:
     return current_app.extensions.get("langnghe_pin")
 
 
-def enable_lan(app: Flask, pin: str) -> PinGuard:
-    """Require `pin` from every device but the laptop itself."""
-    pin_guard = PinGuard(pin)
-    app.extensions["langnghe_pin"] = pin_guard
-    app.config["LAN_PIN"] = pin
+def enable_lan(app: Flask, pin: str | None = None) -> PinGuard:
+    """Turn phone access on: require `pin` (a new one if None) from every device but
+    the laptop itself. Already on: keep the PIN phones were given."""
+    pin_guard = app.extensions.get("langnghe_pin")
+    if pin_guard is not None and (pin is None or pin_guard.pin == pin):
+        return pin_guard
+    pin_guard = PinGuard(pin or new_pin())
+    app.config["LAN_PIN"] = pin_guard.pin
     app.config["LAN"] = True  # phones type the laptop's IP address: field_app/security.py
+    app.extensions["langnghe_pin"] = pin_guard
+    return pin_guard
 
-    def require_pin():
-        if is_local(request.remote_addr) or request.endpoint in OPEN_ENDPOINTS:
-            return None
-        if session.get("lan") == pin_guard.token:
-            check_phone_rights()  # a phone records; the rest stays on the laptop
-            return None
-        if request.path.startswith("/api/"):
-            return error_body(401, "pin_required",
-                              _("Hãy nhập mã PIN hiện trên màn hình máy tính trước."))
-        return redirect(url_for("lan.pin", next=request.full_path))
 
-    # Right after the Host/Origin check, before set-up redirects: a phone must prove the PIN.
+def disable_lan(app: Flask) -> None:
+    """Turn phone access off: from now on only the laptop itself is answered."""
+    app.extensions.pop("langnghe_pin", None)  # first: the gate reads it
+    app.config["LAN"] = False
+    app.config["LAN_PIN"] = None
+
+
+def phones_off_refusal():
+    """Refuse another device while phone access is off (before any other check).
+
+    Nothing of the laptop's data, nor the Host check's advice to open 127.0.0.1,
+    which a phone cannot use: a page (or a JSON error) telling whom to ask.
+    """
+    if guard() is not None or is_local(request.remote_addr):
+        return None
+    if request.endpoint == "static":
+        # The page's style sheet: public files, served here since the Host check
+        # after this refuses the laptop's IP address while phone access is off.
+        return current_app.send_static_file(request.view_args["filename"])
+    message = _("Máy tính chạy Lắng Nghe chưa mở cho điện thoại. Hãy nhờ trưởng bản (người "
+                "dùng máy tính) bấm “Điện thoại” ở thanh trên cùng rồi “Mở cho điện thoại”, "
+                "sau đó tải lại trang này và nhập mã PIN hiện trên máy tính.")
+    if request.path.startswith("/api/"):
+        return error_body(403, "phones_off", message)
+    response = make_response(render_template("pwa/phones_off.html", message=message), 403)
+    response.headers["Cache-Control"] = "no-store"  # the answer changes with the switch
+    return response
+
+
+def require_pin():
+    """While phone access is on, let another device in only with this run's PIN."""
+    pin_guard = guard()
+    if pin_guard is None or is_local(request.remote_addr) \
+            or request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if session.get("lan") == pin_guard.token:
+        check_phone_rights()  # a phone records; the rest stays on the laptop
+        return None
+    if request.path.startswith("/api/"):
+        return error_body(401, "pin_required",
+                          _("Hãy nhập mã PIN hiện trên màn hình máy tính trước."))
+    return redirect(url_for("lan.pin", next=request.full_path))
+
+
+def install_phone_gate(app: Flask) -> None:
+    """Gate every request of the field app: the laptop always, others per the switch.
+
+    Call after install_security: the refusal comes before the Host check (a phone
+    must read whom to ask, not be told to open 127.0.0.1); the PIN right after it,
+    before set-up redirects.
+    """
     checks = app.before_request_funcs.setdefault(None, [])
     checks.insert(checks.index(check_request) + 1 if check_request in checks else 0,
                   require_pin)
-    return pin_guard
+    checks.insert(0, phones_off_refusal)
 
 
 def safe_next(target: str | None) -> str:
@@ -288,6 +339,48 @@ def pin():
             return redirect(target)
         error, status = _("Mã PIN không đúng. Xem mã trên màn hình máy tính chạy Lắng Nghe."), 403
     return render_template("pwa/pin.html", error=error, next=target), status
+
+
+def _laptop_itself() -> None:
+    """Let only the laptop's own user (a loopback request) see or flip the switch.
+
+    The gates already keep phones off these views (not in rights.py's map);
+    this check stands on its own, so that no change of theirs can let a phone
+    turn phone access on.
+    """
+    if current_app.config["ROLE"] != "field":
+        abort(404)
+    if not is_local(request.remote_addr):
+        raise LaptopOnly(_("Chỉ người dùng máy tính chạy Lắng Nghe mới mở, tắt được việc "
+                           "cho điện thoại vào."))
+
+
+@bp.get("/phones")
+def phones():
+    """Show whether phones may come in; the switch, the PIN, the addresses, the QR codes."""
+    _laptop_itself()
+    pin_guard = guard()
+    urls = address_urls(_port()) if pin_guard is not None else []
+    response = make_response(render_template("pwa/phones.html", pin_guard=pin_guard,
+                                             urls=urls))
+    response.headers["Cache-Control"] = "no-store"  # never a PIN from an earlier switch
+    return response
+
+
+@bp.post("/phones")
+def switch_phones():
+    """Turn phone access on (with a new PIN) or off, from the laptop only."""
+    _laptop_itself()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if request.form.get("on") == "1":
+        enable_lan(app)
+        flash(_("Đã mở cho điện thoại. Điện thoại bắt Wi-Fi của máy này, mở địa chỉ (hoặc "
+                "quét mã QR) rồi nhập mã PIN bên dưới."), "success")
+    else:
+        disable_lan(app)
+        flash(_("Đã tắt: chỉ máy tính này mở được Lắng Nghe; điện thoại đã vào cũng bị "
+                "chặn."), "success")
+    return redirect(url_for("lan.phones"))
 
 
 def _port() -> int:

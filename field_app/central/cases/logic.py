@@ -25,6 +25,7 @@ from ...errors import AppError, Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import utcnow
 from ...opinions.logic import vietnam_today
+from ...text import has_diacritics
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue.models import OfficeVillage, Unit
 from ..inbox import logic as inbox
@@ -294,6 +295,15 @@ def _lead_first(opinions: list[OfficeOpinion]) -> list[OfficeOpinion]:
                                               item.first_received_at, str(item.id)))
 
 
+def case_title(ordered: list[OfficeOpinion]) -> str:
+    """Return a case's title from its members, lead first: the lead's words, unless it
+    was typed without diacritics and another member has them (the first such, in the
+    same order), so that the title reads as Vietnamese. Only the members decide it:
+    the same case always gets the same title."""
+    source = next((item for item in ordered if has_diacritics(item.content)), ordered[0])
+    return " ".join(source.content.split())[:TITLE_LENGTH]
+
+
 def _received_on(opinion: OfficeOpinion) -> date:
     return opinion.received_on or opinion.first_received_at.date()
 
@@ -374,7 +384,7 @@ def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | Non
     kind = strictest({item.kind for item in opinions})
     now = utcnow()
     case = OfficeCase(commune_code=lead.commune_code, kind=kind,
-                      title=" ".join(lead.content.split())[:TITLE_LENGTH],
+                      title=case_title(ordered),
                       received_on=min(_received_on(item) for item in opinions),
                       created_at=now, updated_at=now, created_by=account.username,
                       record_id=uuid.uuid4(), complex=False, remote=False)
@@ -439,6 +449,9 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
         case.received_on = received
     _join(account, case, opinions, "added_to_case", reason)
     case.updated_at = utcnow()
+    if not has_diacritics(case.title):
+        # Typed without diacritics so far: an added member that has them names it now.
+        case.title = case_title(members(case))
     _drop_empty(old)
     # A stricter kind joined (a tố cáo into a kiến nghị): the case follows its procedure;
     # an earlier one: its deadline counts from that day.
@@ -500,8 +513,7 @@ def split(account, case_id: int, opinion_ids: list[uuid.UUID],
     # The lead may have left: the others now point at the new first opinion.
     _point_at_lead(account, case)
     rest = members(case)
-    lead = rest[0]
-    case.title = " ".join(lead.content.split())[:TITLE_LENGTH]
+    case.title = case_title(rest)
     case.received_on = min(_received_on(item) for item in rest)
     case.updated_at = utcnow()
     db.session.flush()

@@ -12,6 +12,7 @@ import csv
 import io
 import re
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
@@ -95,7 +96,8 @@ def sheet_name(table: Table, used: set[str]) -> str:
 
 
 def build_csv(figures: Figures) -> bytes:
-    """Return every table one after another in one CSV (UTF-8 with BOM, for Excel)."""
+    """Return every table one after another in one CSV (UTF-8 with BOM, for Excel;
+    dates dd/mm/yyyy and rates with a decimal comma, as Excel in Vietnam reads them)."""
     out = io.StringIO()
     writer = csv.writer(out)
     # As the office says it ("Quý I/2026", dates as dd/mm/yyyy), then the code scripts ask by.
@@ -114,6 +116,10 @@ def build_csv(figures: Figures) -> bytes:
 def _csv_cell(value):
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
+    if isinstance(value, float | Decimal):
+        # Excel in Vietnam takes "," for the decimal mark and "." between thousands: it
+        # would read "40.0" as 400 and "12.5" as a date. Rates have one decimal.
+        return f"{value:.1f}".replace(".", ",")
     # A cell starting with = + - @ would run as a formula when the file is opened.
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
         return "'" + value
