@@ -34,51 +34,48 @@ def test_a_header_that_cannot_be_read_leaves_the_decision_to_alembic(tmp_path):
     assert version_heads(tmp_path, "field") is None
 
 
-def test_a_field_start_at_head_imports_no_heavy_module(tmp_path):
-    data = tmp_path / "data"
+def _fresh_process(data: Path, body: str, heavy: list[str]) -> dict:
+    """Upgrade a laptop's database at `data`, then run `body` in a new Python process;
+    return the JSON it leaves in `result`, with which of the `heavy` modules it loaded."""
     subprocess.run([sys.executable, "-m", "field_app.cli", "upgrade-db", "--data", str(data)],
                    check=True, capture_output=True, cwd=ROOT)
-    probe = (
-        "import json, sys\n"
-        "from field_app import create_app\n"
-        "from field_app.cli import upgrade_database\n"
-        f"app = create_app({{'DATA_DIR': {str(data)!r}}})\n"
-        "saved = upgrade_database(app)\n"
-        "client = app.test_client()\n"
-        "answer = client.get('/healthz')\n"
-        "heavy = ['alembic', 'docx', 'requests', 'apispec', 'vietnam_provinces', 'psycopg']\n"
-        "print(json.dumps({'saved': saved, 'status': answer.status_code,\n"
-        "                  'loaded': [name for name in heavy if name in sys.modules]}))\n")
+    probe = (f"import json, sys\nfrom pathlib import Path\ndata = Path({str(data)!r})\n"
+             f"{body}\n"
+             f"result['loaded'] = [name for name in {heavy!r} if name in sys.modules]\n"
+             "print(json.dumps(result))\n")
     done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
                           text=True, cwd=ROOT)
-    assert json.loads(done.stdout.splitlines()[-1]) == {"saved": None, "status": 200,
-                                                        "loaded": []}
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_field_start_at_head_imports_no_heavy_module(tmp_path):
+    started = _fresh_process(tmp_path / "data", (
+        "from field_app import create_app\n"
+        "from field_app.cli import upgrade_database\n"
+        "app = create_app({'DATA_DIR': data})\n"
+        "saved = upgrade_database(app)\n"
+        "answer = app.test_client().get('/healthz')\n"
+        "result = {'saved': saved, 'status': answer.status_code}"),
+        ["alembic", "docx", "requests", "apispec", "vietnam_provinces", "psycopg"])
+    assert started == {"saved": None, "status": 200, "loaded": []}
 
 
 def test_a_laptop_command_loads_no_page_and_no_office_code(tmp_path):
     """`langnghe sync` and the other laptop commands that serve nothing start without the
     views, the forms, the office's models or the central's ingest (a third of their
     start-up), and still record every change in the outbox."""
-    data = tmp_path / "data"
-    subprocess.run([sys.executable, "-m", "field_app.cli", "upgrade-db", "--data", str(data)],
-                   check=True, capture_output=True, cwd=ROOT)
-    probe = (
-        "import json, sys\n"
+    started = _fresh_process(tmp_path / "data", (
         "from field_app.cli import _field_context\n"
-        f"app = _field_context(__import__('pathlib').Path({str(data)!r}))\n"
         "from field_app.areas import logic as areas\n"
         "from field_app.outbox import logic as outbox\n"
+        "app = _field_context(data)\n"
         "with app.app_context():\n"
         "    commune = areas.choose_commune(3808)\n"
         "    areas.add_village(commune, 'Bản Nà Lò', households=80)\n"
-        "    waiting = outbox.pending_count()\n"
-        "heavy = ['field_app.forums.views', 'field_app.central.inbox.models',\n"
-        "         'field_app.opinions.forms', 'sync.store', 'sync.tables', 'requests']\n"
-        "print(json.dumps({'waiting': waiting,\n"
-        "                  'loaded': [name for name in heavy if name in sys.modules]}))\n")
-    done = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
-                          text=True, cwd=ROOT)
-    assert json.loads(done.stdout.splitlines()[-1]) == {"waiting": 1, "loaded": []}
+        "    result = {'waiting': outbox.pending_count()}"),
+        ["field_app.forums.views", "field_app.central.inbox.models", "field_app.opinions.forms",
+         "sync.store", "sync.tables", "requests"])
+    assert started == {"waiting": 1, "loaded": []}
 
 
 def test_an_envelope_of_encoded_records_is_the_canonical_body():
