@@ -380,6 +380,10 @@ def test_pages_show_suggestions_and_never_a_denouncers_name(tmp_path, backend):
     # dredging, hydropower flooding…), with 50 near-misses; never read to choose a word or
     # a rule. Measured 0.804 / 0.529 before dup6 and 0.802 / 0.550 after: the honest check.
     ("duplicates_vi_holdout6.json", 0.77, 0.52),  # measured 0.802 / 0.550
+    # Written blind by a helper that read neither the code nor the other sets (only the
+    # file format): 154 opinions, 23 villages, 31 clusters, 46 near-misses sharing a place,
+    # a word or a named project with a cluster. Measured once, nothing changed after it.
+    ("duplicates_vi_holdout7.json", 0.74, 0.55),  # measured 0.765 / 0.575
 ])
 def test_top5_precision_and_recall_on_the_vietnamese_set(tmp_path, name, floor_precision,
                                                          floor_recall):
