@@ -120,9 +120,11 @@ def create_app(config: dict | None = None, pages: bool = True) -> Flask:
         install_central(app)
     else:
         from .backup.views import bp as backup_bp
+        from .launcher.views import bp as launcher_bp
         from .outbox import install as install_outbox
 
         app.register_blueprint(backup_bp)  # the laptop's own database and photos
+        app.register_blueprint(launcher_bp)  # the desktop icon that starts the app
         install_outbox(app)
     register_error_handlers(app)
     install_security(app)

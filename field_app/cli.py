@@ -7,6 +7,7 @@ import logging
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -182,10 +183,19 @@ DATA_OPTION = click.option(
                    "PIN shown on screen (the Điện thoại page turns it on and off too). "
                    "Without it only this laptop can open the app until then.")
 @click.option("--threads", default=4, show_default=True, help="Waitress worker threads.")
+@click.option("--open", "open_browser", is_flag=True,
+              help="Open the app in the browser once it listens; when Lắng Nghe already "
+                   "runs on PORT, only open the browser (the desktop icon does this).")
 @DATA_OPTION
-def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
+def field(port: int, lan: bool, threads: int, open_browser: bool, data: Path | None) -> None:
     """Serve the field app on this laptop (http://127.0.0.1:8080)."""
     _few_malloc_arenas()
+    address = f"http://127.0.0.1:{port}/"
+    if open_browser and _field_app_answers(port):
+        # A second double-click on the icon: the app is there, show it.
+        click.echo(_("Lắng Nghe đang chạy rồi: mở %(url)s trong trình duyệt.", url=address))
+        _open_in_browser(address, wait=True)
+        return
     from .pwa import lan as lan_mode
 
     app = _make_app(data)
@@ -211,7 +221,35 @@ def field(port: int, lan: bool, threads: int, data: Path | None) -> None:
     from .outbox.auto import start_auto_sync
 
     start_auto_sync(app)
-    _serve(app, host, port, threads)
+    _serve(app, host, port, threads,
+           on_listening=(lambda: _open_in_browser(address)) if open_browser else None)
+
+
+def _field_app_answers(port: int) -> bool:
+    """Tell whether a Lắng Nghe field app already answers on 127.0.0.1:`port`."""
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=3) as answer:
+            body = json.loads(answer.read(4096))
+    except (OSError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("status") == "ok" and body.get("role") == "field"
+
+
+def _open_in_browser(url: str, wait: bool = False) -> None:
+    """Open `url` in the user's browser (a new tab). Unless `wait`, without holding up
+    the caller: a console browser chosen on a machine with no desktop would otherwise
+    hold the server."""
+    import threading
+    import webbrowser
+
+    if wait:
+        webbrowser.open(url, new=2)
+    else:
+        threading.Thread(target=webbrowser.open, args=(url, 2), daemon=True,
+                         name="open-browser").start()
 
 
 def _few_malloc_arenas(most: int = 2) -> None:
@@ -233,7 +271,9 @@ def _few_malloc_arenas(most: int = 2) -> None:
         pass
 
 
-def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = None) -> None:
+def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = None,
+           on_listening: Callable[[], None] | None = None) -> None:
+    """Serve `app` with waitress until stopped; `on_listening` runs once the port is open."""
     import waitress
 
     # Behind a reverse proxy every request comes from the proxy's address: take the
@@ -242,13 +282,38 @@ def _serve(app, host: str, port: int, threads: int, trusted_proxy: str | None = 
     proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
              "trusted_proxy_headers": "x-forwarded-for",
              "clear_untrusted_proxy_headers": True} if trusted_proxy else {}
+    logging.basicConfig()  # waitress's own warnings, as waitress.serve shows them
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="langnghe", **proxy)
+        server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                        ident="langnghe", **proxy)
     except OSError as exc:
         raise Refused(_(
             "Không mở được cổng %(host)s:%(port)s (%(reason)s). Có thể Lắng Nghe đang chạy "
             "rồi: mở http://%(host)s:%(port)s/ — hoặc chạy với --port khác.",
             host=host, port=port, reason=exc.strerror)) from None
+    server.print_listen("Serving on http://{}:{}")
+    if on_listening is not None:
+        on_listening()
+    server.run()
+
+
+@main.command("shortcut")
+@click.option("--port", default=8080, show_default=True,
+              help="The port the icon starts the field app on.")
+@DATA_OPTION
+def shortcut_command(port: int, data: Path | None) -> None:
+    """Put a "Lắng Nghe" icon on the desktop: a double-click starts the field app and
+    opens it in the browser (the forum list offers the same button)."""
+    from .launcher import logic as launcher
+
+    try:
+        made = launcher.make_shortcut(port, data)
+    except launcher.LauncherError as exc:
+        raise Refused(_("Không tạo được biểu tượng trên màn hình nền (%(error)s).",
+                        error=exc)) from None
+    click.echo(_("Đã tạo biểu tượng trên màn hình nền: %(path)s", path=made.desktop))
+    if made.menu is not None:
+        click.echo(_("… và trong danh sách ứng dụng: %(path)s", path=made.menu))
 
 
 @main.command("backup")

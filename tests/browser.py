@@ -40,9 +40,11 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 class FieldServer:
     """`langnghe field` in a subprocess on 127.0.0.1, on its own data folder."""
 
-    def __init__(self, data_dir: Path, options: tuple[str, ...] = ()):
+    def __init__(self, data_dir: Path, options: tuple[str, ...] = (),
+                 env: dict[str, str] | None = None):
         self.data_dir = data_dir
         self.options = options  # more `langnghe field` options, e.g. --lan
+        self.env = env  # the server's environment, when not this process's
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -51,7 +53,7 @@ class FieldServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "field_app.cli", "field", "--port", str(self.port),
              "--data", str(self.data_dir), *self.options],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env)
         wait_until_up(self.url + "/healthz")
         return self
 

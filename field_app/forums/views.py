@@ -26,6 +26,7 @@ from ..errors import ValidationFailed
 from ..extensions import db
 from ..forms import form_data, show_errors
 from ..labels import FORUM_KIND_LABELS, FORUM_STATUS_LABELS, translated
+from ..launcher.views import offer as launcher_offer
 from ..models_base import as_uuid
 from ..opinions.forms import OpinionForm
 from ..opinions.logic import categories, forum_opinions
@@ -51,7 +52,8 @@ def index():
                            commune=current_commune(),
                            # Each label translated once, not once a row through a filter.
                            kind_labels=translated(FORUM_KIND_LABELS),
-                           status_labels=translated(FORUM_STATUS_LABELS))
+                           status_labels=translated(FORUM_STATUS_LABELS),
+                           launcher_offer=launcher_offer())
 
 
 @bp.route("/forums/new", methods=["GET", "POST"])

@@ -341,8 +341,9 @@ def pin():
     return render_template("pwa/pin.html", error=error, next=target), status
 
 
-def _laptop_itself() -> None:
-    """Let only the laptop's own user (a loopback request) see or flip the switch.
+def laptop_itself(refusal: str | None = None) -> None:
+    """Let only the laptop's own user (a loopback request) see or flip the switch, or
+    do what `refusal` says a phone may not.
 
     The gates already keep phones off these views (not in rights.py's map);
     this check stands on its own, so that no change of theirs can let a phone
@@ -351,16 +352,16 @@ def _laptop_itself() -> None:
     if current_app.config["ROLE"] != "field":
         abort(404)
     if not is_local(request.remote_addr):
-        raise LaptopOnly(_("Chỉ người dùng máy tính chạy Lắng Nghe mới mở, tắt được việc "
-                           "cho điện thoại vào."))
+        raise LaptopOnly(refusal or _("Chỉ người dùng máy tính chạy Lắng Nghe mới mở, tắt "
+                                      "được việc cho điện thoại vào."))
 
 
 @bp.get("/phones")
 def phones():
     """Show whether phones may come in; the switch, the PIN, the addresses, the QR codes."""
-    _laptop_itself()
+    laptop_itself()
     pin_guard = guard()
-    urls = address_urls(_port()) if pin_guard is not None else []
+    urls = address_urls(served_port()) if pin_guard is not None else []
     response = make_response(render_template("pwa/phones.html", pin_guard=pin_guard,
                                              urls=urls))
     response.headers["Cache-Control"] = "no-store"  # never a PIN from an earlier switch
@@ -370,7 +371,7 @@ def phones():
 @bp.post("/phones")
 def switch_phones():
     """Turn phone access on (with a new PIN) or off, from the laptop only."""
-    _laptop_itself()
+    laptop_itself()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if request.form.get("on") == "1":
         enable_lan(app)
@@ -383,7 +384,7 @@ def switch_phones():
     return redirect(url_for("lan.phones"))
 
 
-def _port() -> int:
+def served_port() -> int:
     """Return the port this page was served on (the one phones must use too)."""
     return urlsplit(request.host_url).port or 80
 
@@ -404,7 +405,7 @@ def pin_banner() -> dict:
     if pin_guard is None or not is_local(request.remote_addr):
         return {"lan_pin": None, "may": may}
     return {"lan_pin": pin_guard.pin, "may": may,
-            "lan_urls": address_urls(_port())}
+            "lan_urls": address_urls(served_port())}
 
 
 @bp.get("/lan/qr/<int:index>.svg")
@@ -414,7 +415,7 @@ def qr(index: int):
 
     if guard() is None or not is_local(request.remote_addr):
         abort(404)
-    urls = address_urls(_port())
+    urls = address_urls(served_port())
     if index >= len(urls):
         abort(404)
     out = io.BytesIO()
