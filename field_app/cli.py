@@ -203,11 +203,14 @@ def field(port: int, lan: bool, threads: int, open_browser: bool, data: Path | N
     if saved:
         click.echo(_("Đã nâng cấp cơ sở dữ liệu; bản trước được lưu ở %(path)s", path=saved))
     click.echo(_("Lắng Nghe (máy bản) — dữ liệu ở %(path)s", path=app.config["DATA_DIR"]))
-    # Every interface: the phone gate answers other devices only while phone access is on.
-    host = lan_mode.listen_address()
+    # The laptop only, until phone access is turned on (pwa/lan.py: open_to_phones).
+    host = lan_mode.LOOPBACK_HOST
     click.echo(_("Mở http://127.0.0.1:%(port)s/ trong trình duyệt. Ctrl+C để dừng.", port=port))
     if lan:
         pin = lan_mode.enable_lan(app, lan_mode.new_pin()).pin
+        for failed in lan_mode.open_to_phones(app, port):
+            click.echo(_("Không mở được cho điện thoại qua %(address)s.", address=failed),
+                       err=True)
         urls = lan_mode.address_urls(port)
         for url in urls:
             click.echo(_("Điện thoại trong mạng phát: %(url)s", url=url))

@@ -134,8 +134,8 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
 
     # The demo's laptop syncs by itself every minute, as `langnghe field` does.
     stop_sync = start_auto_sync(field)
-    # As `langnghe field`: every interface, phones kept out until the Điện thoại page opens.
-    _serve(field, field_port, lan_mode.listen_address())
+    # As `langnghe field`: the laptop only, until the Điện thoại page opens it to phones.
+    _serve(field, field_port, lan_mode.LOOPBACK_HOST)
     click.echo("\n" + _("Dữ liệu ở %(path)s", path=base))
     click.echo(_("Máy bản:   http://127.0.0.1:%(port)s/  (vừa ghi %(count)s ý kiến; nút "
                  "'Đồng bộ' ở thanh trên cùng)", port=field_port, count=count))

@@ -15,9 +15,35 @@ def lan_app(app, commune):
     return app
 
 
-def test_without_lan_the_app_listens_on_the_laptop_only():
-    assert lan.listen_address(False) == "127.0.0.1"
-    assert lan.listen_address(True) == "0.0.0.0"
+def test_phones_are_listened_for_on_the_laptops_addresses_once_turned_on(lan_app):
+    """Until then only 127.0.0.1 (no Windows network question at the first start)."""
+    import socket
+    import urllib.request
+
+    from .browser import free_port
+
+    address = lan.lan_addresses()[0]  # the machine's own address: not loopback
+    port = free_port()
+    with pytest.raises(OSError):  # nothing listens there before
+        socket.create_connection((address, port), timeout=5).close()
+    try:
+        assert lan.open_to_phones(lan_app, port) == []
+        with urllib.request.urlopen(f"http://{address}:{port}/healthz", timeout=10) as answer:
+            assert answer.status == 200
+        listening = dict(lan_app.extensions[lan.PHONE_LISTENERS])
+        assert (address, port) in listening
+        assert lan.open_to_phones(lan_app, port) == []  # again: nothing new opened
+        assert lan_app.extensions[lan.PHONE_LISTENERS] == listening
+        # A port another program holds on that address: said, not raised.
+        with socket.socket() as other:
+            other.bind((address, 0))
+            other.listen()
+            held = other.getsockname()[1]
+            failed = lan.open_to_phones(lan_app, held)
+        assert failed and failed[0].startswith(address + " (")
+    finally:
+        for server in lan_app.extensions.get(lan.PHONE_LISTENERS, {}).values():
+            server.close()
 
 
 def test_pins_are_six_digits_and_change():

@@ -1,8 +1,12 @@
 """Phones on the laptop's hotspot: the **Điện thoại** page's switch, `--lan`, the PIN.
 
-`langnghe field` listens on every interface, but while phone access is off it
-answers only the laptop itself (a loopback request): every other device gets a
-page telling it to ask the village head to turn phone access on. The laptop's
+`langnghe field` listens on the laptop itself (127.0.0.1) until phone access is
+first turned on; then it listens on the laptop's network addresses too (the
+hotspot's among them). Windows asks whether Python may use the network the first
+time a program listens beyond the laptop: the question comes when the village
+head turns phones on and can answer it, not at the first start. Once listening,
+it stays so: while phone access is off again, every other device gets a page
+telling it to ask the village head to turn phone access on. The laptop's
 user turns it on and off on the **Điện thoại** page (or with `--lan` at start);
 once on, a browser on another device must first type the short PIN shown on
 the laptop's screen. The PIN changes every time access is turned on, so a
@@ -16,6 +20,7 @@ import hashlib
 import hmac
 import io
 import ipaddress
+import os
 import secrets
 import shutil
 import socket
@@ -47,7 +52,11 @@ from ..security import check_request
 from .rights import LaptopOnly, check_phone_rights, phone_may
 
 LOOPBACK_HOST = "127.0.0.1"
-LAN_HOST = "0.0.0.0"  # noqa: S104  (--lan: phones on the hotspot must reach the laptop)
+# The servers listening on the laptop's network addresses, by (address, port), in
+# app.extensions.
+PHONE_LISTENERS = "langnghe_phone_listeners"
+PHONE_THREADS = 2
+_opening = threading.Lock()
 MAX_TRIES = 5
 # Across all addresses: a phone can change its address on the hotspot at will, so the
 # per-address count alone does not bound guessing. 20 wrong PINs a minute from anywhere
@@ -58,12 +67,6 @@ LOCK_SECONDS = 60
 OPEN_ENDPOINTS = {"lan.pin", "pwa.health", "static"}
 
 bp = Blueprint("lan", __name__)
-
-
-def listen_address(lan: bool = True) -> str:
-    """Return the address to serve on: every interface (the gate keeps phones out
-    while phone access is off), or the laptop only."""
-    return LAN_HOST if lan else LOOPBACK_HOST
 
 
 def new_pin() -> str:
@@ -258,6 +261,55 @@ def disable_lan(app: Flask) -> None:
     app.config["LAN_PIN"] = None
 
 
+def open_to_phones(app: Flask, port: int) -> list[str]:
+    """Listen on each of this laptop's network addresses as well, on `port`, serving
+    `app`; an address already listened on is left as it is. Return the addresses that
+    could not be opened, each with the system's reason.
+
+    Call when phone access is turned on (and when the phones page is shown, for a
+    hotspot started since). Never closed while the app runs: the gate answers phones
+    while access is off.
+    """
+    from waitress.server import create_server
+
+    failed = []
+    with _opening:
+        listening = app.extensions.setdefault(PHONE_LISTENERS, {})
+        with app.app_context():
+            addresses = current_addresses()
+        for address in addresses:
+            if (address, port) in listening:
+                continue
+            try:
+                sock = _bound(address, port)
+            except OSError as exc:
+                failed.append(f"{address} ({exc.strerror or exc})")
+                continue
+            server = create_server(app, sockets=[sock], threads=PHONE_THREADS,
+                                   ident="langnghe")
+            threading.Thread(target=server.run, daemon=True,
+                             name=f"phones-{address}").start()
+            listening[address, port] = server
+    return failed
+
+
+def _bound(address: str, port: int) -> socket.socket:
+    """Return a TCP socket bound to `address`:`port` (closed again if binding fails).
+
+    Bound here, not by waitress: a waitress server that fails to bind leaves its socket
+    and its worker threads behind.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        if os.name != "nt":  # as waitress does: a restart need not wait for TIME_WAIT
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def phones_off_refusal():
     """Refuse another device while phone access is off (before any other check).
 
@@ -361,6 +413,9 @@ def phones():
     """Show whether phones may come in; the switch, the PIN, the addresses, the QR codes."""
     laptop_itself()
     pin_guard = guard()
+    if pin_guard is not None:  # a hotspot turned on since: listen on its address too
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        _say_unopened(open_to_phones(app, served_port()))
     urls = address_urls(served_port()) if pin_guard is not None else []
     response = make_response(render_template("pwa/phones.html", pin_guard=pin_guard,
                                              urls=urls))
@@ -375,13 +430,23 @@ def switch_phones():
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if request.form.get("on") == "1":
         enable_lan(app)
+        failed = open_to_phones(app, served_port())
         flash(_("Đã mở cho điện thoại. Điện thoại bắt Wi-Fi của máy này, mở địa chỉ (hoặc "
-                "quét mã QR) rồi nhập mã PIN bên dưới."), "success")
+                "quét mã QR) rồi nhập mã PIN bên dưới. Nếu Windows hỏi có cho Python dùng "
+                "mạng không, bấm “Cho phép” (Allow access)."), "success")
+        _say_unopened(failed)
     else:
         disable_lan(app)
         flash(_("Đã tắt: chỉ máy tính này mở được Lắng Nghe; điện thoại đã vào cũng bị "
                 "chặn."), "success")
     return redirect(url_for("lan.phones"))
+
+
+def _say_unopened(failed: list[str]) -> None:
+    if failed:
+        flash(_("Điện thoại chưa vào được qua địa chỉ: %(addresses)s. Hãy đóng chương trình "
+                "khác đang dùng cổng này, hoặc chạy Lắng Nghe với cổng khác.",
+                addresses=", ".join(failed)), "error")
 
 
 def served_port() -> int:
