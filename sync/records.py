@@ -282,7 +282,9 @@ CORRECTABLE = {"opinion": ("kind", "category_code", "category_name", "level",
 # a "true" string for a boolean…) goes to marshmallow, which stays the judge
 # and writes the message.
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# \Z, not $: "$" also matches before a final new line, which marshmallow's UUID refuses.
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+                   r"-[0-9a-fA-F]{12}\Z")
 Check = Callable[[Any], bool]
 
 

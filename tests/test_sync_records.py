@@ -129,3 +129,10 @@ def test_fold_word_by_word_matches_folding_the_whole_text():
                for _ in range(3000)]
     for _ in range(2):
         assert [fold(value) for value in samples] == [_fold_word(value) for value in samples]
+
+
+def test_a_uuid_with_a_final_new_line_is_left_to_marshmallow():
+    """`$` matches before a final new line; marshmallow's UUID field refuses one."""
+    data = {**VALID["forum"], "village_id": VILLAGE + "\n"}
+    assert not FAST_CHECKS["forum"](data)
+    assert validate_record("forum", data) == {"village_id": ["Not a valid UUID."]}
