@@ -718,7 +718,10 @@ def _one_shape(schema: Schema, shape: tuple[Any, ...]) -> FastClean | None:
     """
     known = schema.fields
     if len(shape) > 2 * len(known) or any(
-            name not in shape for name, field in known.items() if field.required):
+            name not in shape for name, field in known.items() if field.required) or any(
+            type(name) is not str or name not in known and (len(name) > 60
+                                                            or CONTROL.search(name))
+            for name in shape):
         return None
     names = _names()
     values = [f"v{at}" for at in range(len(shape))]
@@ -726,12 +729,9 @@ def _one_shape(schema: Schema, shape: tuple[Any, ...]) -> FastClean | None:
     for name, v in zip(shape, values, strict=True):
         if name in known:
             body += _field_source(name, known[name], v, names)
-        elif type(name) is str and len(name) <= 60 and not CONTROL.search(name):
-            # A field this version does not know: kept as sent, if a database can store it.
+        else:  # a field this version does not know: kept as sent, if a database can store it
             body += [f"{v} = out[{name!r}] = normalise({v})",
                      f"if not storable({v}): return None"]
-        else:
-            return None
     body.append("return out")
     return _function(f"{type(schema).__name__} {len(shape)} fields", body, names)
 
@@ -750,9 +750,11 @@ def compile_fast_clean(schema: Schema) -> FastClean:
     shapes: dict[tuple[Any, ...], FastClean] = {}
 
     def learn(shape: tuple[Any, ...]) -> FastClean:
-        if len(shapes) >= MAX_SHAPES:
+        # Only shapes worth a function are remembered: odd ones do not crowd them out.
+        clean = _one_shape(schema, shape) if len(shapes) < MAX_SHAPES else None
+        if clean is None:
             return any_shape
-        clean = shapes[shape] = _one_shape(schema, shape) or any_shape
+        shapes[shape] = clean
         return clean
 
     def fast_clean(data: dict[str, Any]) -> dict[str, Any] | None:
