@@ -232,3 +232,39 @@ def test_a_field_name_that_is_no_string_is_left_to_the_plain_path():
     data = {**VALID["village"], 7: "x"}
     assert FAST_CLEAN["village"](data) is None
     assert FAST_CLEAN["village"].any_shape(data) is None
+
+
+def test_digits_written_0_accept_what_the_patterns_accept():
+    """The written-out UUID and date tests say what `_UUID`, `_PLAIN_DATETIME`… say."""
+    import random
+
+    from sync import records
+
+    rng = random.Random(7)
+    alphabet = "0123456789abcdefABCDEFxT-:. \n٣é"
+    samples = [str(uuid.uuid4()), str(uuid.uuid4()).upper(), "2026-11-20T08:00:00",
+               "2026-11-20T08:00:00.123456", "2026-11-20"]
+    for sample in list(samples):
+        for _ in range(3000):
+            chars = list(sample)
+            for _ in range(rng.choice((1, 1, 2))):
+                at = rng.randrange(len(chars) + 1)
+                what = rng.random()
+                if what < 0.6 and at < len(chars):
+                    chars[at] = rng.choice(alphabet)
+                elif what < 0.8:
+                    chars.insert(at, rng.choice(alphabet))
+                elif at < len(chars):
+                    del chars[at]
+            samples.append("".join(chars))
+
+    def written(value, table, forms):
+        return value.isascii() and value.encode().translate(table) in forms
+
+    for value in samples:
+        assert written(value, records._HEX_ZERO, {records._UUID_FORM}) \
+            == bool(records._UUID.match(value)), value
+        for pattern, forms in ((records._PLAIN_DATETIME, records._DATETIME_FORMS),
+                               (records._PLAIN_DATE, records._DATE_FORMS)):
+            plain = value.isascii() and not value.endswith("\n") and pattern.match(value)
+            assert written(value, records._DIGIT_ZERO, forms) == bool(plain), value
