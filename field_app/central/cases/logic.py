@@ -361,6 +361,18 @@ def _absorb(account, opinions: list[OfficeOpinion], into: OfficeCase | None) -> 
                 {"opinion_ids": [str(opinion.id)], "case_id": opinion.case_id})
 
 
+def _keep_answers(opinions: list[OfficeOpinion], answer_text: str | None) -> None:
+    """Refuse to move an answered opinion where its answer would be replaced or wiped:
+    its village has it already (on the laptop, perhaps read out at a forum)."""
+    for opinion in opinions:
+        if opinion.answer_text and opinion.answer_text != answer_text:
+            raise ValidationFailed(
+                _("Ý kiến “%(title)s…” đã có trả lời gửi về bản; gộp như vậy sẽ xoá trả lời "
+                  "đó. Hãy mở vụ việc của ý kiến đã trả lời rồi thêm các ý kiến trùng vào "
+                  "vụ việc ấy.", title=" ".join(opinion.content.split())[:60]),
+                {"opinion_ids": [str(opinion.id)]})
+
+
 def _drop_empty(case_ids: set[int]) -> None:
     """Remove cases left without a member (their history stays in the audit log)."""
     for case_id in case_ids:
@@ -423,6 +435,7 @@ def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> O
         raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã."),
                                {"fields": {"opinion_ids": ["communes"]}})
     _absorb(account, opinions, None)
+    _keep_answers(opinions, _lead_first(opinions)[0].answer_text)
     old = {item.case_id for item in opinions} - {None}
     case = _new_case(account, opinions)
     _join(account, case, opinions, "merged", reason)
@@ -443,6 +456,7 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     if not opinions:
         return case
     _absorb(account, opinions, case)
+    _keep_answers(opinions, case.answer_text)
     old = {item.case_id for item in opinions} - {None}
     received = min(_received_on(item) for item in opinions)
     if case.received_on is None or received < case.received_on:
