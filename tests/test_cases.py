@@ -119,6 +119,25 @@ def test_an_answered_opinion_is_never_merged_where_its_answer_would_be_wiped(off
         assert db.session.get(OfficeOpinion, said["a"]).answer_text == "Đã san gạt"
 
 
+def test_a_new_duplicate_merged_with_an_opinion_answered_on_its_page_gets_that_answer(
+        office, world):
+    # Answered on its own page (no case), then an older duplicate arrives by MTTQ: merging
+    # the two from the suggestion keeps the answer and gives it to the newcomer too.
+    said = world["said"]
+    with office.app_context():
+        officer = who("xa")
+        inbox.update_opinion(officer, said["b"], {"status": "answered",
+                                                  "answer_text": "Đã san gạt",
+                                                  "answer_by": "Chủ tịch UBND xã"})
+        db.session.commit()
+        case = cases.merge_with(officer, said["b"], said["a"])  # a was received earlier
+        db.session.commit()
+        assert (case.status, case.answer_text) == ("answered", "Đã san gạt")
+        for key in ("a", "b"):
+            held = db.session.get(OfficeOpinion, said[key])
+            assert (held.status, held.answer_text) == ("answered", "Đã san gạt")
+
+
 def test_merging_another_communes_opinion_is_refused_and_changes_nothing(office, world):
     said = world["said"]
     with office.app_context():

@@ -389,8 +389,8 @@ def strictest(kinds: set[str]) -> str:
     return next(kind for kind in KIND_PRECEDENCE if kind in kinds)
 
 
-def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | None = None
-              ) -> OfficeCase:
+def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | None = None,
+              workflow: OfficeOpinion | None = None) -> OfficeCase:
     ordered = _lead_first(opinions)
     lead = ordered[0]
     kind = strictest({item.kind for item in opinions})
@@ -414,10 +414,11 @@ def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | Non
             for name in ("late_explanation", "late_explained_by", "apology_on",
                          "apology_how", "apology_by"):
                 setattr(case, name, getattr(template, name))
-    else:  # a merge takes the lead's workflow so far
-        case.status = lead.status
+    else:  # a merge takes the lead's workflow so far (or the one `workflow` names)
+        source = workflow or lead
+        case.status = source.status
         for name in MIRRORED[1:]:
-            setattr(case, name, getattr(lead, name))
+            setattr(case, name, getattr(source, name))
     db.session.add(case)
     db.session.flush()
     return case
@@ -435,9 +436,14 @@ def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> O
         raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã."),
                                {"fields": {"opinion_ids": ["communes"]}})
     _absorb(account, opinions, None)
-    _keep_answers(opinions, _lead_first(opinions)[0].answer_text)
+    # The case takes the lead's workflow so far, or that of an opinion answered on its own
+    # page (no case): a duplicate joining it gets the answer its village already has.
+    ordered = _lead_first(opinions)
+    workflow = next((item for item in ordered if item.answer_text and item.case_id is None),
+                    ordered[0])
+    _keep_answers(opinions, workflow.answer_text)
     old = {item.case_id for item in opinions} - {None}
-    case = _new_case(account, opinions)
+    case = _new_case(account, opinions, workflow=workflow)
     _join(account, case, opinions, "merged", reason)
     _drop_empty(old)
     db.session.flush()
