@@ -179,7 +179,7 @@ def case_history(case: OfficeCase) -> list[AuditEntry]:
                                    .order_by(AuditEntry.id)).scalars())
 
 
-MEMBERSHIP_ACTIONS = ("merged", "added_to_case", "split")
+MEMBERSHIP_ACTIONS = ("merged", "opened", "added_to_case", "split")
 
 
 # --- deadline rules ----------------------------------------------------------------------
@@ -444,7 +444,8 @@ def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> O
     _keep_answers(opinions, workflow.answer_text)
     old = {item.case_id for item in opinions} - {None}
     case = _new_case(account, opinions, workflow=workflow)
-    _join(account, case, opinions, "merged", reason)
+    # One opinion alone is not a merge: its history says a case was opened for it.
+    _join(account, case, opinions, "merged" if len(opinions) > 1 else "opened", reason)
     _drop_empty(old)
     db.session.flush()
     return case
