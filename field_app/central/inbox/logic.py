@@ -582,6 +582,13 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
                                    {"fields": {"category_code": ["unknown"]}})
         values = {**values, "category_name": names[values["category_code"]]}
     clean = _clean(values)
+    if (clean.get("satisfaction") in ("satisfied", "unsatisfied")
+            and not clean.get("answer_text", opinion.answer_text)):
+        # A verdict on an answer not given yet would count in the report's satisfaction
+        # rate (the laptop refuses it too: answers.logic._answered_opinion).
+        raise ValidationFailed(_("Ý kiến này chưa có trả lời của xã: chưa thể ghi hài lòng "
+                                 "hay không hài lòng."),
+                               {"fields": {"satisfaction": ["no_answer"]}})
     if "satisfaction" in clean and clean["satisfaction"] != opinion.satisfaction:
         # Recorded at the office: the newest recording, the laptop's older one is kept as
         # a conflict should both change it (sync.ingest._resolve_corrections).
