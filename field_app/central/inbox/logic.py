@@ -644,6 +644,17 @@ def _check_answer(opinion: OfficeOpinion, clean: dict[str, Any]) -> None:
     if errors:
         raise ValidationFailed(message_of(errors), {"fields": {
             ANSWER_FIELDS[name]: [code] for name, (code, _m) in errors.items()}})
+    due_on = clean.get("due_on", opinion.due_on)
+    if (after["status"] == "closed" and opinion.status != "closed" and opinion.case_id is None
+            and due_on is not None and after["answer_date"] is not None
+            and after["answer_date"] > due_on):
+        # As a case (cases.logic.move): a late answer is closed only with the head's
+        # explanation and the apology, which are recorded on a case.
+        raise ValidationFailed(
+            _("Ý kiến trả lời chậm %(n)s ngày: hãy mở vụ việc cho ý kiến này (mục Vụ việc) "
+              "để ghi giải trình của người đứng đầu đơn vị và việc xin lỗi người dân trước "
+              "khi đóng.", n=(after["answer_date"] - due_on).days),
+            {"fields": {"status": ["late_record"]}})
 
 
 # Called as `listener(account, opinion, changes)` after every office change, in its
