@@ -119,7 +119,10 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
                      trips=first.round_trips))
     with central.app_context():
         admin = db.session.execute(select(Account).where(Account.username == "admin")).scalar()
-        opinion = db.session.execute(select(OfficeOpinion).order_by(
+        # The sample answer is about the school's toilets: answer that opinion, not whichever
+        # of the batch (all received at once) the database happens to list first.
+        opinion = db.session.execute(select(OfficeOpinion).where(
+            OfficeOpinion.content == SAMPLE_OPINIONS[-1][2]).order_by(
             OfficeOpinion.first_received_at).limit(1)).scalar_one()
         unit = add_unit(opinion.commune_code, "Phòng Kinh tế xã")
         inbox.update_opinion(admin, opinion.id, {

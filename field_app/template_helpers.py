@@ -10,7 +10,7 @@ from flask_babel import to_user_timezone
 from markupsafe import Markup
 
 from . import labels
-from .text import count, file_size
+from .text import count, file_size, percent
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -41,6 +41,7 @@ def register_template_helpers(app: Flask) -> None:
 
     app.add_template_filter(count, "num")
     app.add_template_filter(file_size, "filesize")
+    app.add_template_filter(percent, "percent")
     app.add_template_global(labels.category_label)
 
     @app.template_global()

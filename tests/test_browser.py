@@ -151,3 +151,27 @@ def test_main_pages_run_under_the_csp_without_a_violation(field_server, page):
     assert questions == ["Xoá ý kiến này?"]
     assert api_get(field_server, "/api/v1/opinions")["items"]
     assert violations == []
+
+
+def test_a_name_typed_while_the_save_is_on_its_way_is_kept(field_server, page):
+    # On an old laptop a save takes a moment; the secretary already types the next
+    # speaker's name. Clearing the form when the save comes back must not wipe it.
+    create_forum(page, field_server)
+    held = []
+    page.route("**/api/v1/opinions", lambda route: held.append(route)
+               if route.request.method == "POST" else route.continue_())
+    wait_for_js(page, "document.activeElement.id === 'op-raiser_name'", seconds=5)
+    page.keyboard.type("Lò Văn Panh")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Đường vào bản bị sạt lở")
+    page.keyboard.press("Enter")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the save never left the page"
+    page.locator("#op-raiser_name").fill("Cầm Thị Xuân")
+    held[0].continue_()
+    page.wait_for_selector("#opinions tbody tr:nth-child(1)")
+    wait_for_js(page, "document.getElementById('op-content').value === ''", seconds=10)
+    assert page.locator("#op-raiser_name").input_value() == "Cầm Thị Xuân"

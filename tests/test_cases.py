@@ -92,6 +92,52 @@ def test_merge_makes_one_case_and_keeps_every_opinion(office, world):
         assert central[said["c"]]["merged_into"] == str(said["a"])
 
 
+def test_an_answered_opinion_is_never_merged_where_its_answer_would_be_wiped(office, world):
+    # Ticking a whole answered case together with an older, unanswered opinion made a new
+    # case led by the older one: the answer the villages already had was wiped, the status
+    # went back to "forwarded" and the deadline changed. Refused, with what to do instead.
+    said = world["said"]
+    with office.app_context():
+        officer = who("xa")
+        answered = cases.merge(officer, [said["b"], said["c"]])
+        cases.assign(officer, answered.id, world["units"]["road"], today=date(2026, 11, 5))
+        cases.answer(officer, answered.id, "Đã san gạt", "Chủ tịch UBND xã", "45/UBND",
+                     on=date(2026, 11, 6))
+        lone = cases.merge(officer, [said["a"]])
+        db.session.commit()
+        for attempt in (lambda: cases.merge(officer, [said["a"], said["b"], said["c"]]),
+                        lambda: cases.add_to_case(officer, lone.id, [said["b"], said["c"]])):
+            with pytest.raises(ValidationFailed, match="đã có trả lời gửi về bản"):
+                attempt()
+            db.session.rollback()
+        kept = db.session.get(OfficeOpinion, said["b"])
+        assert (kept.case_id, kept.status, kept.answer_text) == (answered.id, "answered",
+                                                                  "Đã san gạt")
+        # The way offered works: the unanswered one joins the answered case, and gets its answer.
+        cases.add_to_case(officer, answered.id, [said["a"]])
+        db.session.commit()
+        assert db.session.get(OfficeOpinion, said["a"]).answer_text == "Đã san gạt"
+
+
+def test_a_new_duplicate_merged_with_an_opinion_answered_on_its_page_gets_that_answer(
+        office, world):
+    # Answered on its own page (no case), then an older duplicate arrives by MTTQ: merging
+    # the two from the suggestion keeps the answer and gives it to the newcomer too.
+    said = world["said"]
+    with office.app_context():
+        officer = who("xa")
+        inbox.update_opinion(officer, said["b"], {"status": "answered",
+                                                  "answer_text": "Đã san gạt",
+                                                  "answer_by": "Chủ tịch UBND xã"})
+        db.session.commit()
+        case = cases.merge_with(officer, said["b"], said["a"])  # a was received earlier
+        db.session.commit()
+        assert (case.status, case.answer_text) == ("answered", "Đã san gạt")
+        for key in ("a", "b"):
+            held = db.session.get(OfficeOpinion, said[key])
+            assert (held.status, held.answer_text) == ("answered", "Đã san gạt")
+
+
 def test_merging_another_communes_opinion_is_refused_and_changes_nothing(office, world):
     said = world["said"]
     with office.app_context():

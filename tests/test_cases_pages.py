@@ -92,6 +92,9 @@ def test_opinion_page_opens_a_case_and_merges_another_by_id(office, said):
     client.post("/central/cases", data={"opinion_ids": [str(said["a"])]})
     with office.app_context():
         case_id = db.session.get(OfficeOpinion, said["a"]).case_id
+    # One opinion's own case: its history says so, not "merged".
+    alone = client.get(f"/central/cases/{case_id}").get_data(as_text=True)
+    assert "mở vụ việc riêng cho ý kiến này" in alone and "gộp vào một vụ việc" not in alone
     client.post(f"/central/cases/{case_id}/opinions", data={"opinion_ids": [str(said["b"])]})
     bad = client.post(f"/central/cases/{case_id}/opinions", data={"opinion_ids": ["xyz"]},
                       follow_redirects=True).get_data(as_text=True)

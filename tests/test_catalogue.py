@@ -72,6 +72,18 @@ def test_a_server_wide_account_picks_the_commune_first(office):
     assert "Hãy chọn xã" in refused.get_data(as_text=True)
 
 
+def test_the_commune_picker_takes_a_name_as_well_as_a_code(office):
+    # An office clerk types the commune's name, not its code: every page with the picker
+    # opens that commune, and a name that names none says what to type.
+    for path in ("/central/categories", "/central/villages", "/central/units",
+                 "/central/deadline-rules"):
+        page = office.get(path, query_string={"commune": "muong la"}).get_data(as_text=True)
+        assert "Xã Mường La" in page.split("</h1>")[0], path
+        assert 'name="commune" value="%d"' % MUONG_LA in page, path
+    unknown = office.get("/central/units", query_string={"commune": "Không Có Xã Này"})
+    assert "Không tìm thấy xã nào tên như vậy" in unknown.get_data(as_text=True)
+
+
 def test_a_commune_list_starts_as_the_seed_list_the_first_time_it_is_used(office):
     page = office.get(f"/central/categories?commune={MUONG_LA}")
     assert page.status_code == 200

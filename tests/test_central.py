@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -135,6 +136,12 @@ def test_demo_syncs_a_central_and_a_laptop_both_ways(tmp_path):
     assert "Máy bản → xã: gửi 10 bản ghi, 10 lưu mới" in done.output
     assert "Xã → máy bản: mang về 1 trả lời." in done.output
     assert "admin / langnghe-demo" in done.output
+    # The sample answer (a survey of the school's toilets) is given to the school opinion.
+    with sqlite3.connect(tmp_path / "demo" / "central" / "langnghe.sqlite3") as conn:
+        answered = conn.execute("SELECT content FROM office_opinion "
+                                "WHERE answer_text IS NOT NULL").fetchall()
+    assert answered == [("Điểm trường mầm non của bản thiếu nhà vệ sinh, đề nghị xã hỗ trợ "
+                         "xây dựng.",)]
 
 
 def test_demo_runs_again_on_the_same_folder(tmp_path):

@@ -501,3 +501,28 @@ def test_the_unit_filter_tells_a_server_wide_account_to_pick_a_commune_first(off
     assert 'id="unit-hint"' not in chosen and ">Phòng Kinh tế xã</option>" in chosen
     assert 'id="unit-hint"' not in login(office, "xa_a").get("/central/inbox").get_data(
         as_text=True)
+
+
+def test_a_late_answer_is_not_closed_on_the_opinion_page_without_the_apology(office, communes):
+    # The case page asks for the head's explanation and the apology before closing a late
+    # answer; the opinion page closed it without them, and the report then counted one
+    # late answer "còn thiếu" with no page to record them on.
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    typed = {"category_code": "land", "kind": "opinion", "level": "commune",
+             "due_on": "2026-10-17", "answer_text": "UBND xã sẽ đo đạc trong tháng 12.",
+             "answer_by": "Chủ tịch UBND xã", "answer_date": "2026-11-20"}
+    assert client.post(f"/central/opinions/{land}",
+                       data={**typed, "status": "answered"}).status_code == 302
+    refused = client.post(f"/central/opinions/{land}", data={**typed, "status": "closed"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "trả lời chậm 34 ngày" in page
+    assert "mở vụ việc cho ý kiến này" in page
+    with office.app_context():
+        stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
+                                   uuid.UUID(str(land)))
+        assert stored.status == "answered"
+    # The way offered: its own case keeps the late answer and asks for the explanation.
+    opened = client.post("/central/cases", data={"opinion_ids": [str(land)]})
+    case_page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert 'name="late_explanation"' in case_page and "trả lời chậm 34 ngày" in case_page

@@ -46,6 +46,7 @@ def test_the_laptop_shows_its_villages_figures_offline(laptop):
     db.session.commit()
     page = laptop.test_client().get("/figures?period=2026-Q1").get_data(as_text=True)
     assert number(page, "coverage-held") == "1/3"
+    assert number(page, "coverage-percent") == "33,3"  # a decimal comma, as the office prints
     assert number(page, "coverage-missing") == "Bản Đán, Tiểu khu 1"
     assert number(page, "forums-total") == "2"
     assert number(page, "opinions-total") == "2"

@@ -111,3 +111,26 @@ def test_the_office_cannot_type_the_stamps_or_a_bad_value(tmp_path, backend):
         history = inbox.history(said.id)
         assert [line.changes["satisfaction"] for line in history[-2:]] == [
             [None, "absent"], ["absent", None]]
+
+
+def test_the_office_cannot_record_a_verdict_before_the_commune_answered(tmp_path):
+    # Clicked on an opinion still waiting for its answer, "Hài lòng" counted in the
+    # report's satisfaction rate; the laptop refuses it, the office now too.
+    with office_app(tmp_path, "sqlite"):
+        with db.engine.begin() as conn:
+            device = enrolled(conn)
+        v, o = str(uuid.uuid4()), str(uuid.uuid4())
+        push(device.id, [village(v, 1), opinion(o, v, 2)])
+        officer = create_account("canbo", "mat-khau-xa-2026", "officer", 3808)
+        db.session.commit()
+        for verdict in ("satisfied", "unsatisfied"):
+            with pytest.raises(ValidationFailed, match="chưa có trả lời của xã"):
+                inbox.update_opinion(officer, uuid.UUID(o), {"satisfaction": verdict})
+            db.session.rollback()
+        assert db.session.get(OfficeOpinion, uuid.UUID(o)).satisfaction is None
+        # Answered in the same save: the verdict is taken.
+        inbox.update_opinion(officer, uuid.UUID(o), {
+            "status": "answered", "answer_text": "Xã sẽ sửa đường.",
+            "answer_by": "Chủ tịch UBND xã", "satisfaction": "satisfied"})
+        db.session.commit()
+        assert db.session.get(OfficeOpinion, uuid.UUID(o)).satisfaction == "satisfied"

@@ -272,27 +272,34 @@
       updateCount();
     }
 
-    function resetForNextSpeaker() {
+    /* Clear what `sent` carried. A box changed while the save was on its way (the next
+       speaker's name, typed on a slow laptop) keeps what was typed, and keeps the focus. */
+    function resetForNextSpeaker(sent) {
+      var typed = false;
       ["raiser_name", "raiser_phone", "content", "on_behalf_households", "spot_answer_by", "spot_answer"]
-        .forEach(function (name) { field(name).value = ""; });
-      field("raiser_gender").value = "";
+        .forEach(function (name) {
+          var input = field(name);
+          var was = sent[name] == null ? "" : String(sent[name]);
+          if (input.value.trim() === was) { input.value = ""; } else { typed = true; }
+        });
+      if (field("raiser_gender").value === (sent.raiser_gender || "")) { field("raiser_gender").value = ""; }
       field("anonymous").checked = false;
       field("answered_on_spot").checked = false;
       field("needs_follow_up").checked = true;
       field("client_id").value = uuid4();
-      first.focus();
+      if (!typed) { first.focus(); }
     }
 
     entry.onSaved = function (opinion, body) {
       showRow(opinion.id, body, opinion);
       refreshSyncCount();
-      resetForNextSpeaker();
+      resetForNextSpeaker(body);
       if (window.LangNghe) { window.LangNghe.draftSaved(form); }
       entry.say(form.dataset.saved.replace("{n}", opinion.position), false);
     };
     entry.onQueued = function (body) {
       showRow(body.id, body, null, "pending");
-      resetForNextSpeaker();
+      resetForNextSpeaker(body);
       entry.say(form.dataset.queued, true);
     };
 

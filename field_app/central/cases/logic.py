@@ -179,7 +179,7 @@ def case_history(case: OfficeCase) -> list[AuditEntry]:
                                    .order_by(AuditEntry.id)).scalars())
 
 
-MEMBERSHIP_ACTIONS = ("merged", "added_to_case", "split")
+MEMBERSHIP_ACTIONS = ("merged", "opened", "added_to_case", "split")
 
 
 # --- deadline rules ----------------------------------------------------------------------
@@ -361,6 +361,18 @@ def _absorb(account, opinions: list[OfficeOpinion], into: OfficeCase | None) -> 
                 {"opinion_ids": [str(opinion.id)], "case_id": opinion.case_id})
 
 
+def _keep_answers(opinions: list[OfficeOpinion], answer_text: str | None) -> None:
+    """Refuse to move an answered opinion where its answer would be replaced or wiped:
+    its village has it already (on the laptop, perhaps read out at a forum)."""
+    for opinion in opinions:
+        if opinion.answer_text and opinion.answer_text != answer_text:
+            raise ValidationFailed(
+                _("Ý kiến “%(title)s…” đã có trả lời gửi về bản; gộp như vậy sẽ xoá trả lời "
+                  "đó. Hãy mở vụ việc của ý kiến đã trả lời rồi thêm các ý kiến trùng vào "
+                  "vụ việc ấy.", title=" ".join(opinion.content.split())[:60]),
+                {"opinion_ids": [str(opinion.id)]})
+
+
 def _drop_empty(case_ids: set[int]) -> None:
     """Remove cases left without a member (their history stays in the audit log)."""
     for case_id in case_ids:
@@ -377,8 +389,8 @@ def strictest(kinds: set[str]) -> str:
     return next(kind for kind in KIND_PRECEDENCE if kind in kinds)
 
 
-def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | None = None
-              ) -> OfficeCase:
+def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | None = None,
+              workflow: OfficeOpinion | None = None) -> OfficeCase:
     ordered = _lead_first(opinions)
     lead = ordered[0]
     kind = strictest({item.kind for item in opinions})
@@ -402,10 +414,11 @@ def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | Non
             for name in ("late_explanation", "late_explained_by", "apology_on",
                          "apology_how", "apology_by"):
                 setattr(case, name, getattr(template, name))
-    else:  # a merge takes the lead's workflow so far
-        case.status = lead.status
+    else:  # a merge takes the lead's workflow so far (or the one `workflow` names)
+        source = workflow or lead
+        case.status = source.status
         for name in MIRRORED[1:]:
-            setattr(case, name, getattr(lead, name))
+            setattr(case, name, getattr(source, name))
     db.session.add(case)
     db.session.flush()
     return case
@@ -423,9 +436,16 @@ def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> O
         raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã."),
                                {"fields": {"opinion_ids": ["communes"]}})
     _absorb(account, opinions, None)
+    # The case takes the lead's workflow so far, or that of an opinion answered on its own
+    # page (no case): a duplicate joining it gets the answer its village already has.
+    ordered = _lead_first(opinions)
+    workflow = next((item for item in ordered if item.answer_text and item.case_id is None),
+                    ordered[0])
+    _keep_answers(opinions, workflow.answer_text)
     old = {item.case_id for item in opinions} - {None}
-    case = _new_case(account, opinions)
-    _join(account, case, opinions, "merged", reason)
+    case = _new_case(account, opinions, workflow=workflow)
+    # One opinion alone is not a merge: its history says a case was opened for it.
+    _join(account, case, opinions, "merged" if len(opinions) > 1 else "opened", reason)
     _drop_empty(old)
     db.session.flush()
     return case
@@ -443,6 +463,7 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     if not opinions:
         return case
     _absorb(account, opinions, case)
+    _keep_answers(opinions, case.answer_text)
     old = {item.case_id for item in opinions} - {None}
     received = min(_received_on(item) for item in opinions)
     if case.received_on is None or received < case.received_on:

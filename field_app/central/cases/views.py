@@ -19,6 +19,7 @@ from ..accounts.logic import office_account
 from ..accounts.permissions import can, require
 from ..catalogue import logic as catalogue
 from ..catalogue.models import UNIT_KINDS
+from ..catalogue.views import picked_commune
 from ..inbox.views import _history
 from . import logic
 from .deadlines import DEFAULT_RULES
@@ -256,7 +257,7 @@ def _managed_commune(account) -> int | None:
 @require("catalogue.manage")
 def deadline_rules():
     account = office_account()
-    commune = catalogue.commune_of(account, request.args.get("commune", type=int))
+    commune = catalogue.commune_of(account, picked_commune(request.args.get("commune")))
     return render_template("central/deadline_rules.html", commune=commune,
                            rules=logic.rules_for(commune) if commune else {},
                            defaults=DEFAULT_RULES, kinds=OPINION_KINDS,
@@ -281,7 +282,7 @@ def save_deadline_rule():
 @require("catalogue.manage")
 def units():
     account = office_account()
-    commune = catalogue.commune_of(account, request.args.get("commune", type=int))
+    commune = catalogue.commune_of(account, picked_commune(request.args.get("commune")))
     return render_template("central/units.html", commune=commune,
                            units=catalogue_units(commune), kinds=UNIT_KINDS,
                            communes=catalogue.known_communes(account),

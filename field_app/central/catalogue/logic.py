@@ -63,6 +63,22 @@ def commune_of(account, requested: int | None) -> int | None:
     return requested
 
 
+def picked_commune(typed: str | None) -> int | None:
+    """Return the commune a page's picker names: its code, or its name (diacritics optional).
+
+    None if the box is empty. A name that names no commune, or several, raises
+    ValidationFailed saying what to type instead.
+    """
+    from ...areas.logic import find_commune
+
+    typed = (typed or "").strip()
+    if not typed:
+        return None
+    if typed.isdigit():
+        return int(typed)
+    return find_commune(typed)
+
+
 def known_communes(account) -> list[int]:
     """Return the communes this server has heard of (devices, villages, category lists)."""
     codes: set[int] = set()

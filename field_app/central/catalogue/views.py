@@ -23,10 +23,20 @@ def _commune(change: bool = False):
     asked for another commune is refused (403), never made on the account's own list.
     """
     account = office_account()
-    requested = request.values.get("commune", type=int)
+    requested = picked_commune(request.values.get("commune"))
     if change and requested is not None:
         logic.check_manager(account, requested)
     return account, logic.commune_of(account, requested)
+
+
+def picked_commune(typed: str | None) -> int | None:
+    """Return the commune a picker names (code or name); a name that names none, or
+    several, is flashed with what to type, and the page shows no commune."""
+    try:
+        return logic.picked_commune(typed)
+    except ValidationFailed as exc:
+        flash(exc.message, "error")
+        return None
 
 
 def _done(endpoint: str, commune: int | None, action) -> object:

@@ -75,6 +75,7 @@ ACTIONS = {
     "updated": _l("văn phòng xã sửa"),
     # Case work is done by the office or by a unit's handler: the account is named.
     "merged": _l("gộp vào một vụ việc"),
+    "opened": _l("mở vụ việc riêng cho ý kiến này"),
     "added_to_case": _l("thêm vào vụ việc"),
     "split": _l("tách khỏi vụ việc"),
     "case": _l("xử lý vụ việc"),

@@ -582,6 +582,13 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
                                    {"fields": {"category_code": ["unknown"]}})
         values = {**values, "category_name": names[values["category_code"]]}
     clean = _clean(values)
+    if (clean.get("satisfaction") in ("satisfied", "unsatisfied")
+            and not clean.get("answer_text", opinion.answer_text)):
+        # A verdict on an answer not given yet would count in the report's satisfaction
+        # rate (the laptop refuses it too: answers.logic._answered_opinion).
+        raise ValidationFailed(_("Ý kiến này chưa có trả lời của xã: chưa thể ghi hài lòng "
+                                 "hay không hài lòng."),
+                               {"fields": {"satisfaction": ["no_answer"]}})
     if "satisfaction" in clean and clean["satisfaction"] != opinion.satisfaction:
         # Recorded at the office: the newest recording, the laptop's older one is kept as
         # a conflict should both change it (sync.ingest._resolve_corrections).
@@ -637,6 +644,17 @@ def _check_answer(opinion: OfficeOpinion, clean: dict[str, Any]) -> None:
     if errors:
         raise ValidationFailed(message_of(errors), {"fields": {
             ANSWER_FIELDS[name]: [code] for name, (code, _m) in errors.items()}})
+    due_on = clean.get("due_on", opinion.due_on)
+    if (after["status"] == "closed" and opinion.status != "closed" and opinion.case_id is None
+            and due_on is not None and after["answer_date"] is not None
+            and after["answer_date"] > due_on):
+        # As a case (cases.logic.move): a late answer is closed only with the head's
+        # explanation and the apology, which are recorded on a case.
+        raise ValidationFailed(
+            _("Ý kiến trả lời chậm %(n)s ngày: hãy mở vụ việc cho ý kiến này (mục Vụ việc) "
+              "để ghi giải trình của người đứng đầu đơn vị và việc xin lỗi người dân trước "
+              "khi đóng.", n=(after["answer_date"] - due_on).days),
+            {"fields": {"status": ["late_record"]}})
 
 
 # Called as `listener(account, opinion, changes)` after every office change, in its
