@@ -79,7 +79,7 @@ def test_the_commune_picker_takes_a_name_as_well_as_a_code(office):
                  "/central/deadline-rules"):
         page = office.get(path, query_string={"commune": "muong la"}).get_data(as_text=True)
         assert "Xã Mường La" in page.split("</h1>")[0], path
-        assert 'name="commune" value="%d"' % MUONG_LA in page, path
+        assert f'name="commune" value="{MUONG_LA}"' in page, path
     unknown = office.get("/central/units", query_string={"commune": "Không Có Xã Này"})
     assert "Không tìm thấy xã nào tên như vậy" in unknown.get_data(as_text=True)
 
