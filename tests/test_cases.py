@@ -425,6 +425,17 @@ def test_a_split_opinion_counts_its_deadline_from_its_own_day(office, world):
         assert db.session.get(OfficeOpinion, said["c"]).due_on == own.due_on
 
 
+def test_a_long_case_title_ends_on_a_whole_word():
+    long = ("Đề nghị UBND xã sớm sửa chữa tuyến đường từ trung tâm xã vào bản Nà Lò, mùa "
+            "mưa năm nay sạt lở nhiều đoạn, xe máy không đi được, học sinh phải nghỉ học")
+    title = cases._clipped(long, cases.TITLE_LENGTH)
+    assert len(title) <= cases.TITLE_LENGTH and title.endswith("…")
+    assert long.startswith(title[:-1]) and long[len(title) - 1] == " "
+    assert cases._clipped("Mất điện", cases.TITLE_LENGTH) == "Mất điện"
+    unbroken = "x" * 200  # no space to end on: cut where the room ends
+    assert cases._clipped(unbroken, 120) == "x" * 119 + "…"
+
+
 def test_a_case_title_reads_with_diacritics_when_a_member_has_them(office, world):
     """The lead typed fast without diacritics; a later member has them: the title is
     that member's, whatever order the opinions were ticked in, and stays as members come

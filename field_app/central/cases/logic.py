@@ -301,7 +301,19 @@ def case_title(ordered: list[OfficeOpinion]) -> str:
     same order), so that the title reads as Vietnamese. Only the members decide it:
     the same case always gets the same title."""
     source = next((item for item in ordered if has_diacritics(item.content)), ordered[0])
-    return " ".join(source.content.split())[:TITLE_LENGTH]
+    return _clipped(" ".join(source.content.split()), TITLE_LENGTH)
+
+
+def _clipped(text: str, most: int) -> str:
+    """Return `text` if it fits in `most` characters, else its first words with "…"
+    (a word cut in half only when the first half of the room holds no space)."""
+    if len(text) <= most:
+        return text
+    cut = text[:most - 1]
+    space = cut.rfind(" ")
+    if space > most // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-–") + "…"
 
 
 def _received_on(opinion: OfficeOpinion) -> date:
