@@ -465,6 +465,12 @@ def clean_record(collection: str, data: dict[str, Any]) -> tuple[dict[str, Any] 
         # The fast path takes only values already in their loaded, JSON form.
         errors = unstorable(collection, data)
         return (None if errors else data), errors
+    return load_record(collection, data)
+
+
+def load_record(collection: str, data: dict[str, Any]) -> tuple[dict[str, Any] | None, dict]:
+    """Return what marshmallow alone makes of a record's data: (data to store, errors),
+    as `clean_record` without its fast path."""
     schema = SCHEMAS[collection]
     try:
         loaded = schema.load(data)

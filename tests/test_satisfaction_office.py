@@ -29,13 +29,19 @@ def now_stamp(seconds_ahead: int = 0) -> str:
     return f"{int(time.time() * 1000) + seconds_ahead * 1000:013d}-0000-{NODE}"
 
 
-def answered_opinion():
+def pushed_opinion():
+    """Return (device, officer, village id, opinion id): one opinion pushed, not answered."""
     with db.engine.begin() as conn:
         device = enrolled(conn)
     v, o = str(uuid.uuid4()), str(uuid.uuid4())
     push(device.id, [village(v, 1), opinion(o, v, 2)])
     officer = create_account("canbo", "mat-khau-xa-2026", "officer", 3808)
     db.session.commit()
+    return device, officer, v, o
+
+
+def answered_opinion():
+    device, officer, v, o = pushed_opinion()
     inbox.update_opinion(officer, uuid.UUID(o), {"status": "answered",
                                                  "answer_text": "Xã sẽ sửa đường.",
                                                  "answer_by": "Chủ tịch UBND xã"})
@@ -117,12 +123,7 @@ def test_the_office_cannot_record_a_verdict_before_the_commune_answered(tmp_path
     # Clicked on an opinion still waiting for its answer, "Hài lòng" counted in the
     # report's satisfaction rate; the laptop refuses it, the office now too.
     with office_app(tmp_path, "sqlite"):
-        with db.engine.begin() as conn:
-            device = enrolled(conn)
-        v, o = str(uuid.uuid4()), str(uuid.uuid4())
-        push(device.id, [village(v, 1), opinion(o, v, 2)])
-        officer = create_account("canbo", "mat-khau-xa-2026", "officer", 3808)
-        db.session.commit()
+        _, officer, _, o = pushed_opinion()
         for verdict in ("satisfied", "unsatisfied"):
             with pytest.raises(ValidationFailed, match="chưa có trả lời của xã"):
                 inbox.update_opinion(officer, uuid.UUID(o), {"satisfaction": verdict})

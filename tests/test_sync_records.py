@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from sync.records import FAST_CHECKS, SCHEMAS, normalise, readable, validate_record
+from sync.records import (
+    FAST_CHECKS,
+    SCHEMAS,
+    load_record,
+    normalise,
+    readable,
+    validate_record,
+)
 
 VILLAGE = str(uuid.uuid4())
 FORUM = str(uuid.uuid4())
@@ -140,21 +147,7 @@ def test_a_uuid_with_a_final_new_line_is_left_to_marshmallow():
 
 def _by_marshmallow(collection, data):
     """What marshmallow alone makes of a record: (data to store, errors)."""
-    from marshmallow import ValidationError
-
-    from sync.records import unstorable
-
-    schema = SCHEMAS[collection]
-    data = normalise(data)
-    try:
-        loaded = schema.load(data)
-    except ValidationError as exc:
-        return None, exc.normalized_messages()
-    errors = unstorable(collection, data)
-    if errors:
-        return None, errors
-    return {**{key: value for key, value in data.items() if key not in schema.fields},
-            **schema.dump(loaded)}, {}
+    return load_record(collection, normalise(data))
 
 
 def _mutations(rng):
