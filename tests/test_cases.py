@@ -95,7 +95,8 @@ def test_merge_makes_one_case_and_keeps_every_opinion(office, world):
 def test_an_answered_opinion_is_never_merged_where_its_answer_would_be_wiped(office, world):
     # Ticking a whole answered case together with an older, unanswered opinion made a new
     # case led by the older one: the answer the villages already had was wiped, the status
-    # went back to "forwarded" and the deadline changed. Refused, with what to do instead.
+    # went back to "forwarded" and the deadline changed. Now the answered case takes the
+    # newcomer; moving its members into another case is refused, saying what to do.
     said = world["said"]
     with office.app_context():
         officer = who("xa")
@@ -105,18 +106,41 @@ def test_an_answered_opinion_is_never_merged_where_its_answer_would_be_wiped(off
                      on=date(2026, 11, 6))
         lone = cases.merge(officer, [said["a"]])
         db.session.commit()
-        for attempt in (lambda: cases.merge(officer, [said["a"], said["b"], said["c"]]),
-                        lambda: cases.add_to_case(officer, lone.id, [said["b"], said["c"]])):
-            with pytest.raises(ValidationFailed, match="đã có trả lời gửi về bản"):
-                attempt()
-            db.session.rollback()
+        with pytest.raises(ValidationFailed, match="đã có trả lời gửi về bản"):
+            cases.add_to_case(officer, lone.id, [said["b"], said["c"]])
+        db.session.rollback()
         kept = db.session.get(OfficeOpinion, said["b"])
         assert (kept.case_id, kept.status, kept.answer_text) == (answered.id, "answered",
                                                                   "Đã san gạt")
-        # The way offered works: the unanswered one joins the answered case, and gets its answer.
-        cases.add_to_case(officer, answered.id, [said["a"]])
+        # All three ticked together: the unanswered one joins the answered case, gets its
+        # answer, and its own case (now empty) goes.
+        joined = cases.merge(officer, [said["a"], said["b"], said["c"]])
         db.session.commit()
-        assert db.session.get(OfficeOpinion, said["a"]).answer_text == "Đã san gạt"
+        assert joined.id == answered.id and db.session.get(OfficeCase, lone.id) is None
+        for key in ("a", "b", "c"):
+            held = db.session.get(OfficeOpinion, said[key])
+            assert (held.case_id, held.answer_text) == (answered.id, "Đã san gạt")
+
+
+def test_a_newcomer_merged_with_a_whole_routed_case_keeps_its_routing(office, world):
+    # A whole case ticked with a newer duplicate made a new case led by whichever was
+    # received first: its number, unit and due date could change. The case keeps them.
+    said = world["said"]
+    with office.app_context():
+        officer = who("xa")
+        routed = cases.merge(officer, [said["b"], said["c"]])
+        cases.assign(officer, routed.id, world["units"]["road"], today=date(2026, 11, 5))
+        db.session.commit()
+        number, unit, due = routed.id, routed.unit_id, routed.due_on
+        joined = cases.merge(officer, [said["a"], said["b"], said["c"]])
+        db.session.commit()
+        assert (joined.id, joined.unit_id) == (number, unit)
+        assert joined.due_on <= due  # an earlier opinion may only bring the deadline in
+        newcomer = db.session.get(OfficeOpinion, said["a"])
+        assert (newcomer.case_id, newcomer.unit_id) == (number, unit)
+        joined_a = [line for line in cases.case_history(joined)
+                    if line.record_id == said["a"] and line.action == "added_to_case"]
+        assert len(joined_a) == 1
 
 
 def test_a_new_duplicate_merged_with_an_opinion_answered_on_its_page_gets_that_answer(

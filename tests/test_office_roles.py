@@ -731,10 +731,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         shows=page_shows),
     ("central.case", "GET"): Route("inbox.view", "read", lambda w, x: (
         "GET", f"/central/cases/{w.cases[x]}", {}), wheres=UNIT_SCOPED, shows=page_shows),
+    # A case ticked with a loose opinion: the opinion joins that case.
     ("central.merge_cases", "POST"): Route("cases.manage", "write", lambda w, x: (
-        "POST", "/central/cases", {"data": {"opinion_ids": [str(w.opinions[x])]}}),
-        wheres=UNIT_SCOPED,
-        changed=lambda w, x: case_of_opinion(w, w.opinions[x]) != w.cases[x]),
+        "POST", "/central/cases", {"data": {"opinion_ids": [
+            str(w.opinions[x]), str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED,
+        changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
     ("central.add_to_case", "POST"): Route("cases.manage", "write", lambda w, x: (
         "POST", f"/central/cases/{w.cases[x]}/opinions",
         {"data": {"opinion_ids": [str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED,
@@ -789,9 +790,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central_api.case", "GET"): Route("inbox.view", "read", lambda w, x: (
         "GET", f"/central/api/v1/cases/{w.cases[x]}", {}), wheres=UNIT_SCOPED, api=True),
     ("central_api.merge", "POST"): Route("cases.manage", "write", lambda w, x: (
-        "POST", "/central/api/v1/cases", {"json": {"opinion_ids": [str(w.opinions[x])]}}),
-        wheres=UNIT_SCOPED, api=True,
-        changed=lambda w, x: case_of_opinion(w, w.opinions[x]) != w.cases[x]),
+        "POST", "/central/api/v1/cases", {"json": {"opinion_ids": [
+            str(w.opinions[x]), str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED, api=True,
+        changed=lambda w, x: case_of_opinion(w, w.spares[key_of(x)]) == w.cases[x]),
     ("central_api.add", "POST"): Route("cases.manage", "write", lambda w, x: (
         "POST", f"/central/api/v1/cases/{w.cases[x]}/opinions",
         {"json": {"opinion_ids": [str(w.spares[key_of(x)])]}}), wheres=UNIT_SCOPED, api=True,

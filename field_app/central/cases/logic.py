@@ -437,10 +437,12 @@ def _new_case(account, opinions: list[OfficeOpinion], template: OfficeCase | Non
 
 
 def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> OfficeCase:
-    """Merge opinions of one commune into a new case; return it.
+    """Merge opinions of one commune into a case; return it.
 
-    An opinion alone in a case of its own leaves it (that case goes); one sharing a
-    case with others is refused (split it first, or add to that case).
+    Opinions on their own make a new case. A whole case ticked with them keeps its
+    number, unit, due date and answer: the others are added to it (of several whole
+    cases, an answered one, else the one received first). One sharing a case with
+    opinions not ticked is refused (split it first, or add to that case).
     """
     _check_manage(account)
     opinions = _opinions(account, opinion_ids)
@@ -448,6 +450,13 @@ def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> O
         raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã."),
                                {"fields": {"opinion_ids": ["communes"]}})
     _absorb(account, opinions, None)
+    held = [get_case(account, case_id)
+            for case_id in sorted({item.case_id for item in opinions} - {None})]
+    if held and not any(item.answer_text and item.case_id is None for item in opinions):
+        # A newcomer joined to a case already routed: it must not reset the routing.
+        kept = next((case for case in held if case.answer_text),
+                    min(held, key=lambda case: (case.received_on or date.max, case.id)))
+        return add_to_case(account, kept.id, [item.id for item in opinions], reason)
     # The case takes the lead's workflow so far, or that of an opinion answered on its own
     # page (no case): a duplicate joining it gets the answer its village already has.
     ordered = _lead_first(opinions)
