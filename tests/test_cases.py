@@ -92,6 +92,14 @@ def test_merge_makes_one_case_and_keeps_every_opinion(office, world):
         assert central[said["c"]]["merged_into"] == str(said["a"])
 
 
+def routed_case(officer, world):
+    """Return b and c merged into a case assigned to the road unit on 5/11."""
+    said = world["said"]
+    case = cases.merge(officer, [said["b"], said["c"]])
+    cases.assign(officer, case.id, world["units"]["road"], today=date(2026, 11, 5))
+    return case
+
+
 def test_an_answered_opinion_is_never_merged_where_its_answer_would_be_wiped(office, world):
     # Ticking a whole answered case together with an older, unanswered opinion made a new
     # case led by the older one: the answer the villages already had was wiped, the status
@@ -100,8 +108,7 @@ def test_an_answered_opinion_is_never_merged_where_its_answer_would_be_wiped(off
     said = world["said"]
     with office.app_context():
         officer = who("xa")
-        answered = cases.merge(officer, [said["b"], said["c"]])
-        cases.assign(officer, answered.id, world["units"]["road"], today=date(2026, 11, 5))
+        answered = routed_case(officer, world)
         cases.answer(officer, answered.id, "Đã san gạt", "Chủ tịch UBND xã", "45/UBND",
                      on=date(2026, 11, 6))
         lone = cases.merge(officer, [said["a"]])
@@ -128,8 +135,7 @@ def test_a_newcomer_merged_with_a_whole_routed_case_keeps_its_routing(office, wo
     said = world["said"]
     with office.app_context():
         officer = who("xa")
-        routed = cases.merge(officer, [said["b"], said["c"]])
-        cases.assign(officer, routed.id, world["units"]["road"], today=date(2026, 11, 5))
+        routed = routed_case(officer, world)
         db.session.commit()
         number, unit, due = routed.id, routed.unit_id, routed.due_on
         joined = cases.merge(officer, [said["a"], said["b"], said["c"]])
