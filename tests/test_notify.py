@@ -90,6 +90,18 @@ def log_text(app) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
+def gateway_down_answer(app, *accounts: str) -> dict[str, object]:
+    """Answer the plain opinion with the gateway down (its message failed once) and make
+    `accounts` (each its own role); return `opinions`'s ids."""
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
+    GATEWAY["down"] = True
+    said = opinions(app)
+    for name in accounts:
+        account(app, name, name)
+    answer(app, said["plain"])
+    return said
+
+
 def test_an_answer_is_queued_and_written_down_by_the_default_sender(office):
     app = office
     said = opinions(app)
@@ -165,11 +177,7 @@ def test_written_down_messages_are_listed_to_send_by_hand_then_marked_sent(offic
                          indirect=True)
 def test_a_failing_sender_is_shown_retried_with_backoff_then_sent(office):
     app = office
-    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
-    GATEWAY["down"] = True
-    said = opinions(app)
-    account(app, "officer", "officer")
-    answer(app, said["plain"])
+    said = gateway_down_answer(app, "officer")
     [message] = messages(app, said["plain"])
     assert GATEWAY["seen"] == [1]  # sent after the answer committed, never inside it
     assert (message.status, message.attempts) == ("failed", 1)
@@ -208,11 +216,7 @@ def test_a_failing_sender_is_shown_retried_with_backoff_then_sent(office):
 
 def test_the_office_api_lists_and_retries_messages(office):
     app = office
-    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
-    GATEWAY["down"] = True
-    said = opinions(app)
-    account(app, "officer", "officer")
-    answer(app, said["plain"])
+    gateway_down_answer(app, "officer")
     client = app.test_client()
     with app.app_context():
         from field_app.central.accounts.logic import create_token
@@ -238,12 +242,7 @@ def test_the_office_api_lists_and_retries_messages(office):
 
 def test_send_all_waiting_sends_the_failed_ones(office):
     app = office
-    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
-    GATEWAY["down"] = True
-    said = opinions(app)
-    account(app, "officer", "officer")
-    account(app, "viewer", "viewer")
-    answer(app, said["plain"])
+    gateway_down_answer(app, "officer", "viewer")
     assert messages(app)[0].status == "failed"
     GATEWAY["down"] = False
     assert login(app, "viewer").post("/central/notifications/send").status_code == 403

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sync.tables import Json, Serial
 
 from ...extensions import db
+from ..inbox.models import AnswerColumns
 
 
-class OfficeCase(db.Model):
+class OfficeCase(AnswerColumns, db.Model):
     """A case of one commune; its members are the opinions whose `case_id` is its id."""
 
     __tablename__ = "office_case"
@@ -54,10 +55,6 @@ class OfficeCase(db.Model):
     remote: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # tố cáo: [{"days": 30, "reason": "…", "by": "username", "at": "ISO time"}], at most two.
     extensions: Mapped[list | None] = mapped_column(Json)
-    answer_text: Mapped[str | None] = mapped_column(Text)
-    answer_by: Mapped[str | None] = mapped_column(String(120))
-    answer_date: Mapped[date | None] = mapped_column(Date)
-    answer_doc_number: Mapped[str | None] = mapped_column(String(60))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Answered after due_on: the head of the unit's explanation and the apology to the

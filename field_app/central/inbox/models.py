@@ -31,6 +31,16 @@ from sync.tables import Json, Serial
 from ...extensions import db
 
 
+class AnswerColumns:
+    """The office's answer: a case's own, mirrored on each member opinion (and an opinion
+    answered on its own page)."""
+
+    answer_text: Mapped[str | None] = mapped_column(Text)
+    answer_by: Mapped[str | None] = mapped_column(String(120))
+    answer_date: Mapped[date | None] = mapped_column(Date)
+    answer_doc_number: Mapped[str | None] = mapped_column(String(60))
+
+
 class OfficeForum(db.Model):
     """A forum (meeting) as the office sees it."""
 
@@ -66,7 +76,7 @@ HANDLING_COLUMNS = ["commune_code", "unit_id", "received_on", "deleted", "answer
                     "needs_follow_up", "status"]
 
 
-class OfficeOpinion(db.Model):
+class OfficeOpinion(AnswerColumns, db.Model):
     """An opinion as the office works it: what the laptop sent, typed, plus the workflow."""
 
     __tablename__ = "office_opinion"
@@ -118,10 +128,6 @@ class OfficeOpinion(db.Model):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="received")
     unit_id: Mapped[int | None] = mapped_column(Integer)
     due_on: Mapped[date | None] = mapped_column(Date)
-    answer_text: Mapped[str | None] = mapped_column(Text)
-    answer_by: Mapped[str | None] = mapped_column(String(120))
-    answer_date: Mapped[date | None] = mapped_column(Date)
-    answer_doc_number: Mapped[str | None] = mapped_column(String(60))
     # The citizen's satisfaction with the answer (sync.records.SATISFACTIONS): recorded on
     # the village laptop where it was read out (at `satisfaction_forum_id`), or at the
     # office by `satisfaction_by`; the newer recording wins.
