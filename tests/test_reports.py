@@ -20,6 +20,7 @@ from sqlalchemy import select
 from field_app import create_app
 from field_app.central.accounts.logic import create_token
 from field_app.central.accounts.models import Account
+from field_app.central.catalogue import logic as catalogue
 from field_app.central.inbox import logic as inbox
 from field_app.central.reports import exports, figures, periods
 from field_app.central.reports.exports import cell_text
@@ -262,6 +263,38 @@ def test_exports_read_back_with_the_dashboards_numbers(sqlite_world):
         "Bản Co Mạ", "Bản Hua Păng", "Bản Phiêng Ban"}
     sat = {row[0]: row[5] for row in dashboard.tables["satisfaction"][1:]}
     assert list(sat.values()) == ["66,7", "100,0", "50,0"]
+
+
+def test_the_land_target_counts_procedures_not_roads_to_repair(sqlite_world):
+    """Seed 003's 85 % is for land, construction and investment procedures: a road repair
+    filed under "Giao thông – xây dựng – thủy lợi" is no procedure; a building permit, under
+    a category the office added by its name, is one."""
+    app, made = sqlite_world
+
+    def land() -> tuple:
+        [row] = [row for row in q1_figures(app)["satisfaction"] if row["key"] == "land"]
+        return row["satisfied"], row["unsatisfied"], row["absent"]
+
+    assert land() == (1, 1, 1)
+    with app.app_context():
+        officer = db.session.execute(select(Account).where(Account.username == "canbo")
+                                     ).scalar_one()
+        permits = catalogue.add_category(officer, MUONG_LA, "Cấp phép xây dựng").code
+        db.session.commit()
+        assert permits == "cap_phep_xay_dung"
+        # The satisfied land opinion was a road to repair …
+        inbox.update_opinion(officer, made["opinions"]["on_time"],
+                             {"category_code": "construction"}, "Phân loại lại")
+        db.session.commit()
+    assert land() == (0, 1, 1)
+    with app.app_context():
+        officer = db.session.execute(select(Account).where(Account.username == "canbo")
+                                     ).scalar_one()
+        # … or a building permit.
+        inbox.update_opinion(officer, made["opinions"]["on_time"],
+                             {"category_code": permits}, "Phân loại lại")
+        db.session.commit()
+    assert land() == (1, 1, 1)
 
 
 def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):
