@@ -147,7 +147,13 @@ def test_deadline_rules_and_units_are_edited_on_their_pages(office, said):
     assert 'id="rule-complaint"' in page
     bad = client.post("/central/deadline-rules", data={"kind": "petition", "days": "abc"},
                       follow_redirects=True).get_data(as_text=True)
-    assert "Thời hạn phải là số ngày" in bad
+    assert "Chưa lưu thời hạn. Số ngày: hãy nhập một số." in bad
+    bad = client.post("/central/deadline-rules", data={"kind": "petition", "days": "-5",
+                                                       "max_extensions": "3"},
+                      follow_redirects=True).get_data(as_text=True)
+    assert ("Chưa lưu thời hạn. Số ngày: từ 1 đến 366; Số lần gia hạn: từ 0 đến 2."
+            in html.unescape(bad))
+    assert 'aria-label="Vùng xa, phức tạp"' in page and 'aria-label="remote_' not in page
     client.post("/central/deadline-rules", data={"kind": "petition", "days": "10",
                                                  "working": "on"})
     client.post("/central/units", data={"name": "Điện lực Mường La", "kind": "utility"})

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from sync.records import OPINION_KINDS, WORKFLOW_STATUSES
@@ -187,6 +188,11 @@ MEMBERSHIP_ACTIONS = ("merged", "opened", "added_to_case", "split")
 RULE_FIELDS = ("days", "working", "accept_days", "complex_days", "remote_days",
                "remote_complex_days", "extension_days", "max_extensions")
 MAX_DAYS = 366
+# The deadline table's columns, as its page names them.
+RULE_LABELS = {"days": _l("Số ngày"), "working": _l("Ngày làm việc"),
+               "accept_days": _l("Thụ lý trong"), "complex_days": _l("Phức tạp"),
+               "remote_days": _l("Vùng xa"), "remote_complex_days": _l("Vùng xa, phức tạp"),
+               "extension_days": _l("Mỗi lần gia hạn"), "max_extensions": _l("Số lần gia hạn")}
 
 
 def rules_for(commune_code: int) -> dict[str, deadlines.Rule]:
@@ -209,28 +215,33 @@ def save_rule(account, commune_code: int, kind: str, values: dict[str, Any]) -> 
         raise ValidationFailed(_("Loại ý kiến không hợp lệ."), {"fields": {"kind": ["choice"]}})
     clean: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
+    problems: list[str] = []
     for name in RULE_FIELDS:
         value = values.get(name)
         if name == "working":
             clean[name] = value in (True, "1", "on", "true", "yes")
             continue
+        label = RULE_LABELS[name]
         try:
             number = int(str(value).strip() or 0) if value is not None else 0
         except ValueError:
             errors[name] = ["not a number"]
+            problems.append(_("%(field)s: hãy nhập một số", field=label))
             continue
+        least = 1 if name == "days" else 0
         top = deadlines.MAX_EXTENSIONS if name == "max_extensions" else MAX_DAYS
-        if not 0 <= number <= top:
-            errors[name] = [f"0..{top}"]
+        if not least <= number <= top:
+            errors[name] = [f"{least}..{top}"]
+            problems.append(_("%(field)s: từ %(least)d đến %(top)d", field=label, least=least,
+                              top=top))
         clean[name] = number
-    if not errors and clean["days"] < 1:
-        errors["days"] = ["1..366"]
     if not errors and clean["max_extensions"] and not clean["extension_days"]:
         errors["extension_days"] = ["required"]
+        problems.append(_("%(field)s: hãy nhập số ngày của mỗi lần gia hạn",
+                          field=RULE_LABELS["extension_days"]))
     if errors:
-        raise ValidationFailed(_("Thời hạn phải là số ngày từ 0 đến 366 (thời hạn giải quyết ít "
-                                 "nhất 1 ngày; gia hạn tối đa 2 lần): %(fields)s",
-                                 fields=", ".join(sorted(errors))), {"fields": errors})
+        raise ValidationFailed(_("Chưa lưu thời hạn. %(problems)s.",
+                                 problems="; ".join(problems)), {"fields": errors})
     row = db.session.execute(select(DeadlineRule).where(
         DeadlineRule.commune_code == commune_code, DeadlineRule.kind == kind)).scalar()
     if row is None:

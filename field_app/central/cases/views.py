@@ -261,6 +261,7 @@ def deadline_rules():
     return render_template("central/deadline_rules.html", commune=commune,
                            rules=logic.rules_for(commune) if commune else {},
                            defaults=DEFAULT_RULES, kinds=OPINION_KINDS,
+                           rule_fields=logic.RULE_FIELDS, rule_labels=logic.RULE_LABELS,
                            communes=catalogue.known_communes(account),
                            commune_label=commune_label)
 
