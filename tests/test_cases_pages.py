@@ -241,6 +241,8 @@ def test_the_forwarding_slip_has_the_due_date_the_place_and_vietnams_day(
     monkeypatch.setattr("field_app.opinions.logic.datetime", _LateEvening)
     slip = client.get(link).get_data(as_text=True)
     assert "Mường La, ngày 01 tháng 12 năm 2026" in slip
+    issuer = slip.split('id="slip-issuer">')[1].split("<br>Số")[0]
+    assert issuer == "UBND TỈNH SƠN LA<br><strong>ỦY BAN NHÂN DÂN XÃ MƯỜNG LA</strong>"
     assert "Hạn xử lý:" in slip and due.strftime("%d/%m/%Y") in slip.split('id="slip-due"')[1]
     assert ('id="slip-secret"' in slip) is secret
     assert "Hà Văn Bí Mật" not in slip

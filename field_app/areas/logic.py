@@ -135,6 +135,16 @@ def province_of(ward_code: int) -> str | None:
     return f"Tỉnh {province.name}"
 
 
+def issuing_body(ward_code: int) -> tuple[str, str]:
+    """Return the two lines that head a paper of the commune's committee (Nghị định
+    30/2020): its parent abbreviated, then itself in full: ("UBND TỈNH SƠN LA", "ỦY BAN
+    NHÂN DÂN XÃ MƯỜNG LA"). The parent is "" for a code the official list does not have."""
+    name = commune_label(ward_code).split(" (")[0]
+    province = province_of(ward_code)
+    body = _("Ủy ban nhân dân %(commune)s", commune=name[:1].lower() + name[1:]).upper()
+    return (_("UBND %(province)s", province=province).upper() if province else ""), body
+
+
 def find_commune(typed: str) -> int:
     """Return the code of the one commune `typed` names (a code, or a name, diacritics optional).
 

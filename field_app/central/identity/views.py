@@ -9,7 +9,7 @@ from flask import make_response, render_template, request
 from flask_babel import gettext as _
 
 from ...api.openapi import doc
-from ...areas.logic import commune_label
+from ...areas.logic import issuing_body
 from ...errors import ValidationFailed
 from ...extensions import db
 from .. import bp
@@ -72,7 +72,7 @@ def forwarding_slip():
     unit, ids = _slip_request()
     slip = logic.forwarding_slip(office_account(), unit, ids)
     return _private(render_template("central/forwarding_slip.html", slip=slip,
-                                    commune=commune_label(slip.commune_code)))
+                                    issuer=issuing_body(slip.commune_code)))
 
 
 @api.get("/v1/forwarding-slip")

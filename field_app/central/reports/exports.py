@@ -19,7 +19,7 @@ from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ...areas.logic import province_of
+from ...areas.logic import issuing_body, province_of
 from ...forums.minutes import clean, commune_short_name, nd30_date
 from .figures import Figures
 from .tables import Table, report_tables
@@ -163,8 +163,7 @@ def document_lines(figures: Figures, issued: date) -> dict[str, str]:
     province = _province(figures)
     # Nghị định 30/2020: the issuing body in full; its parent may be abbreviated.
     if figures.commune:
-        body = _("Ủy ban nhân dân %(commune)s", commune=_commune_name(figures)).upper()
-        parent = _("UBND %(province)s", province=province).upper() if province else ""
+        parent, body = issuing_body(figures.commune)
     else:  # all communes: a document of the province's committee
         body = (_("Ủy ban nhân dân %(province)s", province=province).upper() if province
                 else _("CƠ QUAN TỔNG HỢP BÁO CÁO"))
