@@ -521,8 +521,8 @@ def import_bundle_command(obj, path: Path) -> None:
                                           store.BlobStore(app.config["CENTRAL_BLOBS"]))
         except SyncError as exc:
             raise Refused(exc.message) from None
-    click.echo(_("%(label)s (%(device)s): %(records)s bản ghi — %(stored)s lưu mới, "
-                 "%(unchanged)s đã có, %(rejected)s bị từ chối; %(blobs)s ảnh.",
+    click.echo(_("%(label)s (%(device)s): %(records)s bản ghi — %(stored)s xã lưu (mới hoặc "
+                 "có sửa), %(unchanged)s xã đã có, %(rejected)s bị từ chối; %(blobs)s ảnh.",
                  label=result["label"], device=result["device"], records=result["records"],
                  stored=result["stored"], unchanged=result["unchanged"],
                  rejected=result["rejected"], blobs=result["blobs"]))

@@ -114,7 +114,7 @@ def run_demo(central_port: int, field_port: int, data: Path | None, once: bool =
             row.server_url = central_url
             db.session.commit()
         first = outbox.run_sync()
-        click.echo(_("Máy bản → xã: gửi %(pushed)s bản ghi, %(stored)s lưu mới, %(trips)s "
+        click.echo(_("Máy bản → xã: gửi %(pushed)s bản ghi, %(stored)s xã lưu, %(trips)s "
                      "lượt gửi nhận.", pushed=first.pushed, stored=first.stored,
                      trips=first.round_trips))
     with central.app_context():

@@ -99,6 +99,7 @@ WORKFLOW_STATUS_LABELS = {
 # (opinions.logic.office_states).
 OFFICE_STATE_LABELS = {
     "unsent": _l("Chưa gửi lên xã"), "awaiting": _l("Đã gửi, chờ xã xử lý"),
+    "changed": _l("Đã gửi, có sửa đổi chờ gửi"),
     **WORKFLOW_STATUS_LABELS,
 }
 GENDER_LABELS = {"female": _l("Nữ"), "male": _l("Nam"), "other": _l("Khác")}

@@ -101,13 +101,13 @@ def test_bundle_uploaded_through_the_office_page(office, laptop, tmp_path):
             content_type="multipart/form-data")
         page = answer.get_data(as_text=True)
         assert answer.status_code == 200
-        assert "8 bản ghi — lưu mới 8, đã có 0, từ chối 0" in page
+        assert "8 bản ghi — lưu 8 (mới hoặc có sửa), đã có sẵn 0, từ chối 0" in page
         # The village is pointed to its Đồng bộ page's button, not to a command.
         assert "Nạp tệp xác nhận" in page and "langnghe import-ack" not in page
         again = client.post("/central/bundle", data={
             "bundle": (io.BytesIO(path.read_bytes()), "langnghe.bundle")},
             content_type="multipart/form-data").get_data(as_text=True)
-        assert "lưu mới 0, đã có 8" in again
+        assert "lưu 0 (mới hoặc có sửa), đã có sẵn 8" in again
         junk = client.post("/central/bundle", data={
             "bundle": (io.BytesIO(b"not a zip"), "x.bundle")},
             content_type="multipart/form-data")
@@ -133,7 +133,7 @@ def test_demo_syncs_a_central_and_a_laptop_both_ways(tmp_path):
                                      "--field-port", str(free_port()),
                                      "--data", str(tmp_path / "demo")])
     assert done.exit_code == 0, done.output
-    assert "Máy bản → xã: gửi 10 bản ghi, 10 lưu mới" in done.output
+    assert "Máy bản → xã: gửi 10 bản ghi, 10 xã lưu" in done.output
     assert "Xã → máy bản: mang về 1 trả lời." in done.output
     assert "admin / langnghe-demo" in done.output
     # The sample answer (a survey of the school's toilets) is given to the school opinion.
@@ -145,7 +145,7 @@ def test_demo_syncs_a_central_and_a_laptop_both_ways(tmp_path):
 
 
 def test_demo_runs_again_on_the_same_folder(tmp_path):
-    for expected in ("gửi 10 bản ghi, 10 lưu mới", "gửi 0 bản ghi, 0 lưu mới"):
+    for expected in ("gửi 10 bản ghi, 10 xã lưu", "gửi 0 bản ghi, 0 xã lưu"):
         done = CliRunner().invoke(main, ["demo", "--once", "--central-port", str(free_port()),
                                          "--field-port", str(free_port()),
                                          "--data", str(tmp_path / "demo")])

@@ -75,6 +75,8 @@ def test_forum_syncs_and_answer_comes_back(central, laptop):
     assert summary.stored == 64 and summary.rejected == 0
     assert outbox.pending_count() == 0
     assert_same_records(central)
+    page = laptop.test_client().get("/sync/").get_data(as_text=True)
+    assert "Lần trước: gửi 64, xã lưu 64 (mới hoặc có sửa), xã đã có sẵn 0" in page
     stored = {row.id: row for row in central.records("opinion")}
     assert stored[said[0].id].data["content"] == said[0].content
     assert stored[said[0].id].data["category_name"] == "Giao thông – xây dựng – thủy lợi"
@@ -86,6 +88,10 @@ def test_forum_syncs_and_answer_comes_back(central, laptop):
             store.central_clock(conn))
     summary = outbox.run_sync()
     assert summary.pulled == 1
+    # Nothing left to send (as after the background sync beat the button): said so.
+    page = laptop.test_client().get("/sync/").get_data(as_text=True)
+    assert ("Lần trước: không còn gì chờ gửi, mọi ghi chép đã lên xã; nhận về 1 thay đổi."
+            in page)
     db.session.expire_all()
     answered = db.session.get(Opinion, said[0].id)
     assert answered.status == "answered"
@@ -93,6 +99,30 @@ def test_forum_syncs_and_answer_comes_back(central, laptop):
     assert answered.due_date.isoformat() == "2026-12-31"
     # Applying the answer logged nothing to push back.
     assert outbox.pending_count() == 0
+
+
+def test_an_edit_of_a_sent_opinion_is_shown_as_a_change_waiting_not_as_never_sent(
+        central, laptop):
+    forum, said = record_forum(2)
+    outbox.enroll(central.url, central.enrolment_code(), "Máy bản Nà Lò")
+    assert set(opinions.office_states(said).values()) == {"unsent"}
+    outbox.run_sync()
+    assert set(opinions.office_states(said).values()) == {"awaiting"}
+
+    opinions.update_opinion(said[0], {"content": "Đề nghị sửa đường, đoạn qua suối",
+                                      "category_code": "construction"})
+    db.session.commit()
+    fresh = opinions.create_opinion({"content": "Xin kéo điện về nhóm hộ cuối bản",
+                                     "category_code": "electricity"}, forum)
+    db.session.commit()
+    states = opinions.office_states([*said, fresh])
+    assert [states[o.id] for o in (said[0], said[1], fresh)] == ["changed", "awaiting",
+                                                                  "unsent"]
+    page = laptop.test_client().get(f"/opinions/{said[0].id}").get_data(as_text=True)
+    assert "Đã gửi, có sửa đổi chờ gửi" in page and "Chưa gửi lên xã" not in page
+
+    outbox.run_sync()
+    assert set(opinions.office_states([*said, fresh]).values()) == {"awaiting"}
 
 
 def test_replayed_batch_is_stored_once(central, laptop):

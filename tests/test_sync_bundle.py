@@ -141,10 +141,10 @@ def test_bundle_round_trip_through_the_command_line(central, laptop, tmp_path):
     done = runner.invoke(main, ["central", "--database", central.database, "--data",
                                 str(central.data_dir), "import-bundle", str(path)])
     assert done.exit_code == 0, done.output
-    assert "7 lưu mới" in done.output
+    assert "7 xã lưu (mới hoặc có sửa)" in done.output
     done = runner.invoke(main, ["central", "--database", central.database, "--data",
                                 str(central.data_dir), "import-bundle", str(path)])
-    assert "0 lưu mới, 7 đã có" in done.output
+    assert "0 xã lưu (mới hoặc có sửa), 7 xã đã có" in done.output
     ack = tmp_path / "ack.json"
     with central.engine.connect() as conn:
         ack.write_bytes(bundle.ack_file(conn, outbox.state().device_id))

@@ -333,23 +333,30 @@ def last_answers_at() -> datetime | None:
 def office_states(opinions: list[Opinion]) -> dict[uuid.UUID, str]:
     """Return what the laptop knows of the office's handling of each opinion.
 
-    "unsent": a change still waits in the outbox and the office has never
-    answered about it; "awaiting": the office acknowledged it but has sent no
-    status yet; otherwise the office's own status. A record's `status` column
-    defaults to "received" before the office has seen it: never show that alone.
+    "unsent": never acknowledged by the office yet; "changed": acknowledged, and a
+    newer change still waits in the outbox; "awaiting": the office acknowledged it but
+    has sent no status yet; otherwise the office's own status. A record's `status`
+    column defaults to "received" before the office has seen it: never show that alone.
     """
     from ..outbox.models import Outbox
 
     waiting = [opinion.id for opinion in opinions if not opinion.central_hlc]
     unsent: set[uuid.UUID] = set()
+    acked: set[uuid.UUID] = set()
     for start in range(0, len(waiting), 500):
-        unsent.update(db.session.execute(
-            db.select(Outbox.record_id).distinct().where(
-                Outbox.record_id.in_(waiting[start:start + 500]), Outbox.state != "acked")
-        ).scalars())
-    return {opinion.id: (opinion.status if opinion.central_hlc
-                         else "unsent" if opinion.id in unsent else "awaiting")
-            for opinion in opinions}
+        for record_id, acknowledged in db.session.execute(
+                db.select(Outbox.record_id, Outbox.state == "acked").distinct().where(
+                    Outbox.record_id.in_(waiting[start:start + 500]))):
+            (acked if acknowledged else unsent).add(record_id)
+
+    def state(opinion: Opinion) -> str:
+        if opinion.central_hlc:
+            return opinion.status
+        if opinion.id in unsent:
+            return "changed" if opinion.id in acked else "unsent"
+        return "awaiting"
+
+    return {opinion.id: state(opinion) for opinion in opinions}
 
 
 def office_condition(office: str | None, today: date | None = None):
