@@ -212,6 +212,13 @@ class CentralOpinion(Schema):
     answer_date = fields.Date(allow_none=True)
     answer_doc_number = _text(60)
     merged_into = _ref()
+    # An answer given after `due_date` (seed 003): the head of the unit's explanation and
+    # the apology to the citizen (when, how, by whom), read out with the answer.
+    late_explanation = _text(MAX_TEXT)
+    late_explained_by = _text(120)
+    apology_on = fields.Date(allow_none=True)
+    apology_how = _text(200)
+    apology_by = _text(120)
 
 
 class CentralVillage(Schema):

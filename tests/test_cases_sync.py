@@ -24,6 +24,8 @@ from .conftest import MUONG_LA
 from .office_support import account, login
 
 ANSWER = "UBND xã đã giao Ban Địa chính san gạt đoạn sạt lở trước ngày 15/12."
+LATE = ("Mưa lũ kéo dài, máy không vào được", "Trưởng ban Địa chính", date.today(),
+        "Gặp trực tiếp tại nhà văn hóa", "Phó Chủ tịch xã")
 
 
 def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
@@ -88,9 +90,8 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
                           follow_redirects=True).get_data(as_text=True)
     assert "giải trình" in refused
     client.post(f"/central/cases/{case_id}/late", data={
-        "late_explanation": "Mưa lũ kéo dài, máy không vào được", "late_explained_by":
-        "Trưởng ban Địa chính", "apology_on": date.today().isoformat(),
-        "apology_how": "Gặp trực tiếp tại nhà văn hóa", "apology_by": "Phó Chủ tịch xã"})
+        "late_explanation": LATE[0], "late_explained_by": LATE[1],
+        "apology_on": LATE[2].isoformat(), "apology_how": LATE[3], "apology_by": LATE[4]})
     client.post(f"/central/cases/{case_id}/status", data={"status": "closed"})
 
     # Laptop A edits its opinion (now merged) and syncs: the edit lands, the answer comes.
@@ -106,6 +107,15 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
     assert (local_a.content, local_a.answer_text, local_a.answer_doc_number, local_a.status) == (
         "Đường vào bản Nà Lò sạt lở nặng hơn", ANSWER, "215/UBND-ĐC", "closed")
     assert local_a.merged_into == id_b  # merged into the case's first opinion
+    # Answered late: the explanation and the apology came with it, to be read out.
+    assert (local_a.late_explanation, local_a.late_explained_by, local_a.apology_on,
+            local_a.apology_how, local_a.apology_by) == LATE
+    shown = laptop.test_client().get(f"/opinions/{id_a}").get_data(as_text=True)
+    late_days = (date.today() - local_a.due_date).days
+    assert f"Trả lời chậm {late_days} ngày" in shown
+    assert "Giải trình của Trưởng ban Địa chính: Mưa lũ kéo dài" in shown
+    assert (f"Đã xin lỗi người dân ngày {date.today():%d/%m/%Y}: Gặp trực tiếp tại nhà văn "
+            "hóa (Phó Chủ tịch xã)." in shown)
     with office.app_context():
         held = db.session.get(OfficeOpinion, id_a)
         assert (held.content, held.case_id, held.deleted, held.status) == (
@@ -126,6 +136,8 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
         local_b = db.session.get(Opinion, id_b)
         assert (local_b.answer_text, local_b.answer_by, local_b.status, local_b.merged_into) == (
             ANSWER, "Chủ tịch UBND xã", "closed", None)
+        assert (local_b.late_explanation, local_b.late_explained_by, local_b.apology_on,
+                local_b.apology_how, local_b.apology_by) == LATE
         db.session.remove()
         db.engine.dispose()
     with office.app_context():

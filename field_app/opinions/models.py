@@ -112,6 +112,12 @@ class Opinion(RecordMixin, db.Model):
     answer_date: Mapped[date | None] = mapped_column(Date)
     answer_doc_number: Mapped[str | None] = mapped_column(String(60))
     merged_into: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # Answered after due_date: the explanation and the apology, read out with the answer.
+    late_explanation: Mapped[str | None] = mapped_column(Text)
+    late_explained_by: Mapped[str | None] = mapped_column(String(120))
+    apology_on: Mapped[date | None] = mapped_column(Date)
+    apology_how: Mapped[str | None] = mapped_column(String(200))
+    apology_by: Mapped[str | None] = mapped_column(String(120))
     central_hlc: Mapped[str | None] = mapped_column(String(100))
     # When a pull last changed the status or the answer (laptop time): "new answers".
     central_changed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -54,6 +54,10 @@ OPEN_STATUSES = ("received", "forwarded", "in_progress")
 # What the case mirrors on its members (OfficeOpinion's office columns).
 MIRRORED = ("status", "unit_id", "due_on", "answer_text", "answer_by", "answer_date",
             "answer_doc_number")
+# A late answer's record (seed 003), kept on the case and sent to its members' laptops
+# (sync.records.CentralOpinion has the same names).
+LATE_FIELDS = ("late_explanation", "late_explained_by", "apology_on", "apology_how",
+               "apology_by")
 MAX_MEMBERS = 500
 TITLE_LENGTH = 120
 
@@ -367,6 +371,15 @@ def _mirror(account, case: OfficeCase, opinions: list[OfficeOpinion] | None = No
     held = opinions if opinions is not None else live_members(case)
     inbox.update_opinions(account, inbox.get_opinions(account, [item.id for item in held]),
                           values, reason, from_case=True)
+    if any(getattr(case, name) for name in LATE_FIELDS):
+        _send_late(account, case, held)
+
+
+def _send_late(account, case: OfficeCase, held: list[OfficeOpinion]) -> None:
+    """Send a late answer's explanation and apology to the laptops of `held` (the case's
+    members): read out with the answer at the village's next forum. The case keeps them."""
+    late = {name: inbox.plain(getattr(case, name)) for name in LATE_FIELDS}
+    inbox.publish_changes([(opinion.id, late, {}) for opinion in held], account.username)
 
 
 def _absorb(account, opinions: list[OfficeOpinion], into: OfficeCase | None) -> None:
@@ -611,6 +624,8 @@ def _set(account, case: OfficeCase, values: dict[str, Any], reason: str | None =
     db.session.flush()
     if set(changes) & set(MIRRORED):
         _mirror(account, case, reason=reason)
+    elif set(changes) & set(LATE_FIELDS):
+        _send_late(account, case, live_members(case))
     return changes
 
 
