@@ -285,9 +285,15 @@ def test_history_shows_laptop_and_office_changes_in_words(office, communes):
     na_lo.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở, dài 300 m", record_id=road,
                   forum=communes["forum"], level="province")
     na_lo.push()
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        unit_id = add_unit(MUONG_LA, "Phòng Kinh tế xã").id
+        db.session.commit()
     client = login(office, "xa_a")
     saved = client.post(f"/central/opinions/{road}", data={
-        "status": "forwarded", "due_on": "2026-12-31", "reason": "Chuyển phòng Kinh tế"})
+        "status": "forwarded", "unit_id": str(unit_id), "due_on": "2026-12-31",
+        "reason": "Chuyển phòng Kinh tế"})
     assert saved.status_code == 302
     page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
     history = page.split('id="history"')[1]
@@ -526,3 +532,32 @@ def test_a_late_answer_is_not_closed_on_the_opinion_page_without_the_apology(off
     opened = client.post("/central/cases", data={"opinion_ids": [str(land)]})
     case_page = client.get(opened.headers["Location"]).get_data(as_text=True)
     assert 'name="late_explanation"' in case_page and "trả lời chậm 34 ngày" in case_page
+
+
+def test_an_opinion_is_not_forwarded_to_no_unit(office, communes):
+    """"Đã chuyển" names who it went to: without a unit it is refused, nothing changed."""
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        unit_id = add_unit(MUONG_LA, "Phòng Kinh tế xã").id
+        db.session.commit()
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    typed = {"category_code": "land", "kind": "opinion", "level": "commune",
+             "status": "forwarded", "unit_id": "", "due_on": "2026-12-31"}
+    refused = client.post(f"/central/opinions/{land}", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "phải có đơn vị xử lý" in page and "Hãy chọn đơn vị xử lý" in page
+    admin = SimpleNamespace(commune_code=None, role="admin")
+    with office.app_context():
+        stored = logic.get_opinion(admin, uuid.UUID(str(land)))
+        assert (stored.status, stored.unit_id, stored.due_on) == ("received", None, None)
+        assert [entry.source for entry in logic.history(stored.id)] == ["laptop"]
+    # With its unit it goes; taking the unit away later is refused the same way.
+    assert client.post(f"/central/opinions/{land}",
+                       data={**typed, "unit_id": str(unit_id)}).status_code == 302
+    assert client.post(f"/central/opinions/{land}", data=typed).status_code == 422
+    with office.app_context():
+        stored = logic.get_opinion(admin, uuid.UUID(str(land)))
+        assert (stored.status, stored.unit_id) == ("forwarded", unit_id)

@@ -604,8 +604,9 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
               "sửa ở trang vụ việc, để mọi ý kiến của vụ việc cùng nhận.", n=opinion.case_id),
             {"fields": {name: ["in_case"] for name in drifting}})
     if not from_case:
-        # A case's answer was checked by the case (cases.logic.answer).
+        # A case's answer and unit were checked by the case (cases.logic.answer, move).
         _check_answer(opinion, clean)
+        _check_forwarded(opinion, clean)
     if account.role == "handler" and clean.get("unit_id", opinion.unit_id) != account.unit_id:
         raise Forbidden(_("Cán bộ đơn vị chỉ xử lý ý kiến của đơn vị mình."))
     if clean.get("unit_id") is not None:
@@ -616,6 +617,20 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
     changes = {name: [plain(getattr(opinion, name)), plain(value)]
                for name, value in clean.items() if getattr(opinion, name) != value}
     return clean, changes
+
+
+def _check_forwarded(opinion: OfficeOpinion, clean: dict[str, Any]) -> None:
+    """Refuse "forwarded" without a responsible unit (as a case: cases.logic.move): an
+    opinion forwarded to no one is handled by no one, and no report can chase it."""
+    status = clean.get("status", opinion.status)
+    unit_id = clean.get("unit_id", opinion.unit_id)
+    touched = any(name in clean and clean[name] != getattr(opinion, name)
+                  for name in ("status", "unit_id"))
+    if touched and status == "forwarded" and unit_id is None:
+        raise ValidationFailed(
+            _("Chưa chuyển được: ý kiến \"Đã chuyển\" phải có đơn vị xử lý. Hãy chọn đơn vị "
+              "xử lý rồi lưu lại."),
+            {"fields": {"unit_id": ["required"]}})
 
 
 ANSWER_FIELDS = {"text": "answer_text", "by": "answer_by", "doc_number": "answer_doc_number",
