@@ -152,3 +152,14 @@ def test_the_forum_offered_is_the_one_being_held_not_the_one_that_raised_it(app,
             "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa"})
         db.session.commit()
         assert answers.next_forum(village, now=datetime(2026, 11, 30, 9, 0)).id == today.id
+
+
+def test_who_answered_is_named_as_the_office_names_it(app, client, forum):
+    """The office types who answered (a body or a person); the read-out says the same."""
+    from field_app import labels
+
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    page = client.get(f"/villages/{forum.village_id}/answers").get_data(as_text=True)
+    assert f'{labels.FIELD_LABELS["answer_by"]}: <span class="answer-by">' in page
+    assert "Cơ quan/người trả lời:" in page and "Cơ quan trả lời" not in page

@@ -446,7 +446,7 @@ def test_times_a_machine_stamped_are_shown_in_vietnam_time(office, communes):
     ({"status": "answered", "answer_text": "", "answer_by": "Chủ tịch UBND xã"},
      "Chưa có nội dung trả lời."),
     ({"status": "closed", "answer_text": "Đã sửa xong đoạn đường.", "answer_by": ""},
-     "Chưa ghi người trả lời."),
+     "Chưa ghi cơ quan/người trả lời."),
     ({"status": "answered", "answer_text": "Đã sửa xong đoạn đường.",
       "answer_by": "Chủ tịch UBND xã", "answer_date": "2099-01-01"},
      "Ngày trả lời không được sau hôm nay"),
@@ -490,6 +490,9 @@ def test_an_answer_with_who_gave_it_is_dated_today_when_no_date_is_given(office,
         stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
                                    uuid.UUID(str(land)))
         assert (stored.status, stored.answer_date) == ("answered", vietnam_today())
+    # Who answered is a body or a person, named alike here and on the laptop's read-out.
+    page = client.get(f"/central/opinions/{land}").get_data(as_text=True)
+    assert "Cơ quan/người trả lời <input" in page and "Người trả lời <input" not in page
 
 
 def test_the_unit_filter_tells_a_server_wide_account_to_pick_a_commune_first(office, communes):
