@@ -163,3 +163,34 @@ def test_who_answered_is_named_as_the_office_names_it(app, client, forum):
     page = client.get(f"/villages/{forum.village_id}/answers").get_data(as_text=True)
     assert f'{labels.FIELD_LABELS["answer_by"]}: <span class="answer-by">' in page
     assert "Cơ quan/người trả lời:" in page and "Cơ quan trả lời" not in page
+
+
+def test_with_no_forum_open_the_read_out_says_how_to_open_one_and_come_back(app, client,
+                                                                             forum):
+    """The forum of 20/11 is over: the village head is told to open today's forum, given
+    the button, and its page leads back to the list, now recording at that forum."""
+    from datetime import datetime
+
+    from field_app.forums import logic as forums
+
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    village_id = forum.village_id
+    page = client.get(f"/villages/{village_id}/answers").get_data(as_text=True)
+    hint = page.split('id="no-forum-hint"')[1].split("</div>")[0]
+    assert "Bản Nà Lò chưa có hội nghị nào đang họp hôm nay." in hint
+    assert f'href="/forums/new?village={village_id}"' in hint
+    assert "Mở hội nghị của Bản Nà Lò" in hint and "bấm «Lưu»" in hint
+    assert "Trả lời của xã cần đọc tại hội nghị này" in hint
+    form = client.get(f"/forums/new?village={village_id}").get_data(as_text=True)
+    assert f'selected value="{village_id}"' in form
+    today = forums.create_forum({"kind": "listening", "village_id": village_id,
+                                 "started_at": datetime.now().replace(microsecond=0),
+                                 "venue": "Nhà văn hóa", "chair": "Lò Văn Minh"})
+    db.session.commit()
+    forum_page = client.get(f"/forums/{today.id}").get_data(as_text=True)
+    back = f"/villages/{village_id}/answers?forum={today.id}"
+    assert f'href="{back}">Trả lời của xã cần đọc tại hội nghị này' in forum_page
+    listed = client.get(back).get_data(as_text=True)
+    assert 'id="no-forum-hint"' not in listed and "Đang ghi tại hội nghị ngày" in listed
+    assert f'name="forum_id" value="{today.id}"' in listed
