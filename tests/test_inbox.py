@@ -422,6 +422,68 @@ def test_search_finds_words_by_their_beginning_alike_on_both_backends(tmp_path, 
             assert _ids(page.get_data(as_text=True), said) == expected, query
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_search_finds_a_village_s_opinions_by_its_name_on_the_page_and_the_api(tmp_path,
+                                                                              backend):
+    """A village's name, typed with or without marks, finds its opinions (each word in
+    the text or in the village's name); a village merged into it comes along; the API's
+    `q` answers what the page lists."""
+    from field_app.central.accounts.logic import create_token
+    from field_app.central.catalogue.logic import merge_villages
+
+    with office_app(tmp_path / "office", backend) as app:
+        laptop = Laptop(app, MUONG_LA, "Máy bản Nà Lò")
+        for name in ("Bản Nà Lò", "Nà Lo", "Bản Đán"):
+            laptop.village(name)
+        said = {
+            "road": laptop.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở"),
+            "water": laptop.opinion("Bản Nà Lò", "Thiếu nước sinh hoạt mùa khô"),
+            "typo": laptop.opinion("Nà Lo", "Xin hỗ trợ giống ngô"),
+            "school": laptop.opinion("Bản Đán", "Đường lên trường mầm non hỏng"),
+            "word": laptop.opinion("Bản Đán", "Nhà văn hóa dột, lò sưởi hỏng"),
+        }
+        laptop.push()
+        other = Laptop(app, CHIENG_LAO, "Máy Chiềng Lao")
+        other.village("Bản Nà Lò")  # the same name in another commune: not this account's
+        said["elsewhere"] = other.opinion("Bản Nà Lò", "Thiếu nước sinh hoạt")
+        other.push()
+        officer_id = account(app, "xa_a")
+        with app.app_context():
+            officer = db.session.get(Account, officer_id)
+            headers = {"Authorization": f"Bearer {create_token(officer, 'api')}"}
+            db.session.commit()
+        client = login(app, "xa_a")
+
+        def found(query: str) -> set[str]:
+            page = client.get("/central/inbox", query_string={"q": query})
+            listed = _ids(page.get_data(as_text=True), said)
+            api = client.get("/central/api/v1/opinions", query_string={"q": query},
+                             headers=headers).get_json()
+            assert {name for name, record_id in said.items()
+                    if str(record_id) in {item["id"] for item in api["items"]}} == listed
+            assert api["total"] == len(listed), query
+            return listed
+
+        # "na lo" begins words of "Nà Lo" too (a village typed twice, not merged yet).
+        for query in ("na lo", "Nà Lò", "NA LO", "nà"):
+            assert found(query) == {"road", "water", "typo"}, query
+        assert found("bản nà") == {"road", "water"}  # "Nà Lo" has no "Bản"
+        assert found("na lo nuoc") == {"water"}
+        assert found("nà lò đường") == {"road"}
+        assert found("dan") == {"school", "word"}
+        assert found("duong") == {"road", "school"}  # the text still, as before
+        assert found("lo suoi") == {"word"}  # "lò" of the text; no village "suoi"
+        assert found("dan nuoc") == set()
+        with app.app_context():
+            officer = db.session.get(Account, officer_id)
+            merge_villages(officer, laptop.villages["Bản Nà Lò"], laptop.villages["Nà Lo"],
+                           "trùng tên")
+            db.session.commit()
+        # Merged: found under the name the office kept, whatever the other was called.
+        assert found("ban na lo") == {"road", "water", "typo"}
+        assert found("na lo ngo") == {"typo"}
+
+
 def test_times_a_machine_stamped_are_shown_in_vietnam_time(office, communes):
     """A laptop stamps UTC (finalised, satisfaction recorded); the office shows them in the
     commune's time, as every other time it shows; a forum's start is shown as typed."""
