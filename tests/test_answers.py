@@ -17,10 +17,11 @@ from field_app.outbox.models import Outbox
 
 
 def pulled(at, *pairs):
-    """Apply the office's answers as a pull does, at `at`."""
+    """Apply the office's answers as a pull does, at `at` (an answer's text, or its fields)."""
     changes = [{"c": "opinion", "id": str(opinion.id), "central_hlc": clock().now().encode(),
-                "central": {"status": "answered", "answer_text": text}}
-               for opinion, text in pairs]
+                "central": {"status": "answered",
+                            **(answer if isinstance(answer, dict) else {"answer_text": answer})}}
+               for opinion, answer in pairs]
     db.session.info[APPLYING_CENTRAL] = True
     try:
         outbox.apply_changes(changes, outbox.state(), None, at)
@@ -194,3 +195,47 @@ def test_with_no_forum_open_the_read_out_says_how_to_open_one_and_come_back(app,
     listed = client.get(back).get_data(as_text=True)
     assert 'id="no-forum-hint"' not in listed and "Đang ghi tại hội nghị ngày" in listed
     assert f'name="forum_id" value="{today.id}"' in listed
+
+
+def test_a_case_s_answer_is_read_out_once_with_each_citizen_beside_it(app, client, forum):
+    """Two citizens of the village raised the same thing; the office merged them into one
+    case and answered it: the list (and its printout) shows the answer once, each citizen's
+    opinion beside it with their own satisfaction."""
+    road, again, water = [
+        opinions.create_opinion({"content": text, "raiser_name": name,
+                                 "category_code": "construction"}, forum)
+        for text, name in (("Đường vào bản sạt lở", "Lò Văn Pọm"),
+                           ("Đường vào bản bị sạt, xe máy không qua được", "Quàng Thị Xuân"),
+                           ("Thiếu nước sinh hoạt", "Cầm Văn Sơn"))]
+    db.session.commit()
+    answer = {"answer_text": "Xã sẽ sửa đoạn đường sạt trước Tết.",
+              "answer_by": "Chủ tịch UBND xã", "answer_doc_number": "12/UBND-VP",
+              "answer_date": "2026-11-25"}
+    pulled(utcnow(), (road, answer), (again, {**answer, "merged_into": str(road.id)}),
+           (water, "Xã sẽ khoan giếng."))
+    village = forum.village
+    groups = answers.grouped(answers.answers(village))
+    assert [[item.opinion.id for item in group.items] for group in groups] == [
+        [road.id, again.id], [water.id]]
+
+    answers.record_satisfaction(again.id, "unsatisfied", forum.id)
+    db.session.commit()
+    page = client.get(f"/villages/{village.id}/answers?all=1").get_data(as_text=True)
+    table = page.split('class="readout-table"')[1].split("</table>")[0]
+    assert table.count("Xã sẽ sửa đoạn đường sạt trước Tết.") == 1
+    assert table.count("12/UBND-VP") == 1 and 'rowspan="2"' in table
+    assert "Trả lời chung cho 2 ý kiến trùng nhau của bản" in table
+    shared = table.split(f'id="answer-{road.id}"')[1].split(f'id="answer-{water.id}"')[0]
+    for opinion, name in ((road, "Lò Văn Pọm"), (again, "Quàng Thị Xuân")):
+        assert name in shared
+        row = shared.split(f'id="answer-{opinion.id}"')[-1].split("</tr>")[0]
+        # Each citizen: their own buttons, and their own box to tick on paper.
+        assert f'action="/answers/{opinion.id}/satisfaction"' in row
+        assert row.count('class="readout-boxes print-only"') == 1
+    again_row = shared.split(f'id="answer-{again.id}"')[1].split("</tr>")[0]
+    assert "Đã ghi: Không hài lòng" in again_row
+    road_row = shared.split(f'id="answer-{again.id}"')[0]
+    assert "Chưa ghi mức độ hài lòng" in road_row
+    # The numbering counts answers read out: two, not three.
+    assert [cell.split("</td>")[0] for cell in table.split('<td class="n"')[1:]] == [
+        ' rowspan="2">1', ' rowspan="1">2']
