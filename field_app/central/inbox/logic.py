@@ -157,27 +157,39 @@ def has_words(words: list[str], named: bool) -> ColumnElement[bool]:
                         for mark in marks)) for word in words))
 
 
-def villages_named(account, words: list[str]) -> dict[str, list[uuid.UUID]]:
+def villages_named(account, words: list[str], commune: int | None = None
+                   ) -> dict[str, list[uuid.UUID]]:
     """Return, for each word that begins a word of a village's name, the villages whose
     name it is in, and those merged into them (whose opinions are listed under them).
 
-    Read from the account's communes' villages (a commune's few dozen, a province's few
-    thousand), their folded names matched here as the index cuts an opinion's words.
+    Read from the account's communes' villages (or the one filtered on): a commune's few
+    dozen, a province's few thousand; their folded names are cut here as the index cuts
+    an opinion's words.
     """
-    rows = db.session.execute(scoped(select(OfficeVillage.id, OfficeVillage.folded,
-                                            OfficeVillage.merged_into),
-                                     account, OfficeVillage.commune_code)).all()
+    query = scoped(select(OfficeVillage.id, OfficeVillage.folded, OfficeVillage.merged_into)
+                   .where(or_(*(OfficeVillage.folded.contains(word) for word in words))),
+                   account, OfficeVillage.commune_code)
+    if commune is not None:
+        query = query.where(OfficeVillage.commune_code == commune)
+    rows = [(row.id, WORD_PATTERN.findall(row.folded)) for row in db.session.execute(query)]
     named: dict[str, list[uuid.UUID]] = {}
     for word in dict.fromkeys(words):
-        found = {row.id for row in rows
-                 if any(part.startswith(word) for part in WORD_PATTERN.findall(row.folded))}
+        found = {key for key, parts in rows if any(part.startswith(word) for part in parts)}
         if found:
-            found |= {row.id for row in rows if row.merged_into in found}
             named[word] = sorted(found)
+    if named:  # a village merged into a named one: its opinions are listed under that one
+        everyone = set().union(*named.values())
+        merged: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for key, kept in db.session.execute(select(OfficeVillage.id, OfficeVillage.merged_into)
+                                            .where(OfficeVillage.merged_into.in_(everyone))):
+            merged.setdefault(kept, set()).add(key)
+        named = {word: sorted({*found, *(key for kept in found for key in merged.get(kept, ()))})
+                 for word, found in named.items()}
     return named
 
 
-def matches_words(account, words: list[str]) -> ColumnElement[bool]:
+def matches_words(account, words: list[str], commune: int | None = None
+                  ) -> ColumnElement[bool]:
     """Return the condition that each word begins a word of the opinion (has_words) or of
     its village's name: "na lo" finds Bản Nà Lò's opinions, "na lo duong" its roads.
 
@@ -186,7 +198,7 @@ def matches_words(account, words: list[str]) -> ColumnElement[bool]:
     village joins the others in one look-up of the search index, as before.
     """
     named = can(account, "personal.view")
-    villages = villages_named(account, words)
+    villages = villages_named(account, words, commune)
     plain_words = [word for word in words if word not in villages]
     conditions = [has_words(plain_words, named)] if plain_words else []
     conditions += [or_(has_words([word], named), OfficeOpinion.village_id.in_(ids))
@@ -238,7 +250,8 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         # Names only for roles that may see them: a search by name would tell who raised what.
         # Typed with no letter or digit ("?!"): nothing is said like that, so nothing found.
         words = search_terms(filters.q)
-        query = query.where(matches_words(account, words) if words else false())
+        query = query.where(matches_words(account, words, filters.commune) if words
+                            else false())
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
