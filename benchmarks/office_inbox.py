@@ -170,6 +170,9 @@ def cases(engine) -> dict[str, dict]:
             'search "quang xuan"': {"q": "quang xuan"},  # a name: the admin sees names
             'search "cau treo"': {"q": "cau treo"},  # matches nothing
             'commune "duong"': {"commune": commune, "q": "duong"},
+            # A village's name: its villages' opinions by id (Bản Nà Lò 1…, Bản Nà Lốc…).
+            'search "na lo"': {"q": "na lo"},
+            'commune "na lo duong"': {"commune": commune, "q": "na lo duong"},
             "page 1000": {"page": 1000}}
 
 

@@ -136,6 +136,9 @@ FIELD_LABELS = {
     "spot_answer_by": _l("Người trả lời"),
     "spot_answer": _l("Nội dung trả lời"),
     "needs_follow_up": _l("Cần theo dõi giải quyết"),
+    # The office's answer, as the laptop reads it out and the office types it: who gave it
+    # is a body (a unit) or a person (the chairman), so both are named.
+    "answer_by": _l("Cơ quan/người trả lời"),
 }
 
 

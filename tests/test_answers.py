@@ -17,10 +17,11 @@ from field_app.outbox.models import Outbox
 
 
 def pulled(at, *pairs):
-    """Apply the office's answers as a pull does, at `at`."""
+    """Apply the office's answers as a pull does, at `at` (an answer's text, or its fields)."""
     changes = [{"c": "opinion", "id": str(opinion.id), "central_hlc": clock().now().encode(),
-                "central": {"status": "answered", "answer_text": text}}
-               for opinion, text in pairs]
+                "central": {"status": "answered",
+                            **(answer if isinstance(answer, dict) else {"answer_text": answer})}}
+               for opinion, answer in pairs]
     db.session.info[APPLYING_CENTRAL] = True
     try:
         outbox.apply_changes(changes, outbox.state(), None, at)
@@ -152,3 +153,89 @@ def test_the_forum_offered_is_the_one_being_held_not_the_one_that_raised_it(app,
             "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa"})
         db.session.commit()
         assert answers.next_forum(village, now=datetime(2026, 11, 30, 9, 0)).id == today.id
+
+
+def test_who_answered_is_named_as_the_office_names_it(app, client, forum):
+    """The office types who answered (a body or a person); the read-out says the same."""
+    from field_app import labels
+
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    page = client.get(f"/villages/{forum.village_id}/answers").get_data(as_text=True)
+    assert f'{labels.FIELD_LABELS["answer_by"]}: <span class="answer-by">' in page
+    assert "Cơ quan/người trả lời:" in page and "Cơ quan trả lời" not in page
+
+
+def test_with_no_forum_open_the_read_out_says_how_to_open_one_and_come_back(app, client,
+                                                                             forum):
+    """The forum of 20/11 is over: the village head is told to open today's forum, given
+    the button, and its page leads back to the list, now recording at that forum."""
+    from datetime import datetime
+
+    from field_app.forums import logic as forums
+
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    village_id = forum.village_id
+    page = client.get(f"/villages/{village_id}/answers").get_data(as_text=True)
+    hint = page.split('id="no-forum-hint"')[1].split("</div>")[0]
+    assert "Bản Nà Lò chưa có hội nghị nào đang họp hôm nay." in hint
+    assert f'href="/forums/new?village={village_id}"' in hint
+    assert "Mở hội nghị của Bản Nà Lò" in hint and "bấm «Lưu»" in hint
+    assert "Trả lời của xã cần đọc tại hội nghị này" in hint
+    form = client.get(f"/forums/new?village={village_id}").get_data(as_text=True)
+    assert f'selected value="{village_id}"' in form
+    today = forums.create_forum({"kind": "listening", "village_id": village_id,
+                                 "started_at": datetime.now().replace(microsecond=0),
+                                 "venue": "Nhà văn hóa", "chair": "Lò Văn Minh"})
+    db.session.commit()
+    forum_page = client.get(f"/forums/{today.id}").get_data(as_text=True)
+    back = f"/villages/{village_id}/answers?forum={today.id}"
+    assert f'href="{back}">Trả lời của xã cần đọc tại hội nghị này' in forum_page
+    listed = client.get(back).get_data(as_text=True)
+    assert 'id="no-forum-hint"' not in listed and "Đang ghi tại hội nghị ngày" in listed
+    assert f'name="forum_id" value="{today.id}"' in listed
+
+
+def test_a_case_s_answer_is_read_out_once_with_each_citizen_beside_it(app, client, forum):
+    """Two citizens of the village raised the same thing; the office merged them into one
+    case and answered it: the list (and its printout) shows the answer once, each citizen's
+    opinion beside it with their own satisfaction."""
+    road, again, water = [
+        opinions.create_opinion({"content": text, "raiser_name": name,
+                                 "category_code": "construction"}, forum)
+        for text, name in (("Đường vào bản sạt lở", "Lò Văn Pọm"),
+                           ("Đường vào bản bị sạt, xe máy không qua được", "Quàng Thị Xuân"),
+                           ("Thiếu nước sinh hoạt", "Cầm Văn Sơn"))]
+    db.session.commit()
+    answer = {"answer_text": "Xã sẽ sửa đoạn đường sạt trước Tết.",
+              "answer_by": "Chủ tịch UBND xã", "answer_doc_number": "12/UBND-VP",
+              "answer_date": "2026-11-25"}
+    pulled(utcnow(), (road, answer), (again, {**answer, "merged_into": str(road.id)}),
+           (water, "Xã sẽ khoan giếng."))
+    village = forum.village
+    groups = answers.grouped(answers.answers(village))
+    assert [[item.opinion.id for item in group.items] for group in groups] == [
+        [road.id, again.id], [water.id]]
+
+    answers.record_satisfaction(again.id, "unsatisfied", forum.id)
+    db.session.commit()
+    page = client.get(f"/villages/{village.id}/answers?all=1").get_data(as_text=True)
+    table = page.split('class="readout-table"')[1].split("</table>")[0]
+    assert table.count("Xã sẽ sửa đoạn đường sạt trước Tết.") == 1
+    assert table.count("12/UBND-VP") == 1 and 'rowspan="2"' in table
+    assert "Trả lời chung cho 2 ý kiến trùng nhau của bản" in table
+    shared = table.split(f'id="answer-{road.id}"')[1].split(f'id="answer-{water.id}"')[0]
+    for opinion, name in ((road, "Lò Văn Pọm"), (again, "Quàng Thị Xuân")):
+        assert name in shared
+        row = shared.split(f'id="answer-{opinion.id}"')[-1].split("</tr>")[0]
+        # Each citizen: their own buttons, and their own box to tick on paper.
+        assert f'action="/answers/{opinion.id}/satisfaction"' in row
+        assert row.count('class="readout-boxes print-only"') == 1
+    again_row = shared.split(f'id="answer-{again.id}"')[1].split("</tr>")[0]
+    assert "Đã ghi: Không hài lòng" in again_row
+    road_row = shared.split(f'id="answer-{again.id}"')[0]
+    assert "Chưa ghi mức độ hài lòng" in road_row
+    # The numbering counts answers read out: two, not three.
+    assert [cell.split("</td>")[0] for cell in table.split('<td class="n"')[1:]] == [
+        ' rowspan="2">1', ' rowspan="1">2']

@@ -222,7 +222,7 @@ def test_office_category_changes_reach_the_laptop_and_old_opinions_keep_theirs(
         client.post(f"/central/categories/{ids['other']}", data={"action": "up"})
         # The office still works an opinion filed under the category it deactivated.
         saved = client.post(f"/central/opinions/{said[1]}", data={
-            "status": "forwarded", "kind": "opinion", "category_code": "water",
+            "status": "in_progress", "kind": "opinion", "category_code": "water",
             "level": "commune"}, follow_redirects=True).get_data(as_text=True)
         assert "Đã lưu" in saved
 
@@ -234,7 +234,7 @@ def test_office_category_changes_reach_the_laptop_and_old_opinions_keep_theirs(
     assert "water" not in offered
     assert list(offered)[-3:] == ["other", "procedures", "dien_chieu_sang"]
     # Old opinions keep their category, and can still be edited with it.
-    assert db.session.get(Opinion, said[1]).status == "forwarded"
+    assert db.session.get(Opinion, said[1]).status == "in_progress"
     kept = db.session.get(Opinion, said[0])
     assert kept.category_code == "water" and kept.category.name == "Nước sinh hoạt"
     opinions.update_opinion(kept, {**{name: getattr(kept, name)

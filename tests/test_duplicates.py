@@ -249,6 +249,24 @@ def test_api_answers_only_likely_duplicates_best_first(office):
         assert similar(office, alone, headers).get_json() == {"items": []}
 
 
+def test_the_page_says_how_alike_in_words_and_the_api_keeps_the_number(office):
+    na_lo = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    na_lo.village("Bản Nà Lò")
+    na_lo.village("Bản Pá Xa")
+    road = na_lo.opinion("Bản Nà Lò", LANDSLIDE)
+    na_lo.opinion("Bản Pá Xa", LANDSLIDE_PLAIN)
+    na_lo.push()
+    (item,) = similar(office, road, token(office, "canbo")).get_json()["items"]
+    page = login(office, "canbo").get(f"/central/opinions/{road}").get_data(as_text=True)
+    badge = page.split('id="similar"')[1].split('class="badge score"')[1].split("</span>")[0]
+    percent = round(item["score"] * 100)
+    assert f"· {percent}%" in badge and f"{item['score']:.2f}" not in badge
+    assert any(words in badge for words in ("Rất giống", "Có thể trùng", "Hơi giống"))
+    with office.test_request_context():
+        assert [logic.likeness(score) for score in (0.89, 0.72, 0.4, 0.16)] == [
+            "Rất giống · 89%", "Có thể trùng · 72%", "Có thể trùng · 40%", "Hơi giống · 16%"]
+
+
 def test_similar_is_in_the_openapi_document(office):
     document = office.test_client().get("/central/api/openapi.json").get_json()
     operation = document["paths"]["/central/api/v1/opinions/{record_id}/similar"]["get"]

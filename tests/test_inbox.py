@@ -285,9 +285,15 @@ def test_history_shows_laptop_and_office_changes_in_words(office, communes):
     na_lo.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở, dài 300 m", record_id=road,
                   forum=communes["forum"], level="province")
     na_lo.push()
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        unit_id = add_unit(MUONG_LA, "Phòng Kinh tế xã").id
+        db.session.commit()
     client = login(office, "xa_a")
     saved = client.post(f"/central/opinions/{road}", data={
-        "status": "forwarded", "due_on": "2026-12-31", "reason": "Chuyển phòng Kinh tế"})
+        "status": "forwarded", "unit_id": str(unit_id), "due_on": "2026-12-31",
+        "reason": "Chuyển phòng Kinh tế"})
     assert saved.status_code == 302
     page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
     history = page.split('id="history"')[1]
@@ -416,6 +422,68 @@ def test_search_finds_words_by_their_beginning_alike_on_both_backends(tmp_path, 
             assert _ids(page.get_data(as_text=True), said) == expected, query
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_search_finds_a_village_s_opinions_by_its_name_on_the_page_and_the_api(tmp_path,
+                                                                              backend):
+    """A village's name, typed with or without marks, finds its opinions (each word in
+    the text or in the village's name); a village merged into it comes along; the API's
+    `q` answers what the page lists."""
+    from field_app.central.accounts.logic import create_token
+    from field_app.central.catalogue.logic import merge_villages
+
+    with office_app(tmp_path / "office", backend) as app:
+        laptop = Laptop(app, MUONG_LA, "Máy bản Nà Lò")
+        for name in ("Bản Nà Lò", "Nà Lo", "Bản Đán"):
+            laptop.village(name)
+        said = {
+            "road": laptop.opinion("Bản Nà Lò", "Đề nghị sửa đường vào bản bị sạt lở"),
+            "water": laptop.opinion("Bản Nà Lò", "Thiếu nước sinh hoạt mùa khô"),
+            "typo": laptop.opinion("Nà Lo", "Xin hỗ trợ giống ngô"),
+            "school": laptop.opinion("Bản Đán", "Đường lên trường mầm non hỏng"),
+            "word": laptop.opinion("Bản Đán", "Nhà văn hóa dột, lò sưởi hỏng"),
+        }
+        laptop.push()
+        other = Laptop(app, CHIENG_LAO, "Máy Chiềng Lao")
+        other.village("Bản Nà Lò")  # the same name in another commune: not this account's
+        said["elsewhere"] = other.opinion("Bản Nà Lò", "Thiếu nước sinh hoạt")
+        other.push()
+        officer_id = account(app, "xa_a")
+        with app.app_context():
+            officer = db.session.get(Account, officer_id)
+            headers = {"Authorization": f"Bearer {create_token(officer, 'api')}"}
+            db.session.commit()
+        client = login(app, "xa_a")
+
+        def found(query: str) -> set[str]:
+            page = client.get("/central/inbox", query_string={"q": query})
+            listed = _ids(page.get_data(as_text=True), said)
+            api = client.get("/central/api/v1/opinions", query_string={"q": query},
+                             headers=headers).get_json()
+            assert {name for name, record_id in said.items()
+                    if str(record_id) in {item["id"] for item in api["items"]}} == listed
+            assert api["total"] == len(listed), query
+            return listed
+
+        # "na lo" begins words of "Nà Lo" too (a village typed twice, not merged yet).
+        for query in ("na lo", "Nà Lò", "NA LO", "nà"):
+            assert found(query) == {"road", "water", "typo"}, query
+        assert found("bản nà") == {"road", "water"}  # "Nà Lo" has no "Bản"
+        assert found("na lo nuoc") == {"water"}
+        assert found("nà lò đường") == {"road"}
+        assert found("dan") == {"school", "word"}
+        assert found("duong") == {"road", "school"}  # the text still, as before
+        assert found("lo suoi") == {"word"}  # "lò" of the text; no village "suoi"
+        assert found("dan nuoc") == set()
+        with app.app_context():
+            officer = db.session.get(Account, officer_id)
+            merge_villages(officer, laptop.villages["Bản Nà Lò"], laptop.villages["Nà Lo"],
+                           "trùng tên")
+            db.session.commit()
+        # Merged: found under the name the office kept, whatever the other was called.
+        assert found("ban na lo") == {"road", "water", "typo"}
+        assert found("na lo ngo") == {"typo"}
+
+
 def test_times_a_machine_stamped_are_shown_in_vietnam_time(office, communes):
     """A laptop stamps UTC (finalised, satisfaction recorded); the office shows them in the
     commune's time, as every other time it shows; a forum's start is shown as typed."""
@@ -440,7 +508,7 @@ def test_times_a_machine_stamped_are_shown_in_vietnam_time(office, communes):
     ({"status": "answered", "answer_text": "", "answer_by": "Chủ tịch UBND xã"},
      "Chưa có nội dung trả lời."),
     ({"status": "closed", "answer_text": "Đã sửa xong đoạn đường.", "answer_by": ""},
-     "Chưa ghi người trả lời."),
+     "Chưa ghi cơ quan/người trả lời."),
     ({"status": "answered", "answer_text": "Đã sửa xong đoạn đường.",
       "answer_by": "Chủ tịch UBND xã", "answer_date": "2099-01-01"},
      "Ngày trả lời không được sau hôm nay"),
@@ -484,6 +552,9 @@ def test_an_answer_with_who_gave_it_is_dated_today_when_no_date_is_given(office,
         stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
                                    uuid.UUID(str(land)))
         assert (stored.status, stored.answer_date) == ("answered", vietnam_today())
+    # Who answered is a body or a person, named alike here and on the laptop's read-out.
+    page = client.get(f"/central/opinions/{land}").get_data(as_text=True)
+    assert "Cơ quan/người trả lời <input" in page and "Người trả lời <input" not in page
 
 
 def test_the_unit_filter_tells_a_server_wide_account_to_pick_a_commune_first(office, communes):
@@ -526,3 +597,32 @@ def test_a_late_answer_is_not_closed_on_the_opinion_page_without_the_apology(off
     opened = client.post("/central/cases", data={"opinion_ids": [str(land)]})
     case_page = client.get(opened.headers["Location"]).get_data(as_text=True)
     assert 'name="late_explanation"' in case_page and "trả lời chậm 34 ngày" in case_page
+
+
+def test_an_opinion_is_not_forwarded_to_no_unit(office, communes):
+    """"Đã chuyển" names who it went to: without a unit it is refused, nothing changed."""
+    from field_app.central.catalogue.logic import add_unit
+
+    with office.app_context():
+        unit_id = add_unit(MUONG_LA, "Phòng Kinh tế xã").id
+        db.session.commit()
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    typed = {"category_code": "land", "kind": "opinion", "level": "commune",
+             "status": "forwarded", "unit_id": "", "due_on": "2026-12-31"}
+    refused = client.post(f"/central/opinions/{land}", data=typed)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "phải có đơn vị xử lý" in page and "Hãy chọn đơn vị xử lý" in page
+    admin = SimpleNamespace(commune_code=None, role="admin")
+    with office.app_context():
+        stored = logic.get_opinion(admin, uuid.UUID(str(land)))
+        assert (stored.status, stored.unit_id, stored.due_on) == ("received", None, None)
+        assert [entry.source for entry in logic.history(stored.id)] == ["laptop"]
+    # With its unit it goes; taking the unit away later is refused the same way.
+    assert client.post(f"/central/opinions/{land}",
+                       data={**typed, "unit_id": str(unit_id)}).status_code == 302
+    assert client.post(f"/central/opinions/{land}", data=typed).status_code == 422
+    with office.app_context():
+        stored = logic.get_opinion(admin, uuid.UUID(str(land)))
+        assert (stored.status, stored.unit_id) == ("forwarded", unit_id)

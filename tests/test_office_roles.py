@@ -901,6 +901,33 @@ def test_route_holds_its_role_and_scope(world, key, actor, where):
             assert not route.changed(w, where)
 
 
+# --- filter lists: a handler is offered only what it works on ----------------------------
+
+
+@pytest.mark.parametrize("path", ["/central/inbox", "/central/cases", "/central/cases/overdue",
+                                  "/central/cases/queue"])
+@pytest.mark.parametrize("actor", ["handler", "officer"])
+def test_a_handler_s_unit_filter_lists_its_unit_only(world, actor, path):
+    """A unit handler sees and works only its unit's cases: the other units (its commune's,
+    the province's) are not offered; nor are the laptops, which it has no right to see."""
+    app, w = world
+    if path == "/central/cases/queue" and actor == "officer":
+        path += f"?unit={w.units['A1']}"
+    client, _ = client_as(app, w, actor)
+    page = client.get(path).get_data(as_text=True)
+    if path == "/central/cases/queue" and actor == "handler":  # its queue: no filter at all
+        assert '<select name="unit">' not in page
+        return
+    unit_box = page.split('<select name="unit">')[1].split("</select>")[0]
+    offered = {name for name in ("Địa chính xã", "Văn hóa - Xã hội", "Điện lực tỉnh",
+                                 "Địa chính phường") if f">{name}</option>" in unit_box}
+    expected = ({"Địa chính xã"} if actor == "handler"
+                else {"Địa chính xã", "Văn hóa - Xã hội", "Điện lực tỉnh"})
+    assert offered == expected
+    if path == "/central/inbox":
+        assert ('<select name="device">' in page) == (actor != "handler")
+
+
 # --- personal data: never shown to a role without "personal.view" --------------------------
 
 

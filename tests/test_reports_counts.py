@@ -161,7 +161,8 @@ def test_counts_stay_exact_through_the_office_work_and_new_pushes(pg_world):
                               "answer_date": "2026-03-02", "answer_text": "Đã trả lời",
                               "answer_by": "Chủ tịch UBND xã",
                               "satisfaction": "satisfied"}, "Báo cáo")
-        inbox.update_opinion(officer, made["opinions"]["after"], {"status": "forwarded"})
+        inbox.update_opinion(officer, made["opinions"]["after"],
+                             {"status": "forwarded", "unit_id": made["units"]["u1"]})
         db.session.commit()
         assert held() == recount()
     # A laptop sends new opinions, changes one (another village, another day) and

@@ -40,6 +40,35 @@ class Answer:
         return _read_out(self.opinion, self.reading)
 
 
+@dataclass
+class AnswerGroup:
+    """One answer on the read-out list and the opinions it answers: a case's members of
+    the village (two citizens raised the same thing) hear it once, and each citizen's
+    satisfaction is still recorded on their own opinion."""
+
+    items: list[Answer]
+
+    @property
+    def answer(self) -> Opinion:
+        """Return the opinion whose answer fields are shown (all of the group's are alike)."""
+        return self.items[0].opinion
+
+
+def _answer_key(opinion: Opinion) -> tuple:
+    # A case's opinions name its first one in `merged_into` (the first names none), and
+    # the case's answer fans out to each: alike, they are one answer to read out.
+    return (opinion.merged_into or opinion.id, opinion.answer_text, opinion.answer_by,
+            opinion.answer_doc_number, opinion.answer_date)
+
+
+def grouped(items: list[Answer]) -> list[AnswerGroup]:
+    """Return the list's answers once each, with the opinions each answers, in list order."""
+    groups: dict[tuple, AnswerGroup] = {}
+    for item in items:
+        groups.setdefault(_answer_key(item.opinion), AnswerGroup([])).items.append(item)
+    return list(groups.values())
+
+
 def _read_out(opinion: Opinion, reading: AnswerReading | None) -> bool:
     if reading is None:
         return False

@@ -45,6 +45,7 @@ def read_out(village_id):
     sitting = forum or logic.next_forum(village)
     items = logic.answers(village, include_read=show_all, forum=sitting)
     return render_template("answers/read_out.html", village=village, items=items,
+                           groups=logic.grouped(items),
                            forum=sitting, chosen=forum,
                            show_all=show_all, confirm=ConfirmForm(),
                            choices=[(value, str(SATISFACTION_LABELS[value]))

@@ -72,13 +72,25 @@ def in_commune(account: Any, commune_code: int | None) -> bool:
     return account.commune_code is None or account.commune_code == commune_code
 
 
+def own_unit(account: Any) -> int | None:
+    """Return the one unit a handler works for (it sees only that unit's cases); None for
+    every other role."""
+    return account.unit_id if account.role == "handler" else None
+
+
 def scoped(query, account: Any, commune_column, unit_column=None):
     """Narrow a SELECT to what the account may see: its commune, and a handler's unit."""
     if account.commune_code is not None:
         query = query.where(commune_column == account.commune_code)
-    if account.role == "handler" and unit_column is not None:
-        query = query.where(unit_column == account.unit_id)
+    if own_unit(account) is not None and unit_column is not None:
+        query = query.where(unit_column == own_unit(account))
     return query
+
+
+def scoped_units(query, account: Any, unit_column):
+    """Narrow a list of units (a filter's choices) to those the account works with: a
+    handler's own only; naming the others would tell what the office gives them."""
+    return query if own_unit(account) is None else query.where(unit_column == own_unit(account))
 
 
 def require(action: str) -> Callable:

@@ -16,7 +16,7 @@ from ...errors import Forbidden, ValidationFailed
 from ...extensions import db
 from .. import bp
 from ..accounts.logic import office_account
-from ..accounts.permissions import can, require
+from ..accounts.permissions import can, own_unit, require
 from ..catalogue import logic as catalogue
 from ..catalogue.models import UNIT_KINDS
 from ..catalogue.views import picked_commune
@@ -95,9 +95,11 @@ def case_queue():
 
 
 def _units(account) -> list:
-    if account.commune_code is None:
-        return catalogue_units(None)
-    return logic.units_for(account.commune_code)
+    """Return the units the case lists filter on: the account's commune's (a handler's own)."""
+    units = (catalogue_units(None) if account.commune_code is None
+             else logic.units_for(account.commune_code))
+    own = own_unit(account)
+    return [unit for unit in units if own is None or unit.id == own]
 
 
 def catalogue_units(commune: int | None) -> list:

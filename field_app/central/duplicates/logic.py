@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Connection,
     bindparam,
@@ -424,6 +425,22 @@ class Suggestion:
     village_id: uuid.UUID | None
     village: str | None
     case_id: int | None = None
+
+    @property
+    def likeness(self) -> str:
+        """Say how alike the two are in an officer's words ("Rất giống · 89%")."""
+        return likeness(self.score)
+
+
+# Where a score starts to read as each of these words (the floor of the list is THRESHOLD,
+# under which nothing is suggested): a bare 0.89 means nothing to a commune officer.
+LIKENESS_WORDS = ((0.8, _l("Rất giống")), (0.4, _l("Có thể trùng")), (0.0, _l("Hơi giống")))
+
+
+def likeness(score: float) -> str:
+    """Return a score as a commune officer reads it: words, then a percentage."""
+    words = next(words for floor, words in LIKENESS_WORDS if score >= floor)
+    return _("%(words)s · %(percent)d%%", words=words, percent=round(score * 100))
 
 
 def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Suggestion]:

@@ -26,9 +26,9 @@ def answer_errors(text: str | None, by: str | None, doc_number: str | None,
     elif len(text) > TEXT_MAX:
         errors["text"] = ("too_long", _("Nội dung trả lời dài quá %(n)s ký tự.", n="10.000"))
     if not by:
-        errors["by"] = ("required", _("Chưa ghi người trả lời."))
+        errors["by"] = ("required", _("Chưa ghi cơ quan/người trả lời."))
     elif len(by) > BY_MAX:
-        errors["by"] = ("too_long", _("Người trả lời dài quá %(n)s ký tự.", n=BY_MAX))
+        errors["by"] = ("too_long", _("Cơ quan/người trả lời dài quá %(n)s ký tự.", n=BY_MAX))
     if doc_number and len(" ".join(doc_number.split())) > DOC_MAX:
         errors["doc_number"] = ("too_long", _("Số văn bản dài quá %(n)s ký tự.", n=DOC_MAX))
     if on is not None and on > today:

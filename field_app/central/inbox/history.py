@@ -30,7 +30,6 @@ FIELD_NAMES: dict[str, Any] = {
     "unit_id": _l("Đơn vị xử lý"),
     "due_on": _l("Hạn xử lý"),
     "answer_text": _l("Nội dung trả lời"),
-    "answer_by": _l("Người trả lời"),
     "answer_date": _l("Ngày trả lời"),
     "answer_doc_number": _l("Số văn bản trả lời"),
     "satisfaction": _l("Mức độ hài lòng"),

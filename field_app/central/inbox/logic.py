@@ -157,6 +157,55 @@ def has_words(words: list[str], named: bool) -> ColumnElement[bool]:
                         for mark in marks)) for word in words))
 
 
+def villages_named(account, words: list[str], commune: int | None = None
+                   ) -> dict[str, list[uuid.UUID]]:
+    """Return, for each word that begins a word of a village's name, the villages whose
+    name it is in, and those merged into them (whose opinions are listed under them).
+
+    Read from the account's communes' villages (or the one filtered on): a commune's few
+    dozen, a province's few thousand; their folded names are cut here as the index cuts
+    an opinion's words.
+    """
+    query = scoped(select(OfficeVillage.id, OfficeVillage.folded, OfficeVillage.merged_into)
+                   .where(or_(*(OfficeVillage.folded.contains(word) for word in words))),
+                   account, OfficeVillage.commune_code)
+    if commune is not None:
+        query = query.where(OfficeVillage.commune_code == commune)
+    rows = [(row.id, WORD_PATTERN.findall(row.folded)) for row in db.session.execute(query)]
+    named: dict[str, list[uuid.UUID]] = {}
+    for word in dict.fromkeys(words):
+        found = {key for key, parts in rows if any(part.startswith(word) for part in parts)}
+        if found:
+            named[word] = sorted(found)
+    if named:  # a village merged into a named one: its opinions are listed under that one
+        everyone = set().union(*named.values())
+        merged: dict[uuid.UUID, set[uuid.UUID]] = {}
+        for key, kept in db.session.execute(select(OfficeVillage.id, OfficeVillage.merged_into)
+                                            .where(OfficeVillage.merged_into.in_(everyone))):
+            merged.setdefault(kept, set()).add(key)
+        named = {word: sorted({*found, *(key for kept in found for key in merged.get(kept, ()))})
+                 for word, found in named.items()}
+    return named
+
+
+def matches_words(account, words: list[str], commune: int | None = None
+                  ) -> ColumnElement[bool]:
+    """Return the condition that each word begins a word of the opinion (has_words) or of
+    its village's name: "na lo" finds Bản Nà Lò's opinions, "na lo duong" its roads.
+
+    The village is matched by id, never by a copy of its name on each opinion: the office
+    renames and merges villages, and their opinions follow at once. A word naming no
+    village joins the others in one look-up of the search index, as before.
+    """
+    named = can(account, "personal.view")
+    villages = villages_named(account, words, commune)
+    plain_words = [word for word in words if word not in villages]
+    conditions = [has_words(plain_words, named)] if plain_words else []
+    conditions += [or_(has_words([word], named), OfficeOpinion.village_id.in_(ids))
+                   for word, ids in villages.items()]
+    return and_(*conditions)
+
+
 def opinion_query(account, filters: Filters, new_since: datetime | None = None) -> Select:
     """Return the SELECT of the opinions these filters and this account's scope give.
 
@@ -201,8 +250,8 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
         # Names only for roles that may see them: a search by name would tell who raised what.
         # Typed with no letter or digit ("?!"): nothing is said like that, so nothing found.
         words = search_terms(filters.q)
-        query = query.where(has_words(words, named=can(account, "personal.view"))
-                            if words else false())
+        query = query.where(matches_words(account, words, filters.commune) if words
+                            else false())
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
@@ -604,8 +653,9 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
               "sửa ở trang vụ việc, để mọi ý kiến của vụ việc cùng nhận.", n=opinion.case_id),
             {"fields": {name: ["in_case"] for name in drifting}})
     if not from_case:
-        # A case's answer was checked by the case (cases.logic.answer).
+        # A case's answer and unit were checked by the case (cases.logic.answer, move).
         _check_answer(opinion, clean)
+        _check_forwarded(opinion, clean)
     if account.role == "handler" and clean.get("unit_id", opinion.unit_id) != account.unit_id:
         raise Forbidden(_("Cán bộ đơn vị chỉ xử lý ý kiến của đơn vị mình."))
     if clean.get("unit_id") is not None:
@@ -616,6 +666,20 @@ def _planned(account, opinion: OfficeOpinion, values: dict[str, Any],
     changes = {name: [plain(getattr(opinion, name)), plain(value)]
                for name, value in clean.items() if getattr(opinion, name) != value}
     return clean, changes
+
+
+def _check_forwarded(opinion: OfficeOpinion, clean: dict[str, Any]) -> None:
+    """Refuse "forwarded" without a responsible unit (as a case: cases.logic.move): an
+    opinion forwarded to no one is handled by no one, and no report can chase it."""
+    status = clean.get("status", opinion.status)
+    unit_id = clean.get("unit_id", opinion.unit_id)
+    touched = any(name in clean and clean[name] != getattr(opinion, name)
+                  for name in ("status", "unit_id"))
+    if touched and status == "forwarded" and unit_id is None:
+        raise ValidationFailed(
+            _("Chưa chuyển được: ý kiến \"Đã chuyển\" phải có đơn vị xử lý. Hãy chọn đơn vị "
+              "xử lý rồi lưu lại."),
+            {"fields": {"unit_id": ["required"]}})
 
 
 ANSWER_FIELDS = {"text": "answer_text", "by": "answer_by", "doc_number": "answer_doc_number",

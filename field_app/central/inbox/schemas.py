@@ -69,7 +69,9 @@ class InboxQuerySchema(Schema):
     date_from = fields.Date(metadata={
         "description": "Nhận từ ngày (received_on, gồm cả ngày này)."})
     date_to = fields.Date(metadata={"description": "Nhận đến ngày (gồm cả ngày này)."})
-    q = _text(200, 'Từ cần tìm, không phân biệt dấu và hoa thường ("duong" tìm ra "đường").')
+    q = _text(200, 'Từ cần tìm, không phân biệt dấu và hoa thường ("duong" tìm ra "đường"); '
+                   'mỗi từ ở nội dung ý kiến hoặc ở tên bản/thôn ("na lo" tìm ra ý kiến của '
+                   'Bản Nà Lò).')
     new = fields.Boolean(load_default=False, metadata={
         "description": "Chỉ ý kiến mới từ lần xem hộp thư trước."})
     sort = fields.String(load_default="newest", validate=OneOf(SORTS))

@@ -17,7 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from sync import store
 from sync.records import CHANNELS, FORUM_KINDS, LEVELS, OPINION_KINDS, WORKFLOW_STATUSES
@@ -28,7 +28,7 @@ from ...extensions import db
 from ...opinions.logic import vietnam_today
 from .. import bp
 from ..accounts.logic import office_account
-from ..accounts.permissions import can, require, scoped
+from ..accounts.permissions import can, require, scoped, scoped_units
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from ..devices import logic as devices
@@ -52,6 +52,8 @@ def _choices(account, commune: int | None = None, unit: int | None = None) -> di
     units = select(Unit.id, Unit.name).where(Unit.active.is_(True))
     laptops = scoped(select(store.device.c.id, store.device.c.label), account,
                      store.device.c.commune_code)
+    if not can(account, "devices.view"):  # a unit handler: laptops are not its business
+        laptops = laptops.where(false())
     offered = Unit.commune_code.is_(None)
     if commune is not None:
         villages = villages.where(OfficeVillage.commune_code == commune)
@@ -59,7 +61,7 @@ def _choices(account, commune: int | None = None, unit: int | None = None) -> di
         laptops = laptops.where(store.device.c.commune_code == commune)
     if unit is not None and account.commune_code is None:  # a commune's own are offered
         offered = offered | (Unit.id == unit)
-    units = units.where(offered)
+    units = scoped_units(units.where(offered), account, Unit.id)
     # A province's server has thousands of villages: they are offered once a commune is
     # chosen (an arbitrary first 500 of them would only mislead, and cost the page).
     return {"villages": db.session.execute(villages.order_by(OfficeVillage.name)
