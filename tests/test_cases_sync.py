@@ -116,6 +116,10 @@ def test_merged_case_answer_reaches_both_laptops_and_a_laptop_edit_still_lands(
     assert "Giải trình của Trưởng ban Địa chính: Mưa lũ kéo dài" in shown
     assert (f"Đã xin lỗi người dân ngày {date.today():%d/%m/%Y}: Gặp trực tiếp tại nhà văn "
             "hóa (Phó Chủ tịch xã)." in shown)
+    # … and on the list read out at the village's next forum, printed or on screen.
+    read_out = laptop.test_client().get(f"/villages/{village_a.id}/answers").get_data(
+        as_text=True)
+    assert f"Trả lời chậm {late_days} ngày" in read_out and "Phó Chủ tịch xã" in read_out
     with office.app_context():
         held = db.session.get(OfficeOpinion, id_a)
         assert (held.content, held.case_id, held.deleted, held.status) == (

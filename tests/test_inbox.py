@@ -302,7 +302,7 @@ def test_history_shows_laptop_and_office_changes_in_words(office, communes):
     assert "máy bản sửa" in history and history.count("lần gửi số") == 2
     assert "Nội dung" in history and "dài 300 m" in history
     assert "Cấp giải quyết" in history and "<del>Xã</del> → <ins>Tỉnh</ins>" in history
-    assert "văn phòng xã sửa" in history and "xa_a" in history
+    assert "sửa trên máy chủ xã" in history and "xa_a" in history
     assert "<del>Đã tiếp nhận</del> → <ins>Đã chuyển</ins>" in history
     assert "Hạn xử lý" in history and "31/12/2026" in history
     assert "Chuyển phòng Kinh tế" in history

@@ -71,7 +71,7 @@ ACTIONS = {
     "received": _l("nhận từ máy bản"),
     "changed": _l("máy bản sửa"),
     "deleted": _l("máy bản xoá"),
-    "updated": _l("văn phòng xã sửa"),
+    "updated": _l("sửa trên máy chủ xã"),
     # Case work is done by the office or by a unit's handler: the account is named.
     "merged": _l("gộp vào một vụ việc"),
     "opened": _l("mở vụ việc riêng cho ý kiến này"),
