@@ -13,6 +13,7 @@ from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic
 from field_app.central.inbox.models import OfficeAttachment
 from field_app.extensions import db
+from field_app.opinions.logic import vietnam_today
 
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
@@ -537,6 +538,23 @@ def test_an_opinion_is_not_marked_answered_without_a_whole_answer(office, commun
         stored = logic.get_opinion(SimpleNamespace(commune_code=None, role="admin"),
                                    uuid.UUID(str(land)))
         assert (stored.status, stored.answer_text) == ("received", None)
+
+
+def test_a_whole_answer_saved_with_the_status_left_as_it_was_is_answered(office, communes):
+    """The laptops read out whatever answer they get: one saved whole, with "Đã tiếp nhận"
+    left in the status box, is answered (the inbox filter and the reports count it)."""
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    typed = {"category_code": "land", "kind": "opinion", "level": "commune",
+             "status": "received", "answer_text": "UBND xã sẽ đo đạc trong tháng 12.",
+             "answer_by": "Chủ tịch UBND xã", "answer_doc_number": "125/UBND-KT"}
+    assert client.post(f"/central/opinions/{land}", data=typed).status_code == 302
+    admin = SimpleNamespace(commune_code=None, role="admin")
+    with office.app_context():
+        stored = logic.get_opinion(admin, uuid.UUID(str(land)))
+        assert (stored.status, stored.answer_date) == ("answered", vietnam_today())
+    listed = client.get("/central/inbox?status=answered").get_data(as_text=True)
+    assert str(land) in listed
 
 
 def test_an_answer_with_who_gave_it_is_dated_today_when_no_date_is_given(office, communes):

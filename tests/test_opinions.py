@@ -54,6 +54,8 @@ def test_empty_content_is_refused_next_to_the_field(client, forum):
 
 @pytest.mark.parametrize("fields, key", [
     ({"raiser_phone": "abc"}, "raiser_phone"),
+    ({"raiser_phone": "09123456789012345678"}, "raiser_phone"),  # 20 digits: no number
+    ({"raiser_phone": "0912 345"}, "raiser_phone"),
     ({"on_behalf_households": 0}, "on_behalf_households"),
     ({"answered_on_spot": True}, "spot_answer"),
     ({"category_code": "nope"}, "category_code"),
@@ -65,6 +67,14 @@ def test_bad_opinion_fields_are_named(forum, fields, key):
     with pytest.raises(ValidationFailed) as caught:
         opinions.create_opinion(data, forum=forum)
     assert key in caught.value.details
+
+
+@pytest.mark.parametrize("typed", ["0912345678", "0912 345 678", "+84 912.345.678",
+                                   "(0212) 3845 678"])
+def test_a_phone_number_is_taken_as_people_write_it(forum, typed):
+    opinion = opinions.create_opinion({"content": "Nội dung", "raiser_phone": typed},
+                                      forum=forum)
+    assert opinion.raiser_phone == typed
 
 
 def test_anonymous_opinion_keeps_no_personal_data(forum):

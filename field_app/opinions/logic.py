@@ -22,12 +22,11 @@ from ..extensions import db
 from ..forums.logic import check_amendment, ensure_draft, record_amendment
 from ..forums.models import Forum
 from ..models_base import Page, as_uuid, get_record
-from ..rules import wire_errors
-from ..text import fold, nfc
+from ..rules import max_length, wire_errors
+from ..text import fold, nfc, vietnamese_phone
 from .models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS, Category, Opinion
 
-# Digits with the usual separators; its length is the wire's (rules.max_length).
-PHONE = re.compile(r"^\+?[0-9 .\-]{8,}$")
+PHONE_LENGTH = max_length("opinion", "raiser_phone") or 20
 # Who raised it: hidden everywhere for a denunciation but on the opinion's own page.
 IDENTITY_FIELDS = ("raiser_name", "raiser_gender", "raiser_phone")
 OPINION_FIELDS = (
@@ -152,8 +151,11 @@ def check_opinion(data: dict[str, Any], forum: Forum | None,
     clean["raiser_phone"] = None if anonymous else nfc(data.get("raiser_phone")) or None
     clean["raiser_gender"] = None if anonymous else _choice(
         data, "raiser_gender", GENDERS, errors, required=False)
-    if clean["raiser_phone"] and not PHONE.match(clean["raiser_phone"]):
-        errors["raiser_phone"] = _("Số điện thoại không hợp lệ (chỉ gồm chữ số, 8–15 số).")
+    phone = clean["raiser_phone"]
+    if phone and len(phone) <= PHONE_LENGTH and vietnamese_phone(phone) is None:
+        # (Longer: the wire's own length message says so.)
+        errors["raiser_phone"] = _("Số điện thoại không hợp lệ: số Việt Nam có 10 hoặc 11 chữ "
+                                   "số, bắt đầu bằng 0 (hoặc +84).")
     households = data.get("on_behalf_households")
     if households is not None and (isinstance(households, bool) or not isinstance(households, int)
                                    or not 1 <= households <= 100_000):

@@ -695,6 +695,13 @@ def _check_answer(opinion: OfficeOpinion, clean: dict[str, Any]) -> None:
         return
     after = {name: clean.get(name, getattr(opinion, name))
              for name in ("status", *ANSWER_FIELDS.values())}
+    if (after["answer_text"] and after["answer_by"] and after["status"] == opinion.status
+            and after["status"] not in ANSWERED_STATUSES
+            and after["answer_text"] != opinion.answer_text):
+        # A whole answer saved with the status left as it was: the laptops get it (and
+        # read it out) at once, so it is answered; left "received", the inbox and the
+        # reports would count it as waiting. A status moved on purpose keeps a draft.
+        clean["status"] = after["status"] = "answered"
     answered = after["status"] in ANSWERED_STATUSES
     today = vietnam_today()
     if answered and after["answer_date"] is None:

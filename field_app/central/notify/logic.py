@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from ...areas.logic import commune_label
 from ...errors import NotFound
 from ...extensions import db
 from ...models_base import utcnow
+from ...text import vietnamese_phone
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
 from .models import Notification
@@ -46,7 +46,6 @@ BACKOFF = 60.0
 MAX_BACKOFF = timedelta(hours=6)
 # How much of the answer the text carries: two SMS segments of Vietnamese (UCS-2).
 GIST = 80
-PHONE = re.compile(r"^0\d{9,10}$")
 
 
 def sender_of(config) -> Callable[[str, str, Any], None]:
@@ -61,16 +60,6 @@ def sender_of(config) -> Callable[[str, str, Any], None]:
 def by_hand(config) -> bool:
     """Tell whether the configured sender only writes messages down for a person to send."""
     return bool(getattr(sender_of(config), "by_hand", False))
-
-
-def normal_phone(phone: str | None) -> str | None:
-    """Return a Vietnamese mobile number as 0XXXXXXXXX, or None if it cannot be one."""
-    digits = re.sub(r"[\s.\-()]", "", phone or "")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    return digits if PHONE.match(digits) else None
 
 
 def message_text(opinion: OfficeOpinion) -> str:
@@ -92,7 +81,7 @@ def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]
     if opinion.identity_protected or not opinion.raiser_phone:
         return  # a denouncer: see the module's docstring; no phone: no one to tell
     now = utcnow()
-    phone = normal_phone(opinion.raiser_phone)
+    phone = vietnamese_phone(opinion.raiser_phone)
     message = Notification(opinion_id=opinion.id, commune_code=opinion.commune_code,
                            phone=(phone or opinion.raiser_phone)[:20],
                            text=message_text(opinion), status="queued", attempts=0,
