@@ -1,5 +1,6 @@
 """Opinions: quick entry, intake outside forums, validation, search, amendments."""
 
+import re
 import unicodedata
 import uuid
 
@@ -183,6 +184,24 @@ def test_draft_opinion_can_be_deleted(client, forum):
     db.session.commit()
     assert client.post(f"/opinions/{opinion.id}/delete").status_code == 302
     assert db.session.query(Opinion).count() == 0
+
+
+def test_deleting_a_draft_opinion_leaves_no_gap_in_the_minutes_numbers(client, forum):
+    from field_app.outbox.models import Outbox
+
+    said = [opinions.create_opinion({"content": f"Ý kiến thứ {n}"}, forum=forum)
+            for n in (1, 2, 3, 4)]
+    db.session.commit()
+    assert [o.position for o in said] == [1, 2, 3, 4]
+    assert client.post(f"/opinions/{said[1].id}/delete").status_code == 302
+    db.session.expire_all()
+    kept = [db.session.get(Opinion, o.id) for o in (said[0], said[2], said[3])]
+    assert [o.position for o in kept] == [1, 2, 3]
+    minutes = client.get(f"/forums/{forum.id}/minutes").text
+    assert re.findall(r'class="minutes-lead"><strong>(\d+)\.', minutes) == ["1", "2", "3"]
+    # The new numbers go to the office like any other change.
+    waiting = {row.record_id for row in db.session.execute(db.select(Outbox)).scalars()}
+    assert {said[2].id, said[3].id} <= waiting
 
 
 def test_added_category_can_be_chosen(client, forum):

@@ -287,6 +287,14 @@ def delete_opinion(opinion: Opinion) -> None:
     if db.session.execute(db.select(Attachment.id).where(Attachment.opinion_id == opinion.id)
                           .limit(1)).first():
         raise ValidationFailed(_("Ý kiến có tệp đính kèm: hãy xoá tệp trước."))
+    if opinion.forum_id is not None:
+        # The minutes number the forum's opinions 1, 2, 3…: those after it move up one, so
+        # the signed paper shows no gap (each a change the office receives too).
+        later = db.session.execute(db.select(Opinion).where(
+            Opinion.forum_id == opinion.forum_id, Opinion.position > opinion.position)
+        ).scalars()
+        for other in later:
+            other.position -= 1
     db.session.delete(opinion)
     db.session.flush()
 
