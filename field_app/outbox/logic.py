@@ -786,6 +786,11 @@ def import_ack(data: bytes) -> tuple[int, int]:
     try:
         applied = apply_changes(changes, row, None, utcnow())
         apply_categories(extras.get("categories"))
+        # The office has what the file names: a failed network try before it says nothing
+        # true any more, and the page's "last time" line is this file's.
+        row.last_error = row.last_error_code = None
+        row.last_sync_at = utcnow()
+        row.last_result = {"usb": True, "acked": acked, "pulled": applied}
         db.session.commit()
     finally:
         db.session.info.pop(APPLYING_CENTRAL, None)
