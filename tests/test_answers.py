@@ -197,6 +197,30 @@ def test_with_no_forum_open_the_read_out_says_how_to_open_one_and_come_back(app,
     assert f'name="forum_id" value="{today.id}"' in listed
 
 
+def test_with_today_s_forum_finalised_the_read_out_says_so(app, client, forum):
+    """Today's forum was held and its minutes finalised before the answers were read: the
+    list says that forum is closed, not that the village held none."""
+    from datetime import datetime
+
+    from field_app.forums import logic as forums
+
+    (first,) = said(forum, "Đường vào bản sạt lở")
+    pulled(utcnow(), (first, "Xã sẽ sửa đường."))
+    today = forums.create_forum({
+        "kind": "listening", "village_id": forum.village_id,
+        "started_at": datetime.now().replace(microsecond=0), "venue": "Nhà văn hóa",
+        "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa", "attendance_total": 40,
+        "attendance_women": 20, "attendance_ethnic_minority": 38,
+        "households_represented": 35})
+    forums.finalise_forum(today)
+    db.session.commit()
+    page = client.get(f"/villages/{forum.village_id}/answers").get_data(as_text=True)
+    hint = page.split('id="no-forum-hint"')[1].split("</div>")[0]
+    assert (f"Hội nghị ngày {today.started_at:%d/%m/%Y} của Bản Nà Lò đã chốt biên bản"
+            in hint)
+    assert "chưa có hội nghị nào đang họp hôm nay" not in hint
+
+
 def test_a_case_s_answer_is_read_out_once_with_each_citizen_beside_it(app, client, forum):
     """Two citizens of the village raised the same thing; the office merged them into one
     case and answered it: the list (and its printout) shows the answer once, each citizen's

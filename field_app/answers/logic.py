@@ -156,13 +156,17 @@ def unread_counts() -> dict[uuid.UUID, int]:
     return counts
 
 
-def next_forum(village: Village, now: datetime | None = None) -> Forum | None:
+def next_forum(village: Village, now: datetime | None = None,
+               status: str = "draft") -> Forum | None:
     """Return the forum the answers are being read out at: the village's latest draft one
     that began since yesterday (its start is the laptop's wall clock). An older draft is
-    not it: the answers came after it; the village head opens today's forum first."""
+    not it: the answers came after it; the village head opens today's forum first.
+
+    `status="finalised"`: today's forum whose minutes are already finalised (the list then
+    says so, rather than that the village held none)."""
     since = (now or datetime.now()) - timedelta(days=1)
     return db.session.execute(
-        select(Forum).where(Forum.village_id == village.id, Forum.status == "draft",
+        select(Forum).where(Forum.village_id == village.id, Forum.status == status,
                             Forum.started_at >= since)
         .order_by(Forum.started_at.desc()).limit(1)).scalar_one_or_none()
 

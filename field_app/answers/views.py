@@ -47,6 +47,8 @@ def read_out(village_id):
     return render_template("answers/read_out.html", village=village, items=items,
                            groups=logic.grouped(items),
                            forum=sitting, chosen=forum,
+                           finalised_today=None if sitting else logic.next_forum(
+                               village, status="finalised"),
                            show_all=show_all, confirm=ConfirmForm(),
                            choices=[(value, str(SATISFACTION_LABELS[value]))
                                     for value in SATISFACTIONS],
