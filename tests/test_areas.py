@@ -61,13 +61,15 @@ def test_negative_households_get_a_message_next_to_the_field(commune, client):
 
 
 def test_csv_import_with_header_semicolons_and_bom(commune):
-    data = "\ufeffTên bản;Số hộ;Loại\nBản Nà Lò;120;bản\nTiểu khu 1;300;tiểu khu\nBản Đán;85;\n"
+    # Excel in Vietnamese groups thousands with a dot ("1.200"), in English with a comma.
+    data = ("\ufeffTên bản;Số hộ;Loại\nBản Nà Lò;120;bản\nTiểu khu 1;\"1.200\";tiểu khu\n"
+            "Bản Đán;85;\nBản Hốc;\"1,050\";\n")
     result = areas.import_villages_csv(commune, data.encode("utf-8"))
     db.session.commit()
-    assert sorted(result.added) == ["Bản Nà Lò", "Bản Đán", "Tiểu khu 1"]
+    assert sorted(result.added) == ["Bản Hốc", "Bản Nà Lò", "Bản Đán", "Tiểu khu 1"]
     kinds = {v.name: (v.kind, v.households) for v in areas.villages(commune)}
-    assert kinds == {"Bản Nà Lò": ("ban", 120), "Tiểu khu 1": ("tieu_khu", 300),
-                     "Bản Đán": ("ban", 85)}
+    assert kinds == {"Bản Nà Lò": ("ban", 120), "Tiểu khu 1": ("tieu_khu", 1200),
+                     "Bản Đán": ("ban", 85), "Bản Hốc": ("ban", 1050)}
 
 
 def test_csv_import_skips_villages_already_listed(villages, commune):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -200,11 +201,18 @@ def guess_kind(name: str) -> str:
     return "ban"
 
 
+# A whole number with its thousands grouped by dots or commas, as spreadsheets save it.
+THOUSANDS = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+
+
 def _parse_households(raw, errors: dict, key: str = "households") -> int | None:
     if raw is None or str(raw).strip() == "":
         return None
+    text = str(raw).strip()
+    if THOUSANDS.match(text):  # "1.200" as Vietnamese Excel writes 1200 ("1,200" in English)
+        text = text.replace(".", "").replace(",", "")
     try:
-        value = int(str(raw).strip())
+        value = int(text)
     except ValueError:
         errors[key] = _("Số hộ phải là số nguyên.")
         return None
