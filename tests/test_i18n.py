@@ -168,6 +168,19 @@ def test_english_forum_page(app, client, forum):
     assert "Lò Văn Minh" in page.text  # data stays as typed
 
 
+def test_english_minutes_and_figures_name_seeded_categories_in_english(app, client, forum):
+    from field_app.extensions import db
+    from field_app.opinions import logic as opinions
+
+    opinions.create_opinion({"content": "Xin cấp sổ đỏ", "category_code": "land"}, forum)
+    db.session.commit()
+    get(app, client, "/language/en")
+    minutes = get(app, client, f"/forums/{forum.id}/minutes").text
+    figures = get(app, client, "/figures").text
+    for page in (minutes, figures):
+        assert "Land" in page and "Đất đai" not in page
+
+
 def test_switching_back_to_vietnamese(app, client, forum):
     get(app, client, "/language/en")
     assert "Record opinions" in get(app, client, f"/forums/{forum.id}").text

@@ -95,7 +95,8 @@ def laptop_figures(period: Period, today: date) -> dict[str, Any]:
         "opinions": {"total": total,
                      "by_kind": [(str(labels.OPINION_KIND_LABELS.get(k, k)), n)
                                  for k, n in grouped(Opinion.kind).items()],
-                     "by_category": sorted(((categories.get(k, k), n) for k, n
+                     "by_category": sorted(((labels.category_label(k, categories.get(k)), n)
+                                            for k, n
                                             in grouped(Opinion.category_code).items()),
                                            key=lambda row: -row[1]),
                      "by_village": sorted(((names.get(k, "?"), n) for k, n

@@ -228,7 +228,8 @@ def _opinion_line(opinion) -> OpinionLine:
     return OpinionLine(
         number=opinion.position, raiser=_raiser(opinion), on_behalf=on_behalf,
         kind=str(labels.OPINION_KIND_LABELS.get(opinion.kind, opinion.kind)),
-        category=clean(opinion.category.name if opinion.category else opinion.category_code),
+        category=clean(labels.category_label(
+            opinion.category_code, opinion.category.name if opinion.category else None)),
         content=clean(opinion.content), answered=bool(opinion.answered_on_spot),
         answer_by=clean(opinion.spot_answer_by).strip(), answer=clean(opinion.spot_answer),
         pending=pending)
@@ -273,7 +274,7 @@ def _pretty_value(field: str, target: str, value: str | None, villages: dict) ->
         from ..opinions.models import Category
 
         category = db.session.get(Category, value)
-        return category.name if category else value
+        return labels.category_label(value, category.name if category else None)
     return clean(value)
 
 
