@@ -55,6 +55,21 @@ def test_a_backup_holds_the_database_and_every_photo(client, forum, app):
     assert not list((app.config["DATA_DIR"] / "backups").glob("tmp*"))  # nothing left
 
 
+def test_automatic_copies_are_listed_in_the_commune_s_time(client, app):
+    """A copy taken at 11:22 UTC was taken at 18:22 in Vietnam, as every other time shows."""
+    import os
+    from datetime import UTC, datetime
+
+    folder = app.config["DATA_DIR"] / "backups"
+    folder.mkdir(exist_ok=True)
+    copy = folder / "langnghe-20261201-112200-000000-chot-bien-ban.sqlite3"
+    copy.write_bytes(b"SQLite format 3\x00")
+    taken = datetime(2026, 12, 1, 11, 22, tzinfo=UTC).timestamp()
+    os.utime(copy, (taken, taken))
+    page = client.get("/backup/").text
+    assert "01/12/2026 18:22" in page and "01/12/2026 11:22" not in page
+
+
 def test_another_laptop_takes_the_backup_back_with_its_photos(client, forum, app, other):
     photo = jpeg_bytes()
     upload(client, f"/forums/{forum.id}/attachments", photo)

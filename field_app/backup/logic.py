@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -206,9 +206,11 @@ def _put_back_blobs(zipped: zipfile.ZipFile, attachments: Path) -> int:
 
 
 def automatic_copies(backup_dir: Path) -> list[tuple[str, datetime, int]]:
-    """Return the automatic copies (name, when taken, bytes), newest first."""
+    """Return the automatic copies (name, when taken in UTC as the app stores times,
+    bytes), newest first: shown in the commune's time zone like every other time."""
     copies = []
     for path in backup_dir.glob("*.sqlite3"):
         stat = path.stat()
-        copies.append((path.name, datetime.fromtimestamp(stat.st_mtime), stat.st_size))
+        taken = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+        copies.append((path.name, taken, stat.st_size))
     return sorted(copies, key=lambda item: item[1], reverse=True)
