@@ -38,6 +38,7 @@ def test_forum_created_from_the_form(client, villages):
     ("ended_at", "2026-11-20T07:00", "Giờ kết thúc phải sau giờ bắt đầu"),
     ("village_id", "", "Ô này bắt buộc"),
     ("started_at", "hôm qua", "Ngày giờ không hợp lệ"),
+    ("started_at", "2062-11-20T08:00", "Ngày bắt đầu quá xa"),  # 2026 mistyped
 ])
 def test_bad_forum_input_is_shown_next_to_the_field_and_nothing_saved(
         client, villages, field, value, message):

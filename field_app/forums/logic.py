@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -24,6 +24,9 @@ from .models import FORUM_KINDS, Amendment, Decision, Forum
 TEXT_FIELDS = ("title", "venue", "chair", "secretary", "officials_present", "agenda", "summary")
 COUNT_FIELDS = ("attendance_total", "attendance_women", "attendance_ethnic_minority",
                 "households_represented")
+# How far ahead a forum may be set: one planned for next season, not a mistyped year (the
+# laptop's clock may lag a little too).
+FARTHEST_AHEAD = timedelta(days=366)
 FORUM_FIELDS = ("kind", "village_id", "started_at", "ended_at", *TEXT_FIELDS, *COUNT_FIELDS)
 MAX_COUNT = 100_000
 
@@ -82,6 +85,10 @@ def check_forum(data: dict[str, Any]) -> dict[str, Any]:
     started, ended = data.get("started_at"), data.get("ended_at")
     if not isinstance(started, datetime):
         errors["started_at"] = _("Hãy nhập ngày giờ bắt đầu.")
+    elif started > datetime.now() + FARTHEST_AHEAD:
+        # A year typed wrong (2062 for 2026) puts the forum in no report anyone reads.
+        errors["started_at"] = _("Ngày bắt đầu quá xa (sau %(d)s): hãy xem lại năm.",
+                                 d=f"{datetime.now() + FARTHEST_AHEAD:%d/%m/%Y}")
     if ended is not None and isinstance(started, datetime) and ended < started:
         errors["ended_at"] = _("Giờ kết thúc phải sau giờ bắt đầu.")
     clean["started_at"], clean["ended_at"] = started, ended
