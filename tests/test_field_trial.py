@@ -150,7 +150,8 @@ def test_read_out_list_without_an_open_forum_says_to_open_one_and_keeps_what_was
     village = forum.village
     url = f"/villages/{village.id}/answers"
     page = client.get(url).text  # the fixture's forum began ten days ago: not open now
-    assert "hãy mở hội nghị của bản trước" in page
+    hint = page.split('id="no-forum-hint"')[1].split("</div>")[0]
+    assert f"{village.name} chưa có hội nghị nào đang họp hôm nay." in hint
     assert f'href="/forums/new?village={village.id}"' in page
 
     recorded = client.post(f"/answers/{first.id}/satisfaction",
