@@ -164,6 +164,11 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(exc: HTTPException):
         status = exc.code or 500
         if exc.name == "Bad Request" and "CSRF" in (exc.description or ""):
+            if request.path.startswith("/central/") and not wants_json():
+                from .central.accounts.permissions import resend_form
+
+                if (again := resend_form()) is not None:
+                    return again
             message = _("Phiên làm việc đã hết hạn; hãy tải lại trang và gửi lại.")
             code = "csrf_failed"
         else:

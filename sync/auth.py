@@ -68,3 +68,41 @@ def seal(secret: str, payload: bytes) -> str:
 
 def check_seal(secret: str, payload: bytes, given: str) -> bool:
     return hmac.compare_digest(seal(secret, payload), given or "")
+
+
+# --- files carried by hand: encrypted, not only signed --------------------------------
+
+NONCE_BYTES = 12
+
+
+def _file_key(secret: str, purpose: str) -> bytes:
+    """Return the AES-256 key of one kind of file, derived from the device's secret
+    (HMAC as a key-derivation function: a key per purpose, the secret itself never used)."""
+    return hmac.new(bytes.fromhex(secret), b"langnghe-file\n" + purpose.encode("ascii"),
+                    hashlib.sha256).digest()
+
+
+def encrypt(secret: str, purpose: str, plain: bytes, bound: bytes) -> bytes:
+    """Return `plain` encrypted and authenticated (AES-256-GCM) with the device's secret.
+
+    A USB stick is lost or lent: what it carries (citizens' names and phones, a
+    denouncer's identity, Luật Tố cáo 2018 Art. 47) is readable only by the laptop
+    and the central. `bound` (the file's clear envelope: format, device) is
+    authenticated with it, so an envelope naming another device is refused.
+    """
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return nonce + AESGCM(_file_key(secret, purpose)).encrypt(nonce, plain, bound)
+
+
+def decrypt(secret: str, purpose: str, sealed: bytes, bound: bytes) -> bytes | None:
+    """Return what `encrypt` sealed, or None if the key or any byte is not the same."""
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    try:
+        return AESGCM(_file_key(secret, purpose)).decrypt(
+            sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], bound)
+    except (InvalidTag, ValueError):
+        return None

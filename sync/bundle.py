@@ -2,19 +2,26 @@
 
 A bundle is a zip file::
 
-    manifest.json   {"format": "langnghe-bundle", "protocol", "device", "replica",
-                     "batch", "created_at", "records": [...], "blobs": [{"sha256", "size"}]}
-    signature       HMAC-SHA256 of manifest.json with the device's secret (hex)
+    envelope.json   {"format": "langnghe-bundle", "protocol", "device", "sealed"}: in clear,
+                    no personal data, so the central knows whose secret opens the rest
+    manifest.sealed the manifest, gzipped then encrypted (AES-256-GCM, `auth.encrypt`)
+                    with a key derived from the device's secret, the envelope bound to it:
+                    {"format", "protocol", "device", "replica", "batch", "created_at",
+                     "records": [...], "blobs": [{"sha256", "size"}]}
+    signature       HMAC-SHA256 of the manifest with the device's secret (hex)
     blobs/<sha256>  each photo, checked against its hash on import
+
+A bundle of an earlier version (``manifest.json`` in clear) is still read.
 
 The central imports it through `store.ingest_batch`, the path a network push
 takes, so a record that also arrives by network is stored once. The
 acknowledgement file goes the other way: what the central holds of the
-device, sealed with the same secret.
+device, encrypted with the same secret.
 """
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 import zipfile
@@ -26,14 +33,42 @@ from typing import IO, Any
 from sqlalchemy import Engine, select
 
 from . import store
-from .auth import check_seal, seal
+from .auth import check_seal, decrypt, encrypt, seal
 from .errors import BadBundle, BlobMismatch, SyncError
-from .protocol import MAX_DECOMPRESSED_BYTES, PROTOCOL_VERSION, check_version, dumps, loads
+from .protocol import (
+    MAX_DECOMPRESSED_BYTES,
+    PROTOCOL_VERSION,
+    check_version,
+    compress,
+    decompress,
+    dumps,
+    loads,
+)
 
 FORMAT = "langnghe-bundle"
 ACK_FORMAT = "langnghe-ack"
 # A pull page's own keys; any other key of the last page is a `store.on_pull` extra.
 PULL_KEYS = {"changes", "cursor", "more", "held_seq", "missing_blobs"}
+# How a sealed file's content is packed: gzip, then AES-256-GCM (`auth.encrypt`).
+SEALED = "gzip+aes-256-gcm"
+# The envelope of a file is a few hundred bytes; anything larger is not one.
+MAX_ENVELOPE_BYTES = 4096
+
+
+def seal_content(secret: str, purpose: str, envelope: bytes, body: bytes) -> bytes:
+    """Return `body` compressed and encrypted with the device's secret, bound to `envelope`."""
+    return encrypt(secret, purpose, compress(body, "gzip"), envelope)
+
+
+def open_content(secret: str, purpose: str, envelope: bytes, sealed: bytes) -> bytes:
+    """Return what `seal_content` sealed; refuse another device's file or a changed byte."""
+    packed = decrypt(secret, purpose, sealed, envelope)
+    if packed is None:
+        raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
+    try:
+        return decompress(packed, "gzip")
+    except SyncError:
+        raise BadBundle(details={"manifest": "quá lớn hoặc hỏng"}) from None
 
 
 def write_bundle(path: Path, device_id: str, secret: str, replica: str,
@@ -44,9 +79,14 @@ def write_bundle(path: Path, device_id: str, secret: str, replica: str,
                 "records": records,
                 "blobs": [{"sha256": sha, "size": file.stat().st_size} for sha, file in blobs]}
     body = dumps(manifest)
+    envelope = dumps({"format": FORMAT, "protocol": PROTOCOL_VERSION, "device": device_id,
+                      "sealed": SEALED})
     tmp = Path(f"{path}.part")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:
-        out.writestr("manifest.json", body)
+        out.writestr("envelope.json", envelope)
+        # Encrypted bytes do not compress: gzipped before, stored as they are.
+        out.writestr("manifest.sealed", seal_content(secret, FORMAT, envelope, body),
+                     compress_type=zipfile.ZIP_STORED)
         out.writestr("signature", seal(secret, body))
         for sha, file in blobs:
             # Photos are compressed already.
@@ -55,14 +95,30 @@ def write_bundle(path: Path, device_id: str, secret: str, replica: str,
     return manifest
 
 
-def _read_manifest(archive: zipfile.ZipFile) -> tuple[bytes, str]:
+def _member(archive: zipfile.ZipFile, name: str, limit: int = MAX_DECOMPRESSED_BYTES) -> bytes:
     try:
-        info = archive.getinfo("manifest.json")
-        if info.file_size > MAX_DECOMPRESSED_BYTES:
-            raise BadBundle(details={"manifest": "quá lớn"})
-        return archive.read(info), archive.read("signature").decode("ascii", "replace")
+        info = archive.getinfo(name)
     except KeyError:
-        raise BadBundle(details={"missing": "manifest.json/signature"}) from None
+        raise BadBundle(details={"missing": name}) from None
+    if info.file_size > limit:
+        raise BadBundle(details={name: "quá lớn"})
+    return archive.read(info)
+
+
+def _read_manifest(engine: Engine, archive: zipfile.ZipFile) -> tuple[bytes, str, Any]:
+    """Return the manifest's bytes, its signature and the device whose secret opened it."""
+    signature = _member(archive, "signature", MAX_ENVELOPE_BYTES).decode("ascii", "replace")
+    if "manifest.sealed" not in archive.namelist():
+        return _member(archive, "manifest.json"), signature, None  # an earlier version's
+    envelope = _member(archive, "envelope.json", MAX_ENVELOPE_BYTES)
+    outside = loads(envelope)
+    if not isinstance(outside, dict) or outside.get("format") != FORMAT:
+        raise BadBundle(details={"format": "không phải tệp đồng bộ Lắng Nghe"})
+    check_version(str(outside.get("protocol", "")))
+    with engine.begin() as conn:
+        dev = store.get_device(conn, str(outside.get("device") or ""))
+    return open_content(dev.secret, FORMAT, envelope, _member(archive, "manifest.sealed")), \
+        signature, dev
 
 
 # What a damaged zip raises while it is read (a USB stick pulled out mid-copy).
@@ -89,13 +145,14 @@ def import_bundle(engine: Engine, stream: IO[bytes], blobs: store.BlobStore,
 def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore,
             allow: Callable[[Any], None] | None) -> dict[str, Any]:
     """Check the seal, ingest the records in batches, store the photos it carries."""
-    body, signature = _read_manifest(archive)
+    body, signature, dev = _read_manifest(engine, archive)
     manifest = loads(body)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BadBundle(details={"format": "không phải tệp đồng bộ Lắng Nghe"})
     check_version(str(manifest.get("protocol", "")))
-    with engine.begin() as conn:
-        dev = store.get_device(conn, str(manifest.get("device") or ""))
+    if dev is None or manifest.get("device") != dev.id:
+        with engine.begin() as conn:
+            dev = store.get_device(conn, str(manifest.get("device") or ""))
     if not check_seal(dev.secret, body, signature):
         raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
     if allow is not None:
@@ -156,7 +213,10 @@ def ack_file(conn, device_id: str) -> bytes:
     extras = {key: value for key, value in page.items() if key not in PULL_KEYS}
     body = dumps({**extras, "format": ACK_FORMAT, "device": dev.id,
                   "created_at": time.time(), "held": held, "changes": changes})
-    return dumps({"body": body.decode("utf-8"), "signature": seal(dev.secret, body)})
+    envelope = dumps({"format": ACK_FORMAT, "device": dev.id, "sealed": SEALED})
+    sealed = seal_content(dev.secret, ACK_FORMAT, envelope, body)
+    return dumps({"envelope": envelope.decode("utf-8"),
+                  "sealed": base64.b64encode(sealed).decode("ascii")})
 
 
 def read_ack(data: bytes, device_id: str, secret: str
@@ -167,12 +227,34 @@ def read_ack(data: bytes, device_id: str, secret: str
         outer = loads(data)
     except SyncError:
         outer = None
+    if isinstance(outer, dict) and isinstance(outer.get("sealed"), str):
+        return _read_ack_body(_open_ack(outer, device_id, secret), device_id)
     if not isinstance(outer, dict) or not isinstance(outer.get("body"), str):
         raise BadBundle("Đây không phải tệp xác nhận của văn phòng xã (tệp .json tải ở trang "
                         "Máy đồng bộ). Hãy chọn đúng tệp.", {"file": "không phải tệp xác nhận"})
-    body = outer["body"].encode("utf-8")
+    body = outer["body"].encode("utf-8")  # an earlier version's file: signed, in clear
     if not check_seal(secret, body, str(outer.get("signature", ""))):
         raise BadBundle(details={"signature": "sai: tệp bị sửa hoặc của máy khác"})
+    return _read_ack_body(body, device_id)
+
+
+def _open_ack(outer: dict[str, Any], device_id: str, secret: str) -> bytes:
+    """Return the content of an encrypted acknowledgement file meant for this device."""
+    envelope = str(outer.get("envelope", "")).encode("utf-8")
+    try:
+        outside = loads(envelope)
+        sealed = base64.b64decode(outer["sealed"], validate=True)
+    except (SyncError, ValueError):
+        raise BadBundle(details={"file": "tệp hỏng"}) from None
+    if not isinstance(outside, dict) or outside.get("format") != ACK_FORMAT:
+        raise BadBundle(details={"file": "không phải tệp xác nhận"})
+    if outside.get("device") != device_id:
+        raise BadBundle(details={"device": "tệp xác nhận của máy khác"})
+    return open_content(secret, ACK_FORMAT, envelope, sealed)
+
+
+def _read_ack_body(body: bytes, device_id: str
+                   ) -> tuple[list[tuple[uuid.UUID, str]], list[dict[str, Any]], dict[str, Any]]:
     inner = loads(body)
     if inner.get("format") != ACK_FORMAT or inner.get("device") != device_id:
         raise BadBundle(details={"device": "tệp xác nhận của máy khác"})

@@ -81,3 +81,64 @@ def test_officer_merges_assigns_answers_and_sets_deadlines_in_a_browser(central,
         db.session.remove()
         db.engine.dispose()
     assert violations == []
+
+
+@pytest.mark.parametrize("how", ["logged out elsewhere", "cookie gone"])
+def test_an_answer_typed_as_the_session_ends_is_filled_back_after_logging_in(
+        central, tmp_path, page, how):
+    """The trial: the session ended while an officer typed an answer; after logging in
+    the browser came back to the form's POST address (405) and the text was lost."""
+    from field_app.central.accounts.logic import end_sessions
+    from field_app.central.accounts.models import Account
+    from field_app.central.inbox.models import OfficeOpinion
+
+    laptop = field_laptop(tmp_path / "na-lo", MUONG_LA, ("Bản Nà Lò",))
+    laptop.config["CENTRAL_URL"] = central.url
+    hold_forum(laptop, [("Đề nghị sửa đường vào bản bị sạt lở", "Lò Văn Pọm", "0912345678")],
+               central.enrolment_code(MUONG_LA), "Máy bản Nà Lò")
+    office = create_app({"ROLE": "central", "DATA_DIR": central.data_dir,
+                         "SQLALCHEMY_DATABASE_URI": central.database})
+    with office.app_context():
+        create_account("canbo_a", PASSWORD, role="officer", commune_code=MUONG_LA)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    log_in(page, central, "canbo_a")
+    page.goto(central.url + "/central/inbox")
+    page.get_by_role("link", name="Đề nghị sửa đường").click()
+    page.wait_for_load_state("load")
+    opinion_page = page.url
+    answer = "Xã đã giao Ban Giao thông khảo sát đoạn sạt lở, dự kiến san gạt trong tháng 12."
+    page.fill("#workflow-form textarea[name=answer_text]", answer)
+    page.fill("#workflow-form input[name=answer_by]", "Chủ tịch UBND xã")
+    if how == "cookie gone":
+        page.context.clear_cookies()
+    else:
+        with office.app_context():
+            end_sessions(db.session.execute(
+                select(Account).filter_by(username="canbo_a")).scalar_one())
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+    page.locator("#workflow-form").get_by_role("button", name="Lưu").click()
+    page.wait_for_load_state("load")
+    assert "/central/login" in page.url
+    assert "Phiên làm việc đã hết nên chưa lưu gì" in page.inner_text("main")
+    page.fill("#username", "canbo_a")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_load_state("load")
+    assert page.url == opinion_page  # the page, not the POST address (405 before)
+    assert page.input_value("#workflow-form textarea[name=answer_text]") == answer
+    assert page.input_value("#workflow-form input[name=answer_by]") == "Chủ tịch UBND xã"
+    page.screenshot(path=str(ARTIFACTS / f"office-answer-kept-{how.split()[0]}.png"),
+                    full_page=True)
+    page.locator("#workflow-form").get_by_role("button", name="Lưu").click()
+    page.wait_for_load_state("load")
+    with office.app_context():
+        assert db.session.execute(select(OfficeOpinion.answer_text)).scalar_one() == answer
+        db.session.remove()
+        db.engine.dispose()
+    # Another page later: nothing typed is kept in the tab any more.
+    page.goto(opinion_page)
+    assert page.evaluate("sessionStorage.getItem('langnghe-draft')") is None

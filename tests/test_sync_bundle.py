@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -14,7 +15,7 @@ from field_app.attachments import logic as attachments
 from field_app.cli import main
 from field_app.extensions import db
 from field_app.outbox import logic as outbox
-from sync import bundle, store
+from sync import auth, bundle, store
 from sync.errors import SyncError
 
 from .test_sync import assert_same_records, record_forum
@@ -90,8 +91,9 @@ def test_acknowledgement_file_clears_the_queue_and_brings_the_answers(central, l
         outbox.import_ack(path.read_bytes())
     assert "không phải tệp xác nhận" in wrong_file.value.message
     forged = json.loads(ack)
-    forged["body"] = forged["body"].replace('"held":[', '"held":[["00000000-0000-0000-0000-'
-                                            '000000000000","9999999999999-0000-x"],')
+    sealed = bytearray(base64.b64decode(forged["sealed"]))
+    sealed[40] ^= 1  # one bit of the content changed on the way
+    forged["sealed"] = base64.b64encode(bytes(sealed)).decode()
     with pytest.raises(SyncError) as refused:
         outbox.import_ack(json.dumps(forged).encode())
     assert refused.value.code == "bad_bundle"
@@ -103,8 +105,8 @@ def test_tampered_bundle_is_refused_and_stores_nothing(central, laptop, exported
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(tampered, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "manifest.json":
-                data = data.replace("Lò Văn 3".encode(), "Lò Văn X".encode())
+            if item.filename == "manifest.sealed":
+                data = data[:-100] + bytes([data[-100] ^ 1]) + data[-99:]
             target.writestr(item, data)
     with pytest.raises(SyncError) as refused:
         import_file(central, tampered)
@@ -122,10 +124,10 @@ def test_bundle_of_another_device_or_not_a_bundle_is_refused(central, laptop, ex
     with zipfile.ZipFile(path) as source, zipfile.ZipFile(forged, "w") as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == "manifest.json":
-                manifest = json.loads(data)
-                manifest["device"] = thief["device_id"]  # claims to be the other laptop
-                data = json.dumps(manifest, ensure_ascii=False).encode()
+            if item.filename == "envelope.json":
+                envelope = json.loads(data)
+                envelope["device"] = thief["device_id"]  # claims to be the other laptop
+                data = json.dumps(envelope, ensure_ascii=False).encode()
             target.writestr(item, data)
     cut = tmp_path / "cut.bundle"
     cut.write_bytes(path.read_bytes()[:-200_000])  # the USB stick pulled out mid-copy
@@ -179,3 +181,55 @@ def test_usb_forms_say_plainly_what_is_wrong(laptop):
         assert "tệp xác nhận" in answer.get_data(as_text=True)
     leftovers = laptop.config["DATA_DIR"] / "tmp"  # the refused export left no file
     assert not leftovers.exists() or not any(leftovers.iterdir())
+
+
+def _members(path) -> bytes:
+    """Every byte a USB stick's file holds: the zip as stored and each member unpacked."""
+    with zipfile.ZipFile(path) as archive:
+        return path.read_bytes() + b"".join(archive.read(name) for name in archive.namelist())
+
+
+def test_a_lost_usb_stick_shows_no_citizen_and_no_answer(central, laptop, exported, tmp_path):
+    """Names, phones and what was said travel encrypted; only the central opens them."""
+    path, _photo = exported
+    with zipfile.ZipFile(path) as archive:
+        assert set(archive.namelist()) >= {"envelope.json", "manifest.sealed", "signature"}
+        assert "manifest.json" not in archive.namelist()
+        envelope = json.loads(archive.read("envelope.json"))
+    assert envelope == {"format": "langnghe-bundle", "protocol": envelope["protocol"],
+                        "device": outbox.state().device_id, "sealed": bundle.SEALED}
+    carried = _members(path)
+    for clear in ("Lò Văn", "sạt lở", "mưa lũ"):
+        assert clear.encode() not in carried
+    assert import_file(central, path)["stored"] == 17
+    assert {row.data.get("raiser_name") for row in central.records("opinion")} >= {"Lò Văn 3"}
+
+    answer = "Đã giao Phòng Kinh tế khảo sát đoạn đường Nà Lò."
+    with central.engine.begin() as conn:
+        store.publish(conn, central.records("opinion")[0].id,
+                      {"status": "answered", "answer_text": answer}, {}, "cán bộ xã",
+                      store.central_clock(conn))
+    with central.engine.connect() as conn:
+        ack = bundle.ack_file(conn, outbox.state().device_id)
+    assert answer.encode() not in ack and "Phòng Kinh tế".encode() not in ack
+    assert outbox.import_ack(ack) == (17, 1)
+
+
+def test_a_bundle_or_acknowledgement_of_the_earlier_version_is_still_read(central, laptop,
+                                                                          exported, tmp_path):
+    """A laptop not yet updated writes the manifest in clear, signed: the central reads it."""
+    path, _photo = exported
+    row = outbox.state()
+    manifest = json.loads(bundle.open_content(
+        row.secret, bundle.FORMAT, zipfile.ZipFile(path).read("envelope.json"),
+        zipfile.ZipFile(path).read("manifest.sealed")))
+    older = tmp_path / "older.bundle"
+    body = json.dumps(manifest, ensure_ascii=False).encode()
+    with zipfile.ZipFile(older, "w") as out:
+        out.writestr("manifest.json", body)
+        out.writestr("signature", auth.seal(row.secret, body))
+    assert import_file(central, older)["stored"] == 17
+    body = json.dumps({"format": bundle.ACK_FORMAT, "device": row.device_id, "held": [],
+                       "changes": []}).encode()
+    older_ack = json.dumps({"body": body.decode(), "signature": auth.seal(row.secret, body)})
+    assert outbox.import_ack(older_ack.encode()) == (0, 0)

@@ -6,6 +6,9 @@
  *   <form data-confirm="question">  asks before submitting (delete, revoke…)
  *   <button data-print>             prints the page (the minutes)
  *   <select data-autosubmit>        submits its form when changed (filters)
+ * and it keeps what an office form sent, in this tab only, so that a form refused
+ * because the session had ended is filled back in after logging in again (the server
+ * sends the browser back to the form's page at #nhap-lai: accounts/permissions.py).
  */
 (function () {
   "use strict";
@@ -29,4 +32,71 @@
       select.form.submit();
     }
   });
+
+  var DRAFT_KEY = "langnghe-draft";
+  var DRAFT_ANCHOR = "#nhap-lai";
+  var LOGIN = "/central/login";
+
+  function typed(element) {
+    var type = (element.type || "").toLowerCase();
+    return element.name && element.name !== "csrf_token" && !element.disabled &&
+      ["password", "file", "hidden", "submit", "button"].indexOf(type) < 0;
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || (form.method || "").toLowerCase() !== "post" ||
+        location.pathname.indexOf("/central/") !== 0 || location.pathname === LOGIN) {
+      return;  // the login form must not take the place of what waits behind it
+    }
+    var fields = [];
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (!typed(element)) { return; }
+      var ticked = element.type === "checkbox" || element.type === "radio";
+      fields.push({name: element.name, value: element.value,
+                   checked: ticked ? element.checked : null});
+    });
+    try {
+      sessionStorage.setItem(DRAFT_KEY, JSON.stringify({
+        page: location.pathname + location.search,
+        action: form.getAttribute("action") || "", fields: fields}));
+    } catch (full) { /* storage refused: nothing to fill back, as before */ }
+  });
+
+  function restore() {
+    var kept;
+    try { kept = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || "null"); } catch (bad) { kept = null; }
+    sessionStorage.removeItem(DRAFT_KEY);
+    if (!kept || kept.page !== location.pathname + location.search) { return; }
+    var form = Array.prototype.find.call(document.forms, function (candidate) {
+      return (candidate.getAttribute("action") || "") === kept.action &&
+        (candidate.method || "").toLowerCase() === "post";
+    });
+    if (!form) { return; }
+    var first = null;
+    kept.fields.forEach(function (field) {
+      Array.prototype.forEach.call(form.elements, function (element) {
+        if (element.name !== field.name || !typed(element)) { return; }
+        if (field.checked !== null) {
+          if (element.value === field.value) { element.checked = field.checked; }
+        } else {
+          element.value = field.value;
+          if (!first && element.tagName === "TEXTAREA") { first = element; }
+        }
+      });
+    });
+    form.classList.add("restored");
+    (first || form).scrollIntoView({block: "center"});
+    if (first) { first.focus(); }
+  }
+
+  if (location.hash === DRAFT_ANCHOR) {
+    history.replaceState(null, "", location.pathname + location.search);
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", restore);
+    } else { restore(); }
+  } else if (location.pathname !== LOGIN) {
+    // Sent and answered (or never refused): what was typed is not kept longer than needed.
+    try { sessionStorage.removeItem(DRAFT_KEY); } catch (denied) { /* nothing kept */ }
+  }
 })();

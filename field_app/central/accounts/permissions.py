@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from flask import flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 
 ACTIONS = {
@@ -107,6 +108,8 @@ def require(action: str) -> Callable:
             if account is None:
                 if wants_json():
                     raise Unauthorized(str(_l("Cần đăng nhập hoặc mã truy cập API (Bearer).")))
+                if request.method != "GET":
+                    return log_in_again()
                 return login_manager.unauthorized()
             if not can(account, action):
                 raise Forbidden(str(_l("Tài khoản của bạn không có quyền làm việc này.")),
@@ -117,3 +120,48 @@ def require(action: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+# After logging in again, the page that held the form opens at this anchor: actions.js
+# fills the form back with what was typed (kept in the tab's sessionStorage at submit).
+DRAFT_ANCHOR = "nhap-lai"
+
+
+def log_in_again():
+    """Answer a form sent after the session ended (logged out elsewhere, account changed).
+
+    Flask-Login would send the browser back to the form's URL after logging in, a POST
+    route: a 405 and the typed answer lost. Back to the page the form was on instead,
+    where the text is filled back in to be sent again.
+    """
+    flash(str(_l("Phiên làm việc đã hết nên chưa lưu gì. Hãy đăng nhập lại: nội dung bạn "
+                 "vừa nhập sẽ được điền lại để bạn kiểm tra và gửi lần nữa.")), "error")
+    back = form_page() or url_for("central.index")
+    return redirect(url_for("central.login", next=f"{back}#{DRAFT_ANCHOR}"))
+
+
+def form_page() -> str | None:
+    """Return the office page the current form was sent from (its Referer on this server),
+    or None: a form of another site, or a browser that sends no Referer."""
+    from urllib.parse import urlsplit
+
+    came = urlsplit(request.referrer or "")
+    if came.netloc == request.host and came.path.startswith("/central/"):
+        return came.path + (f"?{came.query}" if came.query else "")
+    return None
+
+
+def resend_form():
+    """Answer an office form refused for its CSRF token (the page stayed open for hours,
+    the session cookie was renewed): nothing saved, the typed text filled back in.
+    None for a form that did not come from an office page (another site's: a plain 400)."""
+    from .logic import office_account
+
+    back = form_page()
+    if back is None:
+        return None
+    if office_account() is None:
+        return log_in_again()
+    flash(str(_l("Trang đã mở quá lâu nên chưa lưu gì. Nội dung bạn vừa nhập đã được "
+                 "điền lại: hãy kiểm tra và gửi lần nữa.")), "error")
+    return redirect(f"{back}#{DRAFT_ANCHOR}")
