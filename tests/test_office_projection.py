@@ -10,11 +10,11 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
-from flask_migrate import upgrade
-from sqlalchemy import select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select
 
 from field_app import create_app
-from field_app.central.accounts.logic import create_account
+from field_app.central.accounts.logic import create_account, create_token
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.inbox import logic as inbox
 from field_app.central.inbox.models import AuditEntry, OfficeForum, OfficeOpinion
@@ -225,3 +225,55 @@ def test_search_words_are_the_runs_of_a_to_z_and_digits_each_once():
             expected(text) + [NAME_MARK + word for word in expected(name)])
     assert words_of("đường vào bản – duong vao ban 2026", "lo van pom") == \
         "ng v o b n duong vao ban 2026 ~lo ~van ~pom"
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_forum_page_numbers_its_opinions_as_its_minutes_do(tmp_path, backend):
+    """The office listed a forum's opinions by arrival: "ý kiến số 2" of the minutes could
+    be the office's third. Its number comes with it, also for what an older central held."""
+    with office_app(tmp_path, backend) as app:
+        with db.engine.begin() as conn:
+            device = enrolled(conn)
+        v, f = str(uuid.uuid4()), str(uuid.uuid4())
+        said = {n: str(uuid.uuid4()) for n in (1, 2, 3)}
+        # Sent in the order 2, 3, 1 (the first one edited last, re-sent after the others).
+        push(device.id, [village(v, 1), forum(f, v, 2),
+                         opinion(said[2], v, 3, f, position=2, content="Ý kiến thứ hai"),
+                         opinion(said[3], v, 4, f, position=3, content="Ý kiến thứ ba")])
+        push(device.id, [opinion(said[1], v, 5, f, position=1, content="Ý kiến thứ nhất"),
+                         opinion(str(uuid.uuid4()), v, 6, None, position=0,
+                                 content="Gửi thẳng, ngoài hội nghị")])
+        # As a central before o023 held them: no number; the upgrade fills them in from
+        # the wire's log.
+        downgrade(directory=app.extensions["migrate"].directory, revision="o022")
+        db.session.remove()
+        assert "position" not in {column["name"] for column in
+                                  inspect(db.engine).get_columns("office_opinion")}
+        upgrade_database(app)
+        numbers = dict(db.session.execute(
+            select(OfficeOpinion.id, OfficeOpinion.position)).all())
+        assert {str(key): value for key, value in numbers.items() if value} == {
+            said[n]: n for n in (1, 2, 3)}
+        assert sorted(numbers.values(), key=str) == [1, 2, 3, None]
+        # A new opinion of the forum, pushed after the upgrade, comes with its number.
+        fourth = str(uuid.uuid4())
+        push(device.id, [opinion(fourth, v, 7, f, position=4, content="Ý kiến thứ tư")])
+        assert db.session.get(OfficeOpinion, uuid.UUID(fourth)).position == 4
+
+        officer = create_account("canbo", "mat-khau-du-dai-1", role="officer",
+                                 commune_code=3808)
+        token = create_token(officer, "kiểm thử")
+        db.session.commit()
+        client = app.test_client()
+        client.post("/central/login", data={"username": "canbo",
+                                            "password": "mat-khau-du-dai-1"})
+        page = client.get(f"/central/forums/{f}").get_data(as_text=True)
+        listed = [page.index(text) for text in ("thứ nhất", "thứ hai", "thứ ba", "thứ tư")]
+        assert listed == sorted(listed)
+        for n in (1, 2, 3):
+            assert f'id="r-{said[n]}" value="{n}"' in page
+        shown = client.get(f"/central/opinions/{said[2]}").get_data(as_text=True)
+        assert "ý kiến số 2 trong biên bản" in shown
+        api = client.get(f"/central/api/v1/opinions/{said[3]}",
+                         headers={"Authorization": f"Bearer {token}"}).get_json()
+        assert api["position"] == 3

@@ -68,6 +68,9 @@ SORTS = {
     "due": (OfficeOpinion.due_on.asc().nulls_last(), OfficeOpinion.id.asc()),
 }
 assert tuple(SORTS) == schemas.SORTS
+# A forum's own page lists its opinions as its minutes number them (not a filter's choice).
+ORDERS = {**SORTS, "minutes": (OfficeOpinion.position.asc().nulls_last(),
+                               OfficeOpinion.first_received_at.asc(), OfficeOpinion.id.asc())}
 MAX_PER_PAGE = schemas.MAX_PER_PAGE
 # Counting every match of a province's million opinions costs more than the page itself:
 # past this many the total is a lower bound (see find_opinions).
@@ -255,7 +258,7 @@ def opinion_query(account, filters: Filters, new_since: datetime | None = None) 
     since = new_since if new_since is not None else getattr(account, "inbox_seen_at", None)
     if filters.new and since is not None:
         query = query.where(OfficeOpinion.first_received_at > since)
-    return query.order_by(*SORTS[filters.sort])
+    return query.order_by(*ORDERS[filters.sort])
 
 
 @dataclass

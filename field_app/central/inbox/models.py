@@ -104,6 +104,9 @@ class OfficeOpinion(AnswerColumns, db.Model):
     spot_answer_by: Mapped[str | None] = mapped_column(String(120))
     spot_answer: Mapped[str | None] = mapped_column(Text)
     needs_follow_up: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # Its number in its forum's minutes ("ý kiến số 3"), as the laptop numbers it; None:
+    # said outside a forum, or sent by a laptop of an earlier version (0 before a forum).
+    position: Mapped[int | None] = mapped_column(Integer)
     # The day it was said at its forum (Vietnam time), if it came from one.
     spoken_on: Mapped[date | None] = mapped_column(Date)
     # The day it reached the village, the Front or the commune: the laptop's `received_on`,

@@ -31,7 +31,8 @@ FORUM_COLUMNS = ("commune_code", "village_id", "device_id", "push_id", "kind", "
                  "started_at", "ended_at", "venue", "chair", "secretary", "attendance_total",
                  "attendance_women", "attendance_ethnic_minority", "households_represented",
                  "status", "finalised_at", "deleted", "updated_at")
-OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "device_id", "push_id", "kind",
+OPINION_COLUMNS = ("commune_code", "village_id", "forum_id", "position", "device_id", "push_id",
+                   "kind",
                    "channel", "source_org", "level", "category_code", "category_name",
                    "content", "anonymous", "raiser_name", "raiser_gender", "raiser_phone",
                    "on_behalf_households", "answered_on_spot", "spot_answer_by",
@@ -45,8 +46,9 @@ ATTACHMENT_COLUMNS = ("opinion_id", "forum_id", "commune_code", "sha256", "mime_
 # Parents first, as ingest places them.
 COLLECTIONS = ("village", "forum", "opinion", "attachment")
 # What a history line compares: what was said, not the bookkeeping.
-NOT_AUDITED = {"push_id", "updated_at", "device_id", "folded", "raiser_folded", "search_words",
-               "commune_code", "satisfaction_forum_id", "anonymous_denunciation"}
+# `position`: renumbered when an earlier opinion of its forum is deleted, not its own change.
+NOT_AUDITED = {"position", "push_id", "updated_at", "device_id", "folded", "raiser_folded",
+               "search_words", "commune_code", "satisfaction_forum_id", "anonymous_denunciation"}
 
 
 def _when(value: Any) -> datetime | None:
@@ -139,7 +141,8 @@ def opinion_row(item: store.Checked, device_id: str, push_id: int | None, now: d
     # A tố cáo's identity was taken out before storing (identity.logic.withhold).
     kind, anonymous_denunciation = office_kind(data, item.withheld)
     row = {"id": item.id, "commune_code": item.commune_code, "village_id": item.village_id,
-           "forum_id": forum_id, "device_id": device_id, "push_id": push_id,
+           "forum_id": forum_id, "position": (data.get("position") or None) if forum_id else None,
+           "device_id": device_id, "push_id": push_id,
            "kind": kind, "anonymous_denunciation": anonymous_denunciation,
            "channel": data.get("channel") or "other",
            "source_org": data.get("source_org"), "level": data.get("level") or "commune",

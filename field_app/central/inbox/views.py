@@ -198,7 +198,7 @@ def forum(forum_id: uuid.UUID):
     account = office_account()
     item = logic.get_forum(account, forum_id)
     shown = logic.find_opinions(account, logic.Filters(
-        forum=item.id, sort="oldest", page=max(1, request.args.get("page", 1, type=int)),
+        forum=item.id, sort="minutes", page=max(1, request.args.get("page", 1, type=int)),
         per_page=200))
     names = logic.names_of({item.village_id} - {None}, set())
     names["villages"].update(logic.names_for(shown.items)["villages"])
