@@ -110,12 +110,16 @@ def get_forum(forum_id) -> Forum:
     return get_record(Forum, forum_id, _("Không tìm thấy hội nghị này."))
 
 
+def saved_forum(forum_id: uuid.UUID | None) -> Forum | None:
+    """Return the forum a form with this client id already made, if any."""
+    return db.session.get(Forum, forum_id) if forum_id is not None else None
+
+
 def create_forum(data: dict[str, Any], forum_id: uuid.UUID | None = None) -> Forum:
     """Create a draft forum; a repeated `forum_id` returns the stored one."""
-    if forum_id is not None:
-        existing = db.session.get(Forum, forum_id)
-        if existing is not None:
-            return existing
+    existing = saved_forum(forum_id)
+    if existing is not None:
+        return existing
     clean = check_forum(data)
     # A village the office merged into another: new forums go to the kept one.
     clean["village_id"] = kept_village_id(clean["village_id"])

@@ -68,6 +68,12 @@ def new():
                                                              microsecond=0)
     if form.validate_on_submit():
         client_id = as_uuid(form.client_id.data or None)
+        saved = logic.saved_forum(client_id)
+        if saved is not None:
+            # The same form sent again (Back, then Lưu): the forum it made, not a second.
+            mark_saved("forum", request.path, form.client_id.data)
+            flash(_("Hội nghị này đã được lưu trước đó; đây là hội nghị đã lưu."), "info")
+            return redirect(url_for("forums.show", forum_id=saved.id))
         try:
             forum = logic.create_forum(form_data(form, logic.FORUM_FIELDS), forum_id=client_id)
         except ValidationFailed as exc:
