@@ -253,11 +253,9 @@
     var input = clientIdField(form);
     if (!input || !input.value) { return; }
     var state = history.state && typeof history.state === "object" ? history.state : {};
-    var ids = {};
-    Object.keys(entryIds()).forEach(function (k) { ids[k] = entryIds()[k]; });
+    var ids = Object.assign({}, entryIds());
     ids[draftKey(form)] = input.value;
-    var next = {};
-    Object.keys(state).forEach(function (k) { next[k] = state[k]; });
+    var next = Object.assign({}, state);
     next[IDS_STATE] = ids;
     try { history.replaceState(next, ""); } catch (e) { /* too large or refused: a new id */ }
   }
