@@ -168,3 +168,57 @@ def test_read_out_list_without_an_open_forum_says_to_open_one_and_keeps_what_was
                 data={"satisfaction": "unsatisfied", "forum_id": str(forum.id)})
     at_forum = client.get(f"{url}?forum={forum.id}").text
     assert f'id="answer-{second.id}"' in at_forum and "Đã ghi: Không hài lòng" in at_forum
+
+
+def _satisfaction_form(page: str, opinion) -> dict[str, str]:
+    """Return what the page's satisfaction form for `opinion` sends (its hidden inputs)."""
+    import re
+
+    start = page.index(f'action="/answers/{opinion.id}/satisfaction"')
+    form = page[start:page.index("</form>", start)]
+    return dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form))
+
+
+def _todays_forum(village, hours_ago: int = 1):
+    from datetime import timedelta
+
+    from field_app.api.schemas import VIETNAM
+    from field_app.forums import logic as forums
+
+    # Vietnam's wall clock, as the forum form's default start.
+    now = datetime.now(VIETNAM).replace(tzinfo=None, second=0, microsecond=0)
+    made = forums.create_forum({"kind": "village_meeting", "village_id": village.id,
+                                "started_at": now - timedelta(hours=hours_ago)})
+    db.session.commit()
+    return made
+
+
+def test_satisfaction_read_out_while_the_only_forum_of_today_is_held_is_recorded_at_it(
+        client, forum):
+    from field_app.opinions.models import Opinion
+
+    from .test_answers import pulled, said
+
+    [first] = said(forum, "Đường vào bản sạt lở")
+    pulled(datetime(2026, 11, 29, 8, 0), (first, "Xã sẽ sửa đường."))
+    today = _todays_forum(forum.village)
+    url = f"/villages/{forum.village_id}/answers"
+    page = client.get(url).text  # opened from the menu, not from the forum's page
+    assert f"Đang ghi tại hội nghị ngày {today.started_at:%d/%m/%Y}" in page
+    sent = _satisfaction_form(page, first)
+    assert sent["forum_id"] == str(today.id)
+    client.post(f"/answers/{first.id}/satisfaction", data={**sent, "satisfaction": "satisfied"})
+    db.session.expire_all()
+    recorded = db.session.get(Opinion, first.id)
+    assert (recorded.satisfaction, recorded.satisfaction_forum_id) == ("satisfied", today.id)
+
+
+def test_two_forums_held_today_are_not_guessed_between(client, forum):
+    from .test_answers import pulled, said
+
+    [first] = said(forum, "Đường vào bản sạt lở")
+    pulled(datetime(2026, 11, 29, 8, 0), (first, "Xã sẽ sửa đường."))
+    _todays_forum(forum.village, hours_ago=1), _todays_forum(forum.village, hours_ago=2)
+    page = client.get(f"/villages/{forum.village_id}/answers").text
+    assert "Ghi mức độ hài lòng tại hội nghị này" in page  # the choice stays the user's
+    assert "forum_id" not in _satisfaction_form(page, first)

@@ -1,5 +1,6 @@
 """Forums: create, validate attendance, decisions, finalise, amend."""
 
+import uuid
 from datetime import datetime
 
 import pytest
@@ -174,3 +175,29 @@ def test_a_complete_forum_offers_finalising_with_its_question(client, forum):
     page = client.get(f"/forums/{forum.id}").text
     assert f'action="/forums/{forum.id}/finalise"' in page and "data-confirm=" in page
     assert 'id="finalise-missing"' not in page
+
+
+def test_the_same_new_forum_form_sent_twice_makes_one_forum_and_says_so(client, villages):
+    client_id = str(uuid.uuid4())
+    first = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
+    assert "Đã tạo hội nghị" in client.get(first.headers["Location"]).text
+    # Back, a field changed, Lưu again: the forum already saved, not a second one.
+    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id,
+                                                       venue="Sân bóng"))
+    assert again.status_code == 302
+    assert again.headers["Location"].split("#")[0] == first.headers["Location"].split("#")[0]
+    assert db.session.query(Forum).count() == 1
+    forum = db.session.execute(db.select(Forum)).scalar_one()
+    assert str(forum.id) == client_id and forum.venue == "Nhà văn hóa"
+    page = client.get(again.headers["Location"]).text
+    assert "Hội nghị này đã được lưu trước đó" in page and "Đã tạo hội nghị" not in page
+
+
+def test_a_new_forum_form_sent_back_with_errors_keeps_its_client_id(client, villages):
+    client_id = str(uuid.uuid4())
+    page = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id,
+                                                      attendance_women="65"))
+    assert "Không được lớn hơn tổng số người dự" in page.text
+    assert f'name="client_id" type="hidden" value="{client_id}"' in page.text
+    client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
+    assert [str(f.id) for f in db.session.execute(db.select(Forum)).scalars()] == [client_id]

@@ -46,6 +46,30 @@ def test_replayed_quick_entry_with_the_same_client_id_is_stored_once(client, for
     assert str(db.session.execute(db.select(Opinion.id)).scalar_one()) == client_id
 
 
+def test_a_quick_entry_sent_again_says_it_was_already_recorded(client, forum):
+    client_id = str(uuid.uuid4())
+    client.post(f"/forums/{forum.id}/opinions", data=quick("Xin làm cầu treo",
+                                                           client_id=client_id),
+                follow_redirects=True)
+    page = client.post(f"/forums/{forum.id}/opinions",
+                       data=quick("Xin làm cầu treo", client_id=client_id),
+                       follow_redirects=True).text
+    assert "Ý kiến số 1 đã được ghi trước đó." in page and "Đã ghi ý kiến số" not in page
+    assert db.session.query(Opinion).count() == 1
+
+
+def test_the_same_intake_form_sent_twice_records_one_opinion(client, villages):
+    client_id = str(uuid.uuid4())
+    data = {"channel": "mttq", "kind": "petition", "category_code": "water",
+            "level": "commune", "village_id": str(villages[1].id),
+            "content": "Nước sinh hoạt thiếu", "needs_follow_up": "y", "client_id": client_id}
+    first = client.post("/opinions/new", data=data)
+    again = client.post("/opinions/new", data=data)
+    assert again.headers["Location"] == first.headers["Location"] == f"/opinions/{client_id}"
+    assert db.session.query(Opinion).count() == 1
+    assert "Ý kiến này đã được ghi trước đó" in client.get(again.headers["Location"]).text
+
+
 def test_empty_content_is_refused_next_to_the_field(client, forum):
     page = client.post(f"/forums/{forum.id}/opinions", data=quick(""))
     assert page.status_code == 422

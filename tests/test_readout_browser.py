@@ -224,3 +224,24 @@ def test_the_list_opens_and_records_with_the_server_stopped(answered, page):
     wait_for(page, "LangNghe.items().then(items => items.length === 0)", seconds=90)
     value, forum_id, _at = stored(data_dir, ids["answered"][0])
     assert (value, forum_id) == ("absent", ids["forum"].replace("-", ""))
+
+
+def test_satisfaction_is_recorded_at_the_forum_opened_today_without_choosing_it(
+        answered, page):
+    server, ids, data_dir = answered
+    # The village head opens today's forum (its start: now), then goes to the list from
+    # the menu, not from the forum's page.
+    page.goto(f"{server.url}/forums/new?village={ids['village']}")
+    page.get_by_role("button", name="Lưu").click()
+    page.wait_for_url(re.compile(r".*/forums/[0-9a-f-]{36}(#.*)?$"))
+    today = page.url.split("/forums/")[1].split("#")[0]
+    page.locator("#nav-answers").click()
+    page.get_by_role("link", name=ids["village_name"]).click()
+    page.wait_for_url(re.compile(r".*/villages/[0-9a-f-]{36}/answers$"))
+    header = page.locator(".pagehead .muted").first.inner_text()
+    assert header.startswith("Đang ghi tại hội nghị ngày")
+    first = row_of(page, ids["answered"][0])
+    first.get_by_role("button", name="Hài lòng", exact=True).click()
+    said_now(page, ids["answered"][0], "Đã ghi: Hài lòng")
+    value, forum_id, _at = stored(data_dir, ids["answered"][0])
+    assert (value, forum_id) == ("satisfied", today.replace("-", ""))

@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from sync.records import SATISFACTION_FIELDS, SATISFACTIONS
 
+from ..api.schemas import VIETNAM
 from ..areas.models import Village
 from ..errors import ValidationFailed
 from ..extensions import db
@@ -169,6 +170,23 @@ def next_forum(village: Village, now: datetime | None = None,
         select(Forum).where(Forum.village_id == village.id, Forum.status == status,
                             Forum.started_at >= since)
         .order_by(Forum.started_at.desc()).limit(1)).scalar_one_or_none()
+
+
+def todays_forum(village: Village, now: datetime | None = None) -> Forum | None:
+    """Return the village's forum being held today, if it is the only one: satisfaction
+    read out there is recorded at it without the user choosing it first.
+
+    A draft forum that began since yesterday (next_forum's window) and not after today;
+    none, or two of them (which one?), give None and the list offers the choice. Today
+    is Vietnam's, as the forum form's default start (a laptop set to UTC is 7 h behind).
+    """
+    now = now or datetime.now(VIETNAM).replace(tzinfo=None)
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), datetime.min.time())
+    found = db.session.execute(
+        select(Forum).where(Forum.village_id == village.id, Forum.status == "draft",
+                            Forum.started_at >= now - timedelta(days=1),
+                            Forum.started_at < tomorrow).limit(2)).scalars().all()
+    return found[0] if len(found) == 1 else None
 
 
 def forum_for(village: Village, forum_id) -> Forum | None:

@@ -42,6 +42,8 @@ def read_out(village_id):
         forum = logic.forum_for(village, request.args.get("forum"))
     except ValidationFailed:
         forum = None
+    # The one forum held today, the one the header names: recorded at it, unasked.
+    forum = forum or logic.todays_forum(village)
     sitting = forum or logic.next_forum(village)
     items = logic.answers(village, include_read=show_all, forum=sitting)
     return render_template("answers/read_out.html", village=village, items=items,

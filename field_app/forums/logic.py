@@ -110,12 +110,32 @@ def get_forum(forum_id) -> Forum:
     return get_record(Forum, forum_id, _("Không tìm thấy hội nghị này."))
 
 
+def saved_forum(forum_id: uuid.UUID | None) -> Forum | None:
+    """Return the forum a form with this client id already made, if any."""
+    return db.session.get(Forum, forum_id) if forum_id is not None else None
+
+
+def deleted_forum(forum_id: uuid.UUID | None) -> bool:
+    """Tell whether a forum with this id was deleted here (its newest outbox row says so).
+
+    The office keeps its tombstone for good: the same id made again would be refused.
+    """
+    from ..outbox.models import Outbox
+
+    if forum_id is None:
+        return False
+    return db.session.execute(
+        db.select(Outbox.op).where(Outbox.collection == "forum", Outbox.record_id == forum_id)
+        .order_by(Outbox.seq.desc()).limit(1)).scalar() == "delete"
+
+
 def create_forum(data: dict[str, Any], forum_id: uuid.UUID | None = None) -> Forum:
     """Create a draft forum; a repeated `forum_id` returns the stored one."""
-    if forum_id is not None:
-        existing = db.session.get(Forum, forum_id)
-        if existing is not None:
-            return existing
+    existing = saved_forum(forum_id)
+    if existing is not None:
+        return existing
+    if deleted_forum(forum_id):
+        raise ValidationFailed(_("Hội nghị này đã bị xoá; hãy tạo hội nghị mới."))
     clean = check_forum(data)
     # A village the office merged into another: new forums go to the kept one.
     clean["village_id"] = kept_village_id(clean["village_id"])
@@ -270,6 +290,43 @@ def remove_decision(forum: Forum, decision_id) -> None:
     if decision is None or decision.forum_id != forum.id:
         raise NotFound(_("Không tìm thấy quyết định này."))
     forum.decisions.remove(decision)
+    db.session.flush()
+
+
+def delete_forum(forum: Forum) -> None:
+    """Delete a draft forum made by mistake; refuse one that holds what was said or done.
+
+    The deletion is a tombstone in the outbox (outbox.capture): the office stops
+    counting the forum and its attendance once the laptop syncs.
+    """
+    from ..answers.models import AnswerReading
+    from ..attachments.models import Attachment
+    from ..opinions.models import Opinion
+
+    if forum.is_finalised:
+        raise Locked(_("Biên bản đã chốt: không xoá được hội nghị đã họp. Nếu có sai sót, "
+                       "hãy ghi đính chính."))
+
+    def holds(query) -> bool:
+        return db.session.execute(query.limit(1)).first() is not None
+
+    if holds(db.select(Opinion.id).where(Opinion.forum_id == forum.id)):
+        raise ValidationFailed(_("Không xoá được: hội nghị đã có ý kiến được ghi. Chỉ xoá được "
+                                 "hội nghị tạo nhầm, chưa có ý kiến nào; nếu các ý kiến cũng "
+                                 "ghi nhầm, hãy xoá từng ý kiến trước."))
+    if holds(db.select(Opinion.id).where(Opinion.satisfaction_forum_id == forum.id)):
+        raise ValidationFailed(_("Không xoá được: mức độ hài lòng của người dân với câu trả "
+                                 "lời của xã đã được ghi tại hội nghị này."))
+    if forum.decisions:
+        raise ValidationFailed(_("Không xoá được: hội nghị đã có quyết định biểu quyết; hãy "
+                                 "xoá các quyết định trước."))
+    if holds(db.select(Attachment.id).where(Attachment.forum_id == forum.id)):
+        raise ValidationFailed(_("Không xoá được: hội nghị có tệp đính kèm; hãy xoá tệp "
+                                 "trước."))
+    # Answers marked as read out there: read out at no forum (never synced, laptop only).
+    db.session.execute(db.update(AnswerReading).where(AnswerReading.forum_id == forum.id)
+                       .values(forum_id=None))
+    db.session.delete(forum)
     db.session.flush()
 
 

@@ -22,7 +22,7 @@ from ..areas.logic import current_commune, offered_villages, villages
 from ..attachments.forms import AttachmentForm
 from ..attachments.logic import attachments_of
 from ..backup.logic import automatic_backup, sqlite_path
-from ..errors import ValidationFailed
+from ..errors import AppError, ValidationFailed
 from ..extensions import db
 from ..forms import form_data, show_errors
 from ..labels import FORUM_KIND_LABELS, FORUM_STATUS_LABELS, translated
@@ -68,6 +68,16 @@ def new():
                                                              microsecond=0)
     if form.validate_on_submit():
         client_id = as_uuid(form.client_id.data or None)
+        saved = logic.saved_forum(client_id)
+        if saved is not None:
+            # The same form sent again (Back, then Lưu): the forum it made, not a second.
+            mark_saved("forum", request.path, form.client_id.data)
+            flash(_("Hội nghị này đã được lưu trước đó; đây là hội nghị đã lưu."), "info")
+            return redirect(url_for("forums.show", forum_id=saved.id))
+        if logic.deleted_forum(client_id):
+            # Back to the form of a forum deleted since: a new form, a new forum.
+            flash(_("Hội nghị này đã bị xoá; hãy tạo hội nghị mới."), "error")
+            return redirect(url_for("forums.new"))
         try:
             forum = logic.create_forum(form_data(form, logic.FORUM_FIELDS), forum_id=client_id)
         except ValidationFailed as exc:
@@ -160,6 +170,23 @@ def finalise(forum_id):
                              f"finalised-{forum.id}")
         flash(_("Đã chốt biên bản và sao lưu dữ liệu. Hãy in biên bản để ký."), "success")
     return redirect(url_for("forums.show", forum_id=forum.id))
+
+
+@bp.post("/forums/<uuid:forum_id>/delete")
+def delete(forum_id):
+    """Delete a draft forum made by mistake (no opinions); the next sync tells the office."""
+    forum = logic.get_forum(forum_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("forums.show", forum_id=forum.id))
+    try:
+        logic.delete_forum(forum)
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("forums.show", forum_id=forum_id))
+    db.session.commit()
+    flash(_("Đã xoá hội nghị. Lần đồng bộ tới sẽ báo cho văn phòng xã."), "success")
+    return redirect(url_for("forums.index"))
 
 
 @bp.post("/forums/<uuid:forum_id>/decisions")

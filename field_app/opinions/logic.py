@@ -225,13 +225,17 @@ def get_opinion(opinion_id) -> Opinion:
     return get_record(Opinion, opinion_id, _("Không tìm thấy ý kiến này."))
 
 
+def saved_opinion(opinion_id: uuid.UUID | None) -> Opinion | None:
+    """Return the opinion a form with this client id already recorded, if any."""
+    return db.session.get(Opinion, opinion_id) if opinion_id is not None else None
+
+
 def create_opinion(data: dict[str, Any], forum: Forum | None = None,
                    opinion_id: uuid.UUID | None = None) -> Opinion:
     """Record an opinion; a repeated `opinion_id` returns the stored one."""
-    if opinion_id is not None:
-        existing = db.session.get(Opinion, opinion_id)
-        if existing is not None:
-            return existing
+    existing = saved_opinion(opinion_id)
+    if existing is not None:
+        return existing
     if forum is not None:
         ensure_draft(forum)
     clean = check_opinion(data, forum)

@@ -41,6 +41,13 @@ def quick_add(forum_id):
     forum = forums.get_forum(forum_id)
     form = opinion_form(forum)
     if form.validate_on_submit():
+        saved = logic.saved_opinion(as_uuid(form.client_id.data or None))
+        if saved is not None:
+            # The same form sent again (Back, then Lưu): the opinion it recorded, once.
+            mark_saved("opinion-quick", url_for("forums.show", forum_id=forum.id),
+                       form.client_id.data)
+            flash(_("Ý kiến số %(n)d đã được ghi trước đó.", n=saved.position), "info")
+            return redirect(url_for("forums.show", forum_id=forum.id) + "#opinions")
         try:
             opinion = logic.create_opinion(form.values(), forum=forum,
                                            opinion_id=as_uuid(form.client_id.data or None))
@@ -69,6 +76,11 @@ def new():
         form.needs_follow_up.data = True
         form.received_on.data = logic.vietnam_today()
     if form.validate_on_submit():
+        saved = logic.saved_opinion(as_uuid(form.client_id.data or None))
+        if saved is not None:
+            mark_saved("opinion", request.path, form.client_id.data)
+            flash(_("Ý kiến này đã được ghi trước đó; đây là ý kiến đã ghi."), "info")
+            return redirect(url_for("opinions.show", opinion_id=saved.id))
         try:
             opinion = logic.create_opinion(form.values(),
                                            opinion_id=as_uuid(form.client_id.data or None))

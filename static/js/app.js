@@ -287,6 +287,7 @@
       field("answered_on_spot").checked = false;
       field("needs_follow_up").checked = true;
       field("client_id").value = uuid4();
+      if (window.LangNghe) { window.LangNghe.keepId(form); }
       if (!typed) { first.focus(); }
     }
 
@@ -347,6 +348,7 @@
     entry.onQueued = function () {
       form.reset();
       entry.field("client_id").value = uuid4();
+      if (window.LangNghe) { window.LangNghe.keepId(form); }
       entry.say(form.dataset.queuedOne, true);
       entry.field("content").focus();
     };

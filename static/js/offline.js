@@ -229,16 +229,51 @@
       }).catch(function () {});
   }
 
+  // Record ids ---------------------------------------------------------------------
+  // A form's record id lives in its history entry. The browser's Back builds the page
+  // again (a new id in it) and puts back what was typed: sent again with a new id, a
+  // form already saved would make a second record; with the entry's id the server
+  // finds the one it made.
+
+  var IDS_STATE = "langngheIds";
+
+  function clientIdField(form) {
+    return fieldsOf(form).filter(function (el) {
+      return el.type === "hidden" && /client_id$/.test(el.name);
+    })[0] || null;
+  }
+
+  function entryIds() {
+    var state = history.state;
+    return state && typeof state === "object" && state[IDS_STATE] ? state[IDS_STATE] : {};
+  }
+
+  /* Keep the form's current record id in this page's history entry. */
+  function keepId(form) {
+    var input = clientIdField(form);
+    if (!input || !input.value) { return; }
+    var state = history.state && typeof history.state === "object" ? history.state : {};
+    var ids = Object.assign({}, entryIds());
+    ids[draftKey(form)] = input.value;
+    var next = Object.assign({}, state);
+    next[IDS_STATE] = ids;
+    try { history.replaceState(next, ""); } catch (e) { /* too large or refused: a new id */ }
+  }
+
   function watchForm(form) {
-    // A page can come from the service worker's cache: never reuse its record id.
-    fieldsOf(form).forEach(function (el) {
-      if (el.type === "hidden" && /client_id$/.test(el.name) && el.value) { el.value = uuid4(); }
-    });
+    var input = clientIdField(form);
+    // A page can come from the service worker's cache: never reuse the id in it. The
+    // history entry's own id (Back to a form already sent) or the one the server sent
+    // back with errors is the same form's, and stays.
+    if (input && input.value && !hasServerErrors(form)) {
+      input.value = entryIds()[draftKey(form)] || uuid4();
+    }
+    keepId(form);
     function changed() { form.dataset.dirty = "1"; scheduleDraft(form); }
     form.addEventListener("input", changed);
     form.addEventListener("change", changed);
     // A plain POST: keep the last keystrokes too, in case the server never answers.
-    form.addEventListener("submit", function () { writeDraft(form); });
+    form.addEventListener("submit", function () { keepId(form); writeDraft(form); });
   }
 
   var forms = Array.prototype.slice.call(document.querySelectorAll("form[data-draft]"));
@@ -633,6 +668,7 @@
     check: check,
     refresh: refresh,
     draftSaved: dropDraft,       // the server confirmed this form's save
+    keepId: keepId,              // the form holds a new record's id (the next speaker's)
     flushDraft: writeDraft,
     uuid4: uuid4,
     isUp: function () { return serverUp; },
