@@ -4,7 +4,7 @@ the same forum coverage, forums and opinions for the laptop's villages."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from field_app.cli import upgrade_database
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.opinions import logic as opinions
+from field_app.opinions.logic import vietnam_now
 from field_app.outbox import logic as outbox
 
 from .conftest import MUONG_LA
@@ -85,3 +86,17 @@ def test_the_office_counts_what_the_laptop_counts(central, laptop, tmp_path):
         assert body["forums"]["total"] == forums_total == int(number(page, "forums-total"))
         assert body["opinions"]["total"] == total == int(number(page, "opinions-total"))
         assert body["coverage"]["dialogues"] == 1
+
+
+def test_a_forum_planned_for_later_is_not_held_on_the_laptop(laptop):
+    now = vietnam_now()
+    hold("Bản Nà Lò", now - timedelta(hours=2))
+    hold("Bản Đán", now + timedelta(days=3))
+    hold("Tiểu khu 1", now + timedelta(days=3), kind="chairman_dialogue")
+    db.session.commit()
+    today = now.date()
+    window = f"from={today - timedelta(days=10)}&to={today + timedelta(days=10)}"
+    page = laptop.test_client().get(f"/figures?{window}").get_data(as_text=True)
+    assert number(page, "coverage-held") == "1/3"
+    assert number(page, "forums-total") == "1"
+    assert "Đối thoại của Chủ tịch UBND xã: 0/2." in page

@@ -1,14 +1,15 @@
 """The figures a laptop shows for its own villages, from what it holds (no network).
 
 The same rules as the office's report (field_app/central/reports/figures.py):
-forums by their start day (the laptop's wall clock is Vietnam time), opinions
-by the day they were received (else their forum's day, else the day recorded),
-coverage over the reporting year, handling judged as of the period's end.
+only forums held (begun, or finalised; never one planned for later), by their
+start day (the laptop's wall clock is Vietnam time), opinions by the day they
+were received (else their forum's day, else the day recorded), coverage over
+the reporting year, handling judged as of the period's end.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, not_, select
@@ -21,11 +22,13 @@ from ..central.reports.figures import (
     HANDLING,
     SATISFACTION,
     handling_case,
+    held_forum,
     percent,
 )
 from ..central.reports.periods import Period
 from ..extensions import db
 from ..forums.models import Forum
+from ..opinions.logic import vietnam_now
 from ..opinions.models import Category, Opinion
 
 
@@ -37,8 +40,15 @@ def _counts(query) -> dict:
     return {key: count for key, count in db.session.execute(query)}
 
 
-def laptop_figures(period: Period, today: date) -> dict[str, Any]:
-    """Return the period's figures for the villages this laptop holds."""
+def laptop_figures(period: Period, today: date, now: datetime | None = None
+                   ) -> dict[str, Any]:
+    """Return the period's figures for the villages this laptop holds; forums held by
+    `now` (default: Vietnam's now, or the end of `today` if that is not today)."""
+    if now is None:
+        now = vietnam_now()
+        if now.date() != today:
+            now = datetime.combine(today, time.max)
+    held_now = held_forum(Forum.status, Forum.started_at, now)
     villages = db.session.execute(select(Village.id, Village.name, Village.households).where(
         Village.merged_into.is_(None)).order_by(Village.name)).all()
     names = {row.id: row.name for row in villages}
@@ -46,11 +56,12 @@ def laptop_figures(period: Period, today: date) -> dict[str, Any]:
     until = _start(period.end + timedelta(days=1))
     held = set(db.session.execute(select(Forum.village_id).where(
         Forum.kind == "listening", Forum.started_at >= year_from,
-        Forum.started_at < until).distinct()).scalars())
+        Forum.started_at < until, held_now).distinct()).scalars())
     dialogues = db.session.execute(select(func.count()).select_from(Forum).where(
         Forum.kind == "chairman_dialogue", Forum.started_at >= year_from,
-        Forum.started_at < until)).scalar_one()
-    in_period = and_(Forum.started_at >= _start(period.start), Forum.started_at < until)
+        Forum.started_at < until, held_now)).scalar_one()
+    in_period = and_(Forum.started_at >= _start(period.start), Forum.started_at < until,
+                     held_now)
     by_kind = _counts(select(Forum.kind, func.count()).where(in_period).group_by(Forum.kind))
     attendance = db.session.execute(select(
         func.coalesce(func.sum(Forum.attendance_total), 0),

@@ -10,6 +10,8 @@ never a loop over records nor a read of the wire's JSON. What counts where:
   is in Q1 and one at 06:00 on 10 March is not.
 * Opinions belong to the period of `received_on` (the day the village, the Front
   or the commune received them: legal deadlines count from it).
+* Only a forum held counts (`held_forum`): begun by now, or its minutes finalised. One
+  set for a later day is planned, not held: no coverage, no dialogue, no attendance.
 * Forum coverage and the chairman's dialogues count the reporting year up to the
   period's end (10 December before it, seed 003), against seed 000's 100 % and
   seed 003's twice a year.
@@ -27,7 +29,7 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -47,7 +49,7 @@ from ... import labels
 from ...areas.logic import commune_label
 from ...errors import Forbidden
 from ...extensions import db
-from ...opinions.logic import vietnam_today
+from ...opinions.logic import vietnam_now, vietnam_today
 from ..accounts.permissions import in_commune, scoped
 from ..cases.models import OfficeCase
 from ..catalogue.models import OfficeCategory, OfficeVillage, Unit
@@ -109,6 +111,13 @@ def _start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
+def held_forum(status, started_at, now: datetime):
+    """Return the condition of a forum held by `now` from these columns (the office's
+    forum, or the laptop's own): its minutes finalised, or begun (its start is the laptop's
+    wall clock in Vietnam, as `now` is). A forum set for a later time is only planned."""
+    return or_(status == "finalised", started_at <= now)
+
+
 def needs_handling():
     """Return the condition of an opinion that is a case to handle (not settled at the forum)."""
     return not_(and_(OfficeOpinion.answered_on_spot.is_(True),
@@ -166,6 +175,11 @@ class Scope:
     commune: int | None
     period: Period
     today: date
+    # The time forums are held by (`held_forum`); None: by the end of `today`.
+    now: datetime | None = None
+
+    def held_by(self) -> datetime:
+        return self.now or datetime.combine(self.today, time.max)
 
     def opinions(self, *columns):
         query = select(*columns).where(OfficeOpinion.deleted.is_(False),
@@ -180,7 +194,8 @@ class Scope:
         query = select(*columns).where(
             OfficeForum.deleted.is_(False),
             OfficeForum.started_at >= _start(start or self.period.start),
-            OfficeForum.started_at < _start(self.period.end + timedelta(days=1)))
+            OfficeForum.started_at < _start(self.period.end + timedelta(days=1)),
+            held_forum(OfficeForum.status, OfficeForum.started_at, self.held_by()))
         query = scoped(query, self.account, OfficeForum.commune_code)
         if self.commune is not None:
             query = query.where(OfficeForum.commune_code == self.commune)
@@ -590,15 +605,19 @@ def _rows(counts: dict, names: dict | None = None, order: tuple | None = None,
 
 
 def compute(account, period: Period, commune: int | None = None,
-            today: date | None = None, personal: bool = False) -> Figures:
+            today: date | None = None, personal: bool = False,
+            now: datetime | None = None) -> Figures:
     """Return the report of `period` for the account (one commune, or all it may see).
 
     `personal`: list late opinions with the citizen's name and phone (exports for roles
-    holding personal.view); the dashboard and the API never ask for it.
+    holding personal.view); the dashboard and the API never ask for it. `now`: the time
+    forums are held by (default: Vietnam's now, or the end of `today` if given).
     """
-    today = today or vietnam_today()
+    if today is None:
+        now = now or vietnam_now()
+        today = now.date()
     commune = resolve_commune(account, commune)
-    scope = Scope(account, commune, period, today)
+    scope = Scope(account, commune, period, today, now)
     villages = villages_panel(scope)
     forums = forums_panel(scope)
     opinions = opinions_panel(scope)
@@ -859,7 +878,7 @@ def published_answers(commune: int, period: Period) -> list[dict]:
     """Return the answered opinions of a commune's period, by village and category,
     without any personal data (no name, no phone; never a denunciation or a complaint)."""
     reader = PublicReader(commune)
-    scope = Scope(reader, commune, period, vietnam_today())
+    scope = Scope(reader, commune, period, vietnam_today(), vietnam_now())
     answered = or_(OfficeOpinion.answer_text.is_not(None),
                    and_(OfficeOpinion.answered_on_spot.is_(True),
                         OfficeOpinion.spot_answer.is_not(None)))
