@@ -84,3 +84,26 @@ def test_a_finalised_forum_is_held(office):
     body = office.test_client().get(f"/central/api/v1/reports?{_window()}",
                                     headers=_token(office)).get_json()
     assert body["coverage"]["held"] == 1 and body["forums"]["total"] == 1
+
+
+def test_households_represented_count_each_village_once(office):
+    now = vietnam_now()
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    for name in ("Bản Nà Lò", "Bản Hua Păng"):
+        laptop.village(name)
+    laptop.forum("Bản Nà Lò", now - timedelta(days=2), households_represented=55)
+    laptop.forum("Bản Nà Lò", now - timedelta(days=1), kind="village_meeting",
+                 households_represented=50)
+    laptop.forum("Bản Hua Păng", now - timedelta(days=1), households_represented=30)
+    laptop.push()
+    body = office.test_client().get(f"/central/api/v1/reports?{_window()}",
+                                    headers=_token(office)).get_json()
+    attendance = body["forums"]["attendance"]
+    assert attendance["households_represented"] == 85  # 55 (Nà Lò's best) + 30
+    assert attendance["households"] == 200
+
+
+def test_households_represented_is_the_best_forum_per_village():
+    from field_app.central.reports.figures import households_represented
+
+    assert households_represented([("a", 55), ("a", 50), ("b", 30), ("c", None)]) == 85

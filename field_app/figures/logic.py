@@ -23,6 +23,7 @@ from ..central.reports.figures import (
     SATISFACTION,
     handling_case,
     held_forum,
+    households_represented,
     percent,
 )
 from ..central.reports.periods import Period
@@ -66,8 +67,15 @@ def laptop_figures(period: Period, today: date, now: datetime | None = None
     attendance = db.session.execute(select(
         func.coalesce(func.sum(Forum.attendance_total), 0),
         func.coalesce(func.sum(Forum.attendance_women), 0),
-        func.coalesce(func.sum(Forum.attendance_ethnic_minority), 0),
-        func.coalesce(func.sum(Forum.households_represented), 0)).where(in_period)).one()
+        func.coalesce(func.sum(Forum.attendance_ethnic_minority), 0)).where(in_period)).one()
+    # Households as the office counts them: per village (a merged one in the kept one),
+    # its best-attended forum's.
+    kept = dict(db.session.execute(select(Village.id, Village.merged_into).where(
+        Village.merged_into.is_not(None))).all())
+    households = households_represented(
+        (kept.get(village, village), best) for village, best in db.session.execute(
+            select(Forum.village_id, func.max(Forum.households_represented)).where(
+                in_period).group_by(Forum.village_id)))
 
     # The day an opinion counts on: received, else its forum's day, else recorded.
     day = func.coalesce(Opinion.received_on, func.date(Forum.started_at),
@@ -100,9 +108,9 @@ def laptop_figures(period: Period, today: date, now: datetime | None = None
         "forums": {"total": sum(by_kind.values()),
                    "by_kind": [(str(labels.FORUM_KIND_LABELS.get(k, k)), n)
                                for k, n in sorted(by_kind.items())],
-                   "attendance": dict(zip(("total", "women", "ethnic_minority",
-                                           "households_represented"), attendance,
-                                          strict=True))},
+                   "attendance": {**dict(zip(("total", "women", "ethnic_minority"),
+                                             attendance, strict=True)),
+                                  "households_represented": households}},
         "opinions": {"total": total,
                      "by_kind": [(str(labels.OPINION_KIND_LABELS.get(k, k)), n)
                                  for k, n in grouped(Opinion.kind).items()],

@@ -118,6 +118,22 @@ def held_forum(status, started_at, now: datetime):
     return or_(status == "finalised", started_at <= now)
 
 
+HOUSEHOLDS_NOTE = _l("Số hộ có đại diện: mỗi bản/thôn lấy hội nghị có nhiều hộ dự nhất trong "
+                     "kỳ (cùng các hộ ấy dự mọi hội nghị), rồi cộng các bản/thôn; không cộng "
+                     "dồn các hội nghị của một bản.")
+
+
+def households_represented(pairs) -> int:
+    """Return the households represented at a period's forums from (village, households)
+    pairs, one a forum or a group of them: per village the best-attended forum's, summed
+    over villages. Never summed across one village's forums: the same households come to
+    each, so represented ≤ the villages' households."""
+    best: dict = {}
+    for village, households in pairs:
+        best[village] = max(best.get(village, 0), households or 0)
+    return sum(best.values())
+
+
 def needs_handling():
     """Return the condition of an opinion that is a case to handle (not settled at the forum)."""
     return not_(and_(OfficeOpinion.answered_on_spot.is_(True),
@@ -242,8 +258,7 @@ def forums_panel(scope: Scope) -> list[dict]:
         func.coalesce(func.sum(OfficeForum.attendance_total), 0).label("total"),
         func.coalesce(func.sum(OfficeForum.attendance_women), 0).label("women"),
         func.coalesce(func.sum(OfficeForum.attendance_ethnic_minority), 0).label("ethnic"),
-        # Households: the best-attended forum's, never summed across forums (the same
-        # households come to each), so represented ≤ the village's households.
+        # Households: the best-attended forum's (`households_represented`).
         func.coalesce(func.max(OfficeForum.households_represented), 0).label("households"),
         start=min(scope.period.year_start, scope.period.start))
     query = query.group_by(OfficeForum.commune_code, OfficeForum.village_id, OfficeForum.kind,
@@ -640,7 +655,7 @@ def compute(account, period: Period, commune: int | None = None,
     by_kind: dict[str, int] = defaultdict(int)
     attendance = {"total": 0, "women": 0, "ethnic_minority": 0, "households_represented": 0}
     villages_met: set = set()
-    represented: dict = {}
+    represented: list[tuple] = []
     held_year: dict[int, set] = defaultdict(set)
     dialogues: dict[int, int] = defaultdict(int)
     forums_by_commune: dict[int, int] = defaultdict(int)
@@ -658,8 +673,8 @@ def compute(account, period: Period, commune: int | None = None,
         attendance["total"] += row["total"]
         attendance["women"] += row["women"]
         attendance["ethnic_minority"] += row["ethnic"]
-        represented[village] = max(represented.get(village, 0), row["households"])
-    attendance["households_represented"] = sum(represented.values())
+        represented.append((village, row["households"]))
+    attendance["households_represented"] = households_represented(represented)
     households_of_met = sum(kept[v]["households"] or 0 for v in villages_met if v in kept)
     forums_total = sum(by_kind.values())
 
