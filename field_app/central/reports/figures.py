@@ -52,7 +52,8 @@ from ...extensions import db
 from ...opinions.logic import vietnam_now, vietnam_today
 from ..accounts.permissions import in_commune, scoped
 from ..cases.models import OfficeCase
-from ..catalogue.models import OfficeCategory, OfficeVillage, Unit
+from ..catalogue.logic import unit_labels
+from ..catalogue.models import OfficeCategory, OfficeVillage
 from ..inbox.models import OfficeForum, OfficeOpinion
 from .models import NO_VALUE, OpinionCount
 from .periods import Period
@@ -574,11 +575,10 @@ def _label(table: dict, key: Any) -> str:
     return str(table.get(key, key))
 
 
-def _unit_names(ids: set) -> dict[int, str]:
-    ids = {unit for unit in ids if unit is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+def _unit_names(ids: set, server_wide: bool = False) -> dict[int, str]:
+    """Return the units' names; `server_wide` (every commune side by side): each with its
+    commune, as two communes' units may share a name (catalogue.unit_label)."""
+    return unit_labels(ids, server_wide)
 
 
 def _category_names(communes: set) -> dict[tuple[int, str], str]:
@@ -709,7 +709,7 @@ def compute(account, period: Period, commune: int | None = None,
     spot = opinion_counts["answered_on_spot"].get(True, 0)
 
     # Handling.
-    unit_names = _unit_names({row[1] for row in handling})
+    unit_names = _unit_names({row[1] for row in handling}, commune is None)
     per_unit: dict = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
     per_commune_handling: dict = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
     for code, unit, bucket, count in handling:
@@ -828,7 +828,8 @@ def compute(account, period: Period, commune: int | None = None,
                        "id": str(row["id"]),
                        "village": village_names.get(row["village_id"], ""),
                        "unit": unit_names.get(row["unit_id"]) or (
-                           _names_of_units(row["unit_id"]) if row["unit_id"] else ""),
+                           _names_of_units(row["unit_id"], commune is None)
+                           if row["unit_id"] else ""),
                        "category": category_names.get(row["category_code"],
                                                       row["category_code"]),
                        "received_on": _iso(row["received_on"]), "due_on": _iso(row["due_on"]),
@@ -854,8 +855,8 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _names_of_units(unit: int) -> str:
-    return _unit_names({unit}).get(unit, "")
+def _names_of_units(unit: int, server_wide: bool = False) -> str:
+    return _unit_names({unit}, server_wide).get(unit, "")
 
 
 # --- công khai: what the public page publishes ---------------------------------------------
