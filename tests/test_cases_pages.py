@@ -17,10 +17,11 @@ from field_app.central.cases.models import DeadlineRule, OfficeCase
 from field_app.central.catalogue.logic import add_unit
 from field_app.central.catalogue.models import Unit
 from field_app.central.inbox.models import OfficeOpinion
+from field_app.central.reports import figures, periods
 from field_app.extensions import db
 from field_app.opinions.logic import vietnam_today
 
-from .office_support import MUONG_LA, Laptop, account, login, office_app
+from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
 
 @pytest.fixture
@@ -257,3 +258,115 @@ def test_the_forwarding_slip_has_the_due_date_the_place_and_vietnams_day(
         headers=headers)
     assert api.get_json()["due_on"] == due.isoformat()
     assert api.get_json()["place"] == "Mường La" and api.get_json()["made_on"] == "2026-12-01"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def two_communes(request, tmp_path):
+    """Two communes, each with its own "Địa chính" unit and one overdue case given to it."""
+    with office_app(tmp_path / "office", request.param) as app:
+        made = {}
+        for code, name, when in ((MUONG_LA, "Máy Mường La", "2026-11-02"),
+                                 (CHIENG_LAO, "Máy Chiềng Lao", "2026-11-03")):
+            laptop = Laptop(app, code, name)
+            laptop.village("Bản Một")
+            opinion = laptop.opinion("Bản Một", f"Đo đạc đất {name}", received_on=when)
+            laptop.push()
+            account(app, f"xa{code}", commune_code=code)
+            with app.app_context():
+                unit = add_unit(code, "Địa chính").id
+                officer = db.session.execute(select(Account).where(
+                    Account.username == f"xa{code}")).scalar_one()
+                case = cases.merge(officer, [opinion])
+                cases.assign(officer, case.id, unit, today=date(2026, 11, 2))
+                db.session.commit()
+                made[code] = {"unit": unit, "case": case.id}
+        account(app, "tinh", role="admin", commune_code=None)
+        yield app, made
+
+
+def _options(page: str) -> dict[str, str]:
+    box = re.search(r'<select name="unit">(.*?)</select>', page, re.S).group(1)
+    return {value: html.unescape(label) for value, label in
+            re.findall(r'<option value="(\d+)"[^>]*>([^<]*)</option>', box)}
+
+
+@pytest.mark.parametrize("path", ["/central/cases", "/central/cases/overdue"])
+def test_a_province_tells_same_named_units_of_two_communes_apart(two_communes, path):
+    app, made = two_communes
+    page = login(app, "tinh").get(path).get_data(as_text=True)
+    options = _options(page)
+    assert options[str(made[MUONG_LA]["unit"])] == "Địa chính — Xã Mường La (Sơn La)"
+    assert options[str(made[CHIENG_LAO]["unit"])].startswith("Địa chính — Xã Chiềng")
+    # A commune's account sees its own units only: the plain name.
+    own = _options(login(app, f"xa{MUONG_LA}").get(path).get_data(as_text=True))
+    assert own == {str(made[MUONG_LA]["unit"]): "Địa chính"}
+
+
+def test_the_overdue_list_of_a_province_counts_every_commune(two_communes):
+    app, made = two_communes
+    page = html.unescape(login(app, "tinh").get("/central/cases/overdue").get_data(
+        as_text=True))
+    assert "Tất cả các xã: 2 vụ việc." in page and "Cả xã" not in page
+    # One group a unit, not one for the two units' shared name.
+    assert "<h2>Địa chính — Xã Mường La (Sơn La) <small>(1)</small></h2>" in page
+    commune = html.unescape(login(app, f"xa{MUONG_LA}").get("/central/cases/overdue")
+                            .get_data(as_text=True))
+    assert "Cả xã: 1 vụ việc." in commune and "Tất cả các xã" not in commune
+    assert "<h2>Địa chính <small>(1)</small></h2>" in commune
+
+
+def test_a_provinces_report_names_each_communes_unit(two_communes):
+    app, made = two_communes
+    with app.test_request_context():
+        province = db.session.execute(select(Account).where(Account.username == "tinh")
+                                      ).scalar_one()
+        body = figures.compute(province, periods.parse_code("2026-Y"), None,
+                               date(2026, 12, 1)).as_json()
+    labels = sorted(row["label"] for row in body["handling"]["by_unit"])
+    assert labels[1] == "Địa chính — Xã Mường La (Sơn La)" and labels[0].startswith(
+        "Địa chính — Xã Chiềng")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def assigned_case(request, tmp_path):
+    """A commune's forum, two opinions merged into a case given to a unit; every role."""
+    with office_app(tmp_path / "office", request.param) as app:
+        laptop = Laptop(app, MUONG_LA, "Máy bản Nà Lò")
+        laptop.village("Bản Nà Lò")
+        forum = laptop.forum("Bản Nà Lò", datetime(2026, 11, 2, 8, 0))
+        said = [laptop.opinion("Bản Nà Lò", f"Cầu treo hỏng ván {n}", forum=forum,
+                               received_on="2026-11-02") for n in (1, 2)]
+        laptop.push()
+        account(app, "xa")
+        with app.app_context():
+            unit = add_unit(MUONG_LA, "Ban Giao thông").id
+            officer = db.session.execute(select(Account).where(Account.username == "xa")
+                                         ).scalar_one()
+            case = cases.merge(officer, said)
+            cases.assign(officer, case.id, unit, today=date(2026, 11, 2))
+            db.session.commit()
+            case_id = case.id
+        for role in ("viewer", "mttq", "handler"):
+            account(app, role, role=role, unit_id=unit if role == "handler" else None)
+        yield app, {"case": case_id, "opinion": said[0], "forum": forum}
+
+
+@pytest.mark.parametrize("role", ["viewer", "mttq", "handler", "xa"])
+def test_an_office_page_shows_only_links_its_reader_may_follow(assigned_case, role):
+    app, made = assigned_case
+    client = login(app, role)
+    pages = ["/central/", "/central/inbox", "/central/forums", "/central/cases",
+             "/central/cases/overdue", "/central/reports?period=2026-Y",
+             f"/central/cases/{made['case']}", f"/central/opinions/{made['opinion']}",
+             f"/central/forums/{made['forum']}"]
+    links: set[str] = set()
+    for path in pages:
+        answer = client.get(path)
+        if answer.status_code != 200:
+            continue  # a page the role may not open is no page it reads links on
+        found = re.findall(r'href="(/central/[^"#]*)"', answer.get_data(as_text=True))
+        links |= {html.unescape(link) for link in found if "logout" not in link}
+    refused = sorted(link for link in links if client.get(link).status_code == 403)
+    assert refused == []
+    slip = [link for link in links if link.startswith("/central/forwarding-slip")]
+    assert bool(slip) == (role in ("mttq", "handler", "xa"))

@@ -11,6 +11,7 @@ import re
 import zipfile
 from datetime import date, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -295,6 +296,25 @@ def test_the_land_target_counts_procedures_not_roads_to_repair(sqlite_world):
                              {"category_code": permits}, "Phân loại lại")
         db.session.commit()
     assert land() == (1, 1, 1)
+
+
+def test_how_the_land_target_is_counted_is_written_as_it_is_counted(sqlite_world):
+    """The dashboard's "Cách tính" and the README name the categories the 85 % target
+    counts (figures.LAND_CONSTRUCTION_INVESTMENT), never the road-and-canal one."""
+    app, _made = sqlite_world
+    page = login(app, "canbo").get("/central/reports?period=2026-Q1").get_data(as_text=True)
+    note = html.unescape(re.search(r'<p class="note" id="how-counted">(.*?)</p>', page,
+                                   re.S).group(1))
+    assert "Giao thông – xây dựng – thủy lợi và Đầu tư" not in note
+    assert "(không tính công trình Giao thông – xây dựng – thủy lợi)" in note
+    for target in figures.SATISFACTION_TARGETS:
+        assert f"(≥ {target.percent}%): {target.source}." in note
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    rule = " ".join(readme[readme.index("construction, investment procedures (≥ 85 %"):]
+                    .split("\n* ")[0].split())
+    for code in figures.LAND_CONSTRUCTION_INVESTMENT:
+        assert f"`{code}`" in rule, code
+    assert "Not the seeded `construction`" in rule
 
 
 def test_the_docx_is_a_commune_document_of_decree_30(sqlite_world):

@@ -90,6 +90,15 @@ def install(app: Flask) -> None:
 
         return can(office_account(), action)
 
+    @app.template_global("may_open")
+    def may_here(endpoint: str) -> bool:
+        """Tell a template whether the account of this request may open `endpoint` (show
+        a link only to who may follow it)."""
+        from .accounts.logic import office_account
+        from .accounts.permissions import may_follow
+
+        return may_follow(office_account(), endpoint)
+
     @app.template_global("notifications_of")
     def notifications_of(opinion_id):
         """Return the messages telling this opinion's citizen their answer (the opinion page)."""

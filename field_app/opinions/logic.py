@@ -107,7 +107,13 @@ def _received_on(data: dict[str, Any], errors: dict[str, str]) -> date | None:
 
 def vietnam_today() -> date:
     """Return today's date in Vietnam (UTC+7 all year), whatever the laptop's time zone."""
-    return datetime.now(timezone(timedelta(hours=7))).date()
+    return vietnam_now().date()
+
+
+def vietnam_now() -> datetime:
+    """Return the wall-clock time in Vietnam (UTC+7 all year), naive: how a forum's start
+    is stored (the laptop's wall clock), whatever the machine's time zone."""
+    return datetime.now(timezone(timedelta(hours=7))).replace(tzinfo=None)
 
 
 def check_opinion(data: dict[str, Any], forum: Forum | None,

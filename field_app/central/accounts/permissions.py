@@ -68,6 +68,16 @@ def can(account: Any, action: str) -> bool:
             and account.is_active and action in PERMISSIONS.get(account.role, ()))
 
 
+def may_follow(account: Any, endpoint: str) -> bool:
+    """Tell whether this account may open the office view `endpoint`: the action its
+    `require` names, checked against this map. A page shows only the links its reader may
+    follow (a link that answers 403 is a dead end)."""
+    from flask import current_app
+
+    action = getattr(current_app.view_functions.get(endpoint), "required_action", None)
+    return action is None or can(account, action)
+
+
 def in_commune(account: Any, commune_code: int | None) -> bool:
     """Tell whether a record of `commune_code` is within this account's communes."""
     return account.commune_code is None or account.commune_code == commune_code

@@ -69,13 +69,17 @@ def cases():
 @bp.get("/cases/overdue")
 @require("inbox.view")
 def overdue_cases():
-    """Open cases past their due date, per unit and for the whole commune, with days late."""
+    """Open cases past their due date, per unit and in all (the commune's, or every
+    commune's for a province account), with days late."""
     account = office_account()
     unit = request.args.get("unit", type=int)
     rows = logic.list_cases(account, overdue=True, unit=unit)
+    # By unit id: two communes' units may share a name (a province's list tells them apart).
+    labels = catalogue.unit_labels({row.case.unit_id for row in rows},
+                                   account.commune_code is None)
     per_unit: dict[str, list] = {}
-    for row in rows:
-        per_unit.setdefault(row.unit_name or _("(chưa giao)"), []).append(row)
+    for row in sorted(rows, key=lambda row: row.case.unit_id is None):
+        per_unit.setdefault(labels.get(row.case.unit_id) or _("(chưa giao)"), []).append(row)
     return render_template("central/cases.html", rows=rows, mode="overdue", unit=unit,
                            per_unit=per_unit, statuses=WORKFLOW_STATUSES,
                            units=_units(account), commune_label=commune_label)
@@ -94,12 +98,16 @@ def case_queue():
                            commune_label=commune_label)
 
 
-def _units(account) -> list:
-    """Return the units the case lists filter on: the account's commune's (a handler's own)."""
-    units = (catalogue_units(None) if account.commune_code is None
-             else logic.units_for(account.commune_code))
+def _units(account) -> list[dict]:
+    """Return the units the case lists filter on (id, name as shown): the account's
+    commune's (a handler's own); a province account's every unit, each with its commune."""
+    server_wide = account.commune_code is None
+    units = catalogue_units(None) if server_wide else logic.units_for(account.commune_code)
     own = own_unit(account)
-    return [unit for unit in units if own is None or unit.id == own]
+    shown = [{"id": unit.id,
+              "name": catalogue.unit_label(unit.name, unit.commune_code, server_wide)}
+             for unit in units if own is None or unit.id == own]
+    return sorted(shown, key=lambda unit: unit["name"]) if server_wide else shown
 
 
 def catalogue_units(commune: int | None) -> list:

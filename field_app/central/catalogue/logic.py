@@ -21,6 +21,7 @@ from sync import store
 from sync.records import category_entry_schema, readable
 from sync.text import fold
 
+from ...areas.logic import commune_label
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import utcnow
@@ -47,6 +48,25 @@ def add_unit(commune_code: int | None, name: str, kind: str = "commune") -> Unit
 
 
 # --- which commune -----------------------------------------------------------------------
+
+def unit_label(name: str, commune_code: int | None, server_wide: bool) -> str:
+    """Return a unit's name as a list shows it. A server-wide (province) account sees the
+    units of every commune, several with the same name ("Địa chính"): a commune's unit
+    then carries its commune ("Địa chính — Xã Mường La (Sơn La)")."""
+    if not server_wide or commune_code is None:
+        return name
+    return f"{name} — {commune_label(commune_code)}"
+
+
+def unit_labels(ids, server_wide: bool) -> dict[int, str]:
+    """Return the label (`unit_label`) of each unit of `ids`."""
+    ids = {unit for unit in ids if unit is not None}
+    if not ids:
+        return {}
+    return {row.id: unit_label(row.name, row.commune_code, server_wide)
+            for row in db.session.execute(select(Unit.id, Unit.name, Unit.commune_code)
+                                          .where(Unit.id.in_(ids)))}
+
 
 def check_manager(account, commune_code: int | None) -> None:
     """Refuse an account without "catalogue.manage" or outside the commune."""

@@ -10,6 +10,8 @@ never a loop over records nor a read of the wire's JSON. What counts where:
   is in Q1 and one at 06:00 on 10 March is not.
 * Opinions belong to the period of `received_on` (the day the village, the Front
   or the commune received them: legal deadlines count from it).
+* Only a forum held counts (`held_forum`): begun by now, or its minutes finalised. One
+  set for a later day is planned, not held: no coverage, no dialogue, no attendance.
 * Forum coverage and the chairman's dialogues count the reporting year up to the
   period's end (10 December before it, seed 003), against seed 000's 100 % and
   seed 003's twice a year.
@@ -27,7 +29,7 @@ import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
@@ -47,10 +49,11 @@ from ... import labels
 from ...areas.logic import commune_label
 from ...errors import Forbidden
 from ...extensions import db
-from ...opinions.logic import vietnam_today
+from ...opinions.logic import vietnam_now, vietnam_today
 from ..accounts.permissions import in_commune, scoped
 from ..cases.models import OfficeCase
-from ..catalogue.models import OfficeCategory, OfficeVillage, Unit
+from ..catalogue.logic import unit_labels
+from ..catalogue.models import OfficeCategory, OfficeVillage
 from ..inbox.models import OfficeForum, OfficeOpinion
 from .models import NO_VALUE, OpinionCount
 from .periods import Period
@@ -107,6 +110,29 @@ def percent(part: int, whole: int) -> float | None:
 
 def _start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
+
+
+def held_forum(status, started_at, now: datetime):
+    """Return the condition of a forum held by `now` from these columns (the office's
+    forum, or the laptop's own): its minutes finalised, or begun (its start is the laptop's
+    wall clock in Vietnam, as `now` is). A forum set for a later time is only planned."""
+    return or_(status == "finalised", started_at <= now)
+
+
+HOUSEHOLDS_NOTE = _l("Số hộ có đại diện: mỗi bản/thôn lấy hội nghị có nhiều hộ dự nhất trong "
+                     "kỳ (cùng các hộ ấy dự mọi hội nghị), rồi cộng các bản/thôn; không cộng "
+                     "dồn các hội nghị của một bản.")
+
+
+def households_represented(pairs) -> int:
+    """Return the households represented at a period's forums from (village, households)
+    pairs, one a forum or a group of them: per village the best-attended forum's, summed
+    over villages. Never summed across one village's forums: the same households come to
+    each, so represented ≤ the villages' households."""
+    best: dict = {}
+    for village, households in pairs:
+        best[village] = max(best.get(village, 0), households or 0)
+    return sum(best.values())
 
 
 def needs_handling():
@@ -166,6 +192,11 @@ class Scope:
     commune: int | None
     period: Period
     today: date
+    # The time forums are held by (`held_forum`); None: by the end of `today`.
+    now: datetime | None = None
+
+    def held_by(self) -> datetime:
+        return self.now or datetime.combine(self.today, time.max)
 
     def opinions(self, *columns):
         query = select(*columns).where(OfficeOpinion.deleted.is_(False),
@@ -180,7 +211,8 @@ class Scope:
         query = select(*columns).where(
             OfficeForum.deleted.is_(False),
             OfficeForum.started_at >= _start(start or self.period.start),
-            OfficeForum.started_at < _start(self.period.end + timedelta(days=1)))
+            OfficeForum.started_at < _start(self.period.end + timedelta(days=1)),
+            held_forum(OfficeForum.status, OfficeForum.started_at, self.held_by()))
         query = scoped(query, self.account, OfficeForum.commune_code)
         if self.commune is not None:
             query = query.where(OfficeForum.commune_code == self.commune)
@@ -227,8 +259,7 @@ def forums_panel(scope: Scope) -> list[dict]:
         func.coalesce(func.sum(OfficeForum.attendance_total), 0).label("total"),
         func.coalesce(func.sum(OfficeForum.attendance_women), 0).label("women"),
         func.coalesce(func.sum(OfficeForum.attendance_ethnic_minority), 0).label("ethnic"),
-        # Households: the best-attended forum's, never summed across forums (the same
-        # households come to each), so represented ≤ the village's households.
+        # Households: the best-attended forum's (`households_represented`).
         func.coalesce(func.max(OfficeForum.households_represented), 0).label("households"),
         start=min(scope.period.year_start, scope.period.start))
     query = query.group_by(OfficeForum.commune_code, OfficeForum.village_id, OfficeForum.kind,
@@ -544,11 +575,10 @@ def _label(table: dict, key: Any) -> str:
     return str(table.get(key, key))
 
 
-def _unit_names(ids: set) -> dict[int, str]:
-    ids = {unit for unit in ids if unit is not None}
-    if not ids:
-        return {}
-    return dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
+def _unit_names(ids: set, server_wide: bool = False) -> dict[int, str]:
+    """Return the units' names; `server_wide` (every commune side by side): each with its
+    commune, as two communes' units may share a name (catalogue.unit_label)."""
+    return unit_labels(ids, server_wide)
 
 
 def _category_names(communes: set) -> dict[tuple[int, str], str]:
@@ -590,15 +620,19 @@ def _rows(counts: dict, names: dict | None = None, order: tuple | None = None,
 
 
 def compute(account, period: Period, commune: int | None = None,
-            today: date | None = None, personal: bool = False) -> Figures:
+            today: date | None = None, personal: bool = False,
+            now: datetime | None = None) -> Figures:
     """Return the report of `period` for the account (one commune, or all it may see).
 
     `personal`: list late opinions with the citizen's name and phone (exports for roles
-    holding personal.view); the dashboard and the API never ask for it.
+    holding personal.view); the dashboard and the API never ask for it. `now`: the time
+    forums are held by (default: Vietnam's now, or the end of `today` if given).
     """
-    today = today or vietnam_today()
+    if today is None:
+        now = now or vietnam_now()
+        today = now.date()
     commune = resolve_commune(account, commune)
-    scope = Scope(account, commune, period, today)
+    scope = Scope(account, commune, period, today, now)
     villages = villages_panel(scope)
     forums = forums_panel(scope)
     opinions = opinions_panel(scope)
@@ -621,7 +655,7 @@ def compute(account, period: Period, commune: int | None = None,
     by_kind: dict[str, int] = defaultdict(int)
     attendance = {"total": 0, "women": 0, "ethnic_minority": 0, "households_represented": 0}
     villages_met: set = set()
-    represented: dict = {}
+    represented: list[tuple] = []
     held_year: dict[int, set] = defaultdict(set)
     dialogues: dict[int, int] = defaultdict(int)
     forums_by_commune: dict[int, int] = defaultdict(int)
@@ -639,8 +673,8 @@ def compute(account, period: Period, commune: int | None = None,
         attendance["total"] += row["total"]
         attendance["women"] += row["women"]
         attendance["ethnic_minority"] += row["ethnic"]
-        represented[village] = max(represented.get(village, 0), row["households"])
-    attendance["households_represented"] = sum(represented.values())
+        represented.append((village, row["households"]))
+    attendance["households_represented"] = households_represented(represented)
     households_of_met = sum(kept[v]["households"] or 0 for v in villages_met if v in kept)
     forums_total = sum(by_kind.values())
 
@@ -675,7 +709,7 @@ def compute(account, period: Period, commune: int | None = None,
     spot = opinion_counts["answered_on_spot"].get(True, 0)
 
     # Handling.
-    unit_names = _unit_names({row[1] for row in handling})
+    unit_names = _unit_names({row[1] for row in handling}, commune is None)
     per_unit: dict = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
     per_commune_handling: dict = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
     for code, unit, bucket, count in handling:
@@ -794,7 +828,8 @@ def compute(account, period: Period, commune: int | None = None,
                        "id": str(row["id"]),
                        "village": village_names.get(row["village_id"], ""),
                        "unit": unit_names.get(row["unit_id"]) or (
-                           _names_of_units(row["unit_id"]) if row["unit_id"] else ""),
+                           _names_of_units(row["unit_id"], commune is None)
+                           if row["unit_id"] else ""),
                        "category": category_names.get(row["category_code"],
                                                       row["category_code"]),
                        "received_on": _iso(row["received_on"]), "due_on": _iso(row["due_on"]),
@@ -820,8 +855,8 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _names_of_units(unit: int) -> str:
-    return _unit_names({unit}).get(unit, "")
+def _names_of_units(unit: int, server_wide: bool = False) -> str:
+    return _unit_names({unit}, server_wide).get(unit, "")
 
 
 # --- công khai: what the public page publishes ---------------------------------------------
@@ -859,7 +894,7 @@ def published_answers(commune: int, period: Period) -> list[dict]:
     """Return the answered opinions of a commune's period, by village and category,
     without any personal data (no name, no phone; never a denunciation or a complaint)."""
     reader = PublicReader(commune)
-    scope = Scope(reader, commune, period, vietnam_today())
+    scope = Scope(reader, commune, period, vietnam_today(), vietnam_now())
     answered = or_(OfficeOpinion.answer_text.is_not(None),
                    and_(OfficeOpinion.answered_on_spot.is_(True),
                         OfficeOpinion.spot_answer.is_not(None)))

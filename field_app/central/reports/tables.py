@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 
 from ...areas.logic import commune_label
 from ..inbox.schemas import NO_UNIT, NONE
-from .figures import HANDLING, HANDLING_LABELS, SATISFACTION, SATISFACTION_LABELS, Figures
+from .figures import (
+    HANDLING,
+    HANDLING_LABELS,
+    HOUSEHOLDS_NOTE,
+    SATISFACTION,
+    SATISFACTION_LABELS,
+    Figures,
+)
 
 # The inbox filter of a row with no value ("(chưa giao đơn vị)", "(chưa ghi)"), where the
 # inbox has one.
@@ -123,7 +130,8 @@ def report_tables(figures: Figures) -> list[Table]:
           attendance["households_represented"], attendance["households"],
           round(100 * attendance["households_represented"] / attendance["households"], 1)
           if attendance["households"] else None]],
-        ["int", "int", "int", "int", "int", "percent"], links=[None]))
+        ["int", "int", "int", "int", "int", "percent"], links=[None],
+        note=str(HOUSEHOLDS_NOTE)))
     tables.append(Table(
         "coverage", _("Bản/thôn chưa tổ chức hội nghị \"Chính quyền lắng nghe\" trong năm"),
         [_("Bản/thôn"), _("Xã")],
