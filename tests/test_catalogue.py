@@ -91,9 +91,21 @@ def test_a_commune_list_starts_as_the_seed_list_the_first_time_it_is_used(office
         OfficeCategory.commune_code == MUONG_LA).order_by(OfficeCategory.position)).scalars()
     assert [(row.code, row.name) for row in rows] == list(SEED_CATEGORIES)
     assert "Nước sinh hoạt" in page.get_data(as_text=True)
-    # Another commune's list is its own, made when it is first used.
+    # Another commune's list is its own, made when the office first changes it; shown
+    # until then as the seed list.
     assert catalogue.categories(3809) == list(SEED_CATEGORIES)
     assert catalogue.categories(None) == list(SEED_CATEGORIES)
+
+
+def test_pages_that_only_show_a_commune_s_categories_store_nothing(tmp_path):
+    """The inbox's filter reads the list: a commune the office has not kept one for is
+    shown the seed list, and a look writes nothing (on SQLite a write waits for the lock
+    a push holds)."""
+    with office_client(tmp_path / "office", commune_code=MUONG_LA, role="officer") as client:
+        page = client.get("/central/inbox")
+        assert page.status_code == 200 and "Nước sinh hoạt" in page.get_data(as_text=True)
+        assert catalogue.categories(MUONG_LA) == list(SEED_CATEGORIES)
+        assert db.session.execute(select(OfficeCategory.id)).first() is None
 
 
 def test_office_adds_renames_reorders_and_deactivates_categories(office):

@@ -8,6 +8,7 @@ file or a real PostgreSQL database.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -593,3 +594,114 @@ def test_a_suggestion_is_merged_into_one_case_by_its_button(office):
         assert "added_to_case" in actions
         assert "merged" in [entry.action for entry in db.session.execute(
             select(AuditEntry).where(AuditEntry.record_id == near)).scalars()]
+
+
+@pytest.mark.parametrize("drainers", [("thread", "page"), ("page", "page"),
+                                      ("thread", "thread")])
+def test_two_drainers_at_once_pair_each_opinion_once(office, monkeypatch, drainers):
+    """The served central's thread and a page (or two pages, two processes) drain the
+    same queue at the same moment: neither stores pairs the other is storing (a
+    duplicate key was a 500 on the inbox), and each opinion is paired once."""
+    import threading
+
+    from sqlalchemy import select
+
+    from field_app.central.duplicates.models import SimilarPair, SimilarPending
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    first = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    second = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    laptop.opinion("Bản Nà Lò", LIGHTS)
+    laptop.push()
+    together = threading.Barrier(2, timeout=1)
+    paired: list[uuid.UUID] = []
+    pair_them = logic.refresh_opinions
+
+    def held_refresh(conn, ids):
+        """Keep both drainers between reading the queue and storing the pairs."""
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            pass  # the other could not read the queue meanwhile: it waits, or skips
+        paired.extend(ids)
+        return pair_them(conn, ids)
+
+    monkeypatch.setattr(logic, "refresh_opinions", held_refresh)
+    failures: list[BaseException] = []
+
+    def thread_batch() -> None:  # what start_drainer's thread does
+        with office.app_context():
+            logic.drain(db.session.connection())
+            db.session.commit()
+
+    def page() -> None:  # what the inbox and the opinion page do
+        with office.test_request_context():
+            logic.drain_now()
+            db.session.commit()
+
+    def run(step) -> None:
+        try:
+            step()
+        except BaseException as exc:  # noqa: BLE001 - reported below, with its kind
+            failures.append(exc)
+
+    steps = {"thread": thread_batch, "page": page}
+    started = [threading.Thread(target=run, args=(steps[name],)) for name in drainers]
+    for drainer in started:
+        drainer.start()
+    for drainer in started:
+        drainer.join(30)
+    assert failures == []
+    with office.app_context():
+        assert db.session.execute(select(SimilarPending.opinion_id)).all() == []
+        held = db.session.execute(select(SimilarPair.opinion_id, SimilarPair.other_id)).all()
+    assert sorted(paired) == sorted({*paired}) and len(paired) == 3
+    assert set(held) == {(first, second), (second, first)} and len(held) == 2
+
+
+@pytest.mark.parametrize("path", ["inbox", "opinion", "api"])
+def test_a_page_answers_at_once_while_another_writer_holds_the_database(tmp_path, path):
+    """A push (or a backup) holds the SQLite file's write lock: a page that only shows
+    does not wait for it (it waited 5 s, then answered 503), it shows what is stored;
+    the pairs a push queued are made at the next look."""
+    import sqlite3
+    import time
+
+    from field_app.config import sqlite_file
+
+    with office_app(tmp_path / "central") as app:
+        laptop = Laptop(app, MUONG_LA, "Máy bản Nà Lò")
+        laptop.village("Bản Nà Lò")
+        road = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+        same = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+        laptop.push()
+        account(app, "canbo")
+        client, headers = login(app, "canbo"), token(app, "api")
+
+        def look():
+            if path == "api":
+                return similar(app, road, headers)
+            return client.get("/central/inbox" if path == "inbox"
+                              else f"/central/opinions/{road}")
+
+        holder = sqlite3.connect(sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"]),
+                                 timeout=30, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            started = time.monotonic()
+            held = look()
+            took = time.monotonic() - started
+        finally:
+            holder.rollback()
+            holder.close()
+        assert held.status_code == 200, held.get_data(as_text=True)[:300]
+        assert took < 2.5
+        after = look()
+        assert after.status_code == 200
+        if path == "api":
+            assert [item["id"] for item in after.get_json()["items"]] == [str(same)]
+        elif path == "inbox":
+            assert after.get_data(as_text=True).count("1 ý kiến có thể trùng") == 2
+        else:
+            assert f"/central/opinions/{same}" in after.get_data(as_text=True)

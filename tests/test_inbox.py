@@ -644,3 +644,36 @@ def test_an_opinion_is_not_forwarded_to_no_unit(office, communes):
     with office.app_context():
         stored = logic.get_opinion(admin, uuid.UUID(str(land)))
         assert (stored.status, stored.unit_id) == ("forwarded", unit_id)
+
+
+def test_a_look_while_the_database_is_held_is_shown_and_stamped_at_the_next(office, communes):
+    """Looking at the inbox only reads: with another writer holding the SQLite file, the
+    look is not stamped (it waited 5 s for the lock, then answered 503); the next one is."""
+    import sqlite3
+    import time
+
+    from sqlalchemy import select
+
+    from field_app.config import sqlite_file
+
+    client = login(office, "xa_a")
+
+    def seen() -> datetime | None:
+        with office.app_context():
+            return db.session.execute(select(Account.inbox_seen_at)).scalar_one()
+
+    holder = sqlite3.connect(sqlite_file(office.config["SQLALCHEMY_DATABASE_URI"]),
+                             timeout=30, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        held = client.get("/central/inbox")
+        took = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert held.status_code == 200 and took < 2.5
+    assert held.get_data(as_text=True).count('class="new"') == 4
+    assert seen() is None
+    assert client.get("/central/inbox").status_code == 200
+    assert seen() is not None

@@ -140,15 +140,23 @@ def commune_categories(commune_code: int) -> list[OfficeCategory]:
 
 
 def categories(commune_code: int | None) -> list[tuple[str, str]]:
-    """Return a commune's active categories as (code, name to show) in display order."""
+    """Return a commune's active categories as (code, name to show) in display order.
+
+    Only reads, for pages that only show (the inbox's filter, an opinion's form): until
+    the office keeps a list for the commune (its category page, a reclassification),
+    the seed list it would keep is shown. Storing it here made every look a write,
+    waiting on SQLite for the lock a push holds.
+    """
     from ...labels import category_label
+    from ...opinions.models import SEED_CATEGORIES
 
-    if commune_code is None:
-        from ...opinions.models import SEED_CATEGORIES
-
+    rows = [] if commune_code is None else db.session.execute(
+        select(OfficeCategory.code, OfficeCategory.name, OfficeCategory.active)
+        .where(OfficeCategory.commune_code == commune_code)
+        .order_by(OfficeCategory.position, OfficeCategory.id)).all()
+    if not rows:
         return [(code, category_label(code, name)) for code, name in SEED_CATEGORIES]
-    return [(row.code, category_label(row.code, row.name))
-            for row in commune_categories(commune_code) if row.active]
+    return [(row.code, category_label(row.code, row.name)) for row in rows if row.active]
 
 
 def _check_category(code: str, name: str, position: int = 0) -> None:

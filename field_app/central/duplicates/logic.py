@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from sync import bulk, store
 
+from ...database import lock_for_writing, write_aside
 from ...extensions import db
 from ..accounts.permissions import scoped
 from ..inbox.models import OfficeOpinion
@@ -160,18 +161,29 @@ def refresh(conn: Connection, stored: store.Stored) -> None:
                       pending, [{"opinion_id": key, "queued_at": stored.at} for key in ids])
 
 
+def _queued(conn: Connection, limit: int, among: Iterable[uuid.UUID] | None):
+    """Return the SELECT of up to `limit` queued opinions, oldest first (`among`: only
+    these, if queued)."""
+    query = select(pending.c.opinion_id).order_by(pending.c.queued_at).limit(limit)
+    if among is not None:
+        query = query.where(store.among(conn, pending.c.opinion_id, list(among)))
+    return query
+
+
 def drain(conn: Connection, limit: int = DRAIN_BATCH,
           among: Iterable[uuid.UUID] | None = None) -> int:
     """Index and pair up to `limit` queued opinions, oldest first; return how many.
 
-    `among`: only these opinions, if queued (a page's rows). On PostgreSQL two
-    central processes share the queue (SKIP LOCKED); the caller commits.
+    `among`: only these opinions, if queued (a page's rows). Two drainers never pair
+    the same opinions: on PostgreSQL (two central processes, a page and the thread)
+    the queue's rows are locked, SKIP LOCKED; on SQLite the queue is read under the
+    write lock, taken first (read before it, by a page and the thread at once, both
+    stored the same pairs: a duplicate key). The caller commits.
     """
-    query = select(pending.c.opinion_id).order_by(pending.c.queued_at).limit(limit)
-    if among is not None:
-        query = query.where(store.among(conn, pending.c.opinion_id, list(among)))
+    query = _queued(conn, limit, among)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    lock_for_writing(conn)
     ids = list(conn.execute(query).scalars())
     if ids:
         refresh_opinions(conn, ids)
@@ -179,15 +191,27 @@ def drain(conn: Connection, limit: int = DRAIN_BATCH,
     return len(ids)
 
 
+def drain_aside(limit: int = DRAIN_BATCH, among: Iterable[uuid.UUID] | None = None
+                ) -> int | None:
+    """Drain beside the request or the thread (database.write_aside): never waiting for
+    another writer on SQLite; return how many were paired, None if skipped."""
+    return write_aside(lambda conn: drain(conn, limit, among))
+
+
 def drain_now(among: Iterable[uuid.UUID] | None = None) -> None:
     """Bring the pairs up to date before a page or an API answer shows them: what the
-    served central's thread has not reached yet (a push just in) is done here, in the
-    request's transaction, one batch at most (a big push is the thread's work);
-    `among`: only these opinions' (a page of the inbox pairs the rows it shows, not
-    the queue's oldest 200: ~15 ms each, seconds when a push has just queued many)."""
-    from ...extensions import db
+    served central's thread has not reached yet (a push just in) is done here, one
+    batch at most (a big push is the thread's work); `among`: only these opinions' (a
+    page of the inbox pairs the rows it shows, not the queue's oldest 200: ~15 ms each,
+    seconds when a push has just queued many).
 
-    drain(db.session.connection(), among=among)
+    Optional work: while a push holds SQLite's write lock it is skipped, and the page
+    shows the pairs stored so far rather than wait (it waited 5 s, then answered 503).
+    Kept once done, not redone by every look until the thread gets there.
+    """
+    conn = db.session.connection()
+    if conn.execute(_queued(conn, 1, among)).first() is not None:  # no lock for nothing
+        drain_aside(among=among)
 
 
 def start_drainer(app, interval: float):
@@ -213,7 +237,9 @@ def start_drainer(app, interval: float):
         while not stop.wait(interval):
             try:
                 with app.app_context():
-                    while quiet() and drain(db.session.connection(), THREAD_BATCH):
+                    # Beside the pushes: held by one on SQLite, the batch waits for the
+                    # next tick rather than for the lock (the push would wait on it next).
+                    while quiet() and drain_aside(THREAD_BATCH):
                         db.session.commit()
                         # A push waiting for the lock polls every 100 ms at most: a drain
                         # taking it straight back would starve it.
@@ -237,7 +263,12 @@ def after_office_update(account, opinion, changes: dict) -> None:
 
 
 def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
-    """Re-index these opinions and store their pairs again; return the pairs stored."""
+    """Re-index these opinions and store their pairs again; return the pairs stored.
+
+    On SQLite under the write lock, taken first if this transaction has not written yet:
+    the postings and pairs it replaces are read as no one else can change them.
+    """
+    lock_for_writing(conn)
     rows = {row.id: row for row in conn.execute(
         select(opinion.c.id, opinion.c.commune_code, opinion.c.content,
                opinion.c.category_code, opinion.c.deleted)

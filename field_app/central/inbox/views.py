@@ -84,10 +84,10 @@ def inbox():
     query_filters = filters if since is not None else replace(filters, new=False)
     page = logic.find_opinions(account, query_filters, new_since=since)
     names = logic.names_for(page.items)
-    # Pairs the page's rows the central's thread has not reached yet: done in this
-    # transaction and kept, not redone by every look until the thread gets there.
+    # Pairs the page's rows the central's thread has not reached yet: done beside the
+    # page and kept, not redone by every look until the thread gets there.
     similar = duplicates.similar_counts(account, [item.id for item in page.items])
-    categories = catalogue.categories(account.commune_code)  # a commune's list: seeded once
+    categories = catalogue.categories(account.commune_code)
     server_wide = account.commune_code is None
     communes = ([(code, commune_label(code)) for code in logic.communes_seen(account)]
                 if server_wide else [])
@@ -102,8 +102,9 @@ def inbox():
 
 
 def _commit_keeping_loaded() -> None:
-    """Commit the page's one transaction (the visit, the pairing) before rendering it,
-    without expiring what it read: expired, each opinion listed would be loaded again."""
+    """Commit the page's one transaction (on PostgreSQL: the visit, the pairing) before
+    rendering it, without expiring what it read: expired, each opinion listed would be
+    loaded again."""
     orm = db.session()
     orm.expire_on_commit = False
     try:
