@@ -660,6 +660,68 @@ def test_two_drainers_at_once_pair_each_opinion_once(office, monkeypatch, draine
     assert set(held) == {(first, second), (second, first)} and len(held) == 2
 
 
+def test_two_pages_pairing_the_two_halves_of_a_pair_at_once_store_it_once(office,
+                                                                          monkeypatch):
+    """Both opinions of a pair were re-classified at the village (their words kept, so no
+    term count is touched, which would have kept the pages apart): two pages each re-pair
+    the one they show, at the same moment. Each finds the other (indexed before): on
+    PostgreSQL both stored the pair, and the second page failed on the duplicate key."""
+    import threading
+
+    from sqlalchemy import select
+
+    from field_app.central.duplicates.models import SimilarPair, SimilarPending
+
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    first = laptop.opinion("Bản Nà Lò", LANDSLIDE)
+    second = laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    laptop.push()
+    with office.app_context():
+        logic.drain(db.session.connection())
+        db.session.commit()
+    # Both re-classified at the village, their words unchanged: both queued again.
+    laptop.opinion("Bản Nà Lò", LANDSLIDE, record_id=first, category_code="transport")
+    laptop.opinion("Bản Nà Lò", LANDSLIDE_PLAIN, record_id=second, category_code="transport")
+    laptop.push()
+    together = threading.Barrier(2, timeout=1)
+    find = logic.find_similar
+
+    def held_find(*args, **kwargs):
+        """Hold each page after it cleared its opinion's old pairs, before it stores the new:
+        the other page waits on those rows (PostgreSQL) or found the file held (SQLite)."""
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return find(*args, **kwargs)
+
+    monkeypatch.setattr(logic, "find_similar", held_find)
+    failures: list[BaseException] = []
+
+    def page(shown: uuid.UUID) -> None:
+        try:
+            with office.test_request_context():
+                logic.drain_now([shown])
+                db.session.commit()
+        except BaseException as exc:  # noqa: BLE001 - reported below, with its kind
+            failures.append(exc)
+
+    started = [threading.Thread(target=page, args=(key,)) for key in (first, second)]
+    for drainer in started:
+        drainer.start()
+    for drainer in started:
+        drainer.join(30)
+    assert failures == []
+    monkeypatch.setattr(logic, "find_similar", find)
+    with office.app_context():
+        logic.drain(db.session.connection())  # what a page skipped, the thread does
+        db.session.commit()
+        assert db.session.execute(select(SimilarPending.opinion_id)).all() == []
+        held = db.session.execute(select(SimilarPair.opinion_id, SimilarPair.other_id)).all()
+    assert sorted(held) == sorted([(first, second), (second, first)])
+
+
 @pytest.mark.parametrize("path", ["inbox", "opinion", "api"])
 def test_a_page_answers_at_once_while_another_writer_holds_the_database(tmp_path, path):
     """A push (or a backup) holds the SQLite file's write lock: a page that only shows

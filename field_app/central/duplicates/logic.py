@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Connection,
+    Table,
     bindparam,
     case,
     delete,
@@ -300,7 +301,7 @@ def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
     if removed:
         conn.execute(delete(postings).where(tuple_(
             postings.c.term, postings.c.commune_code, postings.c.opinion_id).in_(removed)))
-    bulk.insert(conn, postings, added)
+    _insert_unless_there(conn, postings, added)
     _add_counts(conn, deltas)
     conn.execute(delete(kept_terms).where(store.among(conn, kept_terms.c.opinion_id, ids)))
     bulk.insert(conn, kept_terms, [{"opinion_id": key, "terms": TERMS_SEPARATOR.join(sorted(mine))}
@@ -321,8 +322,25 @@ def refresh_opinions(conn: Connection, ids: list[uuid.UUID]) -> int:
     for (first, second), score in found.items():
         stored_rows += [{"opinion_id": first, "other_id": second, "score": score},
                         {"opinion_id": second, "other_id": first, "score": score}]
-    bulk.insert(conn, pairs, stored_rows)
+    _insert_unless_there(conn, pairs, stored_rows)
     return len(found)
+
+
+def _insert_unless_there(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows, leaving out those another transaction stored meanwhile.
+
+    On PostgreSQL two drainers (the thread, a page, another central process) take
+    different queued opinions, but X and Y that pair with each other are found by both,
+    and an office reclassification refreshes an opinion a drainer may hold: the second
+    insert of the same pair would fail the page. SQLite's drainers hold the one write
+    lock (`lock_for_writing`): a plain insert.
+    """
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), rows)
+    else:
+        bulk.insert(conn, table, rows)
 
 
 def _lookup(conn: Connection, row: Any, mine: frozenset[str], counts: dict[str, int]
