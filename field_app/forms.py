@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField
 
+from .dates import parse_day, parse_moment
 from .errors import ValidationFailed
 
 
@@ -28,6 +30,7 @@ WTFORMS_MESSAGES = {
     "This field is required.": _l("Ô này bắt buộc."),
     "Not a valid integer value.": _l("Phải là số nguyên."),
     "Not a valid datetime value.": _l("Ngày giờ không hợp lệ (dạng ngày/tháng/năm giờ:phút)."),
+    "Not a valid date value.": _l("Ngày không hợp lệ (dạng ngày/tháng/năm)."),
     "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
     "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
     "The CSRF token is missing.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
@@ -54,3 +57,33 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Translations()
+
+
+class MomentField(DateTimeLocalField):
+    """A meeting time: the datetime-local input's ISO, or "05/12/2026 08:30" as typed
+    where the browser shows that input as a plain text box."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_moment(" ".join(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid datetime value.")) from None
+
+
+class DayField(DateField):
+    """A day: the date input's ISO, or "05/12/2026" as typed."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_day(" ".join(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid date value.")) from None
