@@ -40,8 +40,8 @@ MARSHMALLOW_MESSAGES = {
     "Not a valid naive datetime.": _l("Ngày giờ không hợp lệ (dạng ISO 8601, ví dụ "
                                       "2026-11-20T08:00:00)."),
     "Not a valid date.": _l("Ngày không hợp lệ (dạng ISO 8601, ví dụ 2026-11-20)."),
-    DAY_MESSAGE: _l("Ngày không hợp lệ: hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026 "
-                    "(hoặc năm-tháng-ngày: 2026-12-05)."),
+    DAY_MESSAGE: _l("Ngày không hợp lệ: hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026, "
+                    "hoặc năm-tháng-ngày, ví dụ 2026-12-05."),
 }
 UNKNOWN = "Unknown field."
 
