@@ -314,6 +314,35 @@ def test_scope_case_and_deletion_are_respected(office):
     assert similar(office, road, province).get_json() == {"items": []}
 
 
+def test_a_province_admin_is_shown_other_communes_duplicates_but_offered_no_merge(office):
+    """A case belongs to one commune (cases.merge): another commune's likely duplicate is
+    shown for information, with no merge button; the inbox merges within one commune."""
+    muong_la, chieng_lao = (Laptop(office, MUONG_LA, "Máy Mường La"),
+                            Laptop(office, CHIENG_LAO, "Máy Chiềng Lao"))
+    muong_la.village("Bản Nà Lò")
+    chieng_lao.village("Bản Lọng")
+    road = muong_la.opinion("Bản Nà Lò", LANDSLIDE)
+    near = muong_la.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    far = chieng_lao.opinion("Bản Lọng", "Đường vào bản Nà Lò sạt lở gần suối, xe máy "
+                                         "không đi qua được")
+    muong_la.push()
+    chieng_lao.push()
+    account(office, "tinh", "admin", None)
+    client = login(office, "tinh")
+    page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
+    offered = page.split('id="similar"')[1].split("</section>")[0]
+    assert f"/merge-with/{near}" in offered and f"/merge-with/{far}" not in offered
+    assert f'id="other-commune-{far}"' in offered and "chỉ để tham khảo" in offered
+    refused = client.post(f"/central/opinions/{road}/merge-with/{far}",
+                          follow_redirects=True).get_data(as_text=True)
+    assert "mỗi vụ việc thuộc một xã" in refused
+    inbox = client.get("/central/inbox").get_data(as_text=True)
+    assert 'form="case-merge"' not in inbox and 'id="merge-pick-commune"' in inbox
+    one = client.get(f"/central/inbox?commune={MUONG_LA}").get_data(as_text=True)
+    assert 'form="case-merge"' in one and 'id="case-merge"' in one
+    assert 'id="merge-pick-commune"' not in one
+
+
 def test_changed_opinion_is_paired_again(office):
     laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
     laptop.village("Bản Nà Lò")
