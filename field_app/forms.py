@@ -25,12 +25,15 @@ def form_data(form: FlaskForm, names: tuple[str, ...]) -> dict:
     return {name: getattr(form, name).data for name in names if hasattr(form, name)}
 
 
+# WTForms' own refusals of a time and a day (English keys, never in our catalogue).
+NOT_A_MOMENT = "Not a valid datetime value."
+NOT_A_DAY = "Not a valid date value."
 # WTForms ships no Vietnamese catalogue: its built-in messages are mapped here.
 WTFORMS_MESSAGES = {
     "This field is required.": _l("Ô này bắt buộc."),
     "Not a valid integer value.": _l("Phải là số nguyên."),
-    "Not a valid datetime value.": _l("Ngày giờ không hợp lệ (dạng ngày/tháng/năm giờ:phút)."),
-    "Not a valid date value.": _l("Ngày không hợp lệ (dạng ngày/tháng/năm)."),
+    NOT_A_MOMENT: _l("Ngày giờ không hợp lệ (dạng ngày/tháng/năm giờ:phút)."),
+    NOT_A_DAY: _l("Ngày không hợp lệ (dạng ngày/tháng/năm)."),
     "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
     "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
     "The CSRF token is missing.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
@@ -73,7 +76,7 @@ class MomentField(DateTimeLocalField):
             self.data = parse_moment(" ".join(valuelist))
         except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Not a valid datetime value.")) from None
+            raise ValueError(self.gettext(NOT_A_MOMENT)) from None
 
 
 class DayField(DateField):
@@ -86,4 +89,4 @@ class DayField(DateField):
             self.data = parse_day(" ".join(valuelist))
         except ValueError:
             self.data = None
-            raise ValueError(self.gettext("Not a valid date value.")) from None
+            raise ValueError(self.gettext(NOT_A_DAY)) from None
