@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import DateField, DateTimeLocalField
 
+from .dates import parse_day, parse_moment
 from .errors import ValidationFailed
 
 
@@ -23,11 +25,15 @@ def form_data(form: FlaskForm, names: tuple[str, ...]) -> dict:
     return {name: getattr(form, name).data for name in names if hasattr(form, name)}
 
 
+# WTForms' own refusals of a time and a day (English keys, never in our catalogue).
+NOT_A_MOMENT = "Not a valid datetime value."
+NOT_A_DAY = "Not a valid date value."
 # WTForms ships no Vietnamese catalogue: its built-in messages are mapped here.
 WTFORMS_MESSAGES = {
     "This field is required.": _l("Ô này bắt buộc."),
     "Not a valid integer value.": _l("Phải là số nguyên."),
-    "Not a valid datetime value.": _l("Ngày giờ không hợp lệ (dạng ngày/tháng/năm giờ:phút)."),
+    NOT_A_MOMENT: _l("Ngày giờ không hợp lệ (dạng ngày/tháng/năm giờ:phút)."),
+    NOT_A_DAY: _l("Ngày không hợp lệ (dạng ngày/tháng/năm)."),
     "Not a valid choice.": _l("Lựa chọn không hợp lệ."),
     "Invalid Choice: could not coerce.": _l("Lựa chọn không hợp lệ."),
     "The CSRF token is missing.": _l("Phiên làm việc đã hết hạn; hãy tải lại trang."),
@@ -54,3 +60,33 @@ class Form(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return _Translations()
+
+
+class MomentField(DateTimeLocalField):
+    """A meeting time: the datetime-local input's ISO, or "05/12/2026 08:30" as typed
+    where the browser shows that input as a plain text box."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_moment(" ".join(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext(NOT_A_MOMENT)) from None
+
+
+class DayField(DateField):
+    """A day: the date input's ISO, or "05/12/2026" as typed."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_day(" ".join(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext(NOT_A_DAY)) from None

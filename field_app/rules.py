@@ -42,10 +42,15 @@ def length_attrs(collection: str, name: str) -> dict[str, int]:
     return {"maxlength": most} if most is not None else {}
 
 
-def _message(collection: str, name: str, raw: Any) -> str:
+def _message(collection: str, name: str, raw: Any, value: Any = None) -> str:
     """Say one marshmallow error of the wire schema to a village head."""
     text = str(raw[0] if isinstance(raw, list) and raw else raw)
     if text.startswith("Longer than maximum length"):
+        if isinstance(value, str):
+            # Said with the length typed: a paste is refused whole, never cut.
+            return _("Quá dài (tối đa %(n)d ký tự): đang có %(got)d ký tự. Nội dung chưa "
+                     "được lưu và không bị cắt bớt; hãy rút gọn rồi lưu lại.",
+                     n=max_length(collection, name) or 0, got=len(value))
         return _("Quá dài (tối đa %(n)d ký tự).", n=max_length(collection, name) or 0)
     if text == CONTROL_MESSAGE:
         return _("Có ký tự điều khiển (không in được, ví dụ do dán từ tệp khác); "
@@ -72,5 +77,6 @@ def wire_errors(collection: str, values: dict[str, Any], whole: bool = False) ->
         errors = validate_record(collection, data)
     else:
         errors = SCHEMAS[collection].validate(data, partial=True)
-    return {name: _message(collection, name, raw) for name, raw in errors.items()}
+    return {name: _message(collection, name, raw, data.get(name))
+            for name, raw in errors.items()}
 

@@ -114,6 +114,20 @@ def test_opinion_page_opens_a_case_and_merges_another_by_id(office, said):
         assert db.session.get(OfficeOpinion, said["a"]).case_id not in (None, case_id)
 
 
+def test_opening_a_case_for_one_opinion_says_so_not_merged(office, said):
+    client = login(office, "xa")
+    page = client.get(f"/central/opinions/{said['a']}").get_data(as_text=True)
+    form = page.split('id="case-open-form"')[1].split("</form>")[0]
+    assert "Mở vụ việc cho riêng ý kiến này" in form
+    opened = client.post("/central/cases", data={"opinion_ids": [str(said["a"])]},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Đã mở vụ việc riêng cho ý kiến này" in opened and "Đã gộp" not in opened
+    merged = client.post("/central/cases", data={"opinion_ids": [str(said["b"]),
+                                                                 str(said["c"])]},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Đã gộp thành một vụ việc" in merged and "Đã mở vụ việc riêng" not in merged
+
+
 def test_overdue_list_and_the_handlers_queue(office, said):
     with office.app_context():
         officer = db.session.execute(select(Account).where(Account.username == "xa")

@@ -72,6 +72,19 @@ def test_village_synonyms_clauses_and_numbers():
     assert not {"2026", "nam 2026"} & across
 
 
+def test_reasons_quote_only_words_the_other_opinion_wrote():
+    """"mùa" (season) and "mưa" (rain) fold alike: neither is quoted for the other."""
+    season = terms_of("Mùa mưa đường vào bản bị ngập")
+    rain = terms_of("Đường vào bản ngập khi mưa")
+    match = compare(season.terms, rain.terms, True, {}, 1)
+    assert telling_words(match, season, theirs=rain) == ["mưa đường ngập"]
+    # Typed without marks, a word may be any of its spellings: still quoted.
+    plain = terms_of("mua lon lam sat duong")
+    marked = terms_of("Mưa lớn làm sạt đường")
+    match = compare(marked.terms, plain.terms, True, {}, 1)
+    assert telling_words(match, marked, theirs=plain) == ["mưa lớn sạt đường"]
+
+
 def test_sharing_one_phrase_weighs_less(monkeypatch):
     """The same card named ("thẻ bảo hiểm y tế") is not yet the same problem."""
     card = terms_of("Hộ nghèo trong bản chưa được cấp thẻ bảo hiểm y tế").terms
@@ -313,6 +326,53 @@ def test_scope_case_and_deletion_are_respected(office):
     chieng_lao.waiting, muong_la.waiting = muong_la.waiting, []
     chieng_lao.push()
     assert similar(office, road, province).get_json() == {"items": []}
+
+
+def test_a_province_admin_is_shown_other_communes_duplicates_but_offered_no_merge(office):
+    """A case belongs to one commune (cases.merge): another commune's likely duplicate is
+    shown for information, with no merge button; the inbox merges within one commune."""
+    muong_la, chieng_lao = (Laptop(office, MUONG_LA, "Máy Mường La"),
+                            Laptop(office, CHIENG_LAO, "Máy Chiềng Lao"))
+    muong_la.village("Bản Nà Lò")
+    chieng_lao.village("Bản Lọng")
+    road = muong_la.opinion("Bản Nà Lò", LANDSLIDE)
+    near = muong_la.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
+    far = chieng_lao.opinion("Bản Lọng", "Đường vào bản Nà Lò sạt lở gần suối, xe máy "
+                                         "không đi qua được")
+    muong_la.push()
+    chieng_lao.push()
+    account(office, "tinh", "admin", None)
+    client = login(office, "tinh")
+    page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
+    offered = page.split('id="similar"')[1].split("</section>")[0]
+    assert f"/merge-with/{near}" in offered and f"/merge-with/{far}" not in offered
+    assert f'id="other-commune-{far}"' in offered and "chỉ để tham khảo" in offered
+    refused = client.post(f"/central/opinions/{road}/merge-with/{far}",
+                          follow_redirects=True).get_data(as_text=True)
+    assert "mỗi vụ việc thuộc một xã" in refused
+    inbox = client.get("/central/inbox").get_data(as_text=True)
+    assert 'form="case-merge"' not in inbox and 'id="merge-pick-commune"' in inbox
+    one = client.get(f"/central/inbox?commune={MUONG_LA}").get_data(as_text=True)
+    assert 'form="case-merge"' in one and 'id="case-merge"' in one
+    assert 'id="merge-pick-commune"' not in one
+
+
+def test_page_and_api_reasons_never_quote_a_word_neither_wrote_so(office):
+    laptop = Laptop(office, MUONG_LA, "Máy bản Nà Lò")
+    laptop.village("Bản Nà Lò")
+    season = laptop.opinion("Bản Nà Lò", "Mùa mưa đường vào bản Nà Lò bị ngập, xe máy "
+                                         "không đi qua được")
+    rain = laptop.opinion("Bản Nà Lò", "Đường vào bản Nà Lò ngập khi trời mưa, xe máy "
+                                       "không đi qua được")
+    laptop.push()
+    [found] = similar(office, season, token(office, "xa")).get_json()["items"]
+    assert found["id"] == str(rain)
+    said = " ".join(found["reasons"])
+    assert "mưa" in said and "mùa" not in said, said
+    account(office, "xa2")
+    page = login(office, "xa2").get(f"/central/opinions/{season}").get_data(as_text=True)
+    shown = page.split('id="similar"')[1].split("</section>")[0]
+    assert "mưa" in shown and "mùa" not in shown.lower(), shown
 
 
 def test_changed_opinion_is_paired_again(office):

@@ -31,6 +31,20 @@ def test_forum_created_from_the_form(client, villages):
     assert "Bản Nà Lò" in page.text and "Lò Văn Minh" in page.text
 
 
+@pytest.mark.parametrize("typed, expected", [
+    ("20/11/2026 08:30", datetime(2026, 11, 20, 8, 30)),  # as the error message asks
+    ("5/11/2026 14:05", datetime(2026, 11, 5, 14, 5)),
+    ("20/11/2026 8h30", datetime(2026, 11, 20, 8, 30)),
+    ("2026-11-20T08:30", datetime(2026, 11, 20, 8, 30)),  # the datetime-local input's
+])
+def test_forum_time_is_taken_as_typed_day_first_or_as_the_browser_sends_it(
+        client, villages, typed, expected):
+    response = client.post("/forums/new", data=forum_form(villages[0], started_at=typed,
+                                                          ended_at=""))
+    assert response.status_code == 302, response.text
+    assert db.session.execute(db.select(Forum)).scalar_one().started_at == expected
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("attendance_women", "65", "Không được lớn hơn tổng số người dự"),
     ("attendance_ethnic_minority", "99", "Không được lớn hơn tổng số người dự"),
@@ -39,6 +53,7 @@ def test_forum_created_from_the_form(client, villages):
     ("ended_at", "2026-11-20T07:00", "Giờ kết thúc phải sau giờ bắt đầu"),
     ("village_id", "", "Ô này bắt buộc"),
     ("started_at", "hôm qua", "Ngày giờ không hợp lệ"),
+    ("started_at", "31/11/2026 08:30", "dạng ngày/tháng/năm giờ:phút"),
     ("started_at", "2062-11-20T08:00", "Ngày bắt đầu quá xa"),  # 2026 mistyped
 ])
 def test_bad_forum_input_is_shown_next_to_the_field_and_nothing_saved(

@@ -97,6 +97,8 @@ def test_a_server_wide_account_sees_every_commune_and_filters_by_one(office, com
     ("status=received", {"road", "power", "land", "school"}),
     ("status=answered", set()),
     ("date_from=2026-10-01&date_to=2026-10-31", {"land"}),
+    ("date_from=01/10/2026&date_to=31/10/2026", {"land"}),  # typed the Vietnamese way
+    ("date_from=1/10/2026&date_to=2026-10-31", {"land"}),
     ("date_to=2026-09-30", set()),
     ("q=duong", {"road"}),
     ("q=DUONG+sat+lo", {"road"}),
@@ -107,6 +109,14 @@ def test_a_server_wide_account_sees_every_commune_and_filters_by_one(office, com
 def test_filters_and_search_narrow_the_inbox(office, communes, query, expected):
     page = login(office, "xa_a").get(f"/central/inbox?{query}").get_data(as_text=True)
     assert _ids(page, communes["said"]) == expected
+
+
+@pytest.mark.parametrize("typed", ["31/02/2026", "2026-13-01", "hôm qua"])
+def test_a_bad_date_filter_says_what_to_type(office, communes, typed):
+    page = login(office, "xa_a").get(f"/central/inbox?date_from={typed}")
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
+    assert "date_from" in text and "hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026" in text
 
 
 def test_village_forum_and_device_filters(office, communes):

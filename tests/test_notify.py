@@ -7,11 +7,14 @@ named by the config, as a gateway's would be.
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import time
 from datetime import timedelta
 from types import SimpleNamespace
 
+import openpyxl
 import pytest
 from sqlalchemy import create_engine, select, text
 
@@ -171,6 +174,32 @@ def test_written_down_messages_are_listed_to_send_by_hand_then_marked_sent(offic
     assert (message.status, message.sent_by) == ("sent", "officer")
     assert message.sent_at is not None
     assert PHONE not in officer.get("/central/notifications/by-hand").get_data(as_text=True)
+
+
+def test_the_by_hand_files_keep_the_phones_leading_zero(office):
+    """Excel reads 0912345678 as a number and drops the zero: the CSV writes the formula
+    ="0912345678" (its value is the text), the XLSX types the cell as text."""
+    app = office
+    said = opinions(app)
+    account(app, "officer", "officer")
+    answer(app, said["plain"])
+    officer = login(app, "officer")
+    sheet = officer.get("/central/notifications/by-hand.csv")
+    assert sheet.headers["Content-Disposition"] == 'attachment; filename="tin-nhan-gui-tay.csv"'
+    text = sheet.get_data(as_text=True)
+    assert text.startswith("\ufeff")
+    header, row = list(csv.reader(io.StringIO(text[1:])))
+    assert header[2] == "Số điện thoại"
+    assert row[2] == f'="{PHONE}"' and "UBND xã đã bố trí" in row[3]
+    assert "by-hand.xlsx" in officer.get("/central/notifications/by-hand").get_data(
+        as_text=True)
+    book = officer.get("/central/notifications/by-hand.xlsx")
+    assert book.mimetype == ("application/vnd.openxmlformats-officedocument."
+                             "spreadsheetml.sheet")
+    rows = list(openpyxl.load_workbook(io.BytesIO(book.get_data())).active.iter_rows())
+    phone = rows[1][2]
+    assert (phone.value, phone.data_type, phone.number_format) == (PHONE, "s", "@")
+    assert "UBND xã đã bố trí" in rows[1][3].value
 
 
 @pytest.mark.parametrize("office", [pytest.param("sqlite"), pytest.param("postgresql")],

@@ -180,6 +180,7 @@ SAME_FILTERS = [
     {}, {"q": "duong"}, {"kind": "petition"}, {"status": "received", "commune": MUONG_LA},
     {"channel": "mailbox"}, {"category": "water"}, {"level": "commune", "sort": "oldest"},
     {"date_from": "2026-11-20", "date_to": "2026-11-20"}, {"per_page": 2, "page": 2},
+    {"date_from": "20/11/2026", "date_to": "20/11/2026"},  # as an officer types it
     {"sort": "due", "per_page": 4}, {"kind": "petition", "q": "dat"},
 ]
 
@@ -283,7 +284,8 @@ BAD_FILTERS = [
     ("kind", "ykien"), ("status", "done"), ("sort", "random"), ("channel", "fax"),
     ("level", "world"), ("commune", "Mường La"), ("commune", str(2**40)), ("unit", "-3"),
     ("village", "not-a-uuid"), ("forum", "12"), ("date_from", "2026-13-01"),
-    ("date_to", "20/11/2026"), ("new", "maybe"), ("page", "0"), ("page", "x"),
+    ("date_to", "31/11/2026"), ("date_to", "2026/11/20"), ("new", "maybe"), ("page", "0"),
+    ("page", "x"),
     ("page", str(10**12)), ("per_page", "0"), ("per_page", "201"), ("q", "đường\x00"),
     ("q", "x" * 201), ("device", "d" * 33), ("category", "a\x07"), ("villages", "Nà Lò"),
 ]
@@ -296,6 +298,8 @@ def test_bad_filter_is_refused_with_the_field_named(office):
         body = response.json()
         assert body["code"] == "validation_failed" and name in body["details"], (name, body)
         assert body["message"]
+        if name.startswith("date_"):  # says what to type, not only which box
+            assert "ngày/tháng/năm" in body["message"], body
 
 
 def test_enrolment_code_is_made_and_listed_devices_carry_their_records(office):

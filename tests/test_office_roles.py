@@ -10,6 +10,7 @@ file, copied fresh for each test from one prepared per module.
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import time
 import uuid
@@ -20,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
@@ -354,6 +356,8 @@ class Route:
     # A list asked for another commune by name (`?commune=`): refused outright (403),
     # not answered empty, for an account of one commune.
     refuses_other_commune: bool = False
+    # `shows` reads the answer's bytes (a workbook), not its text.
+    raw: bool = False
 
 
 UNIT_SCOPED = ("own", "other_unit", "other")
@@ -569,6 +573,14 @@ def message_sent(world: World, where: str) -> bool:
         Notification.opinion_id == world.opinions[where])) in ("sent", "logged")
 
 
+def workbook_text(data: bytes) -> str:
+    """Return every cell of an XLSX workbook's sheets as one text."""
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    return " ".join(str(value) for sheet in book.worksheets
+                    for row in sheet.iter_rows(values_only=True) for value in row
+                    if value is not None)
+
+
 def sent_by_hand(world: World, where: str) -> bool:
     return fresh(world, select(Notification.sent_by).where(
         Notification.opinion_id == world.opinions[where])) is not None
@@ -640,6 +652,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("central.notifications_by_hand_csv", "GET"): Route("notify.manage", "list", lambda w, x: (
         "GET", f"/central/notifications/by-hand.csv?answered={answered(w, x)}", {}),
         shows=lambda b, w, x: f"TRALOI{key_of(x)}" in b),
+    ("central.notifications_by_hand_xlsx", "GET"): Route("notify.manage", "list", lambda w, x: (
+        "GET", f"/central/notifications/by-hand.xlsx?answered={answered(w, x)}", {}),
+        shows=lambda b, w, x: f"TRALOI{key_of(x)}" in workbook_text(b), raw=True),
     ("central.mark_notifications_sent", "POST"): Route("notify.manage", "write", lambda w, x: (
         "POST", "/central/notifications/mark-sent", {"data": {"ids": [answered(w, x)]}}),
         changed=sent_by_hand),
@@ -868,7 +883,8 @@ def test_route_holds_its_role_and_scope(world, key, actor, where):
     client, headers = client_as(app, w, actor, route.api)
     method, path, kwargs = route.call(w, where)
     answer = client.open(path, method=method, headers=headers, **kwargs)
-    body = answer.get_data().decode("utf-8", "replace")  # a report may be an XLSX
+    data = answer.get_data()
+    body = data.decode("utf-8", "replace")  # a report may be an XLSX
     answer.close()  # a file is sent from an open stream
     status = answer.status_code
     if route.kind == "public":
@@ -887,7 +903,7 @@ def test_route_holds_its_role_and_scope(world, key, actor, where):
         assert status == 403, body[:500]
     elif route.kind == "list":
         assert status == 200, body[:500]
-        assert route.shows(body, w, where) == allowed
+        assert route.shows(data if route.raw else body, w, where) == allowed
     elif route.kind == "read":
         assert (status == 200) if allowed else (status in (403, 404)), body[:500]
         if allowed and route.shows is not None:

@@ -77,6 +77,27 @@ def test_empty_content_is_refused_next_to_the_field(client, forum):
     assert db.session.query(Opinion).count() == 0
 
 
+PASTED = ("Kính gửi UBND xã, bản Nà Lò kiến nghị sửa đường. " * 300)[:12_800]  # > 10,000
+
+
+def test_an_over_long_text_is_refused_whole_with_its_length_never_cut(client, forum,
+                                                                      villages):
+    said = "Quá dài (tối đa 10000 ký tự): đang có 12800 ký tự"
+    page = client.post(f"/forums/{forum.id}/opinions", data=quick(PASTED))
+    assert page.status_code == 422 and said in page.text
+    assert PASTED in page.text  # shown again whole, for the user to shorten
+    intake = client.post("/opinions/new", data={
+        "channel": "mttq", "kind": "petition", "village_id": str(villages[0].id),
+        "category_code": "land", "level": "commune", "content": PASTED})
+    assert said in intake.text and PASTED in intake.text
+    api = client.post("/api/v1/opinions", json={"forum_id": str(forum.id), "channel": "forum",
+                                                "content": PASTED})
+    assert api.status_code == 422
+    assert said in api.get_json()["details"]["content"]
+    assert db.session.query(Opinion).count() == 0
+    assert 'maxlength="10000"' in client.get(f"/forums/{forum.id}").text  # without JS
+
+
 @pytest.mark.parametrize("fields, key", [
     ({"raiser_phone": "abc"}, "raiser_phone"),
     ({"raiser_phone": "09123456789012345678"}, "raiser_phone"),  # 20 digits: no number

@@ -60,6 +60,37 @@ def test_date_received_is_stored_and_goes_on_the_wire(villages):
     assert not validate_record("opinion", {**data, "id": str(said.id)})
 
 
+@pytest.mark.parametrize("typed", ["25/11/2026", "2026-11-25"])
+def test_date_received_is_taken_day_first_as_the_message_asks_or_iso(client, villages, typed):
+    made = client.post("/opinions/new", data={
+        "channel": "mttq", "kind": "petition", "village_id": str(villages[0].id),
+        "category_code": "land", "level": "commune", "content": "Thư góp ý về đất",
+        "received_on": typed})
+    assert made.status_code == 302, made.text
+    api = client.post("/api/v1/opinions", json={
+        "channel": "mttq", "village_id": str(villages[0].id), "content": "Qua API",
+        "category_code": "water", "received_on": typed})
+    assert api.status_code == 201, api.get_json()
+    stored = db.session.execute(select(Opinion.received_on)).scalars().all()
+    assert stored == [date(2026, 11, 25)] * 2
+    said = opinions.create_opinion({"channel": "mttq", "village_id": villages[0].id,
+                                    "content": "Gọi tên hàm", "received_on": typed})
+    assert said.received_on == date(2026, 11, 25)
+
+
+def test_a_bad_date_received_says_the_form_to_type(client, villages):
+    page = client.post("/opinions/new", data={
+        "channel": "mttq", "kind": "petition", "village_id": str(villages[0].id),
+        "category_code": "land", "level": "commune", "content": "Thư góp ý về đất",
+        "received_on": "31/11/2026"})
+    assert page.status_code == 200 and "dạng ngày/tháng/năm" in page.text
+    api = client.post("/api/v1/opinions", json={
+        "channel": "mttq", "village_id": str(villages[0].id), "content": "Qua API",
+        "received_on": "hôm qua"})
+    assert api.status_code == 422
+    assert "ngày/tháng/năm" in api.get_json()["details"]["received_on"][0]
+
+
 def test_date_received_cannot_be_in_the_future(villages):
     from field_app.errors import ValidationFailed
 

@@ -89,3 +89,30 @@ def test_finalising_says_what_is_missing_before_asking_to_confirm(field_server, 
     page.wait_for_selector(".flash.success")
     assert questions and questions[0].startswith("Chốt biên bản?")
     assert "Đã chốt biên bản" in page.locator(".flash.success").inner_text()
+
+
+def test_a_paste_over_the_limit_is_kept_whole_counted_and_not_sent(field_server, page):
+    """A 12,800-character paste: the browser's maxlength would cut it to 10,000 without a
+    word. It is kept whole, the counter says it is too long, Enter saves nothing."""
+    new_forum(page, field_server)
+    pasted = ("Kính gửi UBND xã, bản Nà Lò kiến nghị sửa đường. " * 300)[:12_800]
+    box = page.locator("#op-content")
+    assert box.get_attribute("data-maxlength") == "10000"
+    box.fill(pasted)
+    assert box.input_value() == pasted  # nothing cut
+    counter = page.locator("#op-content + small.char-count")
+    assert "Quá dài: 12.800 ký tự, tối đa 10.000 ký tự" in counter.inner_text()
+    assert box.get_attribute("aria-invalid") == "true"
+    box.press("Enter")
+    page.wait_for_timeout(800)
+    assert page.locator("#opinions tbody tr a").count() == 0  # not sent
+    assert page.evaluate("document.activeElement.id") == "op-content"
+    box.fill("Xin sửa đường vào bản")
+    assert counter.inner_text() == "21/10.000 ký tự"
+    assert box.get_attribute("aria-invalid") is None
+    box.press("Enter")
+    page.wait_for_selector("#opinions tbody tr:nth-child(1) a")
+    # Emptied for the next speaker by the script: the counter follows.
+    wait_for_js(page, "document.querySelector('#op-content + small.char-count')"
+                      ".textContent === ''", seconds=10)
+

@@ -233,3 +233,37 @@ def test_a_bundle_or_acknowledgement_of_the_earlier_version_is_still_read(centra
                        "changes": []}).encode()
     older_ack = json.dumps({"body": body.decode(), "signature": auth.seal(row.secret, body)})
     assert outbox.import_ack(older_ack.encode()) == (0, 0)
+
+
+def word_document() -> bytes:
+    """A .docx as Word writes it: a ZIP holding word/document.xml."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as made:
+        made.writestr("[Content_Types].xml", "<Types/>")
+        made.writestr("word/document.xml", "<w:document>Công văn số 12</w:document>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("name", "data", "said"), [
+    ("Cong van tra loi.docx", word_document(), "là văn bản Word, không phải tệp xác nhận"),
+    ("tep-xac-nhan.json", word_document(), "là văn bản Word"),  # renamed, still Word
+    ("langnghe-dev-1-20261202.bundle", b"PK\x03\x04 a bundle",
+     "là tệp USB máy này gửi lên xã, không phải tệp xác nhận xã gửi về"),
+    ("anh.jpg", b"\xff\xd8\xff\xe0", "không phải tệp xác nhận của văn phòng xã"),
+])
+def test_a_wrong_acknowledgement_file_is_named_and_the_right_one_described(
+        laptop, name, data, said):
+    client = laptop.test_client()
+    outbox.state().device_id, outbox.state().secret = "dev-1", "s" * 64
+    db.session.commit()
+    answer = client.post("/sync/ack", data={"ack": (io.BytesIO(data), name)},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    message = page.split('class="flash error"')[1].split("</div>")[0]
+    assert f"Tệp «{name}» {said}" in message, message
+    assert "tệp xác nhận văn phòng xã đưa cho máy này" in message
+    assert "langnghe-ack-dev-1.json" in message
+    if not name.endswith(".bundle"):  # a .bundle is named only when one was picked
+        assert ".bundle" not in message
+

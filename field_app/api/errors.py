@@ -14,6 +14,9 @@ from marshmallow import ValidationError
 
 from ..errors import ValidationFailed
 
+# The refusal of a day (api/schemas.Day), which takes the Vietnamese form as well.
+DAY_MESSAGE = "Not a valid day (dd/mm/yyyy or yyyy-mm-dd)."
+
 # marshmallow ships no Vietnamese: its built-in messages are mapped here, as
 # field_app/forms.py does for WTForms.
 MARSHMALLOW_MESSAGES = {
@@ -37,6 +40,8 @@ MARSHMALLOW_MESSAGES = {
     "Not a valid naive datetime.": _l("Ngày giờ không hợp lệ (dạng ISO 8601, ví dụ "
                                       "2026-11-20T08:00:00)."),
     "Not a valid date.": _l("Ngày không hợp lệ (dạng ISO 8601, ví dụ 2026-11-20)."),
+    DAY_MESSAGE: _l("Ngày không hợp lệ: hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026, "
+                    "hoặc năm-tháng-ngày, ví dụ 2026-12-05."),
 }
 UNKNOWN = "Unknown field."
 

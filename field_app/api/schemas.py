@@ -26,11 +26,13 @@ from sync.records import SCHEMAS as WIRE_SCHEMAS
 from sync.records import TEXT_PATTERN, NoControl
 
 from ..areas.models import VILLAGE_KINDS
+from ..dates import parse_day
 from ..forums.logic import FORUM_FIELDS
 from ..forums.models import FORUM_KINDS, STATUSES
 from ..opinions.logic import IDENTITY_FIELDS, OPINION_FIELDS
 from ..opinions.models import CHANNELS, GENDERS, LEVELS, OPINION_KINDS, SOURCE_ORGS
 from ..rules import max_length
+from .errors import DAY_MESSAGE
 
 # Meeting times are wall-clock times in Vietnam, stored without an offset.
 # Vietnam keeps UTC+7 all year; a fixed offset needs no tz database (Windows has none).
@@ -86,6 +88,20 @@ class LocalDateTime(fields.NaiveDateTime):
             return super()._deserialize(value, attr, data, **kwargs)
         except OverflowError:  # 9999-12-31T23:00-05:00 is past year 9999 in Vietnam
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from None
+
+
+class Day(fields.Date):
+    """A day: ISO 8601 (the documented form, a date input's), or dd/mm/yyyy as typed."""
+
+    default_error_messages = {"invalid": DAY_MESSAGE}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise self.make_error("invalid")
+        try:
+            return parse_day(value)
+        except ValueError:
+            raise self.make_error("invalid") from None
 
 
 def local_datetime(**kwargs) -> fields.NaiveDateTime:
@@ -215,8 +231,9 @@ class OpinionSchema(RecordSchema):
     spot_answer_by = text()
     spot_answer = text()
     needs_follow_up = fields.Boolean(allow_none=True)
-    received_on = fields.Date(allow_none=True, metadata={
-        "description": "Ngoài hội nghị: ngày tiếp nhận (không sau hôm nay, giờ Việt Nam)."})
+    received_on = Day(allow_none=True, metadata={
+        "description": "Ngoài hội nghị: ngày tiếp nhận (không sau hôm nay, giờ Việt Nam); "
+                       "ISO 8601 (2026-11-20), dd/mm/yyyy cũng được nhận."})
     identity_protected = fields.Boolean(dump_only=True, metadata={
         "description": "Tố cáo: danh tính người nêu được giữ bí mật; tên, giới tính và điện "
                        "thoại không bao giờ được gửi ra (null)."})

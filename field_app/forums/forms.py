@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -11,11 +10,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import Form
+from ..forms import Form, MomentField
 from ..labels import FORUM_KIND_LABELS, choices
 from ..rules import length_attrs
-
-DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 class ForumForm(Form):
@@ -25,10 +22,8 @@ class ForumForm(Form):
     village_id = SelectField(_l("Bản/thôn"), choices=[], validators=[InputRequired()])
     title = StringField(_l("Tiêu đề (nếu có)"), validators=[Optional()],
                         render_kw=length_attrs("forum", "title"))
-    started_at = DateTimeLocalField(_l("Bắt đầu"), format=DATETIME_FORMATS,
-                                    validators=[InputRequired()])
-    ended_at = DateTimeLocalField(_l("Kết thúc"), format=DATETIME_FORMATS,
-                                  validators=[Optional()])
+    started_at = MomentField(_l("Bắt đầu"), validators=[InputRequired()])
+    ended_at = MomentField(_l("Kết thúc"), validators=[Optional()])
     venue = StringField(_l("Địa điểm"), validators=[Optional()],
                         render_kw=length_attrs("forum", "venue"))
     chair = StringField(_l("Chủ trì"), validators=[Optional()],

@@ -3,7 +3,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -12,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from ..forms import Form
+from ..forms import DayField, Form
 from ..labels import (
     CHANNEL_LABELS,
     GENDER_LABELS,
@@ -50,7 +49,7 @@ class OpinionForm(Form):
     spot_answer = TextAreaField(_l("Nội dung trả lời"), validators=[Optional()],
                                 render_kw=length_attrs("opinion", "spot_answer"))
     needs_follow_up = BooleanField(_l("Cần theo dõi giải quyết"), default=True)
-    received_on = DateField(_l("Ngày tiếp nhận"), validators=[Optional()])
+    received_on = DayField(_l("Ngày tiếp nhận"), validators=[Optional()])
 
     def __init__(self, *args, villages=(), categories=(), **kwargs):
         super().__init__(*args, **kwargs)

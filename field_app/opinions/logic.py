@@ -17,6 +17,7 @@ from sync.records import CORRECTABLE, SATISFACTION_FIELDS, SCHEMAS
 
 from ..areas.logic import kept_village_id
 from ..areas.models import Village
+from ..dates import parse_day
 from ..errors import ValidationFailed
 from ..extensions import db
 from ..forums.logic import check_amendment, ensure_draft, record_amendment
@@ -93,7 +94,7 @@ def _received_on(data: dict[str, Any], errors: dict[str, str]) -> date | None:
         return None
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            value = parse_day(value)
         except ValueError:
             errors["received_on"] = _("Ngày không hợp lệ (dạng ngày/tháng/năm).")
             return None

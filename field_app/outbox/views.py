@@ -128,8 +128,16 @@ def export_bundle():
     return response
 
 
-def ack_problem(exc: SyncError) -> str:
-    """Say in the user's language what is wrong with an uploaded acknowledgement file."""
+# The name the office's "Tải tệp xác nhận" gives the file (central/devices/views.py).
+ACK_FILE_NAME = "langnghe-ack-{device}.json"
+# What a laptop's user may pick by mistake: a letter typed in Word, this laptop's own
+# USB file. Told apart by name, and a Word file by its content too (renamed or not).
+WORD_SUFFIXES = (".doc", ".docx", ".docm", ".odt", ".rtf")
+
+
+def ack_problem(exc: SyncError, filename: str = "", data: bytes = b"") -> str:
+    """Say in the user's language what is wrong with an uploaded acknowledgement file,
+    and which file is the right one."""
     details = exc.details or {}
     if isinstance(exc, BadBundle) and "signature" in details:
         return _("Tệp xác nhận bị hỏng hoặc bị sửa, hoặc là của máy khác. Hãy tải lại tệp "
@@ -138,9 +146,21 @@ def ack_problem(exc: SyncError) -> str:
         return _("Tệp xác nhận này là của máy khác. Hãy tải tệp xác nhận của máy này "
                  "(mã máy %(device)s) ở văn phòng xã.", device=logic.state().device_id)
     if isinstance(exc, BadBundle):
-        return _("Đây không phải tệp xác nhận của văn phòng xã, hoặc tệp đã hỏng. Hãy chọn "
-                 "tệp xác nhận (.json) tải ở trang Máy đồng bộ của văn phòng xã, không phải "
-                 "tệp USB (.bundle) của máy này.")
+        expected = _("Tệp cần chọn là tệp xác nhận văn phòng xã đưa cho máy này (tải ở trang "
+                     "Máy đồng bộ của văn phòng xã), tên dạng %(name)s.",
+                     name=ACK_FILE_NAME.format(device=logic.state().device_id or "…"))
+        name = Path(filename or "").name
+        suffix = Path(name).suffix.lower()
+        if suffix in WORD_SUFFIXES or data[:2] == b"PK" and b"word/" in data \
+                or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # Word 97-2003
+            said = _("Tệp «%(name)s» là văn bản Word, không phải tệp xác nhận.", name=name)
+        elif suffix == ".bundle":
+            said = _("Tệp «%(name)s» là tệp USB máy này gửi lên xã, không phải tệp xác nhận "
+                     "xã gửi về.", name=name)
+        else:
+            said = _("Tệp «%(name)s» không phải tệp xác nhận của văn phòng xã, hoặc đã hỏng.",
+                     name=name)
+        return f"{said} {expected}"
     return exc.message
 
 
@@ -149,18 +169,20 @@ def import_ack():
     """Read the office's acknowledgement file: what it holds, and its answers."""
     upload = request.files.get("ack")
     if upload is None or not upload.filename:
-        flash(_("Hãy chọn tệp xác nhận văn phòng xã đưa cho (tệp .json)."), "error")
+        flash(_("Hãy chọn tệp xác nhận văn phòng xã đưa cho máy này (tên dạng %(name)s).",
+                name=ACK_FILE_NAME.format(device=logic.state().device_id or "…")), "error")
         return _page(status=422)
+    data = upload.read()
     try:
-        acked, applied = logic.import_ack(upload.read())
+        acked, applied = logic.import_ack(data)
     except SyncError as exc:
         db.session.rollback()
-        flash(ack_problem(exc), "error")
+        flash(ack_problem(exc, upload.filename, data), "error")
         return _page(status=422)
     except (ValueError, TypeError, KeyError, AttributeError):
         # A sealed file this version cannot read (damaged by hand, not by the USB stick).
         db.session.rollback()
-        flash(ack_problem(BadBundle()), "error")
+        flash(ack_problem(BadBundle(), upload.filename, data), "error")
         return _page(status=422)
     flash(_("Đã nạp tệp xác nhận: %(acked)d bản ghi được xã xác nhận, còn %(pending)d bản ghi "
             "chờ; %(applied)d thay đổi của xã được cập nhật.", acked=acked,

@@ -6,6 +6,7 @@
  *   <form data-confirm="question">  asks before submitting (delete, revoke…)
  *   <button data-print>             prints the page (the minutes)
  *   <select data-autosubmit>        submits its form when changed (filters)
+ *   <textarea maxlength>            counts, and says when the text is too long (below)
  * and it keeps what an office form sent, in this tab only, so that a form refused
  * because the session had ended is filled back in after logging in again (the server
  * sends the browser back to the form's page at #nhap-lai: accounts/permissions.py).
@@ -25,6 +26,86 @@
     var button = event.target.closest && event.target.closest("[data-print]");
     if (button) { window.print(); }
   });
+
+  /* A textarea's limit (maxlength, from the wire's schema): the browser would cut a
+     longer paste silently. Here the whole paste is kept, a counter shows the length,
+     and the form is not sent while the text is too long, saying why; the server
+     refuses a longer text too (field_app/rules.py). The messages come translated on
+     <body data-text-count data-text-too-long>. */
+  var TEXT = document.body.dataset;
+
+  function length(text) {
+    // As the server counts: characters (not UTF-16 units) after NFC.
+    return Array.from(text.normalize ? text.normalize("NFC") : text).length;
+  }
+
+  function number(n) { return n.toLocaleString(document.documentElement.lang || "vi"); }
+
+  function say(template, n, most) {
+    return (template || "{n}/{max}").replace("{n}", number(n)).replace("{max}", number(most));
+  }
+
+  function tooLong(area) {
+    var most = Number(area.dataset.maxlength);
+    return most > 0 && length(area.value) > most;
+  }
+
+  function refresh(area) {
+    var counter = document.getElementById(area.dataset.counter);
+    var most = Number(area.dataset.maxlength);
+    if (!counter || !(most > 0)) { return; }
+    var n = length(area.value);
+    var over = n > most;
+    counter.textContent = over ? say(TEXT.textTooLong, n, most) : n ? say(TEXT.textCount, n, most) : "";
+    counter.classList.toggle("error", over);
+    area.classList.toggle("too-long", over);
+    if (over) {
+      area.setAttribute("aria-invalid", "true");
+      area.dataset.counted = "invalid";
+    } else if (area.dataset.counted === "invalid") {  // only what this said; not the server's
+      area.removeAttribute("aria-invalid");
+      delete area.dataset.counted;
+    }
+  }
+
+  function watch(area, index) {
+    var most = area.maxLength;
+    if (!(most > 0)) { return; }
+    area.dataset.maxlength = most;
+    area.removeAttribute("maxlength");
+    var counter = document.createElement("small");
+    counter.className = "char-count";
+    counter.id = (area.id || area.name || "text") + "-count-" + index;
+    counter.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", counter);
+    area.dataset.counter = counter.id;
+    var described = area.getAttribute("aria-describedby");
+    area.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    refresh(area);
+  }
+
+  function watched(root) { return (root || document).querySelectorAll("textarea[data-maxlength]"); }
+
+  Array.prototype.forEach.call(document.querySelectorAll("textarea[maxlength]"), watch);
+  document.addEventListener("input", function (event) {
+    if (event.target.dataset && event.target.dataset.maxlength) { refresh(event.target); }
+  });
+  // A script filled or emptied the form (a queued item to fix, a draft, the next speaker).
+  document.addEventListener("langnghe:filled", function (event) {
+    Array.prototype.forEach.call(watched(event.target), refresh);
+  });
+  document.addEventListener("reset", function (event) {
+    setTimeout(function () { Array.prototype.forEach.call(watched(event.target), refresh); }, 0);
+  });
+  document.addEventListener("submit", function (event) {
+    var over = Array.prototype.filter.call(watched(event.target), tooLong);
+    if (over.length) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      over.forEach(refresh);
+      over[0].focus();
+    }
+  }, true);
 
   document.addEventListener("change", function (event) {
     var select = event.target;

@@ -18,6 +18,11 @@
     if (bad) { bad.scrollIntoView({ block: "center" }); bad.focus(); }
   });
 
+  // Values set by a script fire no input event: tell the length counters (actions.js).
+  function filled(form) {
+    form.dispatchEvent(new CustomEvent("langnghe:filled", { bubbles: true }));
+  }
+
   // One UUID maker for the whole app: offline.js (always loaded with this file).
   function uuid4() { return window.LangNghe.uuid4(); }
 
@@ -72,6 +77,7 @@
       CHECKS.forEach(function (name) { if (field(name)) { field(name).checked = !!body[name]; } });
       field("on_behalf_households").value = body.on_behalf_households == null ? "" : body.on_behalf_households;
       field("client_id").value = id;
+      filled(form);
       var details = form.querySelector("details");
       if (details && (body.answered_on_spot || body.raiser_phone || body.on_behalf_households || body.anonymous)) {
         details.open = true;
@@ -288,6 +294,7 @@
       field("needs_follow_up").checked = true;
       field("client_id").value = uuid4();
       if (window.LangNghe) { window.LangNghe.keepId(form); }
+      filled(form);
       if (!typed) { first.focus(); }
     }
 

@@ -123,6 +123,8 @@
       else if (el.type === "radio") { el.checked = values[el.name] === el.value; }
       else { el.value = values[el.name]; }
     });
+    // No input event for a script's values: the length counters (actions.js) look again.
+    form.dispatchEvent(new CustomEvent("langnghe:filled", { bubbles: true }));
   }
 
   function same(a, b) {

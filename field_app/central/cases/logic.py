@@ -471,7 +471,8 @@ def merge(account, opinion_ids: list[uuid.UUID], reason: str | None = None) -> O
     _check_manage(account)
     opinions = _opinions(account, opinion_ids)
     if len({item.commune_code for item in opinions}) > 1:
-        raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã."),
+        raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã: mỗi vụ việc thuộc một "
+                                 "xã. Ý kiến trùng ở xã khác chỉ để tham khảo."),
                                {"fields": {"opinion_ids": ["communes"]}})
     _absorb(account, opinions, None)
     held = [get_case(account, case_id)
@@ -503,7 +504,8 @@ def add_to_case(account, case_id: int, opinion_ids: list[uuid.UUID],
     case = get_case(account, case_id)
     opinions = [item for item in _opinions(account, opinion_ids) if item.case_id != case.id]
     if any(item.commune_code != case.commune_code for item in opinions):
-        raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã."),
+        raise ValidationFailed(_("Chỉ gộp được ý kiến của cùng một xã: mỗi vụ việc thuộc một "
+                                 "xã. Ý kiến trùng ở xã khác chỉ để tham khảo."),
                                {"fields": {"opinion_ids": ["communes"]}})
     if not opinions:
         return case

@@ -158,8 +158,12 @@ def merge_cases():
     def merge():
         return _case_url(logic.merge(office_account(), _ids(), request.form.get("reason")).id)
 
-    return _run(merge, _("Đã gộp thành một vụ việc; máy của các bản sẽ nhận ở lần đồng bộ sau."),
-                back)
+    # One opinion on its own ("Mở vụ việc cho riêng ý kiến này") is not merged with anything.
+    alone = len({value.strip() for value in request.form.getlist("opinion_ids")
+                 if value.strip()}) == 1
+    return _run(merge, _("Đã mở vụ việc riêng cho ý kiến này; máy của bản sẽ nhận ở lần đồng "
+                         "bộ sau.") if alone else
+                _("Đã gộp thành một vụ việc; máy của các bản sẽ nhận ở lần đồng bộ sau."), back)
 
 
 @bp.post("/cases/<int:case_id>/opinions")

@@ -520,14 +520,15 @@ def suggestions(account, item: OfficeOpinion, limit: int = MAX_SHOWN) -> list[Su
         match = compare(mine.terms, theirs[row.other_id].terms,
                         row.category_code == item.category_code, counts, counts.get("", 1))
         found.append(Suggestion(row.other_id, round(row.score, 2),
-                                reasons(match, mine, item, row, villages),
+                                reasons(match, mine, item, row, villages,
+                                        theirs[row.other_id]),
                                 row.content, row.commune_code, row.village_id,
                                 villages.get(row.village_id), row.case_id))
     return found
 
 
-def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: dict
-            ) -> list[str]:
+def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: dict,
+            theirs: Terms | None = None) -> list[str]:
     """Say in Vietnamese why two opinions look alike.
 
     A tố cáo's words are never quoted: its identity is sealed (central/identity), so no
@@ -536,7 +537,7 @@ def reasons(match: Match, mine: Terms, item: OfficeOpinion, row: Any, villages: 
     said = []
     if "denunciation" in (item.kind, row.kind):
         said.append(_("Nội dung gần giống (không trích dẫn: có đơn tố cáo)"))
-    elif words := telling_words(match, mine):
+    elif words := telling_words(match, mine, theirs=theirs):
         said.append(_("Cùng nói về: %(words)s", words=", ".join(f"«{w}»" for w in words)))
     if "denunciation" not in (item.kind, row.kind) and (faults := [
             mine.written[term] for term in match.shared

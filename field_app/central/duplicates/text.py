@@ -916,16 +916,42 @@ def compare(mine: frozenset[str], theirs: frozenset[str], same_category: bool,
     return Match(round(min(1.0, score), 4), tuple(order), same_category)
 
 
-def telling_words(match: Match, mine: Terms, limit: int = 4) -> list[str]:
+def _said_alike(word: str, theirs: frozenset[str] | None) -> bool:
+    """Tell whether a word of one opinion is one the other wrote: the same syllable and,
+    when both carry marks, the same spelling (tones hỏi/ngã as one). "mùa" (season) is
+    not "mưa" (rain), though both fold to "mua"."""
+    if theirs is None or word.isascii() or " " in word:
+        return True
+    return any(other.isascii() or " " in other or _toneless(other) == _toneless(word)
+               for other in theirs)
+
+
+def _written_words(terms: Terms) -> dict[str, frozenset[str]]:
+    """Return {folded syllable: the words a text wrote it with}."""
+    found: dict[str, set[str]] = {}
+    for folded, word in terms.sequence:
+        found.setdefault(folded, set()).add(word)
+    return {folded: frozenset(words) for folded, words in found.items()}
+
+
+def telling_words(match: Match, mine: Terms, limit: int = 4,
+                  theirs: Terms | None = None) -> list[str]:
     """Return the phrases of `mine` the other opinion shares, as written, longest first:
-    runs of neighbouring shared syllables ("sạt lở đoạn gần suối")."""
+    runs of neighbouring shared syllables ("sạt lở đoạn gần suối").
+
+    With `theirs` (the other opinion), a syllable is quoted only where the other wrote
+    the same word, not merely one that folds alike: "Mùa mưa" shares only «mưa» with
+    "trời mưa".
+    """
     shared = set(match.shared)
     sequence = mine.sequence
+    other = _written_words(theirs) if theirs is not None and theirs.sequence else None
     runs: list[list[tuple[str, str]]] = [[]]
     for index, (folded, word) in enumerate(sequence):
         before = index > 0 and f"{sequence[index - 1][0]} {folded}" in shared
         after = index + 1 < len(sequence) and f"{folded} {sequence[index + 1][0]}" in shared
-        if folded in shared or before or after:
+        alike = other is None or _said_alike(word, other.get(folded))
+        if alike and (folded in shared or before or after):
             runs[-1].append((folded, word))
         elif runs[-1]:
             runs.append([])

@@ -45,6 +45,7 @@ from sync.text import fold
 
 from ...api.errors import translate
 from ...database import write_aside
+from ...dates import parse_day
 from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import Page, utcnow
@@ -124,9 +125,13 @@ class Filters:
             loaded = schemas.inbox_query_schema.load(values, unknown=RAISE if strict else EXCLUDE)
         except ValidationError as exc:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+            said = translate(messages)
+            # Each box's own reason, so the officer knows what to type ("05/12/2026").
+            reasons = "; ".join(f"{name}: {' '.join(map(str, reason))}"
+                                if isinstance(reason, list) else name
+                                for name, reason in sorted(said.items()))
             raise ValidationFailed(_("Bộ lọc không hợp lệ: %(fields)s",
-                                     fields=", ".join(sorted(messages))),
-                                   translate(messages)) from None
+                                     fields=reasons), said) from None
         return cls(**loaded)
 
 
@@ -457,7 +462,7 @@ class ForumFilters:
         """Read the query string; a value that is not one (a typed URL) is left out."""
         def day(name: str) -> date | None:
             try:
-                return date.fromisoformat(args.get(name) or "")
+                return parse_day(args.get(name) or "")
             except ValueError:
                 return None
 

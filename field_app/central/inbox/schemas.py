@@ -20,7 +20,7 @@ from sync.records import (
     NoControl,
 )
 
-from ...api.schemas import MAX_PAGE, OneOf, Range, UtcDateTime
+from ...api.schemas import MAX_PAGE, Day, OneOf, Range, UtcDateTime
 from .models import OfficeOpinion
 
 # The report's handling states (reports/figures.py HANDLING), a drill-down filter.
@@ -66,9 +66,10 @@ class InboxQuerySchema(Schema):
     unit = fields.Integer(validate=Range(min=NO_UNIT, max=MAX_INTEGER), metadata={
         "description": "Đơn vị xử lý; 0: chưa giao đơn vị nào."})
     device = _text(32, "Mã máy đã gửi ý kiến.")
-    date_from = fields.Date(metadata={
-        "description": "Nhận từ ngày (received_on, gồm cả ngày này)."})
-    date_to = fields.Date(metadata={"description": "Nhận đến ngày (gồm cả ngày này)."})
+    # ISO is the documented form; dd/mm/yyyy, as an officer types it in the URL, is taken too.
+    date_from = Day(metadata={
+        "description": "Nhận từ ngày (received_on, gồm cả ngày này), dạng 2026-12-01."})
+    date_to = Day(metadata={"description": "Nhận đến ngày (gồm cả ngày này), dạng 2026-12-31."})
     q = _text(200, 'Từ cần tìm, không phân biệt dấu và hoa thường ("duong" tìm ra "đường"); '
                    'mỗi từ ở nội dung ý kiến hoặc ở tên bản/thôn ("na lo" tìm ra ý kiến của '
                    'Bản Nà Lò).')

@@ -4,13 +4,8 @@ the messages written down for sending by hand, as a printable list or CSV, and
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import UTC
-
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 
 from ...api.openapi import doc
 from ...extensions import db
@@ -18,7 +13,7 @@ from .. import bp
 from ..accounts.logic import office_account
 from ..accounts.permissions import require
 from ..api.views import api
-from . import logic
+from . import exports, logic
 from .models import STATUSES
 from .schemas import notification_page_schema, notification_query_schema, notification_schema
 
@@ -75,20 +70,25 @@ def notifications_by_hand():
 @bp.get("/notifications/by-hand.csv")
 @require("notify.manage")
 def notifications_by_hand_csv():
-    """The same list as a CSV file (UTF-8 with BOM, for Excel)."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([_("Mã tin"), _("Lúc tạo"), _("Số điện thoại"), _("Nội dung"),
-                     _("Vụ việc"), _("Ý kiến")])
-    for message, case_id in logic.to_send_by_hand(office_account()):
-        # The office's time, as the page shows it (stored in UTC).
-        made = to_user_timezone(message.created_at.replace(tzinfo=UTC))
-        writer.writerow([message.id, made.strftime("%d/%m/%Y %H:%M"),
-                         message.phone, message.text, case_id or "",
-                         url_for(".opinion", record_id=message.opinion_id, _external=True)])
-    response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="tin-nhan-gui-tay.csv"'
+    """The same list as a CSV file (UTF-8 with BOM, for Excel; phone numbers as text)."""
+    body = exports.build_csv(logic.to_send_by_hand(office_account()))
+    return _download(Response(body, content_type="text/csv; charset=utf-8"),
+                     "tin-nhan-gui-tay.csv")
+
+
+@bp.get("/notifications/by-hand.xlsx")
+@require("notify.manage")
+def notifications_by_hand_xlsx():
+    """The same list as an XLSX workbook, the phone column typed as text."""
+    body = exports.build_xlsx(logic.to_send_by_hand(office_account()))
+    return _download(Response(body, content_type=XLSX_TYPE), "tin-nhan-gui-tay.xlsx")
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(response: Response, name: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
 
