@@ -9,7 +9,8 @@ A bundle is a zip file::
                     {"format", "protocol", "device", "replica", "batch", "created_at",
                      "records": [...], "blobs": [{"sha256", "size"}]}
     signature       HMAC-SHA256 of the manifest with the device's secret (hex)
-    blobs/<sha256>  each photo, checked against its hash on import
+    blobs/<sha256>.sealed each photo, encrypted as the manifest, checked against its
+                    hash on import
 
 A bundle of an earlier version (``manifest.json`` in clear) is still read.
 
@@ -22,6 +23,7 @@ device, encrypted with the same secret.
 from __future__ import annotations
 
 import base64
+import io
 import time
 import uuid
 import zipfile
@@ -89,8 +91,11 @@ def write_bundle(path: Path, device_id: str, secret: str, replica: str,
                      compress_type=zipfile.ZIP_STORED)
         out.writestr("signature", seal(secret, body))
         for sha, file in blobs:
-            # Photos are compressed already.
-            out.write(file, f"blobs/{sha}", compress_type=zipfile.ZIP_STORED)
+            # A photo of the minutes shows names and signatures: encrypted as the manifest,
+            # bound to its hash. Photos are compressed already: stored as they are.
+            out.writestr(f"blobs/{sha}.sealed",
+                         encrypt(secret, FORMAT, file.read_bytes(), _blob_bound(envelope, sha)),
+                         compress_type=zipfile.ZIP_STORED)
     tmp.replace(path)
     return manifest
 
@@ -146,6 +151,7 @@ def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore,
             allow: Callable[[Any], None] | None) -> dict[str, Any]:
     """Check the seal, ingest the records in batches, store the photos it carries."""
     body, signature, dev = _read_manifest(engine, archive)
+    dev_sealed = dev is not None
     manifest = loads(body)
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BadBundle(details={"format": "không phải tệp đồng bộ Lắng Nghe"})
@@ -174,20 +180,49 @@ def _import(engine: Engine, archive: zipfile.ZipFile, blobs: store.BlobStore,
         rejected += [{**item, "i": item["i"] + start} for item in result.rejected]
         missing.update(blob["sha256"] for blob in result.missing_blobs)
     stored_blobs = 0
+    envelope = archive.read("envelope.json") if dev_sealed else b""
     for sha in sorted(missing):
-        try:
-            info = archive.getinfo(f"blobs/{sha}")
-        except KeyError:
+        found = _blob(archive, sha, dev.secret if dev_sealed else None, envelope)
+        if found is None:
             continue
-        with archive.open(info) as member, engine.begin() as conn:
+        member, size = found
+        with member, engine.begin() as conn:
             try:
-                blobs.put_whole(conn, sha, member, info.file_size)
+                blobs.put_whole(conn, sha, member, size)
             except BlobMismatch:
                 raise BadBundle(details={"blob": sha}) from None
         stored_blobs += 1
     return {"device": dev.id, "label": dev.label, "batch": manifest.get("batch"),
             "records": len(records), **totals, "rejected_records": rejected,
             "blobs": stored_blobs}
+
+
+def _blob_bound(envelope: bytes, sha: str) -> bytes:
+    return envelope + b"\nblobs/" + sha.encode("ascii")
+
+
+def _blob(archive: zipfile.ZipFile, sha: str, secret: str | None, envelope: bytes
+          ) -> tuple[IO[bytes], int] | None:
+    """Return (stream, size) of the photo `sha` the bundle carries, decrypted; None if absent.
+
+    `secret`: the bundle is sealed (its photos too); None: an earlier version's, in clear.
+    """
+    if secret is None:
+        try:
+            info = archive.getinfo(f"blobs/{sha}")
+        except KeyError:
+            return None
+        return archive.open(info), info.file_size
+    try:
+        info = archive.getinfo(f"blobs/{sha}.sealed")
+    except KeyError:
+        return None
+    if info.file_size > MAX_DECOMPRESSED_BYTES:
+        raise BadBundle(details={"blob": sha})
+    plain = decrypt(secret, FORMAT, archive.read(info), _blob_bound(envelope, sha))
+    if plain is None:
+        raise BadBundle(details={"blob": sha, "signature": "sai: tệp bị sửa"})
+    return io.BytesIO(plain), len(plain)
 
 
 def ack_file(conn, device_id: str) -> bytes:

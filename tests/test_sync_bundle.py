@@ -190,8 +190,9 @@ def _members(path) -> bytes:
 
 
 def test_a_lost_usb_stick_shows_no_citizen_and_no_answer(central, laptop, exported, tmp_path):
-    """Names, phones and what was said travel encrypted; only the central opens them."""
-    path, _photo = exported
+    """Names, phones, what was said and the photos travel encrypted; only the central
+    opens them."""
+    path, photo = exported
     with zipfile.ZipFile(path) as archive:
         assert set(archive.namelist()) >= {"envelope.json", "manifest.sealed", "signature"}
         assert "manifest.json" not in archive.namelist()
@@ -201,6 +202,7 @@ def test_a_lost_usb_stick_shows_no_citizen_and_no_answer(central, laptop, export
     carried = _members(path)
     for clear in ("Lò Văn", "sạt lở", "mưa lũ"):
         assert clear.encode() not in carried
+    assert photo[1000:1064] not in carried  # the photo of the minutes too
     assert import_file(central, path)["stored"] == 17
     assert {row.data.get("raiser_name") for row in central.records("opinion")} >= {"Lò Văn 3"}
 
@@ -218,17 +220,21 @@ def test_a_lost_usb_stick_shows_no_citizen_and_no_answer(central, laptop, export
 def test_a_bundle_or_acknowledgement_of_the_earlier_version_is_still_read(central, laptop,
                                                                           exported, tmp_path):
     """A laptop not yet updated writes the manifest in clear, signed: the central reads it."""
-    path, _photo = exported
+    path, photo = exported
     row = outbox.state()
     manifest = json.loads(bundle.open_content(
         row.secret, bundle.FORMAT, zipfile.ZipFile(path).read("envelope.json"),
         zipfile.ZipFile(path).read("manifest.sealed")))
     older = tmp_path / "older.bundle"
     body = json.dumps(manifest, ensure_ascii=False).encode()
+    [sha] = [blob["sha256"] for blob in manifest["blobs"]]
     with zipfile.ZipFile(older, "w") as out:
         out.writestr("manifest.json", body)
         out.writestr("signature", auth.seal(row.secret, body))
-    assert import_file(central, older)["stored"] == 17
+        out.writestr(f"blobs/{sha}", photo)
+    imported = import_file(central, older)
+    assert (imported["stored"], imported["blobs"]) == (17, 1)
+    assert store.BlobStore(central.data_dir / "blobs").path(sha).read_bytes() == photo
     body = json.dumps({"format": bundle.ACK_FORMAT, "device": row.device_id, "held": [],
                        "changes": []}).encode()
     older_ack = json.dumps({"body": body.decode(), "signature": auth.seal(row.secret, body)})
