@@ -185,6 +185,35 @@ def test_the_forum_page_says_what_is_missing_instead_of_offering_to_finalise(cli
     assert not db.session.get(Forum, bare.id).is_finalised
 
 
+def test_minutes_of_a_meeting_still_to_come_are_not_finalised(client, villages):
+    """The trial: a forum typed for 05/12 was finalised on 02/12 and the office counted
+    the village as having held its forum."""
+    from datetime import timedelta
+
+    from field_app.opinions.logic import vietnam_now
+
+    later = (vietnam_now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    planned = forums.create_forum({"village_id": villages[1].id, "started_at": later,
+                                   "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
+                                   "attendance_total": 55})
+    db.session.commit()
+    assert set(forums.finalise_missing(planned)) == {"started_at"}
+    page = client.get(f"/forums/{planned.id}").text
+    assert f'action="/forums/{planned.id}/finalise"' not in page
+    assert f"bắt đầu lúc {later:%d/%m/%Y %H:%M}, chưa đến giờ" in page
+    refused = client.post(f"/forums/{planned.id}/finalise")
+    assert refused.headers["Location"] == f"/forums/{planned.id}/edit?finalise=1"
+    assert not db.session.get(Forum, planned.id).is_finalised
+    # The start corrected to this morning: the minutes can be finalised.
+    forums.update_forum(planned, {"village_id": planned.village_id,
+                                  "started_at": vietnam_now() - timedelta(hours=2),
+                                  "chair": "Lò Văn Minh", "secretary": "Quàng Thị Hoa",
+                                  "attendance_total": 55})
+    db.session.commit()
+    assert client.post(f"/forums/{planned.id}/finalise").status_code == 302
+    assert db.session.get(Forum, planned.id).is_finalised
+
+
 def test_a_complete_forum_offers_finalising_with_its_question(client, forum):
     assert forums.finalise_missing(forum) == {}
     page = client.get(f"/forums/{forum.id}").text

@@ -241,6 +241,14 @@ def finalise_missing(forum: Forum) -> dict[str, str]:
         missing["secretary"] = _("Cần ghi thư ký.")
     if forum.attendance_total is None:
         missing["attendance_total"] = _("Cần ghi tổng số người dự.")
+    from ..opinions.logic import vietnam_now
+
+    if forum.started_at is not None and forum.started_at > vietnam_now():
+        # Minutes of a meeting still to come: the office would count it as held.
+        missing["started_at"] = _(
+            "Hội nghị ghi bắt đầu lúc %(at)s, chưa đến giờ: chỉ chốt biên bản sau khi đã "
+            "họp. Nếu ghi nhầm ngày giờ, hãy sửa giờ bắt đầu.",
+            at=forum.started_at.strftime("%d/%m/%Y %H:%M"))
     return missing
 
 
