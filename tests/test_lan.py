@@ -43,7 +43,27 @@ def test_phones_are_listened_for_on_the_laptops_addresses_once_turned_on(lan_app
         assert failed and failed[0].startswith(address + " (")
     finally:
         for server in lan_app.extensions.get(lan.PHONE_LISTENERS, {}).values():
-            server.close()
+            stop_from_its_loop(server)
+
+
+def stop_from_its_loop(server, wait: float = 5.0) -> None:
+    """Close a waitress server's sockets from its own loop thread, and wait for it to end.
+
+    Closed from this thread, a socket the loop's select() is watching (the keep-alive
+    connection urlopen left) makes that thread die of EBADF, reported against whichever
+    test runs next.
+    """
+    import threading
+
+    def close_all() -> None:
+        for dispatcher in list(server._map.values()):
+            dispatcher.close()
+
+    loops = [thread for thread in threading.enumerate()
+             if thread.name.startswith("phones-")]
+    server.trigger.pull_trigger(close_all)
+    for thread in loops:
+        thread.join(wait)
 
 
 def test_pins_are_six_digits_and_change():
