@@ -495,6 +495,22 @@ def test_the_public_page_publishes_answers_without_personal_data(sqlite_world):
         assert said in text, said
     assert "CHIENGLAO" not in text  # another commune's
     assert "Ý kiến sau kỳ Q1" not in text  # another period's
+    # In English, a seeded category's heading is English too (it was the stored Vietnamese).
+    import re
+
+    from flask_babel import force_locale
+
+    from field_app import labels
+
+    headings = re.findall(r"<h4>([^<]+)</h4>", text)
+    client.set_cookie("lang", "en")
+    english = re.findall(r"<h4>([^<]+)</h4>",
+                         client.get("/public/3808?period=2026-Q1").get_data(as_text=True))
+    with app.test_request_context(), force_locale("en"):
+        expected = [str(labels.CATEGORY_LABELS[code]) for code in labels.CATEGORY_LABELS
+                    if str(labels.CATEGORY_LABELS[code]) in english]
+    assert headings and len(expected) == len(set(english)) and not set(headings) & set(english)
+    client.set_cookie("lang", "vi")
     assert client.get("/public/99999999").status_code == 404
     assert client.get("/public/3808?period=2026-Q5").status_code == 400
 

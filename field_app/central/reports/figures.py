@@ -915,8 +915,9 @@ def published_answers(commune: int, period: Period) -> list[dict]:
         hidden = (row.raiser_name,) if row.raiser_name else ()
         out.append({
             "village": villages.get(row.village_id, ""),
-            "category": names.get((commune, row.category_code)) or row.category_name
-            or str(labels.CATEGORY_LABELS.get(row.category_code, row.category_code)),
+            # A seeded category in the reader's language, unless the office renamed it.
+            "category": labels.category_label(
+                row.category_code, names.get((commune, row.category_code)) or row.category_name),
             "content": scrub(row.content, hidden),
             "answer": scrub(row.answer_text or row.spot_answer, hidden),
             "answered_on": _iso(row.answer_date or row.spoken_on),
