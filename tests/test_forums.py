@@ -196,16 +196,29 @@ def test_the_same_new_forum_form_sent_twice_makes_one_forum_and_says_so(client, 
     client_id = str(uuid.uuid4())
     first = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
     assert "Đã tạo hội nghị" in client.get(first.headers["Location"]).text
-    # Back, a field changed, Lưu again: the forum already saved, not a second one.
-    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id,
-                                                       venue="Sân bóng"))
+    # Back, Lưu again: the forum already saved, not a second one.
+    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
     assert again.status_code == 302
     assert again.headers["Location"].split("#")[0] == first.headers["Location"].split("#")[0]
     assert db.session.query(Forum).count() == 1
-    forum = db.session.execute(db.select(Forum)).scalar_one()
-    assert str(forum.id) == client_id and forum.venue == "Nhà văn hóa"
     page = client.get(again.headers["Location"]).text
-    assert "Hội nghị này đã được lưu trước đó" in page and "Đã tạo hội nghị" not in page
+    assert "Hội nghị này đã được lưu trước đó; đây là hội nghị đã lưu." in page
+    assert "Đã tạo hội nghị" not in page and "thay đổi vừa nhập CHƯA" not in page
+
+
+def test_a_new_forum_form_sent_again_with_a_change_says_the_change_is_not_saved(
+        client, villages):
+    client_id = str(uuid.uuid4())
+    client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
+    # Back, the venue changed, Lưu: not a second forum, and not a silent drop either.
+    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id,
+                                                       venue="Sân bóng"))
+    assert again.headers["Location"] == f"/forums/{client_id}/edit"
+    forum = db.session.execute(db.select(Forum)).scalar_one()
+    assert forum.venue == "Nhà văn hóa"
+    page = client.get(again.headers["Location"]).text
+    assert ("Hội nghị này đã được lưu trước đó; những thay đổi vừa nhập CHƯA được lưu"
+            in page)
 
 
 def test_a_new_forum_form_sent_back_with_errors_keeps_its_client_id(client, villages):

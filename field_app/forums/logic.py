@@ -115,6 +115,20 @@ def saved_forum(forum_id: uuid.UUID | None) -> Forum | None:
     return db.session.get(Forum, forum_id) if forum_id is not None else None
 
 
+def differs_from_saved(forum: Forum, data: dict[str, Any]) -> bool:
+    """Tell whether a create form sent again asks for other values than the forum it made.
+
+    Back to the form, a field changed, Lưu: the forum is not made twice, and the
+    change must not be dropped without a word.
+    """
+    try:
+        clean = check_forum(data)
+    except ValidationFailed:
+        return True
+    clean["village_id"] = kept_village_id(clean["village_id"])
+    return any(getattr(forum, name) != value for name, value in clean.items())
+
+
 def deleted_forum(forum_id: uuid.UUID | None) -> bool:
     """Tell whether a forum with this id was deleted here (its newest outbox row says so).
 
