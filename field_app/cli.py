@@ -621,6 +621,8 @@ def export_bundle(path: Path, data: Path | None) -> None:
                 "Không ghi được %(path)s (%(reason)s). USB đã cắm chưa, thư mục có đúng "
                 "không? Dữ liệu trên máy không bị ảnh hưởng.", path=path,
                 reason=exc.strerror)) from None
+        if not made["records"]:
+            click.echo(str(logic.NOTHING_WAITING))
     click.echo(_("Đã ghi %(records)s bản ghi và %(blobs)s ảnh vào %(path)s.",
                  records=made["records"], blobs=made["blobs"], path=path))
 
