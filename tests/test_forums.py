@@ -1,7 +1,7 @@
 """Forums: create, validate attendance, decisions, finalise, amend."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -9,6 +9,8 @@ from field_app.errors import Locked, ValidationFailed
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.forums.models import Amendment, Forum
+from field_app.labels import forum_status
+from field_app.opinions.logic import vietnam_now
 
 
 def forum_form(village, **overrides):
@@ -164,6 +166,29 @@ def test_forum_list_pages_newest_first_and_keeps_the_village(client, villages, a
     assert "Trang 3 / 3" in last and "01/11/2026 08:00" in last and "02/11/2026" not in last
     everyone = client.get("/").text
     assert "Trang 1 / 3" in everyone and "30/11/2026 08:00" in everyone
+
+
+def test_a_forum_still_ahead_is_shown_as_planned_not_as_recording(client, villages):
+    now = vietnam_now()
+    ahead = forums.create_forum({"village_id": villages[0].id, "kind": "listening",
+                                 "started_at": now + timedelta(days=2)})
+    held = forums.create_forum({"village_id": villages[1].id, "kind": "listening",
+                                "started_at": now - timedelta(hours=1)})
+    db.session.commit()
+    listed = client.get("/").text
+    row = listed.split(f"{ahead.id}")[1].split("</tr>")[0]
+    assert '<span class="badge planned">Sắp họp</span>' in row
+    row = listed.split(f"{held.id}")[1].split("</tr>")[0]
+    assert '<span class="badge draft">Đang ghi</span>' in row
+    page = client.get(f"/forums/{ahead.id}").text
+    assert '<span class="badge planned">Sắp họp</span>' in page and "Đang ghi" not in page
+
+
+@pytest.mark.parametrize(("status", "minutes", "shown"), [
+    ("draft", 1, "planned"), ("draft", -1, "draft"), ("finalised", 60, "finalised")])
+def test_only_a_draft_still_ahead_is_planned(status, minutes, shown):
+    now = datetime(2026, 12, 2, 9, 0)
+    assert forum_status(status, now + timedelta(minutes=minutes), now) == shown
 
 
 def test_the_forum_page_says_what_is_missing_instead_of_offering_to_finalise(client, villages):

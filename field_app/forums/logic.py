@@ -16,6 +16,7 @@ from ..areas.logic import kept_village_id
 from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
+from ..labels import forum_status
 from ..models_base import Page, as_uuid, get_record, utcnow
 from ..rules import wire_errors
 from ..text import nfc
@@ -394,8 +395,9 @@ def listed_forums(village_id=None, status: str | None = None, page: int = 1,
     rows = db.session.execute(query.order_by(Forum.started_at.desc(), Forum.id.desc())
                               .limit(per_page).offset((page - 1) * per_page))
     # Stored times are the laptop's wall time as typed: shown as is (the `dt` filter's way).
+    # The status as shown: a draft still ahead is "planned".
     return Page(items=[ListedForum(str(row[0]), row[1].strftime("%d/%m/%Y %H:%M"), row[2],
-                                   row[3], row[4],
+                                   row[3], forum_status(row[4], row[1]),
                                    names.setdefault(row[5], SimpleNamespace(name=row[5])))
                        for row in rows], total=total, page=page, per_page=per_page)
 
