@@ -153,6 +153,17 @@ def quiet_logs(verbose: bool) -> None:
     pool.propagate = False
 
 
+def quiet_queue_warnings() -> None:
+    """Keep waitress's "Task queue depth is 1" off the laptop's window unless --verbose.
+
+    The browser asks for a page's files side by side and fills the few threads for a
+    moment: waitress then warns at nearly every page, which tells a village head
+    nothing and buries the lines that matter. Its errors still show.
+    """
+    if not click.get_current_context().meta.get(VERBOSE):
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
 @click.group()
 @click.option("--verbose", "-v", is_flag=True,
               help="Show the details: database migrations, network warnings in full.")
@@ -224,6 +235,7 @@ def field(port: int, lan: bool, threads: int, open_browser: bool, data: Path | N
     from .outbox.auto import start_auto_sync
 
     start_auto_sync(app)
+    quiet_queue_warnings()
     _serve(app, host, port, threads,
            on_listening=(lambda: _open_in_browser(address)) if open_browser else None)
 
