@@ -153,6 +153,17 @@ def quiet_logs(verbose: bool) -> None:
     pool.propagate = False
 
 
+def quiet_queue_warnings() -> None:
+    """Keep waitress's "Task queue depth is 1" off the laptop's window unless --verbose.
+
+    The browser asks for a page's files side by side and fills the few threads for a
+    moment: waitress then warns at nearly every page, which tells a village head
+    nothing and buries the lines that matter. Its errors still show.
+    """
+    if not click.get_current_context().meta.get(VERBOSE):
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
 @click.group()
 @click.option("--verbose", "-v", is_flag=True,
               help="Show the details: database migrations, network warnings in full.")
@@ -224,6 +235,7 @@ def field(port: int, lan: bool, threads: int, open_browser: bool, data: Path | N
     from .outbox.auto import start_auto_sync
 
     start_auto_sync(app)
+    quiet_queue_warnings()
     _serve(app, host, port, threads,
            on_listening=(lambda: _open_in_browser(address)) if open_browser else None)
 
@@ -621,6 +633,8 @@ def export_bundle(path: Path, data: Path | None) -> None:
                 "Không ghi được %(path)s (%(reason)s). USB đã cắm chưa, thư mục có đúng "
                 "không? Dữ liệu trên máy không bị ảnh hưởng.", path=path,
                 reason=exc.strerror)) from None
+        if not made["records"]:
+            click.echo(str(logic.NOTHING_WAITING))
     click.echo(_("Đã ghi %(records)s bản ghi và %(blobs)s ảnh vào %(path)s.",
                  records=made["records"], blobs=made["blobs"], path=path))
 

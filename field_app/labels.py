@@ -1,5 +1,7 @@
 """Readable names for the coded values, translated (Vietnamese by default)."""
 
+from datetime import datetime
+
 from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 
@@ -19,7 +21,8 @@ FORUM_KIND_LABELS = {
     "voters": _l("Tiếp xúc cử tri"),
     "other": _l("Khác"),
 }
-FORUM_STATUS_LABELS = {"draft": _l("Đang ghi"), "finalised": _l("Đã chốt biên bản")}
+FORUM_STATUS_LABELS = {"draft": _l("Đang ghi"), "finalised": _l("Đã chốt biên bản"),
+                       "planned": _l("Sắp họp")}
 OPINION_KIND_LABELS = {
     "opinion": _l("Ý kiến"),
     "petition": _l("Kiến nghị"),
@@ -27,6 +30,23 @@ OPINION_KIND_LABELS = {
     "complaint": _l("Khiếu nại"),
     "denunciation": _l("Tố cáo"),
 }
+
+
+def forum_status(status: str, started_at: datetime | None, now: datetime | None = None) -> str:
+    """Return the forum status to show: a draft whose start is still ahead is "planned".
+
+    Stored starts are Vietnam wall time, naive (opinions/logic.py `vietnam_now`); the
+    laptop's list and page and the office's list all ask here.
+    """
+    if status != "draft" or started_at is None:
+        return status
+    if now is None:
+        from .opinions.logic import vietnam_now
+
+        now = vietnam_now()
+    return "planned" if started_at > now else status
+
+
 # The seeded categories (opinions/models.py SEED_CATEGORIES), by code; the msgid is the
 # seeded Vietnamese name. A name the office typed or changed is shown as it is.
 CATEGORY_LABELS = {

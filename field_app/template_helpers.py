@@ -43,6 +43,7 @@ def register_template_helpers(app: Flask) -> None:
     app.add_template_filter(file_size, "filesize")
     app.add_template_filter(percent, "percent")
     app.add_template_global(labels.category_label)
+    app.add_template_global(labels.forum_status)
 
     @app.template_global()
     def speaker(opinion) -> str | Markup:

@@ -81,6 +81,27 @@ def test_a_cut_header_warning_is_one_line_without_traceback(capsys):
     assert err.count("\n") == 1 and "header" in err
 
 
+@pytest.mark.parametrize(("verbose", "shown"), [((), False), (("-v",), True)])
+def test_the_field_app_keeps_waitress_queue_warnings_off_the_window(
+        tmp_path, monkeypatch, verbose, shown):
+    from field_app import cli
+    from field_app.outbox import auto
+
+    queue = logging.getLogger("waitress.queue")  # "Task queue depth is 1" comes from here
+    saved = queue.level
+    served = []
+    monkeypatch.setattr(cli, "_serve", lambda *args, **kwargs: served.append(
+        queue.isEnabledFor(logging.WARNING)))
+    monkeypatch.setattr(auto, "start_auto_sync", lambda app: None)
+    try:
+        queue.setLevel(logging.NOTSET)
+        done = CliRunner().invoke(main, [*verbose, "field", "--data", str(tmp_path)])
+    finally:
+        queue.setLevel(saved)
+    assert done.exit_code == 0, done.output
+    assert served == [shown]
+
+
 def test_an_unexpected_sync_error_is_one_line(tmp_path, monkeypatch):
     from field_app.outbox import logic
 

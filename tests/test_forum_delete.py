@@ -49,7 +49,10 @@ def test_a_draft_forum_without_opinions_is_deleted_after_confirming(client, vill
 def test_a_forum_with_opinions_is_not_deleted_and_says_why(client, forum):
     opinions.create_opinion({"content": "Xin làm đường vào bản"}, forum)
     db.session.commit()
-    assert DELETE not in client.get(f"/forums/{forum.id}").text
+    page = client.get(f"/forums/{forum.id}").text
+    assert DELETE not in page
+    # Where the button would be, a hint says why there is none.
+    assert "Chỉ xoá được hội nghị tạo nhầm, chưa có ý kiến nào." in page
     refused = client.post(f"/forums/{forum.id}/delete", follow_redirects=True)
     assert refused.request.path == f"/forums/{forum.id}"
     assert "Không xoá được: hội nghị đã có ý kiến được ghi." in refused.text
@@ -59,7 +62,8 @@ def test_a_forum_with_opinions_is_not_deleted_and_says_why(client, forum):
 def test_a_finalised_forum_is_not_deleted(client, forum):
     forums.finalise_forum(forum)
     db.session.commit()
-    assert DELETE not in client.get(f"/forums/{forum.id}").text
+    page = client.get(f"/forums/{forum.id}").text
+    assert DELETE not in page and "Chỉ xoá được hội nghị tạo nhầm" not in page
     refused = client.post(f"/forums/{forum.id}/delete", follow_redirects=True)
     assert "Biên bản đã chốt: không xoá được hội nghị đã họp." in refused.text
     assert db.session.get(Forum, forum.id) is not None

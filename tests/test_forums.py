@@ -1,7 +1,7 @@
 """Forums: create, validate attendance, decisions, finalise, amend."""
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -9,6 +9,8 @@ from field_app.errors import Locked, ValidationFailed
 from field_app.extensions import db
 from field_app.forums import logic as forums
 from field_app.forums.models import Amendment, Forum
+from field_app.labels import forum_status
+from field_app.opinions.logic import vietnam_now
 
 
 def forum_form(village, **overrides):
@@ -166,6 +168,29 @@ def test_forum_list_pages_newest_first_and_keeps_the_village(client, villages, a
     assert "Trang 1 / 3" in everyone and "30/11/2026 08:00" in everyone
 
 
+def test_a_forum_still_ahead_is_shown_as_planned_not_as_recording(client, villages):
+    now = vietnam_now()
+    ahead = forums.create_forum({"village_id": villages[0].id, "kind": "listening",
+                                 "started_at": now + timedelta(days=2)})
+    held = forums.create_forum({"village_id": villages[1].id, "kind": "listening",
+                                "started_at": now - timedelta(hours=1)})
+    db.session.commit()
+    listed = client.get("/").text
+    row = listed.split(f"{ahead.id}")[1].split("</tr>")[0]
+    assert '<span class="badge planned">Sắp họp</span>' in row
+    row = listed.split(f"{held.id}")[1].split("</tr>")[0]
+    assert '<span class="badge draft">Đang ghi</span>' in row
+    page = client.get(f"/forums/{ahead.id}").text
+    assert '<span class="badge planned">Sắp họp</span>' in page and "Đang ghi" not in page
+
+
+@pytest.mark.parametrize(("status", "minutes", "shown"), [
+    ("draft", 1, "planned"), ("draft", -1, "draft"), ("finalised", 60, "finalised")])
+def test_only_a_draft_still_ahead_is_planned(status, minutes, shown):
+    now = datetime(2026, 12, 2, 9, 0)
+    assert forum_status(status, now + timedelta(minutes=minutes), now) == shown
+
+
 def test_the_forum_page_says_what_is_missing_instead_of_offering_to_finalise(client, villages):
     bare = forums.create_forum({"village_id": villages[1].id,
                                 "started_at": datetime(2026, 11, 21, 14, 0),
@@ -225,16 +250,29 @@ def test_the_same_new_forum_form_sent_twice_makes_one_forum_and_says_so(client, 
     client_id = str(uuid.uuid4())
     first = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
     assert "Đã tạo hội nghị" in client.get(first.headers["Location"]).text
-    # Back, a field changed, Lưu again: the forum already saved, not a second one.
-    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id,
-                                                       venue="Sân bóng"))
+    # Back, Lưu again: the forum already saved, not a second one.
+    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
     assert again.status_code == 302
     assert again.headers["Location"].split("#")[0] == first.headers["Location"].split("#")[0]
     assert db.session.query(Forum).count() == 1
-    forum = db.session.execute(db.select(Forum)).scalar_one()
-    assert str(forum.id) == client_id and forum.venue == "Nhà văn hóa"
     page = client.get(again.headers["Location"]).text
-    assert "Hội nghị này đã được lưu trước đó" in page and "Đã tạo hội nghị" not in page
+    assert "Hội nghị này đã được lưu trước đó; đây là hội nghị đã lưu." in page
+    assert "Đã tạo hội nghị" not in page and "thay đổi vừa nhập CHƯA" not in page
+
+
+def test_a_new_forum_form_sent_again_with_a_change_says_the_change_is_not_saved(
+        client, villages):
+    client_id = str(uuid.uuid4())
+    client.post("/forums/new", data=forum_form(villages[0], client_id=client_id))
+    # Back, the venue changed, Lưu: not a second forum, and not a silent drop either.
+    again = client.post("/forums/new", data=forum_form(villages[0], client_id=client_id,
+                                                       venue="Sân bóng"))
+    assert again.headers["Location"] == f"/forums/{client_id}/edit"
+    forum = db.session.execute(db.select(Forum)).scalar_one()
+    assert forum.venue == "Nhà văn hóa"
+    page = client.get(again.headers["Location"]).text
+    assert ("Hội nghị này đã được lưu trước đó; những thay đổi vừa nhập CHƯA được lưu"
+            in page)
 
 
 def test_a_new_forum_form_sent_back_with_errors_keeps_its_client_id(client, villages):

@@ -11,9 +11,9 @@ import pytest
 
 from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic
-from field_app.central.inbox.models import OfficeAttachment
+from field_app.central.inbox.models import OfficeAttachment, OfficeForum
 from field_app.extensions import db
-from field_app.opinions.logic import vietnam_today
+from field_app.opinions.logic import vietnam_now, vietnam_today
 
 from .office_support import CHIENG_LAO, MUONG_LA, Laptop, account, login, office_app
 
@@ -216,6 +216,18 @@ def test_forum_list_and_forum_page(office, communes):
     assert _ids(page, communes["said"]) == {"road", "power"}
     assert f"/central/inbox?forum={forum}" in page
     assert client.get(f"/central/forums/{other}").status_code == 404
+
+
+def test_a_forum_still_ahead_is_listed_as_planned(office, communes):
+    forum = communes["forum"]
+    with office.app_context():
+        row = db.session.get(OfficeForum, forum)
+        assert row.status == "draft"
+        row.started_at = vietnam_now() + timedelta(days=3)
+        db.session.commit()
+    listed = login(office, "xa_a").get("/central/forums").get_data(as_text=True)
+    row_html = listed.split(f'id="f-{forum}"')[1].split("</tr>")[0]
+    assert "Sắp họp" in row_html and "Đang ghi" not in row_html
 
 
 def test_photos_are_served_only_within_scope_and_never_as_html(office, communes):

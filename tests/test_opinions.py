@@ -58,6 +58,32 @@ def test_a_quick_entry_sent_again_says_it_was_already_recorded(client, forum):
     assert db.session.query(Opinion).count() == 1
 
 
+def test_a_quick_entry_sent_again_with_a_change_says_the_change_is_not_saved(client, forum):
+    client_id = str(uuid.uuid4())
+    client.post(f"/forums/{forum.id}/opinions", data=quick("Xin làm cầu treo",
+                                                           client_id=client_id))
+    again = client.post(f"/forums/{forum.id}/opinions",
+                        data=quick("Xin làm cầu treo qua suối", client_id=client_id))
+    assert again.headers["Location"] == f"/opinions/{client_id}/edit"
+    assert db.session.execute(db.select(Opinion.content)).scalar_one() == "Xin làm cầu treo"
+    page = client.get(again.headers["Location"]).text
+    assert "Ý kiến số 1 đã được ghi trước đó; những thay đổi vừa nhập CHƯA được lưu" in page
+
+
+def test_an_intake_form_sent_again_with_a_change_says_the_change_is_not_saved(
+        client, villages):
+    client_id = str(uuid.uuid4())
+    data = {"channel": "mttq", "kind": "petition", "category_code": "water",
+            "level": "commune", "village_id": str(villages[1].id),
+            "content": "Nước sinh hoạt thiếu", "needs_follow_up": "y", "client_id": client_id}
+    client.post("/opinions/new", data=data)
+    again = client.post("/opinions/new", data={**data, "content": "Nước sinh hoạt đục"})
+    assert again.headers["Location"] == f"/opinions/{client_id}/edit"
+    assert db.session.query(Opinion).count() == 1
+    page = client.get(again.headers["Location"]).text
+    assert "Ý kiến này đã được ghi trước đó; những thay đổi vừa nhập CHƯA được lưu" in page
+
+
 def test_the_same_intake_form_sent_twice_records_one_opinion(client, villages):
     client_id = str(uuid.uuid4())
     data = {"channel": "mttq", "kind": "petition", "category_code": "water",

@@ -116,3 +116,28 @@ def test_a_paste_over_the_limit_is_kept_whole_counted_and_not_sent(field_server,
     wait_for_js(page, "document.querySelector('#op-content + small.char-count')"
                       ".textContent === ''", seconds=10)
 
+
+
+def test_a_long_paste_into_a_one_line_box_is_kept_whole_and_not_sent(field_server, page):
+    """A 220-character paste into "Người nêu" (at most 120): kept whole, a message
+    says why, Enter saves nothing; no counter while the name is short."""
+    new_forum(page, field_server)
+    page.locator("details").first.evaluate("el => el.open = true")
+    name = page.locator("#op-raiser_name")
+    assert name.get_attribute("data-maxlength") == "120"
+    pasted = ("Nguyễn Văn An, trưởng bản Nà Lò, thay mặt các hộ " * 5)[:220]
+    page.fill("#op-content", "Xin sửa đường vào bản")
+    name.fill(pasted)
+    assert name.input_value() == pasted  # nothing cut
+    message = page.locator("#op-raiser_name + small.char-count")
+    assert "Quá dài: 220 ký tự, tối đa 120 ký tự" in message.inner_text()
+    assert name.get_attribute("aria-invalid") == "true"
+    name.press("Enter")
+    page.wait_for_timeout(800)
+    assert page.locator("#opinions tbody tr a").count() == 0  # not sent
+    assert page.evaluate("document.activeElement.id") == "op-raiser_name"
+    name.fill("Lò Văn Minh")
+    assert message.inner_text() == ""  # a short box shows no running count
+    assert name.get_attribute("aria-invalid") is None
+    name.press("Enter")
+    page.wait_for_selector("#opinions tbody tr:nth-child(1) a")

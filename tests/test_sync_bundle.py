@@ -163,6 +163,26 @@ def test_bundle_round_trip_through_the_command_line(central, laptop, tmp_path):
     assert_same_records(central)
 
 
+def test_nothing_waiting_makes_no_usb_file_and_says_so(central, laptop, tmp_path):
+    """Everything acknowledged: the page offers no empty file; the command line still
+    writes one (a script may expect it) but says the same."""
+    record_forum(2)
+    outbox.enroll(central.url, central.enrolment_code())
+    outbox.run_sync()
+    assert outbox.pending_count() == 0
+    client = laptop.test_client()
+    answer = client.post("/sync/bundle")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/sync/"
+    assert "Không có gì chờ gửi: mọi bản ghi đã được xã xác nhận." in client.get("/sync/").text
+    leftovers = laptop.config["DATA_DIR"] / "tmp"
+    assert not leftovers.exists() or not any(leftovers.iterdir())
+    done = CliRunner().invoke(main, ["export-bundle", str(tmp_path / "empty.bundle"),
+                                     "--data", str(laptop.config["DATA_DIR"])])
+    assert done.exit_code == 0, done.output
+    assert "Không có gì chờ gửi: mọi bản ghi đã được xã xác nhận." in done.output
+    assert (tmp_path / "empty.bundle").exists()
+
+
 def test_usb_forms_say_plainly_what_is_wrong(laptop):
     """Not enrolled, no file, not an acknowledgement file: a reason, nothing changed."""
     client = laptop.test_client()

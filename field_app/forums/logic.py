@@ -16,6 +16,7 @@ from ..areas.logic import kept_village_id
 from ..areas.models import Village
 from ..errors import Locked, NotFound, ValidationFailed
 from ..extensions import db
+from ..labels import forum_status
 from ..models_base import Page, as_uuid, get_record, utcnow
 from ..rules import wire_errors
 from ..text import nfc
@@ -113,6 +114,20 @@ def get_forum(forum_id) -> Forum:
 def saved_forum(forum_id: uuid.UUID | None) -> Forum | None:
     """Return the forum a form with this client id already made, if any."""
     return db.session.get(Forum, forum_id) if forum_id is not None else None
+
+
+def differs_from_saved(forum: Forum, data: dict[str, Any]) -> bool:
+    """Tell whether a create form sent again asks for other values than the forum it made.
+
+    Back to the form, a field changed, Lưu: the forum is not made twice, and the
+    change must not be dropped without a word.
+    """
+    try:
+        clean = check_forum(data)
+    except ValidationFailed:
+        return True
+    clean["village_id"] = kept_village_id(clean["village_id"])
+    return any(getattr(forum, name) != value for name, value in clean.items())
 
 
 def deleted_forum(forum_id: uuid.UUID | None) -> bool:
@@ -388,8 +403,9 @@ def listed_forums(village_id=None, status: str | None = None, page: int = 1,
     rows = db.session.execute(query.order_by(Forum.started_at.desc(), Forum.id.desc())
                               .limit(per_page).offset((page - 1) * per_page))
     # Stored times are the laptop's wall time as typed: shown as is (the `dt` filter's way).
+    # The status as shown: a draft still ahead is "planned".
     return Page(items=[ListedForum(str(row[0]), row[1].strftime("%d/%m/%Y %H:%M"), row[2],
-                                   row[3], row[4],
+                                   row[3], forum_status(row[4], row[1]),
                                    names.setdefault(row[5], SimpleNamespace(name=row[5])))
                        for row in rows], total=total, page=page, per_page=per_page)
 

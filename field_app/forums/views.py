@@ -72,6 +72,10 @@ def new():
         if saved is not None:
             # The same form sent again (Back, then Lưu): the forum it made, not a second.
             mark_saved("forum", request.path, form.client_id.data)
+            if logic.differs_from_saved(saved, form_data(form, logic.FORUM_FIELDS)):
+                flash(_("Hội nghị này đã được lưu trước đó; những thay đổi vừa nhập CHƯA "
+                        "được lưu — hãy sửa ở đây rồi lưu lại."), "error")
+                return redirect(url_for("forums.edit", forum_id=saved.id))
             flash(_("Hội nghị này đã được lưu trước đó; đây là hội nghị đã lưu."), "info")
             return redirect(url_for("forums.show", forum_id=saved.id))
         if logic.deleted_forum(client_id):

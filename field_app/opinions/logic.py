@@ -237,6 +237,17 @@ def saved_opinion(opinion_id: uuid.UUID | None) -> Opinion | None:
     return db.session.get(Opinion, opinion_id) if opinion_id is not None else None
 
 
+def differs_from_saved(opinion: Opinion, data: dict[str, Any]) -> bool:
+    """Tell whether a create form sent again asks for other values than the opinion it made."""
+    try:
+        clean = check_opinion(data, opinion.forum, opinion)
+    except ValidationFailed:
+        return True
+    if opinion.forum is None:
+        clean["village_id"] = kept_village_id(clean["village_id"])
+    return any(getattr(opinion, name) != value for name, value in clean.items())
+
+
 def create_opinion(data: dict[str, Any], forum: Forum | None = None,
                    opinion_id: uuid.UUID | None = None) -> Opinion:
     """Record an opinion; a repeated `opinion_id` returns the stored one."""

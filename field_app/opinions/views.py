@@ -46,6 +46,10 @@ def quick_add(forum_id):
             # The same form sent again (Back, then Lưu): the opinion it recorded, once.
             mark_saved("opinion-quick", url_for("forums.show", forum_id=forum.id),
                        form.client_id.data)
+            if logic.differs_from_saved(saved, form.values()):
+                flash(_("Ý kiến số %(n)d đã được ghi trước đó; những thay đổi vừa nhập CHƯA "
+                        "được lưu — hãy sửa ở đây rồi lưu lại.", n=saved.position), "error")
+                return redirect(url_for("opinions.edit", opinion_id=saved.id))
             flash(_("Ý kiến số %(n)d đã được ghi trước đó.", n=saved.position), "info")
             return redirect(url_for("forums.show", forum_id=forum.id) + "#opinions")
         try:
@@ -79,6 +83,10 @@ def new():
         saved = logic.saved_opinion(as_uuid(form.client_id.data or None))
         if saved is not None:
             mark_saved("opinion", request.path, form.client_id.data)
+            if logic.differs_from_saved(saved, form.values()):
+                flash(_("Ý kiến này đã được ghi trước đó; những thay đổi vừa nhập CHƯA được "
+                        "lưu — hãy sửa ở đây rồi lưu lại."), "error")
+                return redirect(url_for("opinions.edit", opinion_id=saved.id))
             flash(_("Ý kiến này đã được ghi trước đó; đây là ý kiến đã ghi."), "info")
             return redirect(url_for("opinions.show", opinion_id=saved.id))
         try:

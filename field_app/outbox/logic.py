@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, select, update
 
@@ -57,6 +58,8 @@ CHUNK = 500
 # What the office decides (workflow and answer): a change of one is a "new answer".
 ANSWER_FIELDS = ("status", "due_date", "answer_text", "answer_by", "answer_date",
                  "answer_doc_number", "responsible_unit")
+# Said by the page and by `langnghe export-bundle` when a bundle would carry no record.
+NOTHING_WAITING = _l("Không có gì chờ gửi: mọi bản ghi đã được xã xác nhận.")
 _RUNNING = threading.Lock()
 
 Progress = Callable[[str, int, int], None]

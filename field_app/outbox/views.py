@@ -119,6 +119,11 @@ def export_bundle():
         flash(_("Không ghi được tệp USB (%(error)s). Dữ liệu trên máy không bị ảnh hưởng.",
                 error=exc.strerror), "error")
         return _page(status=500)
+    if not summary["records"]:
+        # A file of nothing would look like a delivery to make; say why there is none.
+        path.unlink(missing_ok=True)
+        flash(str(logic.NOTHING_WAITING), "info")
+        return redirect(url_for(".index"))
     name = f"langnghe-{logic.state().device_id}-{vietnam_today():%Y%m%d}.bundle"
     response = send_file(path, mimetype="application/octet-stream", as_attachment=True,
                          download_name=name, max_age=0)

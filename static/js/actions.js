@@ -7,6 +7,7 @@
  *   <button data-print>             prints the page (the minutes)
  *   <select data-autosubmit>        submits its form when changed (filters)
  *   <textarea maxlength>            counts, and says when the text is too long (below)
+ *   <input maxlength>               says when the text is too long (below)
  * and it keeps what an office form sent, in this tab only, so that a form refused
  * because the session had ended is filled back in after logging in again (the server
  * sends the browser back to the form's page at #nhap-lai: accounts/permissions.py).
@@ -27,11 +28,12 @@
     if (button) { window.print(); }
   });
 
-  /* A textarea's limit (maxlength, from the wire's schema): the browser would cut a
-     longer paste silently. Here the whole paste is kept, a counter shows the length,
-     and the form is not sent while the text is too long, saying why; the server
-     refuses a longer text too (field_app/rules.py). The messages come translated on
-     <body data-text-count data-text-too-long>. */
+  /* A box's limit (maxlength, from the wire's schema): the browser would cut a
+     longer paste silently. Here the whole paste is kept, and the form is not sent
+     while the text is too long, saying why; the server refuses a longer text too
+     (field_app/rules.py). A textarea also shows a counter; a one-line box (a name, a
+     phone) only the message, as a short box needs no running count. The messages
+     come translated on <body data-text-count data-text-too-long data-input-too-long>. */
   var TEXT = document.body.dataset;
 
   function length(text) {
@@ -56,7 +58,9 @@
     if (!counter || !(most > 0)) { return; }
     var n = length(area.value);
     var over = n > most;
-    counter.textContent = over ? say(TEXT.textTooLong, n, most) : n ? say(TEXT.textCount, n, most) : "";
+    var line = area.tagName === "INPUT";
+    counter.textContent = over ? say(line ? TEXT.inputTooLong : TEXT.textTooLong, n, most) :
+      n && !line ? say(TEXT.textCount, n, most) : "";
     counter.classList.toggle("error", over);
     area.classList.toggle("too-long", over);
     if (over) {
@@ -84,9 +88,14 @@
     refresh(area);
   }
 
-  function watched(root) { return (root || document).querySelectorAll("textarea[data-maxlength]"); }
+  // One-line boxes that hold text; a number or a date has no maxlength to cut at.
+  var LIMITED = "textarea[maxlength], input[maxlength]:not([type]), input[maxlength][type=text], " +
+    "input[maxlength][type=tel], input[maxlength][type=email], input[maxlength][type=search]";
+  var LIMITED_NOW = "textarea[data-maxlength], input[data-maxlength]";
 
-  Array.prototype.forEach.call(document.querySelectorAll("textarea[maxlength]"), watch);
+  function watched(root) { return (root || document).querySelectorAll(LIMITED_NOW); }
+
+  Array.prototype.forEach.call(document.querySelectorAll(LIMITED), watch);
   document.addEventListener("input", function (event) {
     if (event.target.dataset && event.target.dataset.maxlength) { refresh(event.target); }
   });
