@@ -687,3 +687,16 @@ def test_a_look_while_the_database_is_held_is_shown_and_stamped_at_the_next(offi
     assert seen() is None
     assert client.get("/central/inbox").status_code == 200
     assert seen() is not None
+
+
+def test_a_too_long_answer_is_refused_by_its_label_and_limit(office, communes):
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    page = client.get(f"/central/opinions/{land}").get_data(as_text=True)
+    assert '<textarea name="answer_text" maxlength="10000"' in page
+    refused = client.post(f"/central/opinions/{land}", data={
+        "status": "received", "answer_text": "a" * 11_999})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Nội dung trả lời: quá dài (tối đa 10.000 ký tự); chưa lưu gì." in text
+    assert "answer_text:" not in text

@@ -39,7 +39,6 @@ from sync.records import (
     SCHEMAS,
     central_opinion_schema,
     normalise,
-    readable,
 )
 from sync.text import fold
 
@@ -50,12 +49,14 @@ from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import Page, utcnow
 from ...opinions.logic import vietnam_today
+from ...text import count
 from ..accounts.models import Account
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
 from .answers import ANSWERED_STATUSES, answer_errors, message_of
+from .history import FIELD_NAMES
 from .models import (
     NAME_MARK,
     WORD,
@@ -793,7 +794,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         except (TypeError, ValueError):
             errors["unit_id"] = ["not a number"]
     if errors:
-        raise ValidationFailed(readable(errors), {"fields": errors})
+        raise ValidationFailed(refusal(errors), {"fields": errors})
     loaded = central_opinion_schema.load(wire)
     for name in values:
         if name in OFFICE_FIELDS:
@@ -801,6 +802,24 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         else:
             clean[name] = normalise(corrected[name])
     return clean
+
+
+_LONGER = re.compile(r"Longer than maximum length (\d+)")
+
+
+def refusal(errors: dict[str, Any]) -> str:
+    """Return the schemas' refusal of an office change as the form says it: each field by
+    its label, a too-long text with its limit ("Nội dung trả lời: quá dài (tối đa 10.000
+    ký tự)"), and that nothing was saved."""
+    names = {wire: name for name, wire in WIRE_NAMES.items()}
+    parts = []
+    for name, messages in sorted(errors.items()):
+        message = str(messages[0] if isinstance(messages, list) and messages else messages)
+        longest = _LONGER.match(message)
+        said = (_("quá dài (tối đa %(n)s ký tự)", n=count(int(longest.group(1))))
+                if longest else str(translate(message)).rstrip("."))
+        parts.append(f"{FIELD_NAMES.get(names.get(name, name), name)}: {said}")
+    return _("%(reasons)s; chưa lưu gì.", reasons="; ".join(parts))
 
 
 def _wire_values(changed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
