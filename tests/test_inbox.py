@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import escape
 
 from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic
@@ -111,12 +112,17 @@ def test_filters_and_search_narrow_the_inbox(office, communes, query, expected):
     assert _ids(page, communes["said"]) == expected
 
 
-@pytest.mark.parametrize("typed", ["31/02/2026", "2026-13-01", "hôm qua"])
+@pytest.mark.parametrize("typed", ["31/02/2026", "32/12/2026", "2026-13-01", "hôm qua"])
 def test_a_bad_date_filter_says_what_to_type(office, communes, typed):
     page = login(office, "xa_a").get(f"/central/inbox?date_from={typed}")
     assert page.status_code == 422
     text = page.get_data(as_text=True)
-    assert "date_from" in text and "hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026" in text
+    assert "hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026" in text
+    # The form again, the box named by its label and marked, what was typed kept; no list.
+    assert "Bộ lọc không hợp lệ: Ngày tiếp nhận từ: Ngày không hợp lệ" in text
+    assert 'id="filters"' in text and "date_from:" not in text
+    assert 'name="date_from" value="%s" aria-invalid="true"' % escape(typed) in text
+    assert _ids(text, communes["said"]) == set()
 
 
 def test_village_forum_and_device_filters(office, communes):

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, ValidationError
 from sqlalchemy import (
     ColumnElement,
@@ -89,6 +90,18 @@ SEARCH_COUNT_CAP = 200
 PERSONAL = ("raiser_name", "raiser_phone", "raiser_gender")
 
 
+# The inbox form's boxes, as it labels them: a refused filter is named so.
+FILTER_LABELS = {
+    "commune": _l("Xã"), "village": _l("Bản/thôn"), "forum": _l("Hội nghị"),
+    "kind": _l("Loại"), "category": _l("Lĩnh vực"), "channel": _l("Kênh"), "level": _l("Cấp"),
+    "status": _l("Trạng thái"), "source_org": _l("Tổ chức chuyển đến"),
+    "handling": _l("Tình trạng xử lý"), "unit": _l("Đơn vị xử lý"), "device": _l("Máy gửi"),
+    "date_from": _l("Ngày tiếp nhận từ"), "date_to": _l("Ngày tiếp nhận đến"),
+    "q": _l("Tìm"), "new": _l("Chỉ ý kiến mới từ lần xem trước"), "sort": _l("Sắp xếp"),
+    "page": _l("Trang"), "per_page": _l("Số ý kiến mỗi trang"),
+}
+
+
 @dataclass
 class Filters:
     """What the inbox and `GET /central/api/v1/opinions` filter on (all optional)."""
@@ -128,8 +141,9 @@ class Filters:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
             said = translate(messages)
             # Each box's own reason, so the officer knows what to type ("05/12/2026").
-            reasons = "; ".join(f"{name}: {' '.join(map(str, reason))}"
-                                if isinstance(reason, list) else name
+            # Each box by the label the form gives it; `details` keep the field names.
+            reasons = "; ".join(f"{FILTER_LABELS.get(name, name)}: {' '.join(map(str, reason))}"
+                                if isinstance(reason, list) else str(FILTER_LABELS.get(name, name))
                                 for name, reason in sorted(said.items()))
             raise ValidationFailed(_("Bộ lọc không hợp lệ: %(fields)s",
                                      fields=reasons), said) from None
