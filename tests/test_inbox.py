@@ -121,7 +121,7 @@ def test_a_bad_date_filter_says_what_to_type(office, communes, typed):
     # The form again, the box named by its label and marked, what was typed kept; no list.
     assert "Bộ lọc không hợp lệ: Ngày tiếp nhận từ: Ngày không hợp lệ" in text
     assert 'id="filters"' in text and "date_from:" not in text
-    assert 'name="date_from" value="%s" aria-invalid="true"' % escape(typed) in text
+    assert f'name="date_from" value="{escape(typed)}" aria-invalid="true"' in text
     assert _ids(text, communes["said"]) == set()
 
 
