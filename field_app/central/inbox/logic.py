@@ -40,6 +40,7 @@ from sync.records import (
     SCHEMAS,
     central_opinion_schema,
     normalise,
+    said_of,
 )
 from sync.text import fold
 
@@ -831,7 +832,7 @@ def refusal(errors: dict[str, Any]) -> str:
         message = str(messages[0] if isinstance(messages, list) and messages else messages)
         longest = _LONGER.match(message)
         said = (_("quá dài (tối đa %(n)s ký tự)", n=count(int(longest.group(1))))
-                if longest else str(translate(message)).rstrip("."))
+                if longest else said_of(message))
         parts.append(f"{FIELD_NAMES.get(names.get(name, name), name)}: {said}")
     return _("%(reasons)s; chưa lưu gì.", reasons="; ".join(parts))
 
