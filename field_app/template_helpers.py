@@ -9,6 +9,8 @@ from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from markupsafe import Markup
 
+from sync.records import MAX_TEXT
+
 from . import labels
 from .text import count, file_size, percent
 
@@ -67,6 +69,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["url_with"] = url_with
     app.jinja_env.globals["csrf_field"] = csrf_field
     app.jinja_env.globals["labels"] = labels
+    # A textarea's maxlength: the wire's limit, which static/js/actions.js counts against.
+    app.jinja_env.globals["MAX_TEXT"] = MAX_TEXT
 
 
 def _to_strftime(fmt: str) -> str:

@@ -225,6 +225,38 @@ def _blob(archive: zipfile.ZipFile, sha: str, secret: str | None, envelope: byte
     return io.BytesIO(plain), len(plain)
 
 
+# What a user may pick by mistake instead of a bundle or an acknowledgement file: told
+# apart by name, and by content too (a renamed file), for the page to say which it is.
+WORD_SUFFIXES = (".doc", ".docx", ".docm", ".odt", ".rtf")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".heic", ".gif", ".webp")
+_PHOTO_STARTS = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Word 97-2003
+
+
+def file_kind(name: str, data: bytes) -> str | None:
+    """Say what a chosen file is: "word", "photo", "ack", "bundle", or None (unknown)."""
+    suffix = Path(name or "").suffix.lower()
+    names: list[str] = []
+    if data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+        except DAMAGED:
+            names = []
+    if (suffix in WORD_SUFFIXES or data[:8] == _OLE or "word/document.xml" in names
+            or data[:2] == b"PK" and b"word/" in data and not names):
+        return "word"
+    if suffix in PHOTO_SUFFIXES or data.startswith(_PHOTO_STARTS) or data[4:12] in (
+            b"ftypheic", b"ftypmif1") or data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "photo"
+    if Path(name or "").name.startswith(ACK_FORMAT) or (
+            data.lstrip()[:1] == b"{" and ACK_FORMAT.encode() in data[:MAX_ENVELOPE_BYTES]):
+        return "ack"
+    if suffix == ".bundle" or "envelope.json" in names or "manifest.json" in names:
+        return "bundle"
+    return None
+
+
 def ack_file(conn, device_id: str) -> bytes:
     """Return, signed, what the central holds of this device and the office's changes.
 

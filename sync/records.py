@@ -550,14 +550,18 @@ _MESSAGES = {
 }
 
 
+def said_of(message: Any) -> str:
+    """Return one of marshmallow's messages as said to a village head ("quá dài")."""
+    return next((vi for en, vi in _MESSAGES.items() if str(message).startswith(en)),
+                str(message))
+
+
 def readable(errors: dict[str, Any]) -> str:
     """Return marshmallow's errors as one Vietnamese sentence naming each field."""
     parts = []
     for name, messages in sorted(errors.items()):
         message = messages[0] if isinstance(messages, list) and messages else str(messages)
-        said = next((vi for en, vi in _MESSAGES.items() if str(message).startswith(en)),
-                    str(message))
-        parts.append(f"{name}: {said}")
+        parts.append(f"{name}: {said_of(message)}")
     return "Bản ghi không hợp lệ — " + "; ".join(parts) + "."
 
 

@@ -130,6 +130,10 @@ def test_an_answer_typed_as_the_session_ends_is_filled_back_after_logging_in(
     page.wait_for_load_state("load")
     assert page.url == opinion_page  # the page, not the POST address (405 before)
     assert page.input_value("#workflow-form textarea[name=answer_text]") == answer
+    notice = page.locator("#workflow-form #draft-restored")
+    assert notice.is_visible()
+    assert notice.inner_text() == ("Nội dung bạn nhập trước khi phiên hết hạn đã được điền "
+                                   "lại; hãy kiểm tra rồi bấm Lưu.")
     assert page.input_value("#workflow-form input[name=answer_by]") == "Chủ tịch UBND xã"
     page.screenshot(path=str(ARTIFACTS / f"office-answer-kept-{how.split()[0]}.png"),
                     full_page=True)

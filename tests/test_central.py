@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -112,11 +113,44 @@ def test_bundle_uploaded_through_the_office_page(office, laptop, tmp_path):
             "bundle": (io.BytesIO(b"not a zip"), "x.bundle")},
             content_type="multipart/form-data")
         assert junk.status_code == 422
-        assert "Tệp đồng bộ (USB) hỏng" in junk.get_data(as_text=True)
+        assert "Tệp «x.bundle» đã hỏng" in junk.get_data(as_text=True)
         ack = client.get(f"/central/devices/{device['device_id']}/ack")
         assert ack.status_code == 200
     assert outbox.import_ack(ack.data) == (8, 0)
     assert outbox.pending_count() == 0
+
+
+def _word_document() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as made:
+        made.writestr("[Content_Types].xml", "<Types/>")
+        made.writestr("word/document.xml", "<w:document>Công văn số 12</w:document>")
+    return out.getvalue()
+
+
+ACK = b'{"envelope": "{\\"format\\": \\"langnghe-ack\\"}", "sealed": "x"}'
+
+
+@pytest.mark.parametrize(("name", "data", "said"), [
+    ("langnghe-ack-dev-1.json", ACK,
+     "là tệp xác nhận văn phòng gửi về máy bản, không phải tệp USB của máy bản"),
+    ("tai-ve.json", ACK, "là tệp xác nhận văn phòng gửi về máy bản"),  # renamed
+    ("Cong van.docx", _word_document(), "là văn bản Word, không phải tệp USB của máy bản"),
+    ("usb.bundle", _word_document(), "là văn bản Word"),  # renamed, still Word
+    ("anh.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100, "là ảnh, không phải tệp USB của máy bản"),
+    ("ghi-chu.txt", b"ghi chep", "không phải tệp USB của máy bản, hoặc đã hỏng"),
+])
+def test_a_wrong_file_chosen_as_a_usb_bundle_is_named_and_the_right_one_described(
+        office, name, data, said):
+    _app, client = office
+    answer = client.post("/central/bundle", data={"bundle": (io.BytesIO(data), name)},
+                         content_type="multipart/form-data")
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    message = page.split('class="flash error"')[1].split("</div>")[0]
+    assert f"Tệp «{name}» {said}" in message, message
+    assert "Hãy chọn tệp langnghe-&lt;mã máy&gt;-&lt;ngày&gt;.bundle mà máy bản xuất ở trang " \
+           "Đồng bộ." in message, message
 
 
 def test_sync_openapi_is_served_by_the_central(office):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from markupsafe import escape
 
 from field_app.central.accounts.models import Account
 from field_app.central.inbox import logic
@@ -111,12 +112,17 @@ def test_filters_and_search_narrow_the_inbox(office, communes, query, expected):
     assert _ids(page, communes["said"]) == expected
 
 
-@pytest.mark.parametrize("typed", ["31/02/2026", "2026-13-01", "hôm qua"])
+@pytest.mark.parametrize("typed", ["31/02/2026", "32/12/2026", "2026-13-01", "hôm qua"])
 def test_a_bad_date_filter_says_what_to_type(office, communes, typed):
     page = login(office, "xa_a").get(f"/central/inbox?date_from={typed}")
     assert page.status_code == 422
     text = page.get_data(as_text=True)
-    assert "date_from" in text and "hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026" in text
+    assert "hãy gõ dạng ngày/tháng/năm, ví dụ 05/12/2026" in text
+    # The form again, the box named by its label and marked, what was typed kept; no list.
+    assert "Bộ lọc không hợp lệ: Ngày tiếp nhận từ: Ngày không hợp lệ" in text
+    assert 'id="filters"' in text and "date_from:" not in text
+    assert f'name="date_from" value="{escape(typed)}" aria-invalid="true"' in text
+    assert _ids(text, communes["said"]) == set()
 
 
 def test_village_forum_and_device_filters(office, communes):
@@ -699,3 +705,16 @@ def test_a_look_while_the_database_is_held_is_shown_and_stamped_at_the_next(offi
     assert seen() is None
     assert client.get("/central/inbox").status_code == 200
     assert seen() is not None
+
+
+def test_a_too_long_answer_is_refused_by_its_label_and_limit(office, communes):
+    land = communes["said"]["land"]
+    client = login(office, "xa_a")
+    page = client.get(f"/central/opinions/{land}").get_data(as_text=True)
+    assert '<textarea name="answer_text" maxlength="10000"' in page
+    refused = client.post(f"/central/opinions/{land}", data={
+        "status": "received", "answer_text": "a" * 11_999})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "Nội dung trả lời: quá dài (tối đa 10.000 ký tự); chưa lưu gì." in text
+    assert "answer_text:" not in text

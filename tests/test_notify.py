@@ -315,3 +315,54 @@ def test_a_served_central_sends_from_its_thread_and_the_answer_does_not_wait(off
         app.extensions.pop("notify_wake").set()
         thread.join(timeout=10)
     assert not thread.is_alive()
+
+
+def test_a_draft_answer_tells_the_citizen_nothing_until_the_opinion_is_answered(office):
+    app = office
+    said = opinions(app)
+    with app.app_context():
+        # The text alone, the status left "received" and no one named as answering: a draft.
+        inbox.update_opinion(SETUP, said["plain"], {"answer_text": ANSWER})
+        db.session.commit()
+        assert inbox.get_opinion(SETUP, said["plain"]).status == "received"
+    assert messages(app, said["plain"]) == []
+    with app.app_context():
+        inbox.update_opinion(SETUP, said["plain"], {"status": "in_progress"})
+        db.session.commit()
+    assert messages(app, said["plain"]) == []
+    with app.app_context():  # answered now, with the same text: the citizen is told once
+        inbox.update_opinion(SETUP, said["plain"], {"status": "answered",
+                                                    "answer_by": "Chủ tịch UBND xã"})
+        db.session.commit()
+    assert [m.status for m in messages(app, said["plain"])] == ["logged"]
+
+
+def test_the_unsent_messages_of_an_opinion_the_village_deleted_are_cancelled(office):
+    app = office
+    laptop = Laptop(app, MUONG_LA, "Máy bản Hốc")
+    laptop.village("Bản Hốc")
+    deleted = laptop.opinion("Bản Hốc", "Đường vào bản Hốc sạt lở", raiser_phone=PHONE)
+    kept = laptop.opinion("Bản Hốc", "Xin làm nhà văn hóa", raiser_phone="0987123456")
+    laptop.push()
+    answer(app, deleted)
+    answer(app, kept)
+    app.config["NOTIFY_SENDER"] = "tests.test_notify:flaky"
+    GATEWAY["down"] = True
+    answer(app, deleted, ANSWER + " Bổ sung: thi công từ 15/12.")  # a failed one, retried
+    assert [m.status for m in messages(app, deleted)] == ["logged", "failed"]
+    laptop._add("opinion", deleted, None)  # the village deletes it
+    laptop.push()
+    gone = messages(app, deleted)
+    assert [m.status for m in gone] == ["cancelled", "cancelled"]
+    assert all("đã bị máy bản xoá" in m.last_error and m.next_attempt_at is None
+               for m in gone)
+    assert [m.status for m in messages(app, kept)] == ["logged"]
+    GATEWAY["down"] = False
+    assert notify.send_due(app, force=True).sent == 0
+    account(app, "officer", "officer")
+    client = login(app, "officer")
+    by_hand = client.get("/central/notifications/by-hand").get_data(as_text=True)
+    assert "0987 123 456" in by_hand or "0987123456" in by_hand
+    assert PHONE not in by_hand and "0912 345 678" not in by_hand
+    listed = client.get("/central/notifications?status=cancelled").get_data(as_text=True)
+    assert "Đã huỷ, không gửi" in listed

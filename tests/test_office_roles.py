@@ -557,7 +557,9 @@ def answered(world: World, where: str, failed: bool = False) -> int:
     with world.app.app_context():
         # As its case's answer reaches it (the opinion is in a case of its own).
         inbox.update_opinion(SETUP, world.opinions[where],
-                             {"answer_text": f"Trả lời TRALOI{key_of(where)}"}, from_case=True)
+                             {"answer_text": f"Trả lời TRALOI{key_of(where)}",
+                              "answer_by": "Chủ tịch UBND xã", "status": "answered"},
+                             from_case=True)
         db.session.commit()
         message = db.session.execute(select(Notification).where(
             Notification.opinion_id == world.opinions[where])).scalar_one()

@@ -94,8 +94,8 @@ def test_the_office_cannot_type_the_stamps_or_a_bad_value(tmp_path, backend):
     with office_app(tmp_path, backend):
         _device, officer, _v, o = answered_opinion()
         for values, said in (
-                ({"satisfaction": "rất hài lòng"}, "satisfaction: giá trị không hợp lệ"),
-                ({"satisfaction": "unknown"}, "satisfaction: giá trị không hợp lệ"),
+                ({"satisfaction": "rất hài lòng"}, "Mức độ hài lòng: giá trị không hợp lệ"),
+                ({"satisfaction": "unknown"}, "Mức độ hài lòng: giá trị không hợp lệ"),
                 ({"satisfaction_by": "ai đó"}, "satisfaction_by"),
                 ({"satisfaction_at": "2026-11-30T08:00:00"}, "satisfaction_at"),
                 ({"satisfaction_forum_id": str(uuid.uuid4())}, "satisfaction_forum_id")):

@@ -222,7 +222,7 @@ def test_bad_satisfaction_values_are_refused_and_change_nothing(central, laptop)
     assert db.session.execute(select(Outbox.seq)).scalars().all() == before
 
     page = office_post(browser, central, said[0].id, satisfaction="maybe")
-    assert "satisfaction: giá trị không hợp lệ" in page
+    assert "Mức độ hài lòng: giá trị không hợp lệ" in page
     assert office_row(central, said[0].id)["satisfaction"] is None
 
     # On the wire: a laptop's record with a value outside the vocabulary is refused alone.

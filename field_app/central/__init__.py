@@ -62,6 +62,7 @@ def install(app: Flask) -> None:
         store.on_stored(db.engine, settler(sealer_for(app)))  # the key: made on first start
         store.on_stored(db.engine, project)
         store.on_stored(db.engine, refresh_duplicates)  # after project: reads its rows
+        store.on_stored(db.engine, notify.cancel_deleted)  # after project: reads its rows
         # Every pull brings the laptop its commune's category list.
         store.on_pull(db.engine, pull_categories)
     inbox_logic.on_updated(move_identity)

@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from sync.bundle import file_kind
 from sync.errors import BadBundle, DeviceRevoked, SyncError
 
 from ..extensions import db
@@ -135,9 +136,6 @@ def export_bundle():
 
 # The name the office's "Tải tệp xác nhận" gives the file (central/devices/views.py).
 ACK_FILE_NAME = "langnghe-ack-{device}.json"
-# What a laptop's user may pick by mistake: a letter typed in Word, this laptop's own
-# USB file. Told apart by name, and a Word file by its content too (renamed or not).
-WORD_SUFFIXES = (".doc", ".docx", ".docm", ".odt", ".rtf")
 
 
 def ack_problem(exc: SyncError, filename: str = "", data: bytes = b"") -> str:
@@ -156,10 +154,10 @@ def ack_problem(exc: SyncError, filename: str = "", data: bytes = b"") -> str:
                      name=ACK_FILE_NAME.format(device=logic.state().device_id or "…"))
         name = Path(filename or "").name
         suffix = Path(name).suffix.lower()
-        if suffix in WORD_SUFFIXES or data[:2] == b"PK" and b"word/" in data \
-                or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":  # Word 97-2003
+        kind = file_kind(name, data)
+        if kind == "word":
             said = _("Tệp «%(name)s» là văn bản Word, không phải tệp xác nhận.", name=name)
-        elif suffix == ".bundle":
+        elif kind == "bundle" and suffix == ".bundle":
             said = _("Tệp «%(name)s» là tệp USB máy này gửi lên xã, không phải tệp xác nhận "
                      "xã gửi về.", name=name)
         else:

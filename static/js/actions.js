@@ -176,6 +176,16 @@
       });
     });
     form.classList.add("restored");
+    // Said on the page too: the form was filled back, not saved (the text comes
+    // translated on <body data-draft-restored>).
+    if (TEXT.draftRestored) {
+      var notice = document.createElement("p");
+      notice.className = "flash info";
+      notice.id = "draft-restored";
+      notice.setAttribute("role", "status");
+      notice.textContent = TEXT.draftRestored;
+      form.insertBefore(notice, form.firstChild);
+    }
     (first || form).scrollIntoView({block: "center"});
     if (first) { first.focus(); }
   }

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from sync import bundle as bundles
 from sync import store
-from sync.errors import SyncError
+from sync.errors import BadBundle, SyncError
 
 from ...areas.logic import commune_label, current_commune, find_commune
 from ...errors import AppError
@@ -72,15 +73,43 @@ def bundle():
             flash(_("Hãy chọn tệp đồng bộ (.bundle) chép từ USB."), "error")
             return render_template("central/bundle.html"), 400
         account = office_account()
+        data = upload.read()
         try:
             result = bundles.import_bundle(
-                db.engine, io.BytesIO(upload.read()),
+                db.engine, io.BytesIO(data),
                 store.BlobStore(current_app.config["CENTRAL_BLOBS"]),
                 allow=lambda dev: logic.check_commune(account, dev.commune_code))
         except SyncError as exc:
-            flash(exc.message, "error")
+            flash(bundle_problem(exc, upload.filename, data), "error")
             return render_template("central/bundle.html"), exc.status
     return render_template("central/bundle.html", result=result)
+
+
+def bundle_problem(exc: SyncError, filename: str, data: bytes) -> str:
+    """Say what is wrong with a file chosen as a USB bundle: what the file is, when it is
+    plainly another (an acknowledgement file, a Word letter, a photo), and which to choose.
+
+    A genuine bundle refused (tampered, another device's, another commune's) keeps the
+    error's own message.
+    """
+    if not isinstance(exc, BadBundle) or "signature" in (exc.details or {}):
+        return exc.message
+    name = Path(filename or "").name
+    kind = bundles.file_kind(name, data)
+    if kind == "ack":
+        said = _("Tệp «%(name)s» là tệp xác nhận văn phòng gửi về máy bản, không phải tệp "
+                 "USB của máy bản.", name=name)
+    elif kind == "word":
+        said = _("Tệp «%(name)s» là văn bản Word, không phải tệp USB của máy bản.", name=name)
+    elif kind == "photo":
+        said = _("Tệp «%(name)s» là ảnh, không phải tệp USB của máy bản.", name=name)
+    elif kind == "bundle":
+        said = _("Tệp «%(name)s» đã hỏng (có thể chép từ USB chưa xong); hãy chép lại tệp "
+                 "từ máy bản.", name=name)
+    else:
+        said = _("Tệp «%(name)s» không phải tệp USB của máy bản, hoặc đã hỏng.", name=name)
+    return " ".join((said, _("Hãy chọn tệp langnghe-<mã máy>-<ngày>.bundle mà máy bản xuất "
+                             "ở trang Đồng bộ.")))
 
 
 @bp.get("/devices/<device_id>/ack")

@@ -7,7 +7,11 @@ from datetime import date
 
 from flask_babel import gettext as _
 
-TEXT_MAX, BY_MAX, DOC_MAX = 10_000, 120, 60
+from sync.records import MAX_TEXT as TEXT_MAX
+
+from ...text import count
+
+BY_MAX, DOC_MAX = 120, 60
 # An opinion in one of these has been answered: it needs the answer itself.
 ANSWERED_STATUSES = ("answered", "closed")
 
@@ -24,7 +28,7 @@ def answer_errors(text: str | None, by: str | None, doc_number: str | None,
     if not text:
         errors["text"] = ("required", _("Chưa có nội dung trả lời."))
     elif len(text) > TEXT_MAX:
-        errors["text"] = ("too_long", _("Nội dung trả lời dài quá %(n)s ký tự.", n="10.000"))
+        errors["text"] = ("too_long", _("Nội dung trả lời dài quá %(n)s ký tự.", n=count(TEXT_MAX)))
     if not by:
         errors["by"] = ("required", _("Chưa ghi cơ quan/người trả lời."))
     elif len(by) > BY_MAX:

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, RAISE, ValidationError
 from sqlalchemy import (
     ColumnElement,
@@ -39,7 +40,7 @@ from sync.records import (
     SCHEMAS,
     central_opinion_schema,
     normalise,
-    readable,
+    said_of,
 )
 from sync.text import fold
 
@@ -50,12 +51,14 @@ from ...errors import Forbidden, NotFound, ValidationFailed
 from ...extensions import db
 from ...models_base import Page, utcnow
 from ...opinions.logic import vietnam_today
+from ...text import count
 from ..accounts.models import Account
 from ..accounts.permissions import can, in_commune, scoped
 from ..catalogue import logic as catalogue
 from ..catalogue.models import OfficeVillage, Unit
 from . import schemas
 from .answers import ANSWERED_STATUSES, answer_errors, message_of
+from .history import FIELD_NAMES
 from .models import (
     NAME_MARK,
     WORD,
@@ -86,6 +89,18 @@ COUNT_CAP = 1_000
 SEARCH_COUNT_CAP = 200
 # Personal data of the citizen: shown only to roles holding "personal.view".
 PERSONAL = ("raiser_name", "raiser_phone", "raiser_gender")
+
+
+# The inbox form's boxes, as it labels them: a refused filter is named so.
+FILTER_LABELS = {
+    "commune": _l("Xã"), "village": _l("Bản/thôn"), "forum": _l("Hội nghị"),
+    "kind": _l("Loại"), "category": _l("Lĩnh vực"), "channel": _l("Kênh"), "level": _l("Cấp"),
+    "status": _l("Trạng thái"), "source_org": _l("Tổ chức chuyển đến"),
+    "handling": _l("Tình trạng xử lý"), "unit": _l("Đơn vị xử lý"), "device": _l("Máy gửi"),
+    "date_from": _l("Ngày tiếp nhận từ"), "date_to": _l("Ngày tiếp nhận đến"),
+    "q": _l("Tìm"), "new": _l("Chỉ ý kiến mới từ lần xem trước"), "sort": _l("Sắp xếp"),
+    "page": _l("Trang"), "per_page": _l("Số ý kiến mỗi trang"),
+}
 
 
 @dataclass
@@ -127,8 +142,9 @@ class Filters:
             messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
             said = translate(messages)
             # Each box's own reason, so the officer knows what to type ("05/12/2026").
-            reasons = "; ".join(f"{name}: {' '.join(map(str, reason))}"
-                                if isinstance(reason, list) else name
+            # Each box by the label the form gives it; `details` keep the field names.
+            reasons = "; ".join(f"{FILTER_LABELS.get(name, name)}: {' '.join(map(str, reason))}"
+                                if isinstance(reason, list) else str(FILTER_LABELS.get(name, name))
                                 for name, reason in sorted(said.items()))
             raise ValidationFailed(_("Bộ lọc không hợp lệ: %(fields)s",
                                      fields=reasons), said) from None
@@ -793,7 +809,7 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         except (TypeError, ValueError):
             errors["unit_id"] = ["not a number"]
     if errors:
-        raise ValidationFailed(readable(errors), {"fields": errors})
+        raise ValidationFailed(refusal(errors), {"fields": errors})
     loaded = central_opinion_schema.load(wire)
     for name in values:
         if name in OFFICE_FIELDS:
@@ -801,6 +817,24 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
         else:
             clean[name] = normalise(corrected[name])
     return clean
+
+
+_LONGER = re.compile(r"Longer than maximum length (\d+)")
+
+
+def refusal(errors: dict[str, Any]) -> str:
+    """Return the schemas' refusal of an office change as the form says it: each field by
+    its label, a too-long text with its limit ("Nội dung trả lời: quá dài (tối đa 10.000
+    ký tự)"), and that nothing was saved."""
+    names = {wire: name for name, wire in WIRE_NAMES.items()}
+    parts = []
+    for name, messages in sorted(errors.items()):
+        message = str(messages[0] if isinstance(messages, list) and messages else messages)
+        longest = _LONGER.match(message)
+        said = (_("quá dài (tối đa %(n)s ký tự)", n=count(int(longest.group(1))))
+                if longest else said_of(message))
+        parts.append(f"{FIELD_NAMES.get(names.get(name, name), name)}: {said}")
+    return _("%(reasons)s; chưa lưu gì.", reasons="; ".join(parts))
 
 
 def _wire_values(changed: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -78,11 +78,22 @@ def _choices(account, commune: int | None = None, unit: int | None = None) -> di
 @require("inbox.view")
 def inbox():
     account = office_account()
-    filters = logic.Filters.parse(request.args)
-    since, session["inbox_visit"] = logic.visit(account, session.get("inbox_visit"))
-    # Never looked before: everything is new, the "only new" box keeps everything.
-    query_filters = filters if since is not None else replace(filters, new=False)
-    page = logic.find_opinions(account, query_filters, new_since=since)
+    try:
+        filters, refused = logic.Filters.parse(request.args), {}
+    except ValidationFailed as exc:
+        # The form again, the refused boxes marked and no list: a list that ignored the
+        # box would pass for a filtered one.
+        refused = exc.details or {}
+        flash(exc.message, "error")
+        filters = logic.Filters.parse({name: value for name, value in request.args.items()
+                                       if name not in refused})
+    if refused:
+        since, page = None, logic.InboxPage([], 0, 1, filters.per_page)
+    else:
+        since, session["inbox_visit"] = logic.visit(account, session.get("inbox_visit"))
+        # Never looked before: everything is new, the "only new" box keeps everything.
+        query_filters = filters if since is not None else replace(filters, new=False)
+        page = logic.find_opinions(account, query_filters, new_since=since)
     names = logic.names_for(page.items)
     # Pairs the page's rows the central's thread has not reached yet: done beside the
     # page and kept, not redone by every look until the thread gets there.
@@ -98,7 +109,8 @@ def inbox():
                            args=args, seen_before=since, server_wide=server_wide,
                            communes=communes, commune_label=commune_label,
                            categories=categories, similar=similar,
-                           personal=can(account, "personal.view"), **choices)
+                           personal=can(account, "personal.view"), refused=refused,
+                           **choices), 422 if refused else 200
 
 
 def _commit_keeping_loaded() -> None:

@@ -25,7 +25,9 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
-from sqlalchemy import event, func, select
+from sqlalchemy import Connection, event, func, select, update
+
+from sync import store
 
 from ...areas.logic import commune_label
 from ...errors import NotFound
@@ -33,6 +35,7 @@ from ...extensions import db
 from ...models_base import utcnow
 from ...text import vietnamese_phone
 from ..accounts.permissions import scoped
+from ..inbox.answers import ANSWERED_STATUSES
 from ..inbox.models import OfficeOpinion
 from .models import Notification
 
@@ -46,6 +49,8 @@ BACKOFF = 60.0
 MAX_BACKOFF = timedelta(hours=6)
 # How much of the answer the text carries: two SMS segments of Vietnamese (UCS-2).
 GIST = 80
+# Not sent yet: a sender may still take them, or a person send them by hand.
+UNSENT = ("queued", "failed", "logged")
 
 
 def sender_of(config) -> Callable[[str, str, Any], None]:
@@ -75,8 +80,17 @@ def message_text(opinion: OfficeOpinion) -> str:
 
 def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]) -> None:
     """Queue a message when an answer is given or changed (an `inbox.logic.on_updated`
-    listener, in the answer's transaction); sent once it commits."""
-    if "answer_text" not in changes or not (opinion.answer_text or "").strip():
+    listener, in the answer's transaction); sent once it commits.
+
+    Given: the opinion (or its case) reaches "answered" or "closed" with an answer text,
+    or its text changes there. A text saved with the status still "received" is a draft:
+    the citizen must not hear "the commune answered" while the office lists it received.
+    """
+    if opinion.status not in ANSWERED_STATUSES or not (opinion.answer_text or "").strip():
+        return  # a draft answer, or one not given yet: the citizen is told nothing
+    status = changes.get("status")
+    newly_answered = status is not None and status[0] not in ANSWERED_STATUSES
+    if "answer_text" not in changes and not newly_answered:
         return
     if opinion.identity_protected or not opinion.raiser_phone:
         return  # a denouncer: see the module's docstring; no phone: no one to tell
@@ -93,6 +107,22 @@ def after_office_update(account, opinion: OfficeOpinion, changes: dict[str, Any]
     db.session.add(message)
     if phone is not None:
         db.session.info["notify_app"] = current_app._get_current_object()
+
+
+def cancel_deleted(conn: Connection, stored: store.Stored) -> None:
+    """Cancel the unsent messages of the opinions a batch deleted (a `sync.store.on_stored`
+    listener after the projection, in the ingest's transaction): a village that deleted
+    an opinion must not see its citizen told an answer to it."""
+    ids = [item.id for item in stored.items if item.collection == "opinion" and item.deleted]
+    if not ids:
+        return
+    gone = select(OfficeOpinion.id).where(OfficeOpinion.id.in_(ids),
+                                          OfficeOpinion.deleted.is_(True))
+    conn.execute(update(Notification.__table__)
+                 .where(Notification.opinion_id.in_(gone),
+                        Notification.status.in_(UNSENT))
+                 .values(status="cancelled", next_attempt_at=None,
+                         last_error=_("Ý kiến đã bị máy bản xoá: tin nhắn không gửi.")[:500]))
 
 
 def _after_commit(session) -> None:

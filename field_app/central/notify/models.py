@@ -15,9 +15,11 @@ from ...extensions import db
 
 # "logged": a sender that only writes it down (senders.log_file) took it; a person still
 # has to send it by hand, then marks it sent (`sent_by`).
-STATUSES = ("queued", "logged", "sent", "failed")
+# "cancelled": never to be sent (its opinion was deleted); `last_error` says why.
+STATUSES = ("queued", "logged", "sent", "failed", "cancelled")
 STATUS_LABELS = {"queued": _l("Đang chờ gửi"), "logged": _l("Đã ghi vào sổ, chờ gửi tay"),
-                 "sent": _l("Đã gửi"), "failed": _l("Gửi không được")}
+                 "sent": _l("Đã gửi"), "failed": _l("Gửi không được"),
+                 "cancelled": _l("Đã huỷ, không gửi")}
 
 
 class Notification(db.Model):
@@ -31,7 +33,8 @@ class Notification(db.Model):
     phone: Mapped[str] = mapped_column(String(20), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     # queued → sent (a gateway) or logged (the log file, then sent by hand);
-    # a failed try → failed (tried again after `next_attempt_at`).
+    # a failed try → failed (tried again after `next_attempt_at`); any not sent yet →
+    # cancelled when its opinion is deleted.
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="queued")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
