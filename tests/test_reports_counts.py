@@ -68,7 +68,9 @@ def final_state(row: OfficeOpinion) -> str | None:
 def recount() -> Counter:
     """Return what office_opinion_count must hold, counted from the opinions in Python."""
     expected: Counter = Counter()
-    for row in db.session.execute(select(OfficeOpinion)).scalars():
+    # The columns o015 knows (the test goes down to it): what counts, not the whole model.
+    columns = [column for column in OfficeOpinion.__table__.c if column.name != "position"]
+    for row in db.session.execute(select(*columns)):
         if row.deleted or row.received_on is None:
             continue
         month = report_month(row.received_on)
@@ -215,6 +217,8 @@ def test_the_upgrade_counts_the_opinions_already_there(pg_world):
         downgrade(directory=directory, revision="o012")
         upgrade(directory=directory, revision="o015")
         assert held() == recount() == expected
+        db.session.rollback()
+        upgrade(directory=directory, revision="heads")  # the later office columns back
     stamp = uuid.uuid4()  # the counts keep following after the upgrade
     with app.app_context():
         row = db.session.execute(select(OfficeOpinion).limit(1)).scalar_one()
