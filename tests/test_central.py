@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-import zipfile
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +15,7 @@ from field_app.extensions import db
 from sync import store
 
 from .browser import free_port
+from .test_sync_bundle import word_document
 
 
 @pytest.fixture
@@ -120,14 +120,6 @@ def test_bundle_uploaded_through_the_office_page(office, laptop, tmp_path):
     assert outbox.pending_count() == 0
 
 
-def _word_document() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as made:
-        made.writestr("[Content_Types].xml", "<Types/>")
-        made.writestr("word/document.xml", "<w:document>Công văn số 12</w:document>")
-    return out.getvalue()
-
-
 ACK = b'{"envelope": "{\\"format\\": \\"langnghe-ack\\"}", "sealed": "x"}'
 
 
@@ -135,8 +127,8 @@ ACK = b'{"envelope": "{\\"format\\": \\"langnghe-ack\\"}", "sealed": "x"}'
     ("langnghe-ack-dev-1.json", ACK,
      "là tệp xác nhận văn phòng gửi về máy bản, không phải tệp USB của máy bản"),
     ("tai-ve.json", ACK, "là tệp xác nhận văn phòng gửi về máy bản"),  # renamed
-    ("Cong van.docx", _word_document(), "là văn bản Word, không phải tệp USB của máy bản"),
-    ("usb.bundle", _word_document(), "là văn bản Word"),  # renamed, still Word
+    ("Cong van.docx", word_document(), "là văn bản Word, không phải tệp USB của máy bản"),
+    ("usb.bundle", word_document(), "là văn bản Word"),  # renamed, still Word
     ("anh.jpg", b"\xff\xd8\xff\xe0" + b"0" * 100, "là ảnh, không phải tệp USB của máy bản"),
     ("ghi-chu.txt", b"ghi chep", "không phải tệp USB của máy bản, hoặc đã hỏng"),
 ])

@@ -290,7 +290,9 @@ def test_similar_is_in_the_openapi_document(office):
     assert set(listed["properties"]) == {"items"} and operation["security"] == [{"bearer": []}]
 
 
-def test_scope_case_and_deletion_are_respected(office):
+def one_road_in_two_communes(office):
+    """Two laptops of two communes push the same landslide: two opinions in Mường La
+    (with and without diacritics), one in Chiềng Lao. Return the laptops and the ids."""
     muong_la, chieng_lao = (Laptop(office, MUONG_LA, "Máy Mường La"),
                             Laptop(office, CHIENG_LAO, "Máy Chiềng Lao"))
     muong_la.village("Bản Nà Lò")
@@ -301,6 +303,11 @@ def test_scope_case_and_deletion_are_respected(office):
                                          "không đi qua được")
     muong_la.push()
     chieng_lao.push()
+    return muong_la, chieng_lao, (road, near, far)
+
+
+def test_scope_case_and_deletion_are_respected(office):
+    muong_la, chieng_lao, (road, near, far) = one_road_in_two_communes(office)
     commune, province = token(office, "xa"), token(office, "tinh", "admin", None)
     assert {i["id"] for i in similar(office, road, province).get_json()["items"]} == {
         str(near), str(far)}
@@ -331,16 +338,7 @@ def test_scope_case_and_deletion_are_respected(office):
 def test_a_province_admin_is_shown_other_communes_duplicates_but_offered_no_merge(office):
     """A case belongs to one commune (cases.merge): another commune's likely duplicate is
     shown for information, with no merge button; the inbox merges within one commune."""
-    muong_la, chieng_lao = (Laptop(office, MUONG_LA, "Máy Mường La"),
-                            Laptop(office, CHIENG_LAO, "Máy Chiềng Lao"))
-    muong_la.village("Bản Nà Lò")
-    chieng_lao.village("Bản Lọng")
-    road = muong_la.opinion("Bản Nà Lò", LANDSLIDE)
-    near = muong_la.opinion("Bản Nà Lò", LANDSLIDE_PLAIN)
-    far = chieng_lao.opinion("Bản Lọng", "Đường vào bản Nà Lò sạt lở gần suối, xe máy "
-                                         "không đi qua được")
-    muong_la.push()
-    chieng_lao.push()
+    muong_la, chieng_lao, (road, near, far) = one_road_in_two_communes(office)
     account(office, "tinh", "admin", None)
     client = login(office, "tinh")
     page = client.get(f"/central/opinions/{road}").get_data(as_text=True)
