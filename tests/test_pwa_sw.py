@@ -163,8 +163,9 @@ def test_cache_version_follows_the_static_files_and_the_environment(app, tmp_pat
 @browser
 def test_service_worker_activates_and_precaches_the_shell(field_server, page):
     controlled(page, field_server.url + "/")
-    state = page.evaluate("navigator.serviceWorker.controller.state")
-    assert state == "activated"
+    # It controls the page from clients.claim() in its activate event: "activating" for
+    # a moment on a busy machine, then "activated" (wait_for fails if it never is).
+    wait_for(page, "navigator.serviceWorker.controller.state === 'activated'", seconds=20)
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == field_server.url + "/"
     assert cache_names(page) == [cache_name(field_server)]
