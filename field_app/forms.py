@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField
@@ -62,31 +65,36 @@ class Form(FlaskForm):
             return _Translations()
 
 
-class MomentField(DateTimeLocalField):
+class _TypedDate:
+    """A date field that reads what people type as well as the browser's ISO: `parse`
+    turns the text into the value, `refusal` says what to type."""
+
+    parse: Callable[[str], Any]
+    refusal: str
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = type(self).parse(" ".join(valuelist))
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext(self.refusal)) from None
+
+
+class MomentField(_TypedDate, DateTimeLocalField):
     """A meeting time: the datetime-local input's ISO, or "05/12/2026 08:30" as typed
     where the browser shows that input as a plain text box."""
+
+    parse = staticmethod(parse_moment)
+    refusal = NOT_A_MOMENT
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            self.data = parse_moment(" ".join(valuelist))
-        except ValueError:
-            self.data = None
-            raise ValueError(self.gettext(NOT_A_MOMENT)) from None
 
-
-class DayField(DateField):
+class DayField(_TypedDate, DateField):
     """A day: the date input's ISO, or "05/12/2026" as typed."""
 
-    def process_formdata(self, valuelist):
-        if not valuelist:
-            return
-        try:
-            self.data = parse_day(" ".join(valuelist))
-        except ValueError:
-            self.data = None
-            raise ValueError(self.gettext(NOT_A_DAY)) from None
+    parse = staticmethod(parse_day)
+    refusal = NOT_A_DAY

@@ -575,12 +575,6 @@ def _label(table: dict, key: Any) -> str:
     return str(table.get(key, key))
 
 
-def _unit_names(ids: set, server_wide: bool = False) -> dict[int, str]:
-    """Return the units' names; `server_wide` (every commune side by side): each with its
-    commune, as two communes' units may share a name (catalogue.unit_label)."""
-    return unit_labels(ids, server_wide)
-
-
 def _category_names(communes: set) -> dict[tuple[int, str], str]:
     if not communes:
         return {}
@@ -709,7 +703,8 @@ def compute(account, period: Period, commune: int | None = None,
     spot = opinion_counts["answered_on_spot"].get(True, 0)
 
     # Handling.
-    unit_names = _unit_names({row[1] for row in handling}, commune is None)
+    # Every commune side by side: each unit with its commune (names may repeat).
+    unit_names = unit_labels({row[1] for row in handling}, commune is None)
     per_unit: dict = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
     per_commune_handling: dict = defaultdict(lambda: dict.fromkeys(HANDLING, 0))
     for code, unit, bucket, count in handling:
@@ -856,7 +851,7 @@ def _iso(day: date | None) -> str | None:
 
 
 def _names_of_units(unit: int, server_wide: bool = False) -> str:
-    return _unit_names({unit}, server_wide).get(unit, "")
+    return unit_labels({unit}, server_wide).get(unit, "")
 
 
 # --- công khai: what the public page publishes ---------------------------------------------
